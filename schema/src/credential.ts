@@ -1,0 +1,56 @@
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { z } from 'zod';
+import { fail } from './errors.js';
+
+/** Header the gateway puts its signed credential in for subgraph calls. */
+export const CREDENTIAL_HEADER = 'x-footprint-credential';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const ISSUER = 'footprint-gateway';
+const AUDIENCE = 'footprint-subgraph';
+/** Short-lived: a credential is minted per gateway request (or per export page). */
+export const CREDENTIAL_TTL_SECONDS = 60;
+
+const Claims = z.object({
+  act: z.string().min(1),
+  actorType: z.enum(['subject', 'operator', 'job']),
+  per: z.string().min(1).nullable(),
+  scp: z.array(z.string()),
+  rid: z.string().min(1),
+});
+
+/** What the gateway vouches for on one subgraph call. */
+export interface InternalCredential {
+  /** Who asked: the account ID of a subject, the operator's subject, or the export job. */
+  actor: string;
+  actorType: 'subject' | 'operator' | 'job';
+  /** The one person this call may read, or null when it reads no person. */
+  person: string | null;
+  scopes: string[];
+  requestId: string;
+}
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export async function signCredential(c: InternalCredential, secret: string, ttlSeconds = CREDENTIAL_TTL_SECONDS): Promise<string> {
+  return new SignJWT({ act: c.actor, actorType: c.actorType, per: c.person, scp: c.scopes, rid: c.requestId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key(secret));
+}
+
+/** Verifies a credential; any failure is UNAUTHENTICATED with the reason. */
+export async function verifyCredential(token: string | undefined, secret: string): Promise<InternalCredential> {
+  if (!token) fail('UNAUTHENTICATED', `Missing ${CREDENTIAL_HEADER}: subgraphs answer only calls that come through the gateway`);
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const claims = Claims.parse(payload);
+    return { actor: claims.act, actorType: claims.actorType, person: claims.per, scopes: claims.scp, requestId: claims.rid };
+  } catch (err) {
+    const why = err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid';
+    fail('UNAUTHENTICATED', `The gateway credential is ${why}: subgraphs answer only calls that come through the gateway`);
+  }
+}

@@ -1,0 +1,25 @@
+import { GraphQLError } from 'graphql';
+
+/** Every error code Footprint raises, with the HTTP status it maps to. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  LIMIT_EXCEEDED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  SUBGRAPH_UNAVAILABLE: 502,
+  INTERNAL_SERVER_ERROR: 500,
+} as const;
+export type ErrorCode = keyof typeof ErrorCode;
+
+/** The one way to raise an error: a GraphQLError with a code and its HTTP status. */
+export function fail(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): never {
+  throw footprintError(code, message, extra);
+}
+
+export function footprintError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: ErrorCode[code] }, ...extra } });
+}

@@ -1,0 +1,166 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { fail } from '../errors.js';
+import type { RecordRow } from './store.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+/** Large enough that an export reads a heavy person in few round trips, small enough to bound memory. */
+export const MAX_PAGE_SIZE = 5000;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+const Args = z.object({
+  first: z
+    .number()
+    .int()
+    .min(1, 'first must be at least 1')
+    .max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`)
+    .nullish()
+    .transform((v) => v ?? DEFAULT_PAGE_SIZE),
+  after: z.string().nullish(),
+});
+
+export interface Page<Row> {
+  nodes: Row[];
+  edges: { cursor: string; node: Row }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`c:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) fail('BAD_USER_INPUT', `Invalid cursor "${cursor.slice(0, 40)}": pass an endCursor returned by this field`);
+  return Number(m[1]);
+}
+
+export function parseConnectionArgs(args: ConnectionArgs): { first: number; afterId: number } {
+  const parsed = Args.safeParse(args);
+  if (!parsed.success) fail('BAD_USER_INPUT', parsed.error.issues.map((i) => i.message).join('; '));
+  return { first: parsed.data.first, afterId: parsed.data.after ? decodeCursor(parsed.data.after) : 0 };
+}
+
+export function toPage<Row extends { id: number }>(rows: Row[], first: number): Page<Row> {
+  const nodes = rows.slice(0, first);
+  const last = nodes[nodes.length - 1];
+  return {
+    nodes,
+    edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last.id) : null },
+  };
+}
+
+/** The kit reads any record table through this shape; domain code keeps its precise types. */
+type AnyRecordDb = Record<string, RecordRow & Record<string, unknown>>;
+
+/** One page of one person's records of a table, keyset-paginated on id (one statement). */
+export async function fetchRecordPage<Row extends RecordRow>(
+  db: Kysely<unknown>,
+  table: string,
+  personId: string,
+  args: ConnectionArgs,
+): Promise<Page<Row>> {
+  const { first, afterId } = parseConnectionArgs(args);
+  const rows = await (db as unknown as Kysely<AnyRecordDb>)
+    .selectFrom(table)
+    .selectAll()
+    .where('personId', '=', personId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(first + 1)
+    .execute();
+  return toPage(rows as Row[], first);
+}
+
+export interface TableSummary {
+  table: string;
+  count: number;
+  earliest: string | null;
+  latest: string | null;
+  regions: string[];
+  sources: string[];
+}
+
+/**
+ * Counts, date range, regions and sources of a person's records in several
+ * tables, in one statement (a UNION ALL over the person index).
+ */
+export async function summariseTables(db: Kysely<unknown>, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+  const out = new Map<string, TableSummary>();
+  if (tables.length === 0) return out;
+  const k = db as unknown as Kysely<AnyRecordDb>;
+  let query = null as unknown as ReturnType<typeof summaryQuery>;
+  function summaryQuery(table: string) {
+    return k
+      .selectFrom(table)
+      .select((eb) => [
+        eb.val(table).as('table'),
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.min('collectedAt').as('earliest'),
+        eb.fn.max('collectedAt').as('latest'),
+        eb.val('').as('region'),
+        eb.val('').as('source'),
+      ])
+      .where('personId', '=', personId);
+  }
+  function distinctQuery(table: string) {
+    return k
+      .selectFrom(table)
+      .select((eb) => [
+        eb.val(table).as('table'),
+        eb.lit(-1).as('count'),
+        eb.val(null as string | null).as('earliest'),
+        eb.val(null as string | null).as('latest'),
+        'region',
+        'source',
+      ])
+      .where('personId', '=', personId)
+      .groupBy(['region', 'source']);
+  }
+  for (const t of tables) {
+    const both = summaryQuery(t).unionAll(distinctQuery(t) as unknown as ReturnType<typeof summaryQuery>);
+    query = query ? query.unionAll(both) : both;
+  }
+  const rows = (await query.execute()) as unknown as {
+    table: string;
+    count: number | string;
+    earliest: string | null;
+    latest: string | null;
+    region: string;
+    source: string | null;
+  }[];
+  for (const t of tables) out.set(t, { table: t, count: 0, earliest: null, latest: null, regions: [], sources: [] });
+  for (const r of rows) {
+    const s = out.get(r.table)!;
+    if (Number(r.count) >= 0) {
+      s.count = Number(r.count);
+      s.earliest = r.earliest;
+      s.latest = r.latest;
+    } else {
+      if (r.region && !s.regions.includes(r.region)) s.regions.push(r.region);
+      if (r.source !== '' && !s.sources.includes(r.source ?? '')) s.sources.push(r.source ?? '');
+    }
+  }
+  return out;
+}
+
+/** Counts a person's records in several tables in one statement. */
+export async function countTables(db: Kysely<unknown>, tables: readonly string[], personId: string): Promise<Map<string, number>> {
+  const k = db as unknown as Kysely<AnyRecordDb>;
+  const parts = tables.map((t) =>
+    k
+      .selectFrom(t)
+      .select((eb) => [eb.val(t).as('table'), eb.fn.countAll<number>().as('count')])
+      .where('personId', '=', personId),
+  );
+  const out = new Map<string, number>(tables.map((t) => [t, 0]));
+  if (parts.length === 0) return out;
+  const query = parts.slice(1).reduce((q, p) => q.unionAll(p), parts[0]!);
+  for (const r of await query.execute()) out.set(r.table as string, Number(r.count));
+  return out;
+}

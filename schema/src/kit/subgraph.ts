@@ -1,0 +1,273 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import DataLoader from 'dataloader';
+import { GraphQLScalarType, Kind, parse, type DocumentNode, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
+import { contractTypeDefs } from '../contract.js';
+import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '../credential.js';
+import { fail } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
+import { closeServer, createGraphQLHttpServer, listen } from './http.js';
+import { listSubgraphs } from '../subgraphs.js';
+import { readKindMeta, recordMeta, type KindMeta } from './meta.js';
+import type { RecordRow, Store } from './store.js';
+
+/** Per-request readers the kit gives every subgraph: generic record pages and batched counts. */
+export interface RecordReaders {
+  page(table: string, args: ConnectionArgs): Promise<Page<RecordRow>>;
+  count(table: string): Promise<number>;
+}
+
+export interface SubgraphContext<DB = unknown, L = unknown> {
+  credential: InternalCredential;
+  /** The one person the gateway's credential allows, or null when the call reads no person. */
+  person: string | null;
+  store: Store<DB>;
+  loaders: L;
+  records: RecordReaders;
+  log: Logger;
+  requestId: string;
+}
+
+export type Resolvers<DB, L> = GraphQLResolverMap<SubgraphContext<DB, L>>;
+
+export interface SubgraphOptions<DB, L> {
+  /** The domain name, also the field it adds to Person (Person.<name>) and its data type (<Name>Data). */
+  name: string;
+  /** The domain's own SDL (schema.graphql); the shared contract is put in front of it. */
+  typeDefs: string;
+  /** Record type → the table that holds its rows; the kit paginates, counts and summarises these. */
+  tables: Record<string, string>;
+  store: Store<DB>;
+  /** The domain's own resolvers (its codegen `Resolvers`); they override the kit's defaults field by field. */
+  resolvers: object;
+  createLoaders: (store: Store<DB>, person: string | null) => L;
+  internalSecret: string;
+  logger: Logger;
+}
+
+export interface Subgraph {
+  name: string;
+  typeDefs: DocumentNode;
+  kinds: KindMeta[];
+  apollo: ApolloServer<SubgraphContext>;
+  http: Server;
+}
+
+/** The person a resolver may read; FORBIDDEN when the credential names none. */
+export function requirePerson(ctx: { person: string | null }): string {
+  if (!ctx.person) fail('FORBIDDEN', 'This call is not for a person: the gateway credential names no person');
+  return ctx.person;
+}
+
+const DateTime = new GraphQLScalarType<string, string>({
+  name: 'DateTime',
+  description: 'An ISO-8601 date-time in UTC.',
+  serialize: (v) => {
+    const s = v instanceof Date ? v.toISOString() : String(v);
+    if (Number.isNaN(Date.parse(s))) throw new TypeError(`Not a date-time: ${s}`);
+    return s;
+  },
+  parseValue: (v) => {
+    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) fail('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string');
+    return new Date(v).toISOString();
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value))) fail('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string');
+    return new Date(ast.value).toISOString();
+  },
+});
+
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const namedType = (t: TypeNode): string => (t.kind === Kind.NAMED_TYPE ? t.name.value : namedType(t.type));
+
+/** Parses the domain SDL behind the shared contract. */
+export function subgraphDocument(domainTypeDefs: string): DocumentNode {
+  return parse(`${contractTypeDefs}\n${domainTypeDefs}`);
+}
+
+/**
+ * Builds a domain subgraph: schema (contract + domain SDL), the kit's default
+ * resolvers (record ids and metadata, Person entry, connections, discovery),
+ * credential check on every request — _service and _entities included — and
+ * the HTTP front. The caller listens.
+ */
+export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
+  const typeDefs = subgraphDocument(opts.typeDefs);
+  const kinds = readKindMeta(typeDefs);
+  const byType = new Map(kinds.map((k) => [k.typename, k]));
+  for (const [typename] of Object.entries(opts.tables)) {
+    if (!byType.has(typename)) throw new Error(`${opts.name}: table mapping names ${typename}, which has no @personalData`);
+  }
+  const tableKinds = Object.entries(opts.tables).map(([typename, table]) => ({ table, meta: byType.get(typename)! }));
+
+  const kit: Resolvers<DB, L> = {
+    DateTime,
+    PersonalData: { __resolveType: (row: { __typename?: string }) => row.__typename ?? null },
+    Person: {
+      __resolveReference: (ref: { id: string }, ctx: SubgraphContext<DB, L>) => {
+        if (ref.id !== requirePerson(ctx)) fail('FORBIDDEN', `The gateway credential does not allow reading person ${ref.id}`);
+        return { id: ref.id };
+      },
+      [opts.name]: (p: { id: string }, _: unknown, ctx: SubgraphContext<DB, L>) => {
+        if (p.id !== requirePerson(ctx)) fail('FORBIDDEN', `The gateway credential does not allow reading person ${p.id}`);
+        return { personId: p.id };
+      },
+    },
+  };
+  for (const k of kinds) {
+    kit[k.typename] = {
+      id: (row: RecordRow) => `${k.kind}:${row.id}`,
+      meta: (row: RecordRow) => recordMeta(k, opts.name, row),
+    };
+  }
+  // <Name>Data: a connection field per record table, and discovery over all of them.
+  const dataTypeName = `${pascal(opts.name)}Data`;
+  const dataType = typeDefs.definitions.find(
+    (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === dataTypeName,
+  );
+  if (!dataType) throw new Error(`${opts.name}: schema.graphql must define type ${dataTypeName} (the value of Person.${opts.name})`);
+  const dataResolvers: Record<string, unknown> = {
+    discovery: async (_: unknown, __: unknown, ctx: SubgraphContext<DB, L>) => {
+      const person = requirePerson(ctx);
+      const summaries = await summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person);
+      return {
+        domain: opts.name,
+        kinds: tableKinds.map(({ table, meta }) => {
+          const s = summaries.get(table)!;
+          return {
+            kind: meta.kind,
+            title: meta.title,
+            count: s.count,
+            earliest: s.earliest,
+            latest: s.latest,
+            regions: s.regions,
+            sources: [...new Set(s.sources.map((x) => x || meta.source))],
+          };
+        }),
+      };
+    },
+  };
+  for (const field of dataType.fields ?? []) {
+    const ret = namedType(field.type);
+    if (!ret.endsWith('Connection')) continue;
+    const table = opts.tables[ret.slice(0, -'Connection'.length)];
+    if (!table) continue;
+    dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>) => {
+      const page = await ctx.records.page(table, args);
+      return { ...page, totalCount: () => ctx.records.count(table) };
+    };
+  }
+  kit[dataTypeName] = dataResolvers as never;
+
+  const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    introspection: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: false,
+    logger: opts.logger,
+  });
+  const started = apollo.start();
+
+  const http = createGraphQLHttpServer<SubgraphContext>({
+    apollo,
+    health: async () => {
+      try {
+        await ctxProbe(opts.store);
+        return { ok: true, service: opts.name, store: opts.store.dialect };
+      } catch (err) {
+        return { ok: false, service: opts.name, error: String(err) };
+      }
+    },
+    routes: [
+      (_req, res, url) => {
+        if (url.pathname !== '/metrics') return false;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements }));
+        return true;
+      },
+    ],
+    context: async (req, requestId) => {
+      await started;
+      const header = req.headers[CREDENTIAL_HEADER];
+      const credential = await verifyCredential(typeof header === 'string' ? header : undefined, opts.internalSecret);
+      const person = credential.person;
+      return {
+        credential,
+        person,
+        store: opts.store,
+        loaders: opts.createLoaders(opts.store, person),
+        records: recordReaders(opts.store, person),
+        log: opts.logger.child({ requestId, actor: credential.actor }),
+        requestId,
+      } as SubgraphContext;
+    },
+    onError: (err) => opts.logger.error({ err }, 'request failed'),
+  });
+
+  return { name: opts.name, typeDefs, kinds, apollo, http };
+}
+
+async function ctxProbe<DB>(store: Store<DB>): Promise<void> {
+  await store.db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+}
+
+function recordReaders<DB>(store: Store<DB>, person: string | null): RecordReaders {
+  const counts = new DataLoader<string, number>(async (tables) => {
+    const m = await countTables(store.db as never, tables, requirePerson({ person }));
+    return tables.map((t) => m.get(t) ?? 0);
+  });
+  const pages = new DataLoader<string, Page<RecordRow>>(
+    async (keys) =>
+      Promise.all(
+        keys.map((key) => {
+          const { table, first, after } = JSON.parse(key) as { table: string; first?: number | null; after?: string | null };
+          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after });
+        }),
+      ),
+  );
+  return {
+    page: (table, args) => pages.load(JSON.stringify({ table, first: args.first ?? null, after: args.after ?? null })),
+    count: (table) => counts.load(table),
+  };
+}
+
+function mergeResolvers<T extends Record<string, unknown>>(base: T, extra: T): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [type, fields] of Object.entries(extra)) {
+    const prev = out[type];
+    out[type] = prev && typeof prev === 'object' && !(prev instanceof GraphQLScalarType) ? { ...prev, ...(fields as object) } : fields;
+  }
+  return out as T;
+}
+
+/**
+ * The whole of a subgraph's index.ts: build it, listen on its listed port (or
+ * PORT), stop cleanly on SIGINT/SIGTERM, exit 1 with the reason on failure.
+ */
+export function serveSubgraph<DB>(name: string, create: () => Promise<Subgraph & { store: Store<DB> }>): void {
+  const entry = listSubgraphs().find((s) => s.name === name);
+  const port = Number(process.env.PORT ?? entry?.port);
+  create()
+    .then(async (sg) => {
+      await listen(sg.http, port, process.env.HOST ?? '127.0.0.1');
+      console.log(JSON.stringify({ level: 30, time: Date.now(), service: `subgraph-${name}`, msg: `listening on http://127.0.0.1:${port}/graphql` }));
+      const stop = () => {
+        closeServer(sg.http)
+          .then(() => sg.store.close())
+          .finally(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err: unknown) => {
+      console.error(`subgraph ${name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
+}

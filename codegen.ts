@@ -8,7 +8,9 @@ import { contractTypeDefs, listSubgraphs } from './schema/dist/index.js';
  * become the mappers of `<Type>`, so resolvers receive the stored row.
  */
 const generates: CodegenConfig['generates'] = {};
-for (const { name } of listSubgraphs().filter((s) => existsSync(`subgraphs/${s.name}/schema.graphql`))) {
+// CODEGEN_ONLY=<name> regenerates one subgraph (a team working on its own domain).
+const only = process.env.CODEGEN_ONLY;
+for (const { name } of listSubgraphs().filter((s) => existsSync(`subgraphs/${s.name}/schema.graphql`) && (!only || s.name === only))) {
   const dir = `subgraphs/${name}`;
   const store = readFileSync(`${dir}/src/store.ts`, 'utf8');
   const mappers: Record<string, string> = {};

@@ -1,0 +1,61 @@
+import { sql, type Generated, type Migration } from 'kysely';
+import { openStore, storeUrl, type Store } from '@footprint/schema';
+
+export interface AuditRow {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  actorType: string;
+  person: string | null;
+  operation: string;
+  reason: string | null;
+  requestId: string;
+  outcome: string;
+}
+
+export interface GatewayDB {
+  auditLog: AuditRow;
+}
+
+const migrations: Record<string, Migration> = {
+  '001_audit_log': {
+    async up(db) {
+      const isPg = db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('person', 'text')
+        .addColumn('operation', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_person_idx').on('audit_log').columns(['person', 'at']).execute();
+      // Append-only, enforced by the database itself, not only by this code.
+      if (isPg) {
+        await sql`create or replace function audit_log_append_only() returns trigger language plpgsql as $$ begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+        await sql`create trigger audit_log_no_update before update or delete on audit_log for each row execute function audit_log_append_only()`.execute(db);
+      } else {
+        await sql`create trigger audit_log_no_update before update on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        await sql`create trigger audit_log_no_delete before delete on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+      }
+    },
+  },
+};
+
+export type GatewayStore = Store<GatewayDB>;
+
+/** The gateway's own store (audit log; export jobs and corrections add tables). */
+export function openGatewayStore(dataDir: string, extra: Record<string, Migration> = {}): GatewayStore {
+  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra } });
+}
+
+export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;
+
+/** Appends one audit entry; callers await it before data is released. */
+export async function audit(store: GatewayStore, entry: AuditEntry): Promise<void> {
+  await store.db.insertInto('auditLog').values({ ...entry, at: new Date().toISOString() }).execute();
+}

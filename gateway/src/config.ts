@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, loadConfig, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  FOOTPRINT_PUBLIC_URL: z.url().optional(),
+  FOOTPRINT_SUPERGRAPH: z.string().optional(),
+  /** @apollo/gateway has no default subgraph timeout; 30 s matches Apollo Router's. */
+  FOOTPRINT_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  FOOTPRINT_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+  FOOTPRINT_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  /** 15,000 parser tokens, Apollo Router's default. */
+  FOOTPRINT_MAX_TOKENS: z.coerce.number().int().min(100).default(15_000),
+  /** 2 MB, Apollo Router's default. */
+  FOOTPRINT_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+});
+
+export interface GatewayConfig extends SecretsConfig {
+  port: number;
+  host: string;
+  publicUrl: string;
+  supergraphPath: string;
+  subgraphTimeoutMs: number;
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number };
+}
+
+/** Reads the gateway's configuration once, validated; nothing below reads process.env. */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const secrets = loadConfig(env);
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid gateway environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    ...secrets,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.FOOTPRINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
+    subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
+    limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES },
+  };
+}

@@ -1,0 +1,59 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { CREDENTIAL_HEADER, footprintError, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
+import type { GraphQLError } from 'graphql';
+import type { GatewayContext } from './context.js';
+
+export interface DomainDataSourceOptions {
+  name: string;
+  url: string;
+  internalSecret: string;
+  timeoutMs: number;
+}
+
+/**
+ * Calls one domain subgraph: signs the short-lived internal credential naming
+ * the actor and the one person, passes the request id, aborts after the
+ * timeout, and turns transport failures into SUBGRAPH_UNAVAILABLE naming the domain.
+ */
+export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(private readonly opts: DomainDataSourceOptions) {
+    super({
+      url: opts.url,
+      fetcher: ((url: string, init: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) })) as never,
+    });
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const ctx = context as Partial<GatewayContext>;
+    const p = ctx.principal;
+    const credential = await signCredential(
+      {
+        actor: p?.sub ?? 'gateway',
+        actorType: p?.kind ?? 'operator',
+        person: ctx.person ?? null,
+        scopes: p?.kind === 'operator' ? p.scopes : [],
+        requestId: ctx.requestId ?? 'gateway',
+      },
+      this.opts.internalSecret,
+    );
+    request.http?.headers.set(CREDENTIAL_HEADER, credential);
+    if (ctx.requestId) request.http?.headers.set(REQUEST_ID_HEADER, ctx.requestId);
+  }
+
+  override didEncounterError(error: Error, _req: unknown, _res: unknown, context?: GatewayContext): never {
+    const gqlErr = error as Partial<GraphQLError>;
+    const body = (gqlErr.extensions?.response as { body?: { errors?: { message: string; extensions?: { code?: string } }[] } } | undefined)?.body;
+    const first = typeof body === 'object' ? body?.errors?.[0] : undefined;
+    if (first?.extensions?.code && first.extensions.code !== 'INTERNAL_SERVER_ERROR') {
+      throw footprintError(first.extensions.code as never, first.message, { domain: this.opts.name });
+    }
+    const why =
+      error.name === 'TimeoutError' || error.name === 'AbortError'
+        ? `did not answer within ${this.opts.timeoutMs} ms`
+        : gqlErr.extensions?.response
+          ? `answered HTTP ${(gqlErr.extensions.response as { status?: number }).status}`
+          : 'could not be reached';
+    context?.log?.warn({ domain: this.opts.name, err: error.message }, 'subgraph call failed');
+    throw footprintError('SUBGRAPH_UNAVAILABLE', `The ${this.opts.name} domain is unavailable: it ${why}`, { domain: this.opts.name });
+  }
+}

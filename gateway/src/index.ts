@@ -1,0 +1,18 @@
+import { listen } from '@footprint/schema';
+import { loadGatewayConfig } from './config.js';
+import { createGateway } from './server.js';
+
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
+try {
+  const config = loadGatewayConfig();
+  const gw = await createGateway({ config });
+  const port = await listen(gw.http, config.port, config.host);
+  gw.logger.info(`gateway listening on http://${config.host}:${port}/graphql`);
+  const stop = () => void gw.stop().finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  console.error(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

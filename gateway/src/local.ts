@@ -1,0 +1,35 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { fail, subgraphDocument } from '@footprint/schema';
+import type { GraphQLSchema } from 'graphql';
+import { gatewayTypeDefs } from './compose.js';
+import type { GatewayContext } from './context.js';
+
+/** Resolvers of the gateway's own subgraph, one map per concern (exports, corrections and data map add theirs). */
+export type LocalResolvers = Record<string, Record<string, unknown>>;
+
+export const personResolvers: LocalResolvers = {
+  Query: {
+    me: (_: unknown, __: unknown, ctx: GatewayContext) => {
+      if (ctx.principal.kind !== 'subject' || !ctx.person) fail('FORBIDDEN', '`me` is for subject tokens');
+      return { id: ctx.person };
+    },
+    person: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+      // The authorization plugin already decided; this is the second lock.
+      if (args.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${args.id}`);
+      return { id: args.id };
+    },
+  },
+  Person: {
+    __resolveReference: (ref: { id: string }, ctx: GatewayContext) => {
+      if (ref.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${ref.id}`);
+      return { id: ref.id };
+    },
+  },
+};
+
+/** The gateway's in-process subgraph: the person entry points and the gateway's own features. */
+export function buildLocalSchema(resolvers: LocalResolvers[]): GraphQLSchema {
+  const merged: LocalResolvers = {};
+  for (const r of resolvers) for (const [type, fields] of Object.entries(r)) merged[type] = { ...merged[type], ...fields };
+  return buildSubgraphSchema({ typeDefs: subgraphDocument(gatewayTypeDefs()), resolvers: merged as never });
+}

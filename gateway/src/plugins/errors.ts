@@ -1,0 +1,38 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '@footprint/schema';
+
+/** Apollo Server's and the gateway's own codes that are safe to show as they are. */
+const PASS_THROUGH = new Set<string>([
+  ...Object.keys(ErrorCode).filter((c) => c !== 'INTERNAL_SERVER_ERROR'),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+const LIMIT = /limit of \d+ exceeded/i;
+
+/**
+ * Shapes every error the gateway returns: limit rejections become
+ * LIMIT_EXCEEDED, a subgraph's errors keep their code and say which domain,
+ * anything without a known code is masked (the cause goes to the log).
+ */
+export function formatError(formatted: GraphQLFormattedError, _error: unknown): GraphQLFormattedError {
+  const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
+  delete ext.stacktrace;
+  delete ext.exception;
+  if (typeof ext.serviceName === 'string' && ext.domain === undefined) ext.domain = ext.serviceName;
+  delete ext.serviceName;
+  let message = formatted.message.replace(/^Context creation failed: /, '');
+  let code = typeof ext.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR';
+  if (LIMIT.test(message)) code = 'LIMIT_EXCEEDED';
+  if (!PASS_THROUGH.has(code)) {
+    code = 'INTERNAL_SERVER_ERROR';
+    message = ext.domain ? `The ${String(ext.domain)} domain failed to answer` : 'Internal server error';
+    delete ext.response;
+  }
+  delete ext.http;
+  return { ...formatted, message, extensions: { ...ext, code } };
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { closeServer, ConfigError, createGraphQLHttpServer, createLogger, listSubgraphs, subgraphUrl, type Logger, type Route } from '@footprint/schema';
+import { openGatewayStore, type GatewayStore } from './auth/audit.js';
+import { createTokenVerifier } from './auth/principal.js';
+import { GATEWAY_SUBGRAPH } from './compose.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { DomainDataSource } from './datasource.js';
+import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
+import { authorizationPlugin } from './plugins/authorization.js';
+import { formatError } from './plugins/errors.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Subgraph URLs by name; defaults to the configured list (schema/subgraphs.json + env overrides). */
+  subgraphUrls?: Record<string, string>;
+}
+
+export interface Gateway {
+  http: Server;
+  apollo: ApolloServer<GatewayContext>;
+  store: GatewayStore;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Builds the gateway over the static supergraph composed at build time; the caller listens. */
+export async function createGateway({ config, subgraphUrls }: GatewayOptions): Promise<Gateway> {
+  if (!existsSync(config.supergraphPath)) {
+    throw new ConfigError(`No supergraph at ${config.supergraphPath}: run "npm run build" (it composes the subgraphs' SDL)`);
+  }
+  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const logger = createLogger('gateway', config.logLevel);
+  const store = openGatewayStore(config.dataDir);
+  await store.migrate();
+
+  const urls: Record<string, string> = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s)]));
+  Object.assign(urls, subgraphUrls);
+  const localResolvers: LocalResolvers[] = [personResolvers];
+  const localSchema = buildLocalSchema(localResolvers);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    buildService: ({ name, url }) =>
+      name === GATEWAY_SUBGRAPH
+        ? new LocalGraphQLDataSource(localSchema)
+        : new DomainDataSource({ name, url: urls[name] ?? url ?? '', internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs }),
+  });
+
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.limits.maxDepth, flattenFragments: true, exposeLimits: true },
+    maxAliases: { n: config.limits.maxAliases, exposeLimits: true },
+    maxTokens: { n: config.limits.maxTokens, exposeLimits: true },
+    maxDirectives: { n: 50, exposeLimits: true },
+    // Depth, aliases and tokens bound a request; a footprint query is legitimately wide.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    logger,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled(), authorizationPlugin({ store })],
+    formatError,
+  });
+  await apollo.start();
+
+  const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const routes: Route[] = [];
+  const http = createGraphQLHttpServer<GatewayContext>({
+    apollo,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    routes,
+    context: async (req, requestId) => {
+      const reason = req.headers['x-footprint-reason'];
+      const principal = await verify(req.headers.authorization, typeof reason === 'string' ? reason : undefined);
+      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }) };
+    },
+    health: async () => {
+      const subgraphs = Object.fromEntries(
+        await Promise.all(
+          Object.entries(urls).map(async ([name, url]) => {
+            const started = Date.now();
+            try {
+              const res = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2000) });
+              return [name, { ok: res.ok, ms: Date.now() - started }] as const;
+            } catch (err) {
+              return [name, { ok: false, ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) }] as const;
+            }
+          }),
+        ),
+      );
+      const down = Object.entries(subgraphs).filter(([, s]) => !s.ok).map(([n]) => n);
+      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs };
+    },
+    onError: (err) => logger.error({ err }, 'request failed'),
+  });
+
+  return {
+    http,
+    apollo,
+    store,
+    logger,
+    async stop() {
+      await closeServer(http);
+      await apollo.stop();
+      await store.close();
+    },
+  };
+}

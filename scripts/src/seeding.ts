@@ -1,0 +1,95 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import {
+  DEMO_PERSON,
+  HEAVY_PERSON,
+  listSubgraphs,
+  loadConfig,
+  OTHER_PERSON,
+  personProfile,
+  REPO_ROOT,
+  Rng,
+  storeUrl,
+  type SecretsConfig,
+  type SeedTarget,
+  type Store,
+  type Subgraph,
+} from '@footprint/schema';
+
+/** Records per many-record kind for the heavy person: with every domain it passes 50,000 records. */
+export const HEAVY_SCALE = 1000;
+
+export interface SeedOptions {
+  dataDir: string;
+  heavy?: boolean;
+  /** Bulk users 20000001… at light scale. */
+  users?: number;
+  only?: string[];
+  onProgress?: (msg: string) => void;
+}
+
+interface SubgraphModule {
+  createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }>;
+}
+interface SeedModule {
+  seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
+}
+
+export function seedPeople(opts: Pick<SeedOptions, 'heavy' | 'users'>): { id: string; scale: number }[] {
+  const people = [
+    { id: DEMO_PERSON, scale: 3 },
+    { id: OTHER_PERSON, scale: 2 },
+  ];
+  if (opts.heavy) people.push({ id: HEAVY_PERSON, scale: HEAVY_SCALE });
+  for (let i = 1; i <= (opts.users ?? 0); i++) people.push({ id: String(20000000 + i), scale: 1 });
+  return people;
+}
+
+/** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
+async function resetStore(domain: string, dataDir: string): Promise<void> {
+  const url = storeUrl(domain, dataDir);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists "${domain}" cascade`);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const file = url.replace(/^sqlite:/, '');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
+}
+
+/**
+ * Writes the deterministic demo data into every domain's store, replacing what
+ * was there: each domain seeds itself through its own seed.ts.
+ */
+export async function seedAll(opts: SeedOptions): Promise<{ people: number; domains: string[] }> {
+  const config = { ...loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir }), logLevel: 'warn' as const };
+  const people = seedPeople(opts);
+  const domains = listSubgraphs()
+    .map((s) => s.name)
+    .filter((n) => !opts.only || opts.only.includes(n));
+  for (const name of domains) {
+    const started = Date.now();
+    await resetStore(name, opts.dataDir);
+    const dir = join(REPO_ROOT, 'subgraphs', name, 'dist');
+    const { createServer } = (await import(pathToFileURL(join(dir, 'server.js')).href)) as SubgraphModule;
+    const { seed } = (await import(pathToFileURL(join(dir, 'seed.js')).href)) as SeedModule;
+    const sg = await createServer(config);
+    try {
+      await seed(
+        sg.store,
+        people.map((p) => ({ profile: personProfile(p.id), scale: p.scale, rng: new Rng(`${name}:${p.id}`) })),
+      );
+    } finally {
+      await sg.store.close();
+    }
+    opts.onProgress?.(`seeded ${name} (${Date.now() - started} ms)`);
+  }
+  return { people: people.length, domains };
+}

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { CREDENTIAL_HEADER, footprintError, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
-import type { GraphQLError } from 'graphql';
+import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
+import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
 
 export interface DomainDataSourceOptions {
@@ -45,7 +45,7 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const body = (gqlErr.extensions?.response as { body?: { errors?: { message: string; extensions?: { code?: string } }[] } } | undefined)?.body;
     const first = typeof body === 'object' ? body?.errors?.[0] : undefined;
     if (first?.extensions?.code && first.extensions.code !== 'INTERNAL_SERVER_ERROR') {
-      throw footprintError(first.extensions.code as never, first.message, { domain: this.opts.name });
+      throw domainError(first.extensions.code, first.message, this.opts.name);
     }
     const why =
       error.name === 'TimeoutError' || error.name === 'AbortError'
@@ -54,6 +54,11 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
           ? `answered HTTP ${(gqlErr.extensions.response as { status?: number }).status}`
           : 'could not be reached';
     context?.log?.warn({ domain: this.opts.name, err: error.message }, 'subgraph call failed');
-    throw footprintError('SUBGRAPH_UNAVAILABLE', `The ${this.opts.name} domain is unavailable: it ${why}`, { domain: this.opts.name });
+    throw domainError('SUBGRAPH_UNAVAILABLE', `The ${this.opts.name} domain is unavailable: it ${why}`, this.opts.name);
   }
+}
+
+/** No HTTP status on purpose: one failed domain must not turn a partial answer into an HTTP error. */
+function domainError(code: string, message: string, domain: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, domain } });
 }

@@ -31,5 +31,5 @@ export const personResolvers: LocalResolvers = {
 export function buildLocalSchema(resolvers: LocalResolvers[]): GraphQLSchema {
   const merged: LocalResolvers = {};
   for (const r of resolvers) for (const [type, fields] of Object.entries(r)) merged[type] = { ...merged[type], ...fields };
-  return buildSubgraphSchema({ typeDefs: subgraphDocument(gatewayTypeDefs()), resolvers: merged as never });
+  return buildSubgraphSchema([{ typeDefs: subgraphDocument(gatewayTypeDefs()), resolvers: merged as never }]);
 }

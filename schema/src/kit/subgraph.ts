@@ -164,7 +164,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   kit[dataTypeName] = dataResolvers as never;
 
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
-  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: false,

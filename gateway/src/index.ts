@@ -8,6 +8,7 @@ try {
   const config = loadGatewayConfig();
   const gw = await createGateway({ config });
   const port = await listen(gw.http, config.port, config.host);
+  await gw.started(`http://127.0.0.1:${port}/graphql`);
   gw.logger.info(`gateway listening on http://${config.host}:${port}/graphql`);
   const stop = () => void gw.stop().finally(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -11,6 +11,8 @@ import { GATEWAY_SUBGRAPH } from './compose.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { DomainDataSource } from './datasource.js';
+import type { FeatureContext, GatewayFeature } from './feature.js';
+import { FEATURES } from './features.js';
 import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
 import { authorizationPlugin } from './plugins/authorization.js';
 import { formatError } from './plugins/errors.js';
@@ -23,6 +25,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   http: Server;
+  /** Starts the features' workers once the gateway listens at `url`. */
+  started(url: string): Promise<void>;
   apollo: ApolloServer<GatewayContext>;
   store: GatewayStore;
   logger: Logger;
@@ -36,12 +40,23 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   }
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const logger = createLogger('gateway', config.logLevel);
-  const store = openGatewayStore(config.dataDir);
+  const store = openGatewayStore(config.dataDir, Object.assign({}, ...FEATURES.map((f) => f.migrations ?? {})));
   await store.migrate();
 
   const urls: Record<string, string> = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s)]));
   Object.assign(urls, subgraphUrls);
-  const localResolvers: LocalResolvers[] = [personResolvers];
+  let gatewayUrl = '';
+  const featureContext: FeatureContext = {
+    config,
+    store,
+    logger,
+    supergraphSdl,
+    subgraphUrls: urls,
+    gatewayUrl: () => gatewayUrl || config.publicUrl.replace(/\/$/, '') + '/graphql',
+  };
+  const features: GatewayFeature[] = [];
+  for (const f of FEATURES) features.push(await f.create(featureContext));
+  const localResolvers: LocalResolvers[] = [personResolvers, ...features.flatMap((f) => (f.resolvers ? [f.resolvers] : []))];
   const localSchema = buildLocalSchema(localResolvers);
 
   const gateway = new ApolloGateway({
@@ -71,13 +86,17 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled(), authorizationPlugin({ store })],
+    plugins: [
+      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
+      ApolloServerPluginLandingPageDisabled(),
+      authorizationPlugin({ store, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
+    ],
     formatError,
   });
   await apollo.start();
 
   const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience });
-  const routes: Route[] = [];
+  const routes: Route[] = features.flatMap((f) => f.routes ?? []);
   const http = createGraphQLHttpServer<GatewayContext>({
     apollo,
     maxBodyBytes: config.limits.maxBodyBytes,
@@ -112,7 +131,12 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     apollo,
     store,
     logger,
+    async started(url) {
+      gatewayUrl = url;
+      for (const f of features) await f.start?.();
+    },
     async stop() {
+      for (const f of features) await f.stop?.();
       await closeServer(http);
       await apollo.stop();
       await store.close();

@@ -1,0 +1,108 @@
+import {
+  buildASTSchema,
+  getNamedType,
+  isEnumType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  parse,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
+
+/** One list of records in the footprint: Person.<domain>.<field> of a PersonalData type. */
+export interface KindPlan {
+  domain: string;
+  /** Field on the domain's data type (e.g. signIns). */
+  field: string;
+  /** GraphQL type of the records (e.g. SignInEvent). */
+  typename: string;
+  /** Selection of one record: every scalar, every nested object, the metadata. */
+  selection: string;
+}
+
+export interface FootprintPlan {
+  kinds: KindPlan[];
+  /** Domain fields on Person. */
+  domains: string[];
+}
+
+/**
+ * Reads the composed supergraph (its SDL carries every subgraph's types) into
+ * a graphql-js schema, for planning operations from it.
+ */
+export function schemaFromSupergraph(supergraphSdl: string): GraphQLSchema {
+  return buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
+}
+
+function implementsPersonalData(t: GraphQLNamedType): t is GraphQLObjectType {
+  return isObjectType(t) && t.getInterfaces().some((i) => i.name === 'PersonalData');
+}
+
+const isInternal = (name: string) => name.startsWith('_') || name.startsWith('join__') || name.startsWith('link__');
+
+/** A record's selection: scalars and enums, and nested objects down to `depth` (arguments-free fields only). */
+function selectionOf(type: GraphQLObjectType, depth: number): string {
+  const parts: string[] = [];
+  for (const f of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
+    if (isInternal(f.name) || f.args.some((a) => isNonNullType(a.type))) continue;
+    if (f.astNode?.directives?.some((d) => d.name.value === 'inaccessible')) continue;
+    const named = getNamedType(f.type);
+    if (isScalarType(named) || isEnumType(named)) parts.push(f.name);
+    else if (isObjectType(named) && depth > 0) {
+      const inner = selectionOf(named, depth - 1);
+      if (inner) parts.push(`${f.name} { ${inner} }`);
+    } else if (isInterfaceType(named)) parts.push(`${f.name} { __typename }`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * Plans the whole footprint from the schema alone: every field of Person that
+ * leads to a domain type, and in it every connection whose nodes implement
+ * PersonalData. A new subgraph's data appears here with no code change.
+ */
+export function planFootprint(schema: GraphQLSchema): FootprintPlan {
+  const person = schema.getType('Person');
+  if (!isObjectType(person)) throw new Error('The supergraph has no Person type');
+  const kinds: KindPlan[] = [];
+  const domains: string[] = [];
+  for (const domainField of Object.values(person.getFields())) {
+    const domainType = getNamedType(domainField.type);
+    if (!isObjectType(domainType) || domainField.args.some((a) => isNonNullType(a.type))) continue;
+    let any = false;
+    for (const f of Object.values(domainType.getFields())) {
+      const conn = getNamedType(f.type);
+      if (!isObjectType(conn)) continue;
+      const nodes = conn.getFields().nodes;
+      if (!nodes || !isListType(isNonNullType(nodes.type) ? nodes.type.ofType : nodes.type)) continue;
+      const node = getNamedType(nodes.type);
+      if (!implementsPersonalData(node)) continue;
+      any = true;
+      kinds.push({ domain: domainField.name, field: f.name, typename: node.name, selection: selectionOf(node, 3) });
+    }
+    if (any) domains.push(domainField.name);
+  }
+  return { kinds, domains };
+}
+
+const connectionSelection = (k: KindPlan) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${k.selection} }`;
+
+/** The first page of every kind, in one operation. */
+export function firstPageOperation(plan: FootprintPlan): string {
+  const byDomain = new Map<string, KindPlan[]>();
+  for (const k of plan.kinds) byDomain.set(k.domain, [...(byDomain.get(k.domain) ?? []), k]);
+  const domains = [...byDomain.entries()].map(
+    ([d, ks]) => `${d} { ${ks.map((k) => `${k.field}(first: $first) { ${connectionSelection(k)} }`).join(' ')} }`,
+  );
+  return `query Footprint($id: ID!, $first: Int) { person(id: $id) { id ${domains.join(' ')} } }`;
+}
+
+/** The next page of one kind. */
+export function nextPageOperation(k: KindPlan): string {
+  return `query FootprintPage($id: ID!, $first: Int, $after: String) { person(id: $id) { ${k.domain} { ${k.field}(first: $first, after: $after) { ${connectionSelection(k)} } } } }`;
+}

@@ -1,0 +1,85 @@
+import type { KindPlan, FootprintPlan } from './plan.js';
+import { firstPageOperation, nextPageOperation } from './plan.js';
+
+export interface GraphQLErrorShape {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; domain?: string } & Record<string, unknown>;
+}
+
+/** Sends one operation to the gateway and returns its JSON body. */
+export type Execute = (query: string, variables: Record<string, unknown>) => Promise<{ data?: unknown; errors?: GraphQLErrorShape[] }>;
+
+export interface KindPage {
+  kind: KindPlan;
+  records: Record<string, unknown>[];
+  totalCount: number;
+}
+
+export interface TraverseCallbacks {
+  /** Called for every page of records, in order; awaited (back-pressure for streaming writers). */
+  onPage(page: KindPage): Promise<void> | void;
+  /** A domain that failed; the traversal goes on with the others. */
+  onDomainError?(domain: string, error: GraphQLErrorShape): Promise<void> | void;
+}
+
+export interface TraverseResult {
+  failedDomains: Map<string, GraphQLErrorShape>;
+  records: number;
+}
+
+type Connection = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Record<string, unknown>[] };
+
+function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | undefined {
+  if (e.extensions?.domain && plan.domains.includes(e.extensions.domain)) return e.extensions.domain;
+  const seg = e.path?.[1];
+  return typeof seg === 'string' && plan.domains.includes(seg) ? seg : undefined;
+}
+
+/**
+ * Reads a person's whole footprint through the gateway: the first page of
+ * every kind in one request, then each kind's remaining pages by cursor. Pages
+ * are handed to `onPage` one at a time, so memory holds one page, not the person.
+ */
+export async function traverseFootprint(
+  plan: FootprintPlan,
+  personId: string,
+  execute: Execute,
+  cb: TraverseCallbacks,
+  pageSize = 1000,
+): Promise<TraverseResult> {
+  const failed = new Map<string, GraphQLErrorShape>();
+  let records = 0;
+  const first = await execute(firstPageOperation(plan), { id: personId, first: pageSize });
+  for (const e of first.errors ?? []) {
+    const d = domainOfError(e, plan);
+    if (!d) throw Object.assign(new Error(e.message), { graphql: e });
+    if (!failed.has(d)) {
+      failed.set(d, e);
+      await cb.onDomainError?.(d, e);
+    }
+  }
+  const person = (first.data as { person?: Record<string, Record<string, Connection> | null> | null } | undefined)?.person;
+  if (!person) throw new Error(`No data for person ${personId}`);
+  for (const k of plan.kinds) {
+    if (failed.has(k.domain)) continue;
+    let conn = person[k.domain]?.[k.field];
+    if (!conn) continue;
+    for (;;) {
+      records += conn.nodes.length;
+      await cb.onPage({ kind: k, records: conn.nodes, totalCount: conn.totalCount });
+      if (!conn.pageInfo.hasNextPage) break;
+      const next = await execute(nextPageOperation(k), { id: personId, first: pageSize, after: conn.pageInfo.endCursor });
+      const err = next.errors?.[0];
+      const page = (next.data as { person?: Record<string, Record<string, Connection> | null> } | undefined)?.person?.[k.domain]?.[k.field];
+      if (err || !page) {
+        const e = err ?? { message: `No page returned for ${k.domain}.${k.field}` };
+        failed.set(k.domain, e);
+        await cb.onDomainError?.(k.domain, e);
+        break;
+      }
+      conn = page;
+    }
+  }
+  return { failedDomains: failed, records };
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { launchFederation } from '../../scripts/dist/federation.js';
+import { seedAll } from '../../scripts/dist/seeding.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    gatewayUrl: string;
+    subgraphUrls: Record<string, string>;
+    dataDir: string;
+  }
+}
+
+/**
+ * One federation for the cross-service tests: every subgraph and the gateway
+ * as real processes over fresh SQLite files, seeded with the demo people and
+ * the heavy person. Tests that stop a service start their own.
+ */
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'footprint-fed-'));
+  await seedAll({ dataDir, heavy: true });
+  const federation = await launchFederation({ dataDir, env: { LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+  project.provide('gatewayUrl', federation.gatewayUrl);
+  project.provide('subgraphUrls', Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url])));
+  project.provide('dataDir', dataDir);
+  return async () => {
+    await federation.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,294 @@
+import type { Transaction } from 'kysely';
+import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import type {
+  CloudContactEmailRow,
+  CloudContactPhoneRow,
+  CloudContactRow,
+  CloudDB,
+  CloudDeviceRow,
+  CloudNoteRow,
+  CloudStore,
+  CommandStatus,
+  CommandType,
+  DeviceCommandRow,
+  DeviceLocationRow,
+  EmailType,
+  FileKind,
+  GalleryItemRow,
+  LocationMethod,
+  PhoneType,
+  SyncedFileRow,
+} from './store.js';
+
+/** A row as inserted: the store assigns `id`. (Mapped types, so insertChunked accepts them.) */
+type New<Row> = Omit<Row, 'id'>;
+type Plain<Row> = { [K in keyof Row]: Row[K] };
+
+/** Find Device keeps 12 months of history (ROLLING_12_MONTHS); the seed stays inside that window. */
+const WINDOW_FROM = '2025-11-01T00:00:00Z';
+const WINDOW_TO = '2026-10-31T00:00:00Z';
+
+const CITY_COORDS: Record<string, [number, number]> = {
+  Bakı: [40.4093, 49.8671],
+  Gəncə: [40.6828, 46.3606],
+  Şəki: [41.1919, 47.1706],
+  Lənkəran: [38.7529, 48.8475],
+  Sumqayıt: [40.5897, 49.6686],
+  Mingəçevir: [40.7703, 47.0496],
+  Quba: [41.3611, 48.5134],
+};
+const PLACES: { name: string; lat: number; lon: number }[] = [
+  { name: 'Bakı, İçərişəhər', lat: 40.3664, lon: 49.8372 },
+  { name: 'Şəki, Xan Sarayı', lat: 41.2089, lon: 47.1956 },
+  { name: 'Qəbələ, Tufandağ', lat: 40.9941, lon: 47.8592 },
+  { name: 'Quba, Qırmızı Qəsəbə', lat: 41.3657, lon: 48.5263 },
+  { name: 'Gəncə, Nizami məqbərəsi', lat: 40.7296, lon: 46.4233 },
+  { name: 'Göygöl', lat: 40.4079, lon: 46.3296 },
+  { name: 'Lənkəran, Xan evi', lat: 38.7543, lon: 48.8511 },
+];
+const PHONE_MODELS = ['Xiaomi 14T Pro', 'Redmi Note 13 Pro+ 5G', 'POCO F6 Pro', 'Xiaomi 15'];
+const OLD_PHONE_MODELS = ['Redmi Note 9', 'Mi 11 Lite', 'POCO X3 NFC', 'Redmi 9A'];
+const TABLET_MODELS = ['Xiaomi Pad 6', 'Redmi Pad SE', 'Xiaomi Pad 7'];
+const CONTACT_GIVEN = ['Vüqar', 'Səbinə', 'Rəşad', 'Könül', 'Elçin', 'Aytən', 'Fərid', 'Günay', 'Tural', 'Nigar', 'Şahin', 'Ülkər', 'Orxan', 'Zəhra'];
+const CONTACT_FAMILY = ['Abbasov', 'Quliyeva', 'İsmayılov', 'Həsənova', 'Cəfərov', 'Rüstəmova', 'Bağırov', 'Süleymanlı', 'Əhmədov', 'Kərimova'];
+const CONTACT_MIDDLE = ['Əli oğlu', 'Rauf qızı', 'Tofiq oğlu', 'Elşən qızı'];
+const NICKNAMES = ['Usta', 'Anam', 'Atam', 'Həkim', 'Qonşu'];
+const ORGANISATIONS = ['Azərsu ASC', 'Bakı Dövlət Universiteti', 'Kapital Bank', 'Gəncə Tekstil MMC', 'Şəki İpək ASC', 'Müşfiq, Tofiq & Oğulları MMC'];
+const JOB_TITLES = ['mühəndis', 'müəllim', 'həkim', 'mühasib', 'sürücü', 'dizayner'];
+const MOBILE_PREFIXES = ['50', '51', '55', '70', '77', '99'];
+const NOTE_TITLES = ['Alış-veriş siyahısı', 'Görüş qeydləri', 'Səyahət planı: Şəki', 'Kitablar', 'Resept — düşbərə', 'Şifrəsiz xatırlatmalar'];
+const NOTE_FOLDERS = ['Şəxsi', 'İş', null];
+const ALBUMS = ['Kamera', 'Ekran görüntüləri', 'WhatsApp Images', 'Səyahət 🏔', null];
+const ISSUED_FROM = ['i.mi.com Find Device', 'Find Device app on another device', 'Xiaomi Cloud (web)'];
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+const addMinutes = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+const stamp = (iso: string) => iso.slice(0, 19).replace(/[-:]/g, '').replace('T', '_');
+
+function translit(s: string): string {
+  const map: Record<string, string> = { ə: 'e', ş: 's', ğ: 'g', ı: 'i', ç: 'c', ö: 'o', ü: 'u' };
+  return s
+    .toLowerCase()
+    .replace(/[əşğıçöü]/g, (c) => map[c] ?? c)
+    .normalize('NFD')
+    .replace(/[^a-z]/g, '');
+}
+
+/** A 15-digit IMEI with a valid Luhn check digit; only its last 4 digits are ever stored. */
+function imei(rng: Rng): string {
+  const body = `86${rng.digits(12)}`;
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
+function weighted<T>(rng: Rng, items: readonly (readonly [T, number])[]): T {
+  let x = rng.float() * items.reduce((s, [, w]) => s + w, 0);
+  for (const [v, w] of items) {
+    x -= w;
+    if (x < 0) return v;
+  }
+  return items[items.length - 1]![0];
+}
+
+const uuid = (rng: Rng) => `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-${rng.pick(['8', '9', 'a', 'b'])}${rng.hex(3)}-${rng.hex(12)}`;
+const mobile = (rng: Rng) => `+994${rng.pick(MOBILE_PREFIXES)}${rng.digits(7)}`;
+const sortedDates = (rng: Rng, n: number, from: string, to: string) => Array.from({ length: n }, () => rng.date(from, to)).sort();
+
+/**
+ * Deterministic cloud data for each target: three linked devices (the current
+ * phone, a lost phone that was locked and wiped, a Wi-Fi tablet), 6 × scale
+ * Find Device locations (the biggest kind), scale gallery items, scale / 2
+ * contacts with their phones and e-mails, scale / 4 notes and synced files,
+ * scale / 20 remote commands — at least one of each kind for everyone.
+ */
+export async function seed(store: CloudStore, targets: SeedTarget[]): Promise<void> {
+  for (const t of targets) {
+    await store.db.transaction().execute((trx) => seedPerson(trx, t));
+  }
+}
+
+async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<void> {
+  const { profile: p, rng } = t;
+  const raw = trx as never;
+  const home = CITY_COORDS[p.city] ?? CITY_COORDS['Bakı']!;
+
+  // Devices: the current phone, a phone lost early in the window, a Wi-Fi tablet (no IMEI).
+  const lostAt = rng.date('2025-11-15T00:00:00Z', '2026-01-31T00:00:00Z');
+  const phoneModel = rng.pick(PHONE_MODELS);
+  const oldModel = rng.pick(OLD_PHONE_MODELS);
+  const tabletModel = rng.pick(TABLET_MODELS);
+  const serial = () => `${rng.digits(5)}/${rng.pick(['30', '31', '32'])}${rng.pick(['AZ', 'EU', 'RU'])}${rng.digits(5)}`;
+  const devices: New<CloudDeviceRow>[] = [
+    (() => {
+      const activatedAt = rng.date('2024-01-01T00:00:00Z', '2025-06-30T00:00:00Z');
+      return { ...recordBase(t, activatedAt), name: `${phoneModel} (${p.givenName})`, model: phoneModel, imeiLast4: imei(rng).slice(-4), imei2Last4: imei(rng).slice(-4), oaid: rng.hex(16), serialNumber: serial(), androidId: rng.hex(16), activatedAt, lastSeenAt: WINDOW_TO, findDeviceEnabled: 1 };
+    })(),
+    (() => {
+      const activatedAt = rng.date('2019-01-01T00:00:00Z', '2021-12-31T00:00:00Z');
+      return { ...recordBase(t, activatedAt), name: `${oldModel} (${p.givenName})`, model: oldModel, imeiLast4: imei(rng).slice(-4), imei2Last4: null, oaid: null, serialNumber: serial(), androidId: rng.hex(16), activatedAt, lastSeenAt: lostAt, findDeviceEnabled: 1 };
+    })(),
+    (() => {
+      const activatedAt = rng.date('2022-01-01T00:00:00Z', '2024-12-31T00:00:00Z');
+      return { ...recordBase(t, activatedAt), name: `${tabletModel} — ${p.givenName}`, model: tabletModel, imeiLast4: null, imei2Last4: null, oaid: rng.hex(16), serialNumber: serial(), androidId: rng.hex(16), activatedAt, lastSeenAt: rng.date(WINDOW_FROM, WINDOW_TO), findDeviceEnabled: 0 };
+    })(),
+  ];
+  await insertChunked(raw, 'device', devices);
+  const deviceIds = new Map<string, number>();
+  for (const d of await trx.selectFrom('device').select(['id', 'serialNumber']).where('personId', '=', p.id).orderBy('id').execute()) deviceIds.set(d.serialNumber, Number(d.id));
+  const [phoneId, oldPhoneId] = devices.map((d) => deviceIds.get(d.serialNumber)!) as [number, number, number];
+
+  // Find Device location history: a walk around home, the lost phone reporting until it went silent.
+  const locations: New<DeviceLocationRow>[] = [];
+  let [lat, lon] = home;
+  for (const at of sortedDates(rng, 6 * t.scale, WINDOW_FROM, WINDOW_TO)) {
+    if (rng.bool(0.1)) [lat, lon] = home;
+    lat = Math.min(Math.max(lat + (rng.float() - 0.5) * 0.02, home[0] - 0.15), home[0] + 0.15);
+    lon = Math.min(Math.max(lon + (rng.float() - 0.5) * 0.02, home[1] - 0.15), home[1] + 0.15);
+    const method = weighted<LocationMethod>(rng, [['GPS', 60], ['WIFI', 25], ['CELL', 15]]);
+    const accuracy = method === 'GPS' ? rng.float() * 27 + 3 : method === 'WIFI' ? rng.float() * 65 + 15 : rng.float() * 2350 + 150;
+    const deviceId = at < lostAt && rng.bool(0.5) ? oldPhoneId : phoneId;
+    locations.push({ ...recordBase(t, at), deviceId, latitude: round(lat, 6), longitude: round(lon, 6), accuracyMeters: round(accuracy, 1), method, at });
+  }
+  await insertChunked(raw, 'deviceLocation', locations);
+
+  // Remote commands: the lost phone was rung, locked with a passcode and a message, then wiped.
+  const passcode = () => `$argon2id$v=19$m=65536,t=3,p=4$${rng.hex(22)}$${rng.hex(43)}`;
+  const commands: New<DeviceCommandRow>[] = [];
+  const command = (deviceId: number, kind: CommandType, status: CommandStatus, issuedAt: string, extra: Partial<New<DeviceCommandRow>> = {}) => {
+    const done = status === 'COMPLETED' || status === 'FAILED';
+    commands.push({ ...recordBase(t, issuedAt), deviceId, command: kind, status, issuedAt, completedAt: done ? addMinutes(issuedAt, rng.int(1, 90)) : null, issuedFrom: rng.pick(ISSUED_FROM), lockMessage: null, passcodeHash: null, ...extra });
+  };
+  command(oldPhoneId, 'RING', 'COMPLETED', addMinutes(lostAt, 20));
+  command(oldPhoneId, 'LOCK', 'COMPLETED', addMinutes(lostAt, 45), { lockMessage: `Bu telefon itib. Zəhmət olmasa ${p.phone} nömrəsinə zəng edin, "mükafat" var!`, passcodeHash: passcode() });
+  command(oldPhoneId, 'WIPE', 'COMPLETED', addMinutes(lostAt, 60 * 24 * 3));
+  for (let i = 3; i < Math.floor(t.scale / 20); i++) {
+    const kind = weighted<CommandType>(rng, [['RING', 75], ['LOCK', 25]]);
+    const status = weighted<CommandStatus>(rng, [['COMPLETED', 80], ['FAILED', 8], ['CANCELLED', 6], ['DELIVERED', 3], ['PENDING', 3]]);
+    const lock = kind === 'LOCK' ? { lockMessage: rng.bool(0.5) ? rng.pick(TRICKY_TEXT) : null, passcodeHash: rng.bool(0.7) ? passcode() : null } : {};
+    command(phoneId, kind, status, rng.date(WINDOW_FROM, WINDOW_TO), lock);
+  }
+  commands.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt));
+  await insertChunked(raw, 'deviceCommand', commands);
+
+  // Contacts: structured for vCard 4.0, with their TEL and EMAIL lists.
+  const contacts: New<CloudContactRow>[] = [];
+  const phones: Omit<CloudContactPhoneRow, 'contactId'>[][] = [];
+  const emails: Omit<CloudContactEmailRow, 'contactId'>[][] = [];
+  const contactCount = Math.max(2, Math.floor(t.scale / 2));
+  for (let i = 0; i < contactCount; i++) {
+    const full = i === 0; // the first contact of everyone has every field, for tests and demos
+    const nicknameOnly = !full && rng.bool(0.1);
+    const given = nicknameOnly ? null : rng.pick(CONTACT_GIVEN);
+    const family = nicknameOnly || (!full && rng.bool(0.1)) ? null : rng.pick(CONTACT_FAMILY);
+    const middle = full || rng.bool(0.15) ? rng.pick(CONTACT_MIDDLE) : null;
+    const displayName = nicknameOnly ? rng.pick(NICKNAMES) : [given, family].filter(Boolean).join(' ');
+    const organisation = full || rng.bool(0.35) ? rng.pick(ORGANISATIONS) : null;
+    const updatedAt = rng.date();
+    contacts.push({
+      ...recordBase(t, updatedAt),
+      uid: uuid(rng),
+      displayName,
+      givenName: given,
+      familyName: family,
+      middleName: middle,
+      organisation,
+      jobTitle: organisation && rng.bool(0.7) ? rng.pick(JOB_TITLES) : null,
+      birthday: full || rng.bool(0.3) ? rng.date('1950-01-01T00:00:00Z', '2010-12-31T00:00:00Z').slice(0, 10) : null,
+      note: full ? TRICKY_TEXT[0]! : rng.bool(0.2) ? rng.pick(TRICKY_TEXT) : null,
+      starred: full || rng.bool(0.1) ? 1 : 0,
+      updatedAt,
+    });
+    const nPhones = full ? 2 : rng.int(1, 3);
+    const tel: Omit<CloudContactPhoneRow, 'contactId'>[] = [];
+    for (let k = 0; k < nPhones; k++) {
+      const type: PhoneType = k === 0 ? 'CELL' : full ? 'WORK' : weighted<PhoneType>(rng, [['CELL', 40], ['HOME', 25], ['WORK', 25], ['FAX', 5], ['OTHER', 5]]);
+      tel.push({ position: k, personId: p.id, number: type === 'HOME' || type === 'FAX' ? `+99412${rng.digits(7)}` : mobile(rng), type, preferred: k === 0 ? 1 : 0 });
+    }
+    phones.push(tel);
+    const nEmails = full ? 1 : weighted(rng, [[0, 50], [1, 40], [2, 10]]);
+    const mail: Omit<CloudContactEmailRow, 'contactId'>[] = [];
+    const local = translit(`${given ?? displayName}.${family ?? rng.digits(3)}`) || `contact${rng.digits(4)}`;
+    for (let k = 0; k < nEmails; k++) {
+      const type: EmailType = k === 0 ? 'HOME' : 'WORK';
+      mail.push({ position: k, personId: p.id, address: type === 'HOME' ? `${local}@mail.az` : `${local}@${rng.pick(['azersu.az', 'bsu.edu.az', 'kapitalbank.az'])}`, type, preferred: k === 0 ? 1 : 0 });
+    }
+    emails.push(mail);
+  }
+  await insertChunked(raw, 'contact', contacts);
+  const contactIds = new Map<string, number>();
+  for (const c of await trx.selectFrom('contact').select(['id', 'uid']).where('personId', '=', p.id).orderBy('id').execute()) contactIds.set(c.uid, Number(c.id));
+  const phoneRows: Plain<CloudContactPhoneRow>[] = [];
+  const emailRows: Plain<CloudContactEmailRow>[] = [];
+  contacts.forEach((c, i) => {
+    const contactId = contactIds.get(c.uid)!;
+    for (const r of phones[i]!) phoneRows.push({ contactId, ...r });
+    for (const r of emails[i]!) emailRows.push({ contactId, ...r });
+  });
+  await insertChunked(raw, 'contactPhone', phoneRows);
+  await insertChunked(raw, 'contactEmail', emailRows);
+
+  // Notes.
+  const notes: New<CloudNoteRow>[] = [];
+  for (let i = 0; i < Math.max(1, Math.floor(t.scale / 4)); i++) {
+    const createdAt = rng.date();
+    const updatedAt = rng.bool(0.5) ? addMinutes(createdAt, rng.int(5, 60 * 24 * 30)) : createdAt;
+    notes.push({ ...recordBase(t, updatedAt), title: rng.pick(NOTE_TITLES), body: i === 0 ? `${TRICKY_TEXT[0]}\n${TRICKY_TEXT[2]}` : rng.pick(TRICKY_TEXT), folder: rng.pick(NOTE_FOLDERS), createdAt, updatedAt });
+  }
+  await insertChunked(raw, 'note', notes);
+
+  // Gallery: photos mostly, some videos; a location tag when the camera had one.
+  const gallery: New<GalleryItemRow>[] = [];
+  for (let i = 0; i < Math.max(2, t.scale); i++) {
+    const takenAt = rng.date();
+    const video = i === 1 || (i > 1 && rng.bool(0.15));
+    const tagged = i === 0 || (i > 1 && rng.bool(0.65));
+    const place = rng.pick(PLACES);
+    const heic = !video && rng.bool(0.3);
+    const landscape = rng.bool(0.6);
+    const [w, h] = video ? [3840, 2160] : [4080, 3072];
+    gallery.push({
+      ...recordBase(t, addMinutes(takenAt, rng.int(1, 600))),
+      fileName: `${video ? 'VID' : 'IMG'}_${stamp(takenAt)}.${video ? 'mp4' : heic ? 'heic' : 'jpg'}`,
+      mediaType: video ? 'VIDEO' : 'PHOTO',
+      mimeType: video ? 'video/mp4' : heic ? 'image/heic' : 'image/jpeg',
+      // A long 4K video passes 2^31 bytes: sizes are bigint, not Int.
+      sizeBytes: video ? (i === 1 ? 3_221_225_472 + rng.int(0, 1_000_000) : rng.int(5_000_000, 900_000_000)) : rng.int(1_500_000, 8_500_000),
+      takenAt,
+      width: landscape ? w : h,
+      height: landscape ? h : w,
+      durationSeconds: video ? (i === 1 ? 1_720 : rng.int(3, 300)) : null,
+      album: rng.pick(ALBUMS),
+      latitude: tagged ? round(place.lat + (rng.float() - 0.5) * 0.01, 6) : null,
+      longitude: tagged ? round(place.lon + (rng.float() - 0.5) * 0.01, 6) : null,
+      placeName: tagged ? place.name : null,
+    });
+  }
+  await insertChunked(raw, 'galleryItem', gallery);
+
+  // Other synced material: app data, recordings, backups.
+  const files: New<SyncedFileRow>[] = [];
+  for (let i = 0; i < Math.max(1, Math.floor(t.scale / 4)); i++) {
+    const syncedAt = rng.date();
+    const day = syncedAt.slice(0, 10);
+    const kind: FileKind = i === 0 ? 'RECORDING' : weighted<FileKind>(rng, [['APP_DATA', 35], ['RECORDING', 25], ['CALL_RECORDING', 15], ['BACKUP', 15], ['OTHER', 10]]);
+    const app = rng.pick(['com.miui.notes', 'com.android.contacts', 'com.miui.gallery', 'com.xiaomi.calendar']);
+    const byKind: Record<FileKind, Pick<SyncedFileRow, 'name' | 'mimeType' | 'appPackage'>> = {
+      APP_DATA: { name: `${app}.sync.db`, mimeType: 'application/octet-stream', appPackage: app },
+      RECORDING: { name: `Səs qeydi ${day} ${syncedAt.slice(11, 16).replace(':', '-')}.m4a`, mimeType: 'audio/mp4', appPackage: null },
+      CALL_RECORDING: { name: `Zəng qeydi — ${rng.pick(NICKNAMES)} ${day}.mp3`, mimeType: 'audio/mpeg', appPackage: null },
+      BACKUP: { name: `Ehtiyat nüsxə ${day}.bak`, mimeType: 'application/octet-stream', appPackage: null },
+      OTHER: { name: `Sənəd, "yekun" ${day}.pdf`, mimeType: 'application/pdf', appPackage: null },
+    };
+    const size = kind === 'BACKUP' ? rng.int(200_000_000, 2_000_000_000) : kind === 'APP_DATA' ? rng.int(20_000, 50_000_000) : rng.int(50_000, 40_000_000);
+    files.push({ ...recordBase(t, syncedAt), kind, ...byKind[kind], sizeBytes: size, syncedAt });
+  }
+  await insertChunked(raw, 'syncedFile', files);
+}

@@ -1,0 +1,37 @@
+import { fail } from '@footprint/schema';
+import type { CommunityMessageDirection, Resolvers } from '../generated/resolvers.js';
+
+const DIRECTIONS: readonly CommunityMessageDirection[] = ['SENT', 'RECEIVED'];
+
+function direction(value: string): CommunityMessageDirection {
+  const d = DIRECTIONS.find((x) => x === value);
+  if (!d) fail('INTERNAL_SERVER_ERROR', 'A stored private message has no valid direction');
+  return d;
+}
+
+/**
+ * Field resolvers that turn stored rows into the schema's shape. Nested badges
+ * and the public titles of posts come from this request's loaders (one
+ * statement however many records ask). Of another member only the nickname
+ * stored with a private message is ever returned.
+ */
+export const recordResolvers: Resolvers = {
+  CommunityProfile: {
+    badges: (row, _, ctx) => ctx.loaders.badgesByProfile.load(row.id),
+  },
+  CommunityComment: {
+    postTitle: async (row, _, ctx) => (await ctx.loaders.forumPostById.load(row.postId))?.title ?? null,
+  },
+  CommunityPrivateMessage: {
+    direction: (row) => direction(row.direction),
+  },
+  CommunityBrowsingEvent: {
+    threadTitle: async (row, _, ctx) => (row.threadId === null ? null : ((await ctx.loaders.forumPostById.load(row.threadId))?.title ?? null)),
+  },
+  PromotionEntry: {
+    shipping: (row) =>
+      row.shippingName !== null && row.shippingAddress !== null && row.shippingPhone !== null
+        ? { name: row.shippingName, address: row.shippingAddress, phone: row.shippingPhone }
+        : null,
+  },
+};

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { HEAVY_PERSON } from '@footprint/schema';
-import { firstPageOperation } from '../gateway/dist/footprint/plan.js';
+import { firstPageOperation } from '@footprint/gateway/footprint';
 import { bearer, footprintPlan, gql, sqlStatements, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

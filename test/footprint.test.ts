@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { INVENTORY, inventoryKinds, TAXONOMY } from '@footprint/schema';
-import { traverseFootprint } from '../gateway/dist/footprint/traverse.js';
+import { traverseFootprint } from '@footprint/gateway/footprint';
 import { bearer, footprintPlan, gql, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { closeServer, ConfigError, createGraphQLHttpServer, createLogger, listSubgraphs, subgraphUrl, type Logger, type Route } from '@footprint/schema';
 import { openGatewayStore, type GatewayStore } from './auth/audit.js';
@@ -89,13 +89,14 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       authorizationPlugin({ store, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
     ],
     formatError,
   });
   await apollo.start();
 
-  const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience });
+  const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, internalSecret: config.internalSecret });
   const routes: Route[] = features.flatMap((f) => f.routes ?? []);
   const http = createGraphQLHttpServer<GatewayContext>({
     apollo,

@@ -45,16 +45,34 @@ function implementsPersonalData(t: GraphQLNamedType): t is GraphQLObjectType {
 
 const isInternal = (name: string) => name.startsWith('_') || name.startsWith('join__') || name.startsWith('link__');
 
-/** A record's selection: scalars and enums, and nested objects down to `depth` (arguments-free fields only). */
-function selectionOf(type: GraphQLObjectType, depth: number): string {
+/** Fields of RecordMeta that differ from record to record; the rest is the kind's, in the supergraph. */
+export const RECORD_META_FIELDS = ['kind', 'source', 'region', 'collectedAt'] as const;
+
+export interface PlanOptions {
+  /**
+   * `full` (default): every RecordMeta field on every record, as the contract
+   * promises. `record`: only what varies per record (RECORD_META_FIELDS) — for
+   * bulk readers such as exports, which take the kind's metadata from the data map.
+   */
+  meta?: 'full' | 'record';
+}
+
+/**
+ * A record's selection: scalars and enums, and nested objects down to `depth`
+ * (arguments-free fields only). A nested PersonalData record is referenced by
+ * id: it is exported in its own kind, not copied into every parent.
+ */
+function selectionOf(type: GraphQLObjectType, depth: number, opts: PlanOptions, top = true): string {
   const parts: string[] = [];
   for (const f of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
     if (isInternal(f.name) || f.args.some((a) => isNonNullType(a.type))) continue;
     if (f.astNode?.directives?.some((d) => d.name.value === 'inaccessible')) continue;
     const named = getNamedType(f.type);
     if (isScalarType(named) || isEnumType(named)) parts.push(f.name);
+    else if (top && f.name === 'meta' && opts.meta === 'record') parts.push(`meta { ${RECORD_META_FIELDS.join(' ')} }`);
+    else if (!top && implementsPersonalData(named)) parts.push(`${f.name} { id }`);
     else if (isObjectType(named) && depth > 0) {
-      const inner = selectionOf(named, depth - 1);
+      const inner = selectionOf(named, depth - 1, opts, false);
       if (inner) parts.push(`${f.name} { ${inner} }`);
     } else if (isInterfaceType(named)) parts.push(`${f.name} { __typename }`);
   }
@@ -66,7 +84,7 @@ function selectionOf(type: GraphQLObjectType, depth: number): string {
  * leads to a domain type, and in it every connection whose nodes implement
  * PersonalData. A new subgraph's data appears here with no code change.
  */
-export function planFootprint(schema: GraphQLSchema): FootprintPlan {
+export function planFootprint(schema: GraphQLSchema, opts: PlanOptions = {}): FootprintPlan {
   const person = schema.getType('Person');
   if (!isObjectType(person)) throw new Error('The supergraph has no Person type');
   const kinds: KindPlan[] = [];
@@ -83,7 +101,7 @@ export function planFootprint(schema: GraphQLSchema): FootprintPlan {
       const node = getNamedType(nodes.type);
       if (!implementsPersonalData(node)) continue;
       any = true;
-      kinds.push({ domain: domainField.name, field: f.name, typename: node.name, selection: selectionOf(node, 3) });
+      kinds.push({ domain: domainField.name, field: f.name, typename: node.name, selection: selectionOf(node, 3, opts) });
     }
     if (any) domains.push(domainField.name);
   }

@@ -47,6 +47,7 @@ export async function traverseFootprint(
   execute: Execute,
   cb: TraverseCallbacks,
   pageSize = 1000,
+  opts: { concurrency?: number } = {},
 ): Promise<TraverseResult> {
   const failed = new Map<string, GraphQLErrorShape>();
   let records = 0;
@@ -61,10 +62,12 @@ export async function traverseFootprint(
   }
   const person = (first.data as { person?: Record<string, Record<string, Connection> | null> | null } | undefined)?.person;
   if (!person) throw new Error(`No data for person ${personId}`);
-  for (const k of plan.kinds) {
-    if (failed.has(k.domain)) continue;
+  // Kinds are read one after another by default, so a writer sees each kind's pages contiguously;
+  // with `concurrency` > 1 several kinds (often in different subgraphs) are read at once.
+  const readKind = async (k: KindPlan) => {
+    if (failed.has(k.domain)) return;
     let conn = person[k.domain]?.[k.field];
-    if (!conn) continue;
+    if (!conn) return;
     for (;;) {
       records += conn.nodes.length;
       await cb.onPage({ kind: k, records: conn.nodes, totalCount: conn.totalCount });
@@ -74,12 +77,19 @@ export async function traverseFootprint(
       const page = (next.data as { person?: Record<string, Record<string, Connection> | null> } | undefined)?.person?.[k.domain]?.[k.field];
       if (err || !page) {
         const e = err ?? { message: `No page returned for ${k.domain}.${k.field}` };
-        failed.set(k.domain, e);
-        await cb.onDomainError?.(k.domain, e);
+        if (!failed.has(k.domain)) {
+          failed.set(k.domain, e);
+          await cb.onDomainError?.(k.domain, e);
+        }
         break;
       }
       conn = page;
     }
-  }
+  };
+  const queue = [...plan.kinds];
+  const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, async () => {
+    for (let k = queue.shift(); k; k = queue.shift()) await readKind(k);
+  });
+  await Promise.all(workers);
   return { failedDomains: failed, records };
 }

@@ -16,6 +16,7 @@ import { FEATURES } from './features.js';
 import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
 import { authorizationPlugin } from './plugins/authorization.js';
 import { formatError } from './plugins/errors.js';
+import { requestLogPlugin } from './plugins/logging.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -90,6 +91,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      requestLogPlugin(),
       authorizationPlugin({ store, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
     ],
     formatError,

@@ -35,6 +35,7 @@ const url = `http://localhost:${gatewayPort}/graphql`;
 console.log(`
 Footprint is running.
   gateway   ${url}
+  privacy   http://localhost:${gatewayPort}/privacy   (the privacy centre: "Use the demo person" signs in)
   health    http://localhost:${gatewayPort}/health
   subgraphs ${[...federation.subgraphs.values()].map((s) => `${s.name}:${s.port}`).join('  ')}
 

@@ -4,6 +4,206 @@ import { TAXONOMY } from './taxonomy.js';
 export const PERSONAL_DATA_SPEC = 'https://footprint.dev/personal-data/v1.0';
 export const FEDERATION_SPEC = 'https://specs.apollo.dev/federation/v2.7';
 
+/**
+ * Corrections (GDPR Art. 16 and 19; policy §9): the value types every domain
+ * answers with, and the root fields the kit resolves in every subgraph. The
+ * gateway calls those fields on the owning subgraph directly, with its signed
+ * credential, so they are @inaccessible: not part of the API, yet composition
+ * still checks that every domain speaks the same shapes. The public entry
+ * points are the gateway's (gateway/schema/corrections.graphql).
+ */
+const correctionTypeDefs = `
+"The shape of a correctable value."
+enum CorrectionValueType {
+  STRING
+  BOOLEAN
+  ENUM
+}
+
+"How a new e-mail address or phone number is confirmed before it takes effect."
+enum ConfirmationChannel {
+  EMAIL
+  PHONE
+}
+
+enum CorrectionStatus {
+  "The correction took effect."
+  APPLIED
+  "A one-time code was sent to the new address; the correction takes effect once it is confirmed."
+  PENDING_CONFIRMATION
+}
+
+enum CorrectionNoticeState {
+  "Recorded; not yet delivered (or no endpoint for the recipient is configured yet)."
+  PENDING
+  DELIVERED
+  "Delivery was given up after repeated failures."
+  FAILED
+}
+
+"""
+The validation rule of one correctable field, generated from the zod schema the
+owning domain validates with: the same rule, never a second copy.
+"""
+type CorrectionRule @shareable {
+  type: CorrectionValueType!
+  "A well-known format of a STRING value (email, phone, date, country)."
+  format: String
+  "False when the value may be cleared (sent as null)."
+  required: Boolean!
+  minLength: Int
+  maxLength: Int
+  "An ECMAScript regular expression (Unicode mode) the whole value must match."
+  pattern: String
+  "The only values allowed (ENUM; BOOLEAN: true and false)."
+  allowedValues: [String!]
+  "The rule in words, for people."
+  description: String
+  "The same rule as a JSON Schema (2020-12) document."
+  jsonSchema: String!
+}
+
+type CorrectableField @shareable {
+  "The field name to send in CorrectionInput.field."
+  name: String!
+  label: String!
+  rule: CorrectionRule!
+  "Set when a new value takes effect only after a one-time code sent to it is confirmed."
+  confirmation: ConfirmationChannel
+  "Whether current values are shown masked."
+  masked: Boolean!
+  "Who is told of a correction of this field (GDPR Art. 19, policy §4)."
+  recipients: [Recipient!]!
+}
+
+"The current value of one field of one record."
+type CorrectableValue @shareable {
+  field: String!
+  "As text (booleans true or false, enums by name); masked when the field is; null when empty."
+  value: String
+  "Send it back as expectedVersion: a correction of a value that changed since is refused."
+  version: String!
+}
+
+type CorrectableRecord @shareable {
+  "The record's PersonalData id (<kind>:<number>)."
+  recordId: ID!
+  "A short description that tells the record from others of its kind."
+  label: String!
+  values: [CorrectableValue!]!
+}
+
+"A correctable kind of data: its fields with their rules, and the person's records of it."
+type CorrectableKind @shareable {
+  kind: String!
+  domain: String!
+  title: String!
+  policySection: String!
+  fields: [CorrectableField!]!
+  "Which of the person's records are offered, when not all are (e.g. deliveries not yet delivered)."
+  scope: String
+  totalCount: Int!
+  records: [CorrectableRecord!]!
+  pageInfo: PageInfo!
+}
+
+"A kind of data that cannot be corrected, and why."
+type NonCorrectableKind @shareable {
+  kind: String!
+  domain: String!
+  title: String!
+  reason: String!
+  policySection: String!
+}
+
+"An Art. 19 notice: one recipient that had received the corrected data, told of the correction."
+type CorrectionNotice @shareable {
+  recipient: Recipient!
+  state: CorrectionNoticeState!
+  attempts: Int!
+  createdAt: DateTime!
+  deliveredAt: DateTime
+  "Why the last delivery attempt failed, or why none was made yet."
+  lastError: String
+}
+
+"A correction waiting for the one-time code sent to the new address."
+type PendingConfirmation @shareable {
+  id: ID!
+  channel: ConfirmationChannel!
+  "Where the code was sent, masked."
+  sentTo: String!
+  expiresAt: DateTime!
+  attemptsLeft: Int!
+}
+
+input CorrectionInput {
+  "The record's PersonalData id, as the correction view lists it (<kind>:<number>)."
+  recordId: ID!
+  field: String!
+  "The new value as text (booleans true or false, enums by name); null clears an optional field."
+  value: String
+  "The version the correction view gave for the current value: a value changed since is not overwritten."
+  expectedVersion: String!
+  "Why the data is corrected (a person may leave it out; an operator's X-Footprint-Reason is kept as well)."
+  reason: String
+}
+
+"Internal: what one domain lets the credential's person correct."
+type DomainCorrectionView @shareable @inaccessible {
+  domain: String!
+  correctable: [CorrectableKind!]!
+  nonCorrectable: [NonCorrectableKind!]!
+}
+
+"Internal: one applied correction as the owning domain keeps it (append-only)."
+type DomainCorrectionEntry @shareable @inaccessible {
+  "Sequence number within the domain."
+  number: Int!
+  domain: String!
+  kind: String!
+  recordId: ID!
+  field: String!
+  fieldLabel: String!
+  "HMAC-SHA-256 of the value before the correction: it proves what the value was without keeping it."
+  oldValueHash: String!
+  newValue: String
+  correctedAt: DateTime!
+  actor: String!
+  actorType: String!
+  reason: String
+  confirmedWith: ConfirmationChannel
+  region: DataRegion!
+  notices: [CorrectionNotice!]!
+}
+
+type DomainCorrectionHistory @shareable @inaccessible {
+  entries: [DomainCorrectionEntry!]!
+  hasMore: Boolean!
+  totalCount: Int!
+}
+
+type DomainCorrectionOutcome @shareable @inaccessible {
+  status: CorrectionStatus!
+  entry: DomainCorrectionEntry
+  confirmation: PendingConfirmation
+}
+
+extend type Query {
+  "Internal (the gateway's correction view): what this domain lets the credential's person correct."
+  _correctionView(kinds: [String!], first: Int, after: String): DomainCorrectionView! @shareable @inaccessible
+  "Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber)."
+  _correctionHistory(first: Int!, afterAt: String, afterNumber: Int): DomainCorrectionHistory! @shareable @inaccessible
+}
+
+extend type Mutation {
+  "Internal: validates and applies (or, for e-mail and phone, starts confirming) one correction, atomically."
+  _requestCorrection(input: CorrectionInput!): DomainCorrectionOutcome! @shareable @inaccessible
+  "Internal: applies a pending correction once its one-time code is confirmed."
+  _confirmCorrection(confirmationId: ID!, code: String!): DomainCorrectionOutcome! @shareable @inaccessible
+}
+`;
+
 const enums = Object.entries(TAXONOMY)
   .map(([name, t]) => `enum ${name} {\n${t.values.map((v) => `  "${t.describe[v as keyof typeof t.describe]}"\n  ${v}`).join('\n')}\n}`)
   .join('\n\n');
@@ -96,4 +296,4 @@ type KindDiscovery @shareable {
 type Person @key(fields: "id") {
   id: ID!
 }
-`;
+${correctionTypeDefs}`;

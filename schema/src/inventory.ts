@@ -14,14 +14,20 @@ export interface InventoryItem {
   /** Policy sections the bullet cites. */
   policy: string;
   kinds: string[];
+  /**
+   * Headings of further DATA-INVENTORY.md bullets this item answers for, when
+   * a bullet states a rule about the item's data rather than new data.
+   */
+  alsoCovers?: string[];
 }
 
-const item = (domain: string, slug: string, title: string, policy: string, kinds: string[]): InventoryItem => ({
+const item = (domain: string, slug: string, title: string, policy: string, kinds: string[], alsoCovers?: string[]): InventoryItem => ({
   id: `${domain}.${slug}`,
   domain,
   title,
   policy,
   kinds: kinds.map((k) => `${domain}.${k}`),
+  ...(alsoCovers ? { alsoCovers } : {}),
 });
 
 export const INVENTORY: readonly InventoryItem[] = [
@@ -46,10 +52,13 @@ export const INVENTORY: readonly InventoryItem[] = [
   item('community', 'profile', 'Profile in the community: badges, ratings, nickname', '§3.1.2', ['profile']),
   item('community', 'posts', 'Posts and comments; private messages', '§3.1.2', ['post', 'comment', 'private_message']),
   item('community', 'browsing', 'Browsing history and login info', '§3.1.2', ['browsing', 'login']),
-  item('community', 'promotions', 'Promotions and lotteries entered, prizes and shipping details', '§3.1.1, §3.2', ['promotion_entry']),
+  item('community', 'promotions', 'Promotions and lotteries entered, prizes and the shipping details given for them', '§3.1.1, §3.2', ['promotion_entry']),
 
   item('messaging', 'conversations', 'Conversations and chat history', '§3.2', ['conversation', 'message']),
-  item('messaging', 'routing', 'Identifiers used for routing: phone numbers and message IDs', '§3.2', ['routing_identifier']),
+  item('messaging', 'routing', 'Identifiers used for routing: phone numbers and message IDs', '§3.2', ['routing_identifier'], [
+    // Correspondents' numbers are held only as masked routing identifiers.
+    "A correspondent's number is their data too",
+  ]),
 
   item('themes', 'interactions', 'Downloads, purchases, likes, comments, favourites, shares, search queries', '§3.1.2', ['download', 'purchase', 'interaction', 'search_query']),
   item('themes', 'recommendation', 'Recommendation profile built from download and search history', '§3.2', ['recommendation_profile']),
@@ -58,7 +67,10 @@ export const INVENTORY: readonly InventoryItem[] = [
   item('push', 'registrations', 'Registrations: account ID, GAID, FCM token, Android ID, Space ID, app package and version, device model and brand', '§3.2', ['registration']),
   item('push', 'history', 'Notification history (system, service and marketing notices)', '§3.2', ['notification']),
   item('push', 'choices', 'Marketing opt-in/opt-out and per-app notification choices', '§3.2, §8', ['marketing_choice', 'app_notification_setting']),
-  item('push', 'advertising', 'Advertising ID, ad segments, and the objection to profiling', '§3.2, §3.1.3', ['advertising_id', 'ad_segment', 'profiling_objection']),
+  item('push', 'advertising', 'Advertising: advertising ID, ad segments, and the objection to profiling', '§3.2, §3.1.3', ['advertising_id', 'ad_segment', 'profiling_objection']),
+
+  item('music', 'playback', 'Playback history: track, when, how long, on which device', '§3.1.2', ['playback']),
+  item('music', 'search', 'Search queries in the music service', '§3.1.2', ['search_query']),
 ];
 
 /** All inventory kinds, optionally of one domain. */

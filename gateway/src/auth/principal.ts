@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
 
@@ -11,13 +11,17 @@ export const SCOPES = {
 
 export type Principal =
   | { kind: 'subject'; sub: string }
-  | { kind: 'operator'; sub: string; scopes: string[]; reason: string | null };
+  | { kind: 'operator'; sub: string; scopes: string[]; reason: string | null }
+  /** An export job reading its one person through the gateway with its own short-lived token (never the requester's). */
+  | { kind: 'job'; sub: string; job: string; person: string };
 
 export interface TokenVerifierOptions {
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** Verifies export-job tokens, which the gateway mints itself; without it job tokens are refused. */
+  internalSecret?: string | undefined;
 }
 
 /** An account ID: digits only. */
@@ -29,6 +33,68 @@ const Claims = z.object({
   scope: z.string().optional(),
   scp: z.array(z.string()).optional(),
 });
+
+/**
+ * The export job's credential: HS256 with the internal secret, its own issuer
+ * and audience (so neither a person's token nor the gateway → subgraph
+ * credential, signed with the same secret, can pass for it), naming the job and
+ * the one person it may read. Short-lived; the worker mints a new one as it goes.
+ */
+export const JOB_TOKEN = { issuer: 'footprint-gateway', audience: 'footprint-gateway/export-job', ttlSeconds: 300 } as const;
+
+const JobClaims = z.object({
+  role: z.literal('job'),
+  sub: z.string().regex(/^job:[\w-]{1,64}$/),
+  job: z.string().regex(/^[\w-]{1,64}$/),
+  per: AccountId,
+});
+
+export async function mintJobToken(internalSecret: string, job: { id: string; person: string }, ttlSeconds: number = JOB_TOKEN.ttlSeconds): Promise<string> {
+  return new SignJWT({ role: 'job', job: job.id, per: job.person })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(`job:${job.id}`)
+    .setIssuer(JOB_TOKEN.issuer)
+    .setAudience(JOB_TOKEN.audience)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(new TextEncoder().encode(internalSecret));
+}
+
+/** Whether a (not yet verified) token claims to be a job token; such tokens are verified only with the internal secret. */
+function claimsJobRole(token: string): boolean {
+  try {
+    return decodeJwt(token).role === 'job';
+  } catch {
+    return false;
+  }
+}
+
+function tokenProblem(err: unknown): string {
+  return err instanceof joseErrors.JWTExpired
+    ? 'has expired'
+    : err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported
+      ? 'uses an algorithm that is not accepted'
+      : err instanceof joseErrors.JWTClaimValidationFailed
+        ? `has an invalid "${err.claim}" claim`
+        : 'is invalid (bad signature or malformed)';
+}
+
+async function verifyJobToken(token: string, internalSecret: string | undefined): Promise<Principal> {
+  if (!internalSecret) fail('UNAUTHENTICATED', 'Export-job tokens are not accepted here');
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(internalSecret), {
+      algorithms: ['HS256'],
+      issuer: JOB_TOKEN.issuer,
+      audience: JOB_TOKEN.audience,
+    }));
+  } catch (err) {
+    fail('UNAUTHENTICATED', `The export-job token ${tokenProblem(err)}`);
+  }
+  const claims = JobClaims.safeParse(payload);
+  if (!claims.success || claims.data.sub !== `job:${claims.data.job}`) fail('UNAUTHENTICATED', 'The export-job token does not name a job and a person');
+  return { kind: 'job', sub: claims.data.sub, job: claims.data.job, person: claims.data.per };
+}
 
 export type TokenVerifier = (authorization: string | undefined, reason: string | undefined) => Promise<Principal>;
 
@@ -45,6 +111,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   return async (authorization, reason) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!m) fail('UNAUTHENTICATED', 'Missing bearer token: send "Authorization: Bearer <token>" (npm run token prints one)');
+    if (claimsJobRole(m[1]!)) return verifyJobToken(m[1]!, opts.internalSecret);
     let payload: JWTPayload;
     try {
       const verified = await jwtVerify(m[1]!, key as Uint8Array, {
@@ -54,15 +121,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       });
       payload = verified.payload;
     } catch (err) {
-      const why =
-        err instanceof joseErrors.JWTExpired
-          ? 'has expired'
-          : err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported
-            ? 'uses an algorithm that is not accepted'
-            : err instanceof joseErrors.JWTClaimValidationFailed
-              ? `has an invalid "${err.claim}" claim`
-              : 'is invalid (bad signature or malformed)';
-      fail('UNAUTHENTICATED', `The bearer token ${why}`);
+      fail('UNAUTHENTICATED', `The bearer token ${tokenProblem(err)}`);
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) fail('UNAUTHENTICATED', 'The bearer token has no subject (sub)');
@@ -77,8 +136,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 }
 
-/** Refuses an operator that lacks `scope` or gave no reason; subjects pass. */
+/** Refuses an operator that lacks `scope` or gave no reason; subjects pass; a job token never holds a grant. */
 export function requireOperatorGrant(p: Principal, scope: string): void {
+  if (p.kind === 'job') fail('FORBIDDEN', 'An export-job token may only read its own person');
   if (p.kind !== 'operator') return;
   if (!p.scopes.includes(scope)) fail('FORBIDDEN', `Operator token lacks the scope ${scope}`);
   if (!p.reason) fail('FORBIDDEN', 'Operator requests need a reason: send a non-empty X-Footprint-Reason header');

@@ -35,6 +35,15 @@ export function authorizationPlugin(opts: AuthorizationPluginOptions): ApolloSer
             ctx.person = targets.me || targets.ids.size > 0 ? p.sub : null;
             return;
           }
+          if (p.kind === 'job') {
+            // An export job reads its one person through person(id:) and does nothing else;
+            // the job itself was authorised (and, for an operator, audited) when it was requested.
+            if (targets.me) fail('FORBIDDEN', 'An export-job token reads its person with person(id:), not `me`');
+            for (const f of targets.rootFields) if (f !== 'person') fail('FORBIDDEN', `An export-job token may only read person(id:), not ${f}`);
+            for (const id of targets.ids) if (id !== p.person) fail('FORBIDDEN', `Not allowed to read person ${id}: this export job reads only person ${p.person}`);
+            ctx.person = targets.ids.size > 0 ? p.person : null;
+            return;
+          }
           if (targets.me) fail('BAD_USER_INPUT', '`me` is for subject tokens; an operator names the person with person(id:)');
           if (targets.ids.size > 1) fail('BAD_USER_INPUT', 'An operator request reads one person at a time');
           const [person] = targets.ids;

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
@@ -9,6 +9,7 @@ import { contractTypeDefs } from '../contract.js';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '../credential.js';
 import { fail } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
 import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { listSubgraphs } from '../subgraphs.js';
@@ -47,6 +48,13 @@ export interface SubgraphOptions<DB, L> {
   createLoaders: (store: Store<DB>, person: string | null) => L;
   internalSecret: string;
   logger: Logger;
+  /**
+   * The domain's correction rules (src/corrections.ts) and the configuration
+   * read at startup. Without them the domain still answers the correction
+   * view — every kind listed with why it cannot be corrected here — and
+   * refuses corrections.
+   */
+  corrections?: CorrectionsSetup<DB>;
 }
 
 export interface Subgraph {
@@ -55,6 +63,10 @@ export interface Subgraph {
   kinds: KindMeta[];
   apollo: ApolloServer<SubgraphContext>;
   http: Server;
+  /** Readies what the subgraph needs beyond its store's own migrations (the correction tables); serveSubgraph awaits it before listening, requests before running. */
+  prepare?: () => Promise<void>;
+  /** The correction engine (history, notices, one-time codes). */
+  corrections?: CorrectionEngine;
 }
 
 /** The person a resolver may read; FORBIDDEN when the credential names none. */
@@ -163,12 +175,26 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   }
   kit[dataTypeName] = dataResolvers as never;
 
+  // The contract's internal correction fields, in every subgraph (gateway → owning domain).
+  const corrections = createCorrectionEngine({
+    domain: opts.name,
+    kinds,
+    tables: opts.tables,
+    store: opts.store,
+    internalSecret: opts.internalSecret,
+    logger: opts.logger,
+    setup: opts.corrections,
+  });
+  kit.Query = corrections.resolvers.Query as never;
+  kit.Mutation = corrections.resolvers.Mutation as never;
+
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // No per-field cache hints or traces: they wrap every resolver, and a footprint page has thousands.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
     logger: opts.logger,
@@ -195,6 +221,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     ],
     context: async (req, requestId) => {
       await started;
+      await corrections.prepare();
       const header = req.headers[CREDENTIAL_HEADER];
       const credential = await verifyCredential(typeof header === 'string' ? header : undefined, opts.internalSecret);
       const person = credential.person;
@@ -210,8 +237,9 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     },
     onError: (err) => opts.logger.error({ err }, 'request failed'),
   });
+  http.once('close', () => corrections.stop());
 
-  return { name: opts.name, typeDefs, kinds, apollo, http };
+  return { name: opts.name, typeDefs, kinds, apollo, http, prepare: corrections.prepare, corrections };
 }
 
 async function ctxProbe<DB>(store: Store<DB>): Promise<void> {
@@ -256,6 +284,7 @@ export function serveSubgraph<DB>(name: string, create: () => Promise<Subgraph &
   const port = Number(process.env.PORT ?? entry?.port);
   create()
     .then(async (sg) => {
+      await sg.prepare?.();
       await listen(sg.http, port, process.env.HOST ?? '127.0.0.1');
       console.log(JSON.stringify({ level: 30, time: Date.now(), service: `subgraph-${name}`, msg: `listening on http://127.0.0.1:${port}/graphql` }));
       const stop = () => {

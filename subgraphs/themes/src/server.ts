@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, createSubgraph, loadConfig, storeUrl, type SecretsConfig, type Subgraph } from '@footprint/schema';
+import { corrections } from './corrections.js';
 import { createLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { openThemesStore, TABLES, type ThemesStore } from './store.js';
@@ -27,6 +28,7 @@ export async function createServer(config: SecretsConfig = loadConfig()): Promis
     createLoaders,
     internalSecret: config.internalSecret,
     logger: createLogger(`subgraph-${NAME}`, config.logLevel),
+    corrections: { spec: corrections, config },
   });
   return { ...subgraph, store };
 }

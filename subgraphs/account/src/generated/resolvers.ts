@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -78,6 +79,11 @@ export type AccountDataSignInsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** How a new e-mail address or phone number is confirmed before it takes effect. */
+export type ConfirmationChannel =
+  | 'EMAIL'
+  | 'PHONE';
+
 export type Consent = PersonalData & {
   __typename?: 'Consent';
   at: Scalars['DateTime']['output'];
@@ -102,6 +108,120 @@ export type ConsentEdge = {
   cursor: Scalars['String']['output'];
   node: Consent;
 };
+
+export type CorrectableField = {
+  __typename?: 'CorrectableField';
+  /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
+  confirmation?: Maybe<ConfirmationChannel>;
+  label: Scalars['String']['output'];
+  /** Whether current values are shown masked. */
+  masked: Scalars['Boolean']['output'];
+  /** The field name to send in CorrectionInput.field. */
+  name: Scalars['String']['output'];
+  /** Who is told of a correction of this field (GDPR Art. 19, policy §4). */
+  recipients: Array<Recipient>;
+  rule: CorrectionRule;
+};
+
+/** A correctable kind of data: its fields with their rules, and the person's records of it. */
+export type CorrectableKind = {
+  __typename?: 'CorrectableKind';
+  domain: Scalars['String']['output'];
+  fields: Array<CorrectableField>;
+  kind: Scalars['String']['output'];
+  pageInfo: PageInfo;
+  policySection: Scalars['String']['output'];
+  records: Array<CorrectableRecord>;
+  /** Which of the person's records are offered, when not all are (e.g. deliveries not yet delivered). */
+  scope?: Maybe<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CorrectableRecord = {
+  __typename?: 'CorrectableRecord';
+  /** A short description that tells the record from others of its kind. */
+  label: Scalars['String']['output'];
+  /** The record's PersonalData id (<kind>:<number>). */
+  recordId: Scalars['ID']['output'];
+  values: Array<CorrectableValue>;
+};
+
+/** The current value of one field of one record. */
+export type CorrectableValue = {
+  __typename?: 'CorrectableValue';
+  field: Scalars['String']['output'];
+  /** As text (booleans true or false, enums by name); masked when the field is; null when empty. */
+  value?: Maybe<Scalars['String']['output']>;
+  /** Send it back as expectedVersion: a correction of a value that changed since is refused. */
+  version: Scalars['String']['output'];
+};
+
+export type CorrectionInput = {
+  /** The version the correction view gave for the current value: a value changed since is not overwritten. */
+  expectedVersion: Scalars['String']['input'];
+  field: Scalars['String']['input'];
+  /** Why the data is corrected (a person may leave it out; an operator's X-Footprint-Reason is kept as well). */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** The record's PersonalData id, as the correction view lists it (<kind>:<number>). */
+  recordId: Scalars['ID']['input'];
+  /** The new value as text (booleans true or false, enums by name); null clears an optional field. */
+  value?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An Art. 19 notice: one recipient that had received the corrected data, told of the correction. */
+export type CorrectionNotice = {
+  __typename?: 'CorrectionNotice';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last delivery attempt failed, or why none was made yet. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  recipient: Recipient;
+  state: CorrectionNoticeState;
+};
+
+export type CorrectionNoticeState =
+  | 'DELIVERED'
+  /** Delivery was given up after repeated failures. */
+  | 'FAILED'
+  /** Recorded; not yet delivered (or no endpoint for the recipient is configured yet). */
+  | 'PENDING';
+
+/**
+ * The validation rule of one correctable field, generated from the zod schema the
+ * owning domain validates with: the same rule, never a second copy.
+ */
+export type CorrectionRule = {
+  __typename?: 'CorrectionRule';
+  /** The only values allowed (ENUM; BOOLEAN: true and false). */
+  allowedValues?: Maybe<Array<Scalars['String']['output']>>;
+  /** The rule in words, for people. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** A well-known format of a STRING value (email, phone, date, country). */
+  format?: Maybe<Scalars['String']['output']>;
+  /** The same rule as a JSON Schema (2020-12) document. */
+  jsonSchema: Scalars['String']['output'];
+  maxLength?: Maybe<Scalars['Int']['output']>;
+  minLength?: Maybe<Scalars['Int']['output']>;
+  /** An ECMAScript regular expression (Unicode mode) the whole value must match. */
+  pattern?: Maybe<Scalars['String']['output']>;
+  /** False when the value may be cleared (sent as null). */
+  required: Scalars['Boolean']['output'];
+  type: CorrectionValueType;
+};
+
+export type CorrectionStatus =
+  /** The correction took effect. */
+  | 'APPLIED'
+  /** A one-time code was sent to the new address; the correction takes effect once it is confirmed. */
+  | 'PENDING_CONFIRMATION';
+
+/** The shape of a correctable value. */
+export type CorrectionValueType =
+  | 'BOOLEAN'
+  | 'ENUM'
+  | 'STRING';
 
 export type DataCategory =
   /** Advertising identifiers and ad-related data */
@@ -173,6 +293,50 @@ export type DataSource =
   | 'PROVIDED'
   /** Received from a third party (§3.1.3) */
   | 'THIRD_PARTY';
+
+/** Internal: one applied correction as the owning domain keeps it (append-only). */
+export type DomainCorrectionEntry = {
+  __typename?: 'DomainCorrectionEntry';
+  actor: Scalars['String']['output'];
+  actorType: Scalars['String']['output'];
+  confirmedWith?: Maybe<ConfirmationChannel>;
+  correctedAt: Scalars['DateTime']['output'];
+  domain: Scalars['String']['output'];
+  field: Scalars['String']['output'];
+  fieldLabel: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  newValue?: Maybe<Scalars['String']['output']>;
+  notices: Array<CorrectionNotice>;
+  /** Sequence number within the domain. */
+  number: Scalars['Int']['output'];
+  /** HMAC-SHA-256 of the value before the correction: it proves what the value was without keeping it. */
+  oldValueHash: Scalars['String']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  recordId: Scalars['ID']['output'];
+  region: DataRegion;
+};
+
+export type DomainCorrectionHistory = {
+  __typename?: 'DomainCorrectionHistory';
+  entries: Array<DomainCorrectionEntry>;
+  hasMore: Scalars['Boolean']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DomainCorrectionOutcome = {
+  __typename?: 'DomainCorrectionOutcome';
+  confirmation?: Maybe<PendingConfirmation>;
+  entry?: Maybe<DomainCorrectionEntry>;
+  status: CorrectionStatus;
+};
+
+/** Internal: what one domain lets the credential's person correct. */
+export type DomainCorrectionView = {
+  __typename?: 'DomainCorrectionView';
+  correctable: Array<CorrectableKind>;
+  domain: Scalars['String']['output'];
+  nonCorrectable: Array<NonCorrectableKind>;
+};
 
 /** What one domain holds about a person, counted from indexes, without the records. */
 export type DomainDiscovery = {
@@ -258,6 +422,35 @@ export type LinkedAccountEdge = {
   node: LinkedAccount;
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Internal: applies a pending correction once its one-time code is confirmed. */
+  _confirmCorrection: DomainCorrectionOutcome;
+  /** Internal: validates and applies (or, for e-mail and phone, starts confirming) one correction, atomically. */
+  _requestCorrection: DomainCorrectionOutcome;
+};
+
+
+export type Mutation_ConfirmCorrectionArgs = {
+  code: Scalars['String']['input'];
+  confirmationId: Scalars['ID']['input'];
+};
+
+
+export type Mutation_RequestCorrectionArgs = {
+  input: CorrectionInput;
+};
+
+/** A kind of data that cannot be corrected, and why. */
+export type NonCorrectableKind = {
+  __typename?: 'NonCorrectableKind';
+  domain: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  policySection: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
 export type NotificationPreference = PersonalData & {
   __typename?: 'NotificationPreference';
   channel: Scalars['String']['output'];
@@ -286,6 +479,17 @@ export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A correction waiting for the one-time code sent to the new address. */
+export type PendingConfirmation = {
+  __typename?: 'PendingConfirmation';
+  attemptsLeft: Scalars['Int']['output'];
+  channel: ConfirmationChannel;
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Where the code was sent, masked. */
+  sentTo: Scalars['String']['output'];
 };
 
 /** A person, keyed by their account ID. Each domain adds one field named after itself. */
@@ -347,6 +551,28 @@ export type Purpose =
   | 'SECURITY'
   /** Providing the service: delivery, activation, verification, after-sales, support (§3.2) */
   | 'SERVICE_DELIVERY';
+
+export type Query = {
+  __typename?: 'Query';
+  /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
+  _correctionHistory: DomainCorrectionHistory;
+  /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
+  _correctionView: DomainCorrectionView;
+};
+
+
+export type Query_CorrectionHistoryArgs = {
+  afterAt?: InputMaybe<Scalars['String']['input']>;
+  afterNumber?: InputMaybe<Scalars['Int']['input']>;
+  first: Scalars['Int']['input'];
+};
+
+
+export type Query_CorrectionViewArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+};
 
 export type Recipient =
   /** Advertising and measurement partners (§4, with consent) */
@@ -562,10 +788,21 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = ResolversObject<{
   AccountData: ResolverTypeWrapper<Omit<AccountData, 'consents' | 'dataRegions' | 'environmentValues' | 'linkedAccounts' | 'notificationPreferences' | 'profile' | 'security' | 'signIns'> & { consents: ResolversTypes['ConsentConnection'], dataRegions: ResolversTypes['DataResidencyConnection'], environmentValues: ResolversTypes['EnvironmentValueConnection'], linkedAccounts: ResolversTypes['LinkedAccountConnection'], notificationPreferences: ResolversTypes['NotificationPreferenceConnection'], profile: ResolversTypes['ProfileConnection'], security: ResolversTypes['SecuritySettingConnection'], signIns: ResolversTypes['SignInEventConnection'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ConfirmationChannel: ConfirmationChannel;
   Consent: ResolverTypeWrapper<ConsentRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ConsentConnection: ResolverTypeWrapper<Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ConsentEdge']>, nodes: Array<ResolversTypes['Consent']> }>;
   ConsentEdge: ResolverTypeWrapper<Omit<ConsentEdge, 'node'> & { node: ResolversTypes['Consent'] }>;
+  CorrectableField: ResolverTypeWrapper<CorrectableField>;
+  CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
+  CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
+  CorrectableValue: ResolverTypeWrapper<CorrectableValue>;
+  CorrectionInput: CorrectionInput;
+  CorrectionNotice: ResolverTypeWrapper<CorrectionNotice>;
+  CorrectionNoticeState: CorrectionNoticeState;
+  CorrectionRule: ResolverTypeWrapper<CorrectionRule>;
+  CorrectionStatus: CorrectionStatus;
+  CorrectionValueType: CorrectionValueType;
   DataCategory: DataCategory;
   DataRegion: DataRegion;
   DataResidency: ResolverTypeWrapper<DataResidencyRow>;
@@ -573,6 +810,10 @@ export type ResolversTypes = ResolversObject<{
   DataResidencyEdge: ResolverTypeWrapper<Omit<DataResidencyEdge, 'node'> & { node: ResolversTypes['DataResidency'] }>;
   DataSource: DataSource;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DomainCorrectionEntry: ResolverTypeWrapper<DomainCorrectionEntry>;
+  DomainCorrectionHistory: ResolverTypeWrapper<DomainCorrectionHistory>;
+  DomainCorrectionOutcome: ResolverTypeWrapper<DomainCorrectionOutcome>;
+  DomainCorrectionView: ResolverTypeWrapper<DomainCorrectionView>;
   DomainDiscovery: ResolverTypeWrapper<DomainDiscovery>;
   EnvironmentValue: ResolverTypeWrapper<EnvironmentValueRow>;
   EnvironmentValueConnection: ResolverTypeWrapper<Omit<EnvironmentValueConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['EnvironmentValueEdge']>, nodes: Array<ResolversTypes['EnvironmentValue']> }>;
@@ -583,16 +824,20 @@ export type ResolversTypes = ResolversObject<{
   LinkedAccount: ResolverTypeWrapper<LinkedAccountRow>;
   LinkedAccountConnection: ResolverTypeWrapper<Omit<LinkedAccountConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['LinkedAccountEdge']>, nodes: Array<ResolversTypes['LinkedAccount']> }>;
   LinkedAccountEdge: ResolverTypeWrapper<Omit<LinkedAccountEdge, 'node'> & { node: ResolversTypes['LinkedAccount'] }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NonCorrectableKind: ResolverTypeWrapper<NonCorrectableKind>;
   NotificationPreference: ResolverTypeWrapper<NotificationPreferenceRow>;
   NotificationPreferenceConnection: ResolverTypeWrapper<Omit<NotificationPreferenceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['NotificationPreferenceEdge']>, nodes: Array<ResolversTypes['NotificationPreference']> }>;
   NotificationPreferenceEdge: ResolverTypeWrapper<Omit<NotificationPreferenceEdge, 'node'> & { node: ResolversTypes['NotificationPreference'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PendingConfirmation: ResolverTypeWrapper<PendingConfirmation>;
   Person: ResolverTypeWrapper<Omit<Person, 'account'> & { account?: Maybe<ResolversTypes['AccountData']> }>;
   PersonalData: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['PersonalData']>;
   Profile: ResolverTypeWrapper<ProfileRow>;
   ProfileConnection: ResolverTypeWrapper<Omit<ProfileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProfileEdge']>, nodes: Array<ResolversTypes['Profile']> }>;
   ProfileEdge: ResolverTypeWrapper<Omit<ProfileEdge, 'node'> & { node: ResolversTypes['Profile'] }>;
   Purpose: Purpose;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Recipient: Recipient;
   RecordMeta: ResolverTypeWrapper<RecordMeta>;
   RetentionRule: RetentionRule;
@@ -614,10 +859,21 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   ConsentConnection: Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ConsentEdge']>, nodes: Array<ResolversParentTypes['Consent']> };
   ConsentEdge: Omit<ConsentEdge, 'node'> & { node: ResolversParentTypes['Consent'] };
+  CorrectableField: CorrectableField;
+  CorrectableKind: CorrectableKind;
+  CorrectableRecord: CorrectableRecord;
+  CorrectableValue: CorrectableValue;
+  CorrectionInput: CorrectionInput;
+  CorrectionNotice: CorrectionNotice;
+  CorrectionRule: CorrectionRule;
   DataResidency: DataResidencyRow;
   DataResidencyConnection: Omit<DataResidencyConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['DataResidencyEdge']>, nodes: Array<ResolversParentTypes['DataResidency']> };
   DataResidencyEdge: Omit<DataResidencyEdge, 'node'> & { node: ResolversParentTypes['DataResidency'] };
   DateTime: Scalars['DateTime']['output'];
+  DomainCorrectionEntry: DomainCorrectionEntry;
+  DomainCorrectionHistory: DomainCorrectionHistory;
+  DomainCorrectionOutcome: DomainCorrectionOutcome;
+  DomainCorrectionView: DomainCorrectionView;
   DomainDiscovery: DomainDiscovery;
   EnvironmentValue: EnvironmentValueRow;
   EnvironmentValueConnection: Omit<EnvironmentValueConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['EnvironmentValueEdge']>, nodes: Array<ResolversParentTypes['EnvironmentValue']> };
@@ -626,15 +882,19 @@ export type ResolversParentTypes = ResolversObject<{
   LinkedAccount: LinkedAccountRow;
   LinkedAccountConnection: Omit<LinkedAccountConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['LinkedAccountEdge']>, nodes: Array<ResolversParentTypes['LinkedAccount']> };
   LinkedAccountEdge: Omit<LinkedAccountEdge, 'node'> & { node: ResolversParentTypes['LinkedAccount'] };
+  Mutation: Record<PropertyKey, never>;
+  NonCorrectableKind: NonCorrectableKind;
   NotificationPreference: NotificationPreferenceRow;
   NotificationPreferenceConnection: Omit<NotificationPreferenceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['NotificationPreferenceEdge']>, nodes: Array<ResolversParentTypes['NotificationPreference']> };
   NotificationPreferenceEdge: Omit<NotificationPreferenceEdge, 'node'> & { node: ResolversParentTypes['NotificationPreference'] };
   PageInfo: PageInfo;
+  PendingConfirmation: PendingConfirmation;
   Person: Omit<Person, 'account'> & { account?: Maybe<ResolversParentTypes['AccountData']> } | FederationReferenceTypes['Person'];
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
   Profile: ProfileRow;
   ProfileConnection: Omit<ProfileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProfileEdge']>, nodes: Array<ResolversParentTypes['Profile']> };
   ProfileEdge: Omit<ProfileEdge, 'node'> & { node: ResolversParentTypes['Profile'] };
+  Query: Record<PropertyKey, never>;
   RecordMeta: RecordMeta;
   SecuritySetting: SecuritySettingRow;
   SecuritySettingConnection: Omit<SecuritySettingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['SecuritySettingEdge']>, nodes: Array<ResolversParentTypes['SecuritySetting']> };
@@ -697,6 +957,60 @@ export type ConsentEdgeResolvers<ContextType = Context, ParentType extends Resol
   node?: Resolver<ResolversTypes['Consent'], ParentType, ContextType>;
 }>;
 
+export type CorrectableFieldResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = ResolversObject<{
+  confirmation?: Resolver<Maybe<ResolversTypes['ConfirmationChannel']>, ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  masked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['Recipient']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['CorrectionRule'], ParentType, ContextType>;
+}>;
+
+export type CorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableKind'] = ResolversParentTypes['CorrectableKind']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['CorrectableField']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  records?: Resolver<Array<ResolversTypes['CorrectableRecord']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CorrectableRecordResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableRecord'] = ResolversParentTypes['CorrectableRecord']> = ResolversObject<{
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['CorrectableValue']>, ParentType, ContextType>;
+}>;
+
+export type CorrectableValueResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableValue'] = ResolversParentTypes['CorrectableValue']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CorrectionNoticeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectionNotice'] = ResolversParentTypes['CorrectionNotice']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recipient?: Resolver<ResolversTypes['Recipient'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CorrectionNoticeState'], ParentType, ContextType>;
+}>;
+
+export type CorrectionRuleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectionRule'] = ResolversParentTypes['CorrectionRule']> = ResolversObject<{
+  allowedValues?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  format?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  jsonSchema?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  minLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pattern?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['CorrectionValueType'], ParentType, ContextType>;
+}>;
+
 export type DataResidencyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DataResidency'] = ResolversParentTypes['DataResidency']> = ResolversObject<{
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -721,6 +1035,42 @@ export type DataResidencyEdgeResolvers<ContextType = Context, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DomainCorrectionEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionEntry'] = ResolversParentTypes['DomainCorrectionEntry']> = ResolversObject<{
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  confirmedWith?: Resolver<Maybe<ResolversTypes['ConfirmationChannel']>, ParentType, ContextType>;
+  correctedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fieldLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  notices?: Resolver<Array<ResolversTypes['CorrectionNotice']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldValueHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['DataRegion'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionHistoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionHistory'] = ResolversParentTypes['DomainCorrectionHistory']> = ResolversObject<{
+  entries?: Resolver<Array<ResolversTypes['DomainCorrectionEntry']>, ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionOutcome'] = ResolversParentTypes['DomainCorrectionOutcome']> = ResolversObject<{
+  confirmation?: Resolver<Maybe<ResolversTypes['PendingConfirmation']>, ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['DomainCorrectionEntry']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CorrectionStatus'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionViewResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionView'] = ResolversParentTypes['DomainCorrectionView']> = ResolversObject<{
+  correctable?: Resolver<Array<ResolversTypes['CorrectableKind']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nonCorrectable?: Resolver<Array<ResolversTypes['NonCorrectableKind']>, ParentType, ContextType>;
+}>;
 
 export type DomainDiscoveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainDiscovery'] = ResolversParentTypes['DomainDiscovery']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -782,6 +1132,19 @@ export type LinkedAccountEdgeResolvers<ContextType = Context, ParentType extends
   node?: Resolver<ResolversTypes['LinkedAccount'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
+  _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
+}>;
+
+export type NonCorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NonCorrectableKind'] = ResolversParentTypes['NonCorrectableKind']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type NotificationPreferenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationPreference'] = ResolversParentTypes['NotificationPreference']> = ResolversObject<{
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -807,6 +1170,14 @@ export type NotificationPreferenceEdgeResolvers<ContextType = Context, ParentTyp
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PendingConfirmationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PendingConfirmation'] = ResolversParentTypes['PendingConfirmation']> = ResolversObject<{
+  attemptsLeft?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ConfirmationChannel'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sentTo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type PersonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person'], FederationReferenceType extends FederationReferenceTypes['Person'] = FederationReferenceTypes['Person']> = ResolversObject<{
@@ -842,6 +1213,11 @@ export type ProfileConnectionResolvers<ContextType = Context, ParentType extends
 export type ProfileEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProfileEdge'] = ResolversParentTypes['ProfileEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
+  _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
 }>;
 
 export type RecordMetaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordMeta'] = ResolversParentTypes['RecordMeta']> = ResolversObject<{
@@ -912,10 +1288,20 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Consent?: ConsentResolvers<ContextType>;
   ConsentConnection?: ConsentConnectionResolvers<ContextType>;
   ConsentEdge?: ConsentEdgeResolvers<ContextType>;
+  CorrectableField?: CorrectableFieldResolvers<ContextType>;
+  CorrectableKind?: CorrectableKindResolvers<ContextType>;
+  CorrectableRecord?: CorrectableRecordResolvers<ContextType>;
+  CorrectableValue?: CorrectableValueResolvers<ContextType>;
+  CorrectionNotice?: CorrectionNoticeResolvers<ContextType>;
+  CorrectionRule?: CorrectionRuleResolvers<ContextType>;
   DataResidency?: DataResidencyResolvers<ContextType>;
   DataResidencyConnection?: DataResidencyConnectionResolvers<ContextType>;
   DataResidencyEdge?: DataResidencyEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DomainCorrectionEntry?: DomainCorrectionEntryResolvers<ContextType>;
+  DomainCorrectionHistory?: DomainCorrectionHistoryResolvers<ContextType>;
+  DomainCorrectionOutcome?: DomainCorrectionOutcomeResolvers<ContextType>;
+  DomainCorrectionView?: DomainCorrectionViewResolvers<ContextType>;
   DomainDiscovery?: DomainDiscoveryResolvers<ContextType>;
   EnvironmentValue?: EnvironmentValueResolvers<ContextType>;
   EnvironmentValueConnection?: EnvironmentValueConnectionResolvers<ContextType>;
@@ -924,15 +1310,19 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   LinkedAccount?: LinkedAccountResolvers<ContextType>;
   LinkedAccountConnection?: LinkedAccountConnectionResolvers<ContextType>;
   LinkedAccountEdge?: LinkedAccountEdgeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  NonCorrectableKind?: NonCorrectableKindResolvers<ContextType>;
   NotificationPreference?: NotificationPreferenceResolvers<ContextType>;
   NotificationPreferenceConnection?: NotificationPreferenceConnectionResolvers<ContextType>;
   NotificationPreferenceEdge?: NotificationPreferenceEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PendingConfirmation?: PendingConfirmationResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalData?: PersonalDataResolvers<ContextType>;
   Profile?: ProfileResolvers<ContextType>;
   ProfileConnection?: ProfileConnectionResolvers<ContextType>;
   ProfileEdge?: ProfileEdgeResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   RecordMeta?: RecordMetaResolvers<ContextType>;
   SecuritySetting?: SecuritySettingResolvers<ContextType>;
   SecuritySettingConnection?: SecuritySettingConnectionResolvers<ContextType>;

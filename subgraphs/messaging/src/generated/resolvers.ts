@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -16,6 +17,125 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/** How a new e-mail address or phone number is confirmed before it takes effect. */
+export type ConfirmationChannel =
+  | 'EMAIL'
+  | 'PHONE';
+
+export type CorrectableField = {
+  __typename?: 'CorrectableField';
+  /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
+  confirmation?: Maybe<ConfirmationChannel>;
+  label: Scalars['String']['output'];
+  /** Whether current values are shown masked. */
+  masked: Scalars['Boolean']['output'];
+  /** The field name to send in CorrectionInput.field. */
+  name: Scalars['String']['output'];
+  /** Who is told of a correction of this field (GDPR Art. 19, policy §4). */
+  recipients: Array<Recipient>;
+  rule: CorrectionRule;
+};
+
+/** A correctable kind of data: its fields with their rules, and the person's records of it. */
+export type CorrectableKind = {
+  __typename?: 'CorrectableKind';
+  domain: Scalars['String']['output'];
+  fields: Array<CorrectableField>;
+  kind: Scalars['String']['output'];
+  pageInfo: PageInfo;
+  policySection: Scalars['String']['output'];
+  records: Array<CorrectableRecord>;
+  /** Which of the person's records are offered, when not all are (e.g. deliveries not yet delivered). */
+  scope?: Maybe<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CorrectableRecord = {
+  __typename?: 'CorrectableRecord';
+  /** A short description that tells the record from others of its kind. */
+  label: Scalars['String']['output'];
+  /** The record's PersonalData id (<kind>:<number>). */
+  recordId: Scalars['ID']['output'];
+  values: Array<CorrectableValue>;
+};
+
+/** The current value of one field of one record. */
+export type CorrectableValue = {
+  __typename?: 'CorrectableValue';
+  field: Scalars['String']['output'];
+  /** As text (booleans true or false, enums by name); masked when the field is; null when empty. */
+  value?: Maybe<Scalars['String']['output']>;
+  /** Send it back as expectedVersion: a correction of a value that changed since is refused. */
+  version: Scalars['String']['output'];
+};
+
+export type CorrectionInput = {
+  /** The version the correction view gave for the current value: a value changed since is not overwritten. */
+  expectedVersion: Scalars['String']['input'];
+  field: Scalars['String']['input'];
+  /** Why the data is corrected (a person may leave it out; an operator's X-Footprint-Reason is kept as well). */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** The record's PersonalData id, as the correction view lists it (<kind>:<number>). */
+  recordId: Scalars['ID']['input'];
+  /** The new value as text (booleans true or false, enums by name); null clears an optional field. */
+  value?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An Art. 19 notice: one recipient that had received the corrected data, told of the correction. */
+export type CorrectionNotice = {
+  __typename?: 'CorrectionNotice';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last delivery attempt failed, or why none was made yet. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  recipient: Recipient;
+  state: CorrectionNoticeState;
+};
+
+export type CorrectionNoticeState =
+  | 'DELIVERED'
+  /** Delivery was given up after repeated failures. */
+  | 'FAILED'
+  /** Recorded; not yet delivered (or no endpoint for the recipient is configured yet). */
+  | 'PENDING';
+
+/**
+ * The validation rule of one correctable field, generated from the zod schema the
+ * owning domain validates with: the same rule, never a second copy.
+ */
+export type CorrectionRule = {
+  __typename?: 'CorrectionRule';
+  /** The only values allowed (ENUM; BOOLEAN: true and false). */
+  allowedValues?: Maybe<Array<Scalars['String']['output']>>;
+  /** The rule in words, for people. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** A well-known format of a STRING value (email, phone, date, country). */
+  format?: Maybe<Scalars['String']['output']>;
+  /** The same rule as a JSON Schema (2020-12) document. */
+  jsonSchema: Scalars['String']['output'];
+  maxLength?: Maybe<Scalars['Int']['output']>;
+  minLength?: Maybe<Scalars['Int']['output']>;
+  /** An ECMAScript regular expression (Unicode mode) the whole value must match. */
+  pattern?: Maybe<Scalars['String']['output']>;
+  /** False when the value may be cleared (sent as null). */
+  required: Scalars['Boolean']['output'];
+  type: CorrectionValueType;
+};
+
+export type CorrectionStatus =
+  /** The correction took effect. */
+  | 'APPLIED'
+  /** A one-time code was sent to the new address; the correction takes effect once it is confirmed. */
+  | 'PENDING_CONFIRMATION';
+
+/** The shape of a correctable value. */
+export type CorrectionValueType =
+  | 'BOOLEAN'
+  | 'ENUM'
+  | 'STRING';
 
 export type DataCategory =
   /** Advertising identifiers and ad-related data */
@@ -64,6 +184,50 @@ export type DataSource =
   | 'PROVIDED'
   /** Received from a third party (§3.1.3) */
   | 'THIRD_PARTY';
+
+/** Internal: one applied correction as the owning domain keeps it (append-only). */
+export type DomainCorrectionEntry = {
+  __typename?: 'DomainCorrectionEntry';
+  actor: Scalars['String']['output'];
+  actorType: Scalars['String']['output'];
+  confirmedWith?: Maybe<ConfirmationChannel>;
+  correctedAt: Scalars['DateTime']['output'];
+  domain: Scalars['String']['output'];
+  field: Scalars['String']['output'];
+  fieldLabel: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  newValue?: Maybe<Scalars['String']['output']>;
+  notices: Array<CorrectionNotice>;
+  /** Sequence number within the domain. */
+  number: Scalars['Int']['output'];
+  /** HMAC-SHA-256 of the value before the correction: it proves what the value was without keeping it. */
+  oldValueHash: Scalars['String']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  recordId: Scalars['ID']['output'];
+  region: DataRegion;
+};
+
+export type DomainCorrectionHistory = {
+  __typename?: 'DomainCorrectionHistory';
+  entries: Array<DomainCorrectionEntry>;
+  hasMore: Scalars['Boolean']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DomainCorrectionOutcome = {
+  __typename?: 'DomainCorrectionOutcome';
+  confirmation?: Maybe<PendingConfirmation>;
+  entry?: Maybe<DomainCorrectionEntry>;
+  status: CorrectionStatus;
+};
+
+/** Internal: what one domain lets the credential's person correct. */
+export type DomainCorrectionView = {
+  __typename?: 'DomainCorrectionView';
+  correctable: Array<CorrectableKind>;
+  domain: Scalars['String']['output'];
+  nonCorrectable: Array<NonCorrectableKind>;
+};
 
 /** What one domain holds about a person, counted from indexes, without the records. */
 export type DomainDiscovery = {
@@ -218,10 +382,50 @@ export type MessagingMessageEdge = {
   node: MessagingMessage;
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Internal: applies a pending correction once its one-time code is confirmed. */
+  _confirmCorrection: DomainCorrectionOutcome;
+  /** Internal: validates and applies (or, for e-mail and phone, starts confirming) one correction, atomically. */
+  _requestCorrection: DomainCorrectionOutcome;
+};
+
+
+export type Mutation_ConfirmCorrectionArgs = {
+  code: Scalars['String']['input'];
+  confirmationId: Scalars['ID']['input'];
+};
+
+
+export type Mutation_RequestCorrectionArgs = {
+  input: CorrectionInput;
+};
+
+/** A kind of data that cannot be corrected, and why. */
+export type NonCorrectableKind = {
+  __typename?: 'NonCorrectableKind';
+  domain: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  policySection: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A correction waiting for the one-time code sent to the new address. */
+export type PendingConfirmation = {
+  __typename?: 'PendingConfirmation';
+  attemptsLeft: Scalars['Int']['output'];
+  channel: ConfirmationChannel;
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Where the code was sent, masked. */
+  sentTo: Scalars['String']['output'];
 };
 
 /** A person, keyed by their account ID. Each domain adds one field named after itself. */
@@ -256,6 +460,28 @@ export type Purpose =
   | 'SECURITY'
   /** Providing the service: delivery, activation, verification, after-sales, support (§3.2) */
   | 'SERVICE_DELIVERY';
+
+export type Query = {
+  __typename?: 'Query';
+  /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
+  _correctionHistory: DomainCorrectionHistory;
+  /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
+  _correctionView: DomainCorrectionView;
+};
+
+
+export type Query_CorrectionHistoryArgs = {
+  afterAt?: InputMaybe<Scalars['String']['input']>;
+  afterNumber?: InputMaybe<Scalars['Int']['input']>;
+  first: Scalars['Int']['input'];
+};
+
+
+export type Query_CorrectionViewArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+};
 
 export type Recipient =
   /** Advertising and measurement partners (§4, with consent) */
@@ -438,17 +664,32 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ConfirmationChannel: ConfirmationChannel;
+  CorrectableField: ResolverTypeWrapper<CorrectableField>;
+  CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CorrectableValue: ResolverTypeWrapper<CorrectableValue>;
+  CorrectionInput: CorrectionInput;
+  CorrectionNotice: ResolverTypeWrapper<CorrectionNotice>;
+  CorrectionNoticeState: CorrectionNoticeState;
+  CorrectionRule: ResolverTypeWrapper<CorrectionRule>;
+  CorrectionStatus: CorrectionStatus;
+  CorrectionValueType: CorrectionValueType;
   DataCategory: DataCategory;
   DataRegion: DataRegion;
   DataSource: DataSource;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DomainCorrectionEntry: ResolverTypeWrapper<DomainCorrectionEntry>;
+  DomainCorrectionHistory: ResolverTypeWrapper<DomainCorrectionHistory>;
+  DomainCorrectionOutcome: ResolverTypeWrapper<DomainCorrectionOutcome>;
+  DomainCorrectionView: ResolverTypeWrapper<DomainCorrectionView>;
   DomainDiscovery: ResolverTypeWrapper<DomainDiscovery>;
   KindDiscovery: ResolverTypeWrapper<KindDiscovery>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LegalBasis: LegalBasis;
   MessagingAddress: ResolverTypeWrapper<MessagingAddress>;
   MessagingConversation: ResolverTypeWrapper<MessagingConversationRow>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   MessagingConversationConnection: ResolverTypeWrapper<Omit<MessagingConversationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['MessagingConversationEdge']>, nodes: Array<ResolversTypes['MessagingConversation']> }>;
   MessagingConversationEdge: ResolverTypeWrapper<Omit<MessagingConversationEdge, 'node'> & { node: ResolversTypes['MessagingConversation'] }>;
   MessagingConversationType: MessagingConversationType;
@@ -459,10 +700,14 @@ export type ResolversTypes = ResolversObject<{
   MessagingMessage: ResolverTypeWrapper<MessagingMessageRow>;
   MessagingMessageConnection: ResolverTypeWrapper<Omit<MessagingMessageConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['MessagingMessageEdge']>, nodes: Array<ResolversTypes['MessagingMessage']> }>;
   MessagingMessageEdge: ResolverTypeWrapper<Omit<MessagingMessageEdge, 'node'> & { node: ResolversTypes['MessagingMessage'] }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NonCorrectableKind: ResolverTypeWrapper<NonCorrectableKind>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PendingConfirmation: ResolverTypeWrapper<PendingConfirmation>;
   Person: ResolverTypeWrapper<Omit<Person, 'messaging'> & { messaging?: Maybe<ResolversTypes['MessagingData']> }>;
   PersonalData: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['PersonalData']>;
   Purpose: Purpose;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Recipient: Recipient;
   RecordMeta: ResolverTypeWrapper<RecordMeta>;
   RetentionRule: RetentionRule;
@@ -475,22 +720,37 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  CorrectableField: CorrectableField;
+  CorrectableKind: CorrectableKind;
+  Int: Scalars['Int']['output'];
+  CorrectableRecord: CorrectableRecord;
+  ID: Scalars['ID']['output'];
+  CorrectableValue: CorrectableValue;
+  CorrectionInput: CorrectionInput;
+  CorrectionNotice: CorrectionNotice;
+  CorrectionRule: CorrectionRule;
   DateTime: Scalars['DateTime']['output'];
+  DomainCorrectionEntry: DomainCorrectionEntry;
+  DomainCorrectionHistory: DomainCorrectionHistory;
+  DomainCorrectionOutcome: DomainCorrectionOutcome;
+  DomainCorrectionView: DomainCorrectionView;
   DomainDiscovery: DomainDiscovery;
   KindDiscovery: KindDiscovery;
-  Int: Scalars['Int']['output'];
   MessagingAddress: MessagingAddress;
   MessagingConversation: MessagingConversationRow;
-  ID: Scalars['ID']['output'];
   MessagingConversationConnection: Omit<MessagingConversationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['MessagingConversationEdge']>, nodes: Array<ResolversParentTypes['MessagingConversation']> };
   MessagingConversationEdge: Omit<MessagingConversationEdge, 'node'> & { node: ResolversParentTypes['MessagingConversation'] };
   MessagingData: Omit<MessagingData, 'conversations' | 'messages' | 'routingIdentifiers'> & { conversations: ResolversParentTypes['MessagingConversationConnection'], messages: ResolversParentTypes['MessagingMessageConnection'], routingIdentifiers: ResolversParentTypes['RoutingIdentifierConnection'] };
   MessagingMessage: MessagingMessageRow;
   MessagingMessageConnection: Omit<MessagingMessageConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['MessagingMessageEdge']>, nodes: Array<ResolversParentTypes['MessagingMessage']> };
   MessagingMessageEdge: Omit<MessagingMessageEdge, 'node'> & { node: ResolversParentTypes['MessagingMessage'] };
+  Mutation: Record<PropertyKey, never>;
+  NonCorrectableKind: NonCorrectableKind;
   PageInfo: PageInfo;
+  PendingConfirmation: PendingConfirmation;
   Person: Omit<Person, 'messaging'> & { messaging?: Maybe<ResolversParentTypes['MessagingData']> } | FederationReferenceTypes['Person'];
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
+  Query: Record<PropertyKey, never>;
   RecordMeta: RecordMeta;
   RoutingIdentifier: RoutingIdentifierRow;
   RoutingIdentifierConnection: Omit<RoutingIdentifierConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RoutingIdentifierEdge']>, nodes: Array<ResolversParentTypes['RoutingIdentifier']> };
@@ -516,9 +776,99 @@ export type PersonalDataDirectiveArgs = {
 
 export type PersonalDataDirectiveResolver<Result, Parent, ContextType = Context, Args = PersonalDataDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type CorrectableFieldResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = ResolversObject<{
+  confirmation?: Resolver<Maybe<ResolversTypes['ConfirmationChannel']>, ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  masked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['Recipient']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['CorrectionRule'], ParentType, ContextType>;
+}>;
+
+export type CorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableKind'] = ResolversParentTypes['CorrectableKind']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['CorrectableField']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  records?: Resolver<Array<ResolversTypes['CorrectableRecord']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CorrectableRecordResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableRecord'] = ResolversParentTypes['CorrectableRecord']> = ResolversObject<{
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['CorrectableValue']>, ParentType, ContextType>;
+}>;
+
+export type CorrectableValueResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableValue'] = ResolversParentTypes['CorrectableValue']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CorrectionNoticeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectionNotice'] = ResolversParentTypes['CorrectionNotice']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recipient?: Resolver<ResolversTypes['Recipient'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CorrectionNoticeState'], ParentType, ContextType>;
+}>;
+
+export type CorrectionRuleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectionRule'] = ResolversParentTypes['CorrectionRule']> = ResolversObject<{
+  allowedValues?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  format?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  jsonSchema?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  minLength?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pattern?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['CorrectionValueType'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DomainCorrectionEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionEntry'] = ResolversParentTypes['DomainCorrectionEntry']> = ResolversObject<{
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  confirmedWith?: Resolver<Maybe<ResolversTypes['ConfirmationChannel']>, ParentType, ContextType>;
+  correctedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fieldLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  notices?: Resolver<Array<ResolversTypes['CorrectionNotice']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldValueHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['DataRegion'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionHistoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionHistory'] = ResolversParentTypes['DomainCorrectionHistory']> = ResolversObject<{
+  entries?: Resolver<Array<ResolversTypes['DomainCorrectionEntry']>, ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionOutcomeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionOutcome'] = ResolversParentTypes['DomainCorrectionOutcome']> = ResolversObject<{
+  confirmation?: Resolver<Maybe<ResolversTypes['PendingConfirmation']>, ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['DomainCorrectionEntry']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CorrectionStatus'], ParentType, ContextType>;
+}>;
+
+export type DomainCorrectionViewResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainCorrectionView'] = ResolversParentTypes['DomainCorrectionView']> = ResolversObject<{
+  correctable?: Resolver<Array<ResolversTypes['CorrectableKind']>, ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nonCorrectable?: Resolver<Array<ResolversTypes['NonCorrectableKind']>, ParentType, ContextType>;
+}>;
 
 export type DomainDiscoveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainDiscovery'] = ResolversParentTypes['DomainDiscovery']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -600,9 +950,30 @@ export type MessagingMessageEdgeResolvers<ContextType = Context, ParentType exte
   node?: Resolver<ResolversTypes['MessagingMessage'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
+  _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
+}>;
+
+export type NonCorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NonCorrectableKind'] = ResolversParentTypes['NonCorrectableKind']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PendingConfirmationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PendingConfirmation'] = ResolversParentTypes['PendingConfirmation']> = ResolversObject<{
+  attemptsLeft?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ConfirmationChannel'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sentTo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type PersonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person'], FederationReferenceType extends FederationReferenceTypes['Person'] = FederationReferenceTypes['Person']> = ResolversObject<{
@@ -613,6 +984,11 @@ export type PersonResolvers<ContextType = Context, ParentType extends ResolversP
 
 export type PersonalDataResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PersonalData'] = ResolversParentTypes['PersonalData']> = ResolversObject<{
   __resolveType: TypeResolveFn<'MessagingConversation' | 'MessagingMessage' | 'RoutingIdentifier', ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
+  _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
 }>;
 
 export type RecordMetaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordMeta'] = ResolversParentTypes['RecordMeta']> = ResolversObject<{
@@ -656,7 +1032,17 @@ export type RoutingIdentifierEdgeResolvers<ContextType = Context, ParentType ext
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  CorrectableField?: CorrectableFieldResolvers<ContextType>;
+  CorrectableKind?: CorrectableKindResolvers<ContextType>;
+  CorrectableRecord?: CorrectableRecordResolvers<ContextType>;
+  CorrectableValue?: CorrectableValueResolvers<ContextType>;
+  CorrectionNotice?: CorrectionNoticeResolvers<ContextType>;
+  CorrectionRule?: CorrectionRuleResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DomainCorrectionEntry?: DomainCorrectionEntryResolvers<ContextType>;
+  DomainCorrectionHistory?: DomainCorrectionHistoryResolvers<ContextType>;
+  DomainCorrectionOutcome?: DomainCorrectionOutcomeResolvers<ContextType>;
+  DomainCorrectionView?: DomainCorrectionViewResolvers<ContextType>;
   DomainDiscovery?: DomainDiscoveryResolvers<ContextType>;
   KindDiscovery?: KindDiscoveryResolvers<ContextType>;
   MessagingAddress?: MessagingAddressResolvers<ContextType>;
@@ -667,9 +1053,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   MessagingMessage?: MessagingMessageResolvers<ContextType>;
   MessagingMessageConnection?: MessagingMessageConnectionResolvers<ContextType>;
   MessagingMessageEdge?: MessagingMessageEdgeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  NonCorrectableKind?: NonCorrectableKindResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PendingConfirmation?: PendingConfirmationResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalData?: PersonalDataResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   RecordMeta?: RecordMetaResolvers<ContextType>;
   RoutingIdentifier?: RoutingIdentifierResolvers<ContextType>;
   RoutingIdentifierConnection?: RoutingIdentifierConnectionResolvers<ContextType>;

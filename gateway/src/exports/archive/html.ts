@@ -1,0 +1,133 @@
+import { domainSummaries, type ArchiveFacts } from './manifest.js';
+import type { Processing } from './processing.js';
+import { CSV_DIALECT } from './csv.js';
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
+
+const FORMAT_LABEL: Record<string, string> = { json: 'JSON', csv: 'CSV', vcard: 'vCard', geojson: 'GeoJSON' };
+const nf = new Intl.NumberFormat('en-GB');
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
+const date = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+const href = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+const STYLE = `
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;max-width:70rem;padding:1rem 1.5rem 4rem}
+h1{font-size:1.8rem;margin:.5rem 0}h2{margin-top:2.5rem;border-bottom:2px solid #1a1a1a}h3{margin-top:1.5rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{border:1px solid #8a8a8a;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#ececec}
+td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
+.banner{padding:1rem;border:3px solid;margin:1rem 0}.ok{border-color:#1d6b2f;background:#eef7f0}.bad{border-color:#a30000;background:#fdecec}
+.status-bad{color:#a30000;font-weight:700}a{color:#0645ad}a:focus{outline:3px solid #e8a500}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}`;
+
+/**
+ * index.html: the archive for a person to read, offline, in any browser —
+ * plain HTML with its style inline and no external assets (a Content Security
+ * Policy forbids loading any). It lists every domain and kind with counts and
+ * links to the files, says plainly whether anything is missing, and carries
+ * the processing information and the person's rights.
+ */
+export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string {
+  const domains = domainSummaries(f);
+  const incomplete = domains.filter((d) => d.status !== 'COMPLETE');
+  const records = f.kinds.reduce((n, k) => n + k.done, 0);
+  const byKind = new Map(processing.kinds.map((k) => [k.kind, k]));
+
+  const banner = incomplete.length
+    ? `<section class="banner bad" role="alert" aria-labelledby="incomplete-title"><h2 id="incomplete-title" style="margin-top:0;border:0">This archive is INCOMPLETE</h2>
+<p>Some of your data could not be read when this archive was made, so it is <strong>not</strong> a complete copy. Missing or partial:</p>
+<ul>${incomplete.map((d) => `<li><strong>${esc(d.domain)}</strong>: ${esc(d.reason)}</li>`).join('')}</ul>
+<p>Ask for a new export later to get a complete copy.</p></section>`
+    : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
+
+  const contents = domains
+    .map((d) => {
+      const rows = d.kinds
+        .map((k) => {
+          const title = f.meta.get(k.kind)?.title ?? k.kind;
+          const files = k.files.map((x) => `<a href="${href(x.path)}">${FORMAT_LABEL[x.format] ?? x.format}</a> <small>(${bytes(x.size)})</small>`).join(', ') || '—';
+          const status = k.status === 'COMPLETE' ? 'Complete' : `<span class="status-bad">${esc(k.status === 'NOT_READ' ? 'NOT READ' : 'INCOMPLETE')}</span>${k.error ? ` — ${esc(k.error)}` : ''}`;
+          const count = k.status === 'COMPLETE' || k.total === null ? nf.format(k.done) : `${nf.format(k.done)} of ${nf.format(k.total)}`;
+          return `<tr><th scope="row">${esc(title)}<br><code>${esc(k.kind)}</code></th><td class="n">${count}</td><td>${files}</td><td>${status}</td></tr>`;
+        })
+        .join('\n');
+      const status = d.status === 'COMPLETE' ? 'complete' : '<span class="status-bad">INCOMPLETE</span>';
+      return `<table><caption id="d-${esc(d.domain)}">${esc(d.domain)} — ${nf.format(d.records)} records, ${status}</caption>
+<thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Files</th><th scope="col">Status</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+
+  const processingTables = domains
+    .map((d) => {
+      const ks = d.kinds.map((k) => byKind.get(k.kind)).filter((k) => k !== undefined);
+      if (ks.length === 0) return '';
+      const list = (cs: { description: string }[]) => (cs.length ? `<ul>${cs.map((c) => `<li>${esc(c.description)}</li>`).join('')}</ul>` : 'Not shared');
+      const rows = ks
+        .map(
+          (k) => `<tr><th scope="row">${esc(k.title)}${k.sensitive ? ' <small>(sensitive)</small>' : ''}</th><td>${list(k.purposes)}</td><td>${esc(k.legalBasis.description)}</td><td>${esc(k.retention.description)}</td>
+<td>${list(k.sources)}</td><td>${list(k.recipients)}</td><td>${list(k.regions)}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${esc(k.policySection)}</td></tr>`,
+        )
+        .join('\n');
+      return `<table><caption>${esc(d.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+
+  const rights = processing.rights.map((r) => `<dt><strong>${esc(r.right)}</strong> <small>(${esc(r.article)})</small></dt><dd>${esc(r.what)} <em>How:</em> ${esc(r.how)}</dd>`).join('\n');
+  const controllers = processing.controllers.map((c) => `<li>For users in ${esc(c.forUsersIn)}: ${esc(c.name)}, ${esc(c.address)}</li>`).join('');
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Your personal data — account ${esc(f.person)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#contents">Skip to the contents</a>
+<header>
+<h1>Your personal data</h1>
+<p>Account <strong>${esc(f.person)}</strong>. Archive made ${esc(date(f.finishedAt))} (requested ${esc(date(f.createdAt))}${f.requestedBy === 'OPERATOR' ? ', by our staff on your written request' : ''}). Job <code>${esc(f.jobId)}</code>, Footprint ${esc(f.footprintVersion)}.</p>
+</header>
+<main>
+${banner}
+<nav aria-label="On this page"><ul><li><a href="#contents">What is in this archive</a></li><li><a href="#processing">How your data is processed</a></li><li><a href="#rights">Your rights</a></li><li><a href="#files">About the files</a></li></ul></nav>
+<section id="contents" aria-labelledby="contents-title">
+<h2 id="contents-title">What is in this archive</h2>
+<p>${nf.format(records)} records, grouped by the part of our services that holds them. Each kind of data has a JSON file (structured, for programs) and a CSV file (for spreadsheets); contacts also come as vCard and locations as GeoJSON.</p>
+${contents}
+</section>
+<section id="processing" aria-labelledby="processing-title">
+<h2 id="processing-title">How your data is processed</h2>
+<p>${esc(processing.about)} The same information is in <a href="processing.json">processing.json</a>.</p>
+${processingTables}
+<h3>Profiling</h3><p>${esc(processing.profiling.about)}</p>
+<h3>Where your data is stored</h3><p>${esc(processing.transfers.about)}</p>
+</section>
+<section id="rights" aria-labelledby="rights-title">
+<h2 id="rights-title">Your rights</h2>
+<dl>${rights}</dl>
+<p>${esc(processing.howToExercise)}</p>
+<ul>${controllers}</ul>
+</section>
+<section id="files" aria-labelledby="files-title">
+<h2 id="files-title">About the files</h2>
+<ul>
+<li><a href="manifest.json">manifest.json</a> lists every file with its size, number of records and SHA-256 checksum, and whether each domain is complete — to check the archive.</li>
+<li><a href="processing.json">processing.json</a>: how each kind of data is processed, and your rights.</li>
+<li><a href="portable.json">portable.json</a>: the data you can take to another company (GDPR Art. 20). ${esc(processing.portability)}</li>
+<li><a href="schema.graphql">schema.graphql</a>: what every field means and its type.</li>
+<li>Every record says its <code>provenance</code>: <em>provided</em> by you, <em>observed</em> while you used our services, <em>inferred</em> by us, or <em>received</em> from a third party; and whether it is <code>portable</code>.</li>
+<li>Dates and times are ISO-8601 in UTC. CSV files are ${esc(CSV_DIALECT.standard)}, ${esc(CSV_DIALECT.encoding)}; a cell with a list holds JSON; ${esc(CSV_DIALECT.formulaGuard)}.</li>
+<li>Messages show the other people in a conversation only as masked numbers: their data is theirs.</li>
+</ul>
+</section>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,134 @@
+import type { KindMeta } from '@footprint/schema';
+import type { KindProgress, ProvenanceCounts } from '../store.js';
+import type { Column } from './columns.js';
+import { CSV_DIALECT } from './csv.js';
+
+export const ARCHIVE_FORMAT = 'footprint-portability-archive';
+export const ARCHIVE_FORMAT_VERSION = 1;
+
+/** Everything the generated documents (manifest, index, processing, portable) are made from. */
+export interface ArchiveFacts {
+  jobId: string;
+  person: string;
+  requestedBy: 'SUBJECT' | 'OPERATOR';
+  allowPartial: boolean;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  runs: number;
+  footprintVersion: string;
+  schemaHash: string;
+  /** Domains of the footprint plan, in order. */
+  domains: string[];
+  kinds: KindProgress[];
+  meta: Map<string, KindMeta>;
+  columns: Map<string, Column[]>;
+}
+
+export interface DomainSummary {
+  domain: string;
+  status: 'COMPLETE' | 'INCOMPLETE';
+  reason: string | null;
+  records: number;
+  kinds: KindProgress[];
+}
+
+export function domainSummaries(f: ArchiveFacts): DomainSummary[] {
+  return f.domains.map((domain) => {
+    const kinds = f.kinds.filter((k) => k.domain === domain);
+    const bad = kinds.filter((k) => k.status !== 'COMPLETE');
+    const reason = bad.length === 0 ? null : (bad.find((k) => k.error)?.error ?? `${bad.length} kind(s) were not read`);
+    return { domain, status: bad.length === 0 ? 'COMPLETE' : 'INCOMPLETE', reason, records: kinds.reduce((n, k) => n + k.done, 0), kinds };
+  });
+}
+
+export interface ManifestFile {
+  path: string;
+  size: number;
+  sha256: string;
+  /** Records in a data file; null for the documents (index, processing, schema …). */
+  records: number | null;
+  format: string;
+  mediaType: string;
+  kind: string | null;
+  columns?: { name: string; type: string }[];
+}
+
+export interface DocFile {
+  path: string;
+  format: string;
+  mediaType: string;
+  content: Buffer;
+  sha256: string;
+}
+
+const sumProvenance = (ks: KindProgress[]): ProvenanceCounts =>
+  ks.reduce((a, k) => ({ provided: a.provided + k.provenance.provided, observed: a.observed + k.provenance.observed, inferred: a.inferred + k.provenance.inferred, received: a.received + k.provenance.received }), {
+    provided: 0,
+    observed: 0,
+    inferred: 0,
+    received: 0,
+  });
+
+/**
+ * manifest.json: what the archive is and how to check it. Every other file is
+ * listed with its size, SHA-256 and record count, so an importer can verify the
+ * archive from the manifest alone; `complete` and each domain's status say
+ * whether anything is missing.
+ */
+export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
+  const domains = domainSummaries(f);
+  const complete = domains.every((d) => d.status === 'COMPLETE');
+  const files: ManifestFile[] = [
+    ...docs.map((d) => ({ path: d.path, size: d.content.length, sha256: d.sha256, records: null, format: d.format, mediaType: d.mediaType, kind: null })),
+    ...f.kinds.flatMap((k) =>
+      k.files.map((file) => ({
+        path: file.path,
+        size: file.size,
+        sha256: file.sha256,
+        records: file.records,
+        format: file.format,
+        mediaType: file.mediaType,
+        kind: k.kind,
+        ...(file.format === 'csv' ? { columns: (f.columns.get(k.kind) ?? []).map((c) => ({ name: c.name, type: c.type })) } : {}),
+      })),
+    ),
+  ];
+  const records = f.kinds.reduce((n, k) => n + k.done, 0);
+  return {
+    format: ARCHIVE_FORMAT,
+    formatVersion: ARCHIVE_FORMAT_VERSION,
+    job: { id: f.jobId, requestedBy: f.requestedBy, allowPartial: f.allowPartial, createdAt: f.createdAt, startedAt: f.startedAt, finishedAt: f.finishedAt, runs: f.runs },
+    person: f.person,
+    createdAt: f.createdAt,
+    finishedAt: f.finishedAt,
+    footprint: { version: f.footprintVersion },
+    schema: { hash: f.schemaHash, file: 'schema.graphql' },
+    complete,
+    totals: { records, portableRecords: f.kinds.reduce((n, k) => n + k.portable, 0), provenance: sumProvenance(f.kinds), files: files.length },
+    domains: domains.map((d) => ({
+      domain: d.domain,
+      status: d.status,
+      reason: d.reason,
+      records: d.records,
+      kinds: d.kinds.map((k) => ({
+        kind: k.kind,
+        type: k.typename,
+        title: f.meta.get(k.kind)?.title ?? k.kind,
+        status: k.status,
+        records: k.done,
+        expected: k.total,
+        files: k.files.map((x) => x.path),
+        /** Which run of the job read it: after a crash, kinds finished before it keep their first run's files. */
+        run: k.run,
+        ...(k.error ? { error: k.error } : {}),
+      })),
+    })),
+    files,
+    csv: CSV_DIALECT,
+    verification:
+      'Each file listed here has this size in bytes and this SHA-256 of its bytes; data files hold this many records (one JSON record, CSV row, vCard or GeoJSON feature each). manifest.json itself is not listed. The archive is complete only if "complete" is true and every domain is COMPLETE.',
+  };
+}
+
+export type Manifest = ReturnType<typeof buildManifest>;

@@ -1,0 +1,182 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { KindMeta } from '@footprint/schema';
+import type { ProvenanceCounts, StagedFile } from '../store.js';
+import { hasPosition, type Column } from './columns.js';
+import { CSV_BOM, csvHeader, csvRow } from './csv.js';
+import { emptyProvenance, isPortable, provenanceOf } from './provenance.js';
+import { contactToVCard, VCARD_KINDS } from './vcard.js';
+
+/** What the archive writes for one kind. */
+export interface KindSpec {
+  /** Inventory kind, e.g. cloud.contact. */
+  kind: string;
+  domain: string;
+  /** File name stem inside the domain folder, e.g. contact. */
+  stem: string;
+  typename: string;
+  meta: KindMeta | undefined;
+  columns: Column[];
+}
+
+export const kindStem = (kind: string, domain: string) => (kind.startsWith(`${domain}.`) ? kind.slice(domain.length + 1) : kind).replace(/[^\w.-]/g, '_');
+
+/**
+ * One file being staged: appended to page by page, hashed and counted as it
+ * is written, fsynced when closed. Memory holds one page of text.
+ */
+class StagedWriter {
+  private readonly hash: Hash = createHash('sha256');
+  private size = 0;
+  records = 0;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly absPath: string,
+    private readonly path: string,
+    private readonly format: StagedFile['format'],
+    private readonly mediaType: string,
+  ) {}
+
+  static async open(root: string, path: string, format: StagedFile['format'], mediaType: string): Promise<StagedWriter> {
+    const abs = join(root, path);
+    await mkdir(dirname(abs), { recursive: true });
+    return new StagedWriter(await open(abs, 'w'), abs, path, format, mediaType);
+  }
+
+  async write(text: string): Promise<void> {
+    if (text.length === 0) return;
+    const buf = Buffer.from(text, 'utf8');
+    this.hash.update(buf);
+    this.size += buf.length;
+    await this.fh.write(buf);
+  }
+
+  async close(): Promise<StagedFile> {
+    await this.fh.sync();
+    await this.fh.close();
+    return { path: this.path, format: this.format, mediaType: this.mediaType, size: this.size, sha256: this.hash.digest('hex'), records: this.records };
+  }
+
+  async discard(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await rm(this.absPath, { force: true });
+  }
+}
+
+export interface KindResult {
+  files: StagedFile[];
+  records: number;
+  provenance: ProvenanceCounts;
+  portable: number;
+  regions: string[];
+  sources: string[];
+}
+
+/**
+ * Writes one kind's files — JSON (typed records), CSV, and vCard or GeoJSON
+ * where a standard format exists — into the job's staging folder, from the
+ * pages the traversal hands over. Each record gains `provenance` and
+ * `portable` (see provenance.ts).
+ */
+export class KindWriter {
+  private json!: StagedWriter;
+  private csv!: StagedWriter;
+  private vcard: StagedWriter | null = null;
+  private geojson: StagedWriter | null = null;
+  private records = 0;
+  private portable = 0;
+  private readonly provenance = emptyProvenance();
+  private readonly regions = new Set<string>();
+  private readonly sources = new Set<string>();
+
+  private constructor(private readonly spec: KindSpec) {}
+
+  static async open(spec: KindSpec, root: string): Promise<KindWriter> {
+    const w = new KindWriter(spec);
+    const base = `${spec.domain}/${spec.stem}`;
+    w.json = await StagedWriter.open(root, `${base}.json`, 'json', 'application/json');
+    w.csv = await StagedWriter.open(root, `${base}.csv`, 'csv', 'text/csv; charset=utf-8; header=present');
+    if (VCARD_KINDS.has(spec.kind)) w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
+    if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
+    const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
+    await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
+    await w.csv.write(CSV_BOM + csvHeader(spec.columns));
+    await w.geojson?.write(`{"type":"FeatureCollection","name":${JSON.stringify(spec.kind)},"features":[`);
+    return w;
+  }
+
+  async page(records: Record<string, unknown>[]): Promise<void> {
+    let json = '';
+    let csv = '';
+    let vcf = '';
+    let geo = '';
+    for (const r of records) {
+      const meta = (r.meta ?? null) as { source?: string; legalBasis?: string; region?: string } | null;
+      const source = meta?.source ?? this.spec.meta?.source;
+      const provenance = provenanceOf(source);
+      const portable = isPortable(provenance, meta?.legalBasis ?? this.spec.meta?.legalBasis);
+      const { meta: _meta, ...fields } = r;
+      const record: Record<string, unknown> = { id: r.id, provenance, portable, ...fields, meta: r.meta };
+      this.provenance[provenance] += 1;
+      if (portable) this.portable += 1;
+      if (meta?.region) this.regions.add(meta.region);
+      if (source) this.sources.add(source);
+      json += `${this.records === 0 ? '\n' : ',\n'}${JSON.stringify(record)}`;
+      csv += csvRow(record, this.spec.columns);
+      if (this.vcard) {
+        vcf += contactToVCard(record);
+        this.vcard.records += 1;
+      }
+      if (this.geojson && typeof r.latitude === 'number' && typeof r.longitude === 'number') {
+        const { latitude, longitude, ...properties } = record;
+        const feature = { type: 'Feature', id: r.id, geometry: { type: 'Point', coordinates: [longitude, latitude] }, properties };
+        geo += `${this.geojson.records === 0 ? '\n' : ',\n'}${JSON.stringify(feature)}`;
+        this.geojson.records += 1;
+      }
+      this.records += 1;
+    }
+    this.json.records = this.records;
+    this.csv.records = this.records;
+    await this.json.write(json);
+    await this.csv.write(csv);
+    await this.vcard?.write(vcf);
+    await this.geojson?.write(geo);
+  }
+
+  /** Closes the files (fsynced). `complete` is false for a kind whose domain failed part-way. */
+  async finish(complete: boolean): Promise<KindResult> {
+    await this.json.write(`\n],"count":${this.records},"complete":${complete}}\n`);
+    await this.geojson?.write('\n]}\n');
+    const files = [await this.json.close(), await this.csv.close()];
+    if (this.vcard) files.push(await this.vcard.close());
+    if (this.geojson) files.push(await this.geojson.close());
+    return {
+      files,
+      records: this.records,
+      provenance: { ...this.provenance },
+      portable: this.portable,
+      regions: [...this.regions].sort(),
+      sources: [...this.sources].sort(),
+    };
+  }
+
+  async discard(): Promise<void> {
+    for (const w of [this.json, this.csv, this.vcard, this.geojson]) await w?.discard();
+  }
+}
+
+/** Whether a staged file is still what its checkpoint says (size and sha256); a resumed run re-reads the kind if not. */
+export async function verifyStaged(root: string, f: StagedFile): Promise<boolean> {
+  const abs = join(root, f.path);
+  try {
+    if ((await stat(abs)).size !== f.size) return false;
+  } catch {
+    return false;
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === f.sha256;
+}

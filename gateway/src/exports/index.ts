@@ -1,0 +1,58 @@
+import { mkdir } from 'node:fs/promises';
+import { createTokenVerifier, SCOPES } from '../auth/principal.js';
+import type { FeatureModule } from '../feature.js';
+import { BullExportQueue } from './bullmq.js';
+import { loadExportConfig } from './config.js';
+import { downloadRoute } from './download.js';
+import { ExportMaintenance } from './maintenance.js';
+import { exportPlan } from './plan.js';
+import { EmbeddedExportWorkers, type ExportQueue } from './queue.js';
+import { ExportRunner } from './worker.js';
+import { exportResolvers } from './resolvers.js';
+import { ExportJobs, exportMigrations } from './store.js';
+import { ExportThread } from './thread.js';
+
+/**
+ * Portability archives: export jobs (requestExport, exportJob, exportJobs,
+ * cancelExport), the workers that build the archives, and the signed download
+ * route. Embedded by default (job table in the gateway store, workers in this
+ * process); with REDIS_URL, jobs go on BullMQ and `npm run worker` runs them.
+ */
+export const exportsFeature: FeatureModule = {
+  name: 'exports',
+  migrations: exportMigrations,
+  create(ctx) {
+    const config = loadExportConfig(ctx.config);
+    const logger = ctx.logger.child({ feature: 'exports' });
+    const plan = exportPlan(ctx.supergraphSdl);
+    const jobs = new ExportJobs(ctx.store);
+    const embedded = !config.redisUrl;
+    // Embedded: jobs run in this process — in its event loop, or in a worker thread of their own (FOOTPRINT_EXPORT_THREAD).
+    // FOOTPRINT_EXPORT_CONCURRENCY=0: none here; another gateway sharing the store runs them.
+    const runsHere = embedded && config.concurrency > 0;
+    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl: ctx.gatewayUrl, logger }) : null;
+    const inline =
+      runsHere && !config.thread
+        ? new EmbeddedExportWorkers({ jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl: ctx.gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
+        : null;
+    const local = thread ?? inline;
+    const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
+    const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: embedded, onRequeued: () => local?.wake() });
+    const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience });
+    return {
+      resolvers: exportResolvers({ jobs, queue, config, store: ctx.store, plan }),
+      routes: [downloadRoute({ jobs, config, store: ctx.store, verify, maintenance, logger })],
+      fieldScopes: { requestExport: SCOPES.export, exportJob: SCOPES.export, exportJobs: SCOPES.export, cancelExport: SCOPES.export },
+      async start() {
+        await mkdir(config.dir, { recursive: true });
+        local?.start();
+        maintenance.start();
+        logger.info({ mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
+      },
+      async stop() {
+        await maintenance.stop();
+        await queue.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@footprint/schema';
+import type { ExportJobs } from './store.js';
+import type { ExportRunner } from './worker.js';
+
+/** Where requested jobs go: the embedded SQLite table (polled by in-process workers) or BullMQ on Redis. */
+export interface ExportQueue {
+  /** The job row exists (QUEUED); make it run. */
+  enqueue(jobId: string): Promise<void>;
+  /** The job row was cancelled; drop it from the queue if it is still waiting. */
+  cancelled(jobId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One id per worker process: a job's owner, checked on every write the worker makes. */
+export const workerId = (role: string) => `${role}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+export interface EmbeddedWorkersOptions {
+  jobs: ExportJobs;
+  runner: ExportRunner;
+  concurrency: number;
+  maxRuns: number;
+  /** How often an idle worker looks for jobs it was not told about (another gateway's, a recovered crash). */
+  pollMs: number;
+  logger: Logger;
+}
+
+/**
+ * The embedded default: jobs are rows of the gateway store's job table, and
+ * `concurrency` loops in the gateway process claim the oldest QUEUED row
+ * (a conditional update, so several gateways may share the table) and run it.
+ */
+export class EmbeddedExportWorkers implements ExportQueue {
+  private readonly id = workerId('gateway');
+  private readonly abort = new AbortController();
+  private readonly wakers = new Set<() => void>();
+  private loops: Promise<void>[] = [];
+  private stopping = false;
+
+  constructor(private readonly opts: EmbeddedWorkersOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  async enqueue(): Promise<void> {
+    this.wake();
+  }
+
+  /** The running job notices at its next heartbeat (at most a page later) and deletes its files. */
+  async cancelled(): Promise<void> {}
+
+  wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    this.wake();
+    await Promise.all(this.loops);
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.opts.pollMs);
+      this.wakers.add(done);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { jobs, runner, logger, maxRuns } = this.opts;
+    while (!this.stopping) {
+      try {
+        const job = await jobs.claimNext(this.id);
+        if (!job) {
+          await this.idle();
+          continue;
+        }
+        if (job.runs > maxRuns) {
+          await jobs.fail(job.id, this.id, { code: 'INTERRUPTED', message: `The export was interrupted ${job.runs - 1} times; it was not retried again`, domain: null });
+          continue;
+        }
+        await runner.run(job, this.id, this.abort.signal);
+      } catch (err) {
+        logger.error({ err }, 'export worker loop failed; continuing');
+        await this.idle();
+      }
+    }
+  }
+}

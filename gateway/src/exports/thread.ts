@@ -1,0 +1,77 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '@footprint/schema';
+import type { ExportConfig } from './config.js';
+import type { ExportPlan } from './plan.js';
+import type { ExportQueue } from './queue.js';
+
+export interface ExportThreadOptions {
+  config: ExportConfig;
+  dataDir: string;
+  logLevel: string;
+  /** Computed once by the gateway and copied to the thread, which then needs no schema of its own. */
+  plan: ExportPlan;
+  /** The gateway's own URL, known once it listens. */
+  gatewayUrl: () => string;
+  logger: Logger;
+  /** Heap limit of the thread: building an archive holds a couple of pages, never a person. */
+  maxOldGenerationSizeMb?: number;
+}
+
+/**
+ * The embedded default's workers, in a worker thread of the gateway process:
+ * building an archive (parsing pages, writing JSON and CSV, hashing, zipping)
+ * is CPU work that would otherwise stall every request the gateway serves.
+ * The thread claims jobs from the store's job table itself; this side only
+ * wakes it when a job is queued, restarts it if it dies (its jobs are then
+ * recovered as stale and resume), and stops it with the gateway.
+ */
+export class ExportThread implements ExportQueue {
+  private worker: Worker | null = null;
+  private stopping = false;
+
+  constructor(private readonly opts: ExportThreadOptions) {}
+
+  start(): void {
+    const { config, dataDir, logLevel, plan, gatewayUrl, logger } = this.opts;
+    const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
+      workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl() },
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb ?? 96 },
+    });
+    worker.on('error', (err) => logger.error({ err }, 'export thread failed'));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      if (this.stopping) return;
+      logger.error({ code }, 'export thread stopped unexpectedly; restarting it in 1 s');
+      setTimeout(() => !this.stopping && this.start(), 1000).unref();
+    });
+    this.worker = worker;
+  }
+
+  async enqueue(): Promise<void> {
+    this.wake();
+  }
+
+  /** The running job notices at its next heartbeat (at most a page later) and deletes its files. */
+  async cancelled(): Promise<void> {}
+
+  wake(): void {
+    this.worker?.postMessage('wake');
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 10_000);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.on('message', (m: unknown) => {
+        if (m === 'stopped') void worker.terminate();
+      });
+      worker.postMessage('stop');
+    });
+  }
+}

@@ -1,0 +1,597 @@
+import type { Doc, El, Ev, KeyValueStore } from './dom.js';
+
+/**
+ * The privacy centre: one page, no framework, no external assets. It signs a
+ * person in with their token, shows what each domain holds (discovery), lets
+ * them browse their records, correct a field (the domain's published rule is
+ * checked as they type; the domain itself decides on submit), see their
+ * corrections, and request, follow and download an export. Everything goes
+ * through the gateway's GraphQL API with the person's own token; the page holds
+ * no domain rule and no list of domains (it reads /privacy/config.json, made
+ * from the supergraph).
+ */
+
+declare const document: Doc;
+declare const sessionStorage: KeyValueStore;
+declare function setTimeout(fn: () => void, ms: number): number;
+
+interface KindConfig {
+  kind: string;
+  title: string;
+  field: string;
+  selection: string;
+}
+interface DomainConfig {
+  name: string;
+  description: string | null;
+  kinds: KindConfig[];
+}
+interface PageConfig {
+  demo: boolean;
+  demoPerson: string | null;
+  domains: DomainConfig[];
+}
+interface GqlError {
+  message: string;
+  extensions?: { code?: string; field?: string; domain?: string; issues?: { message: string }[] } & Record<string, unknown>;
+}
+interface GqlResult<T> {
+  data?: T | null;
+  errors?: GqlError[];
+}
+interface Rule {
+  type: 'STRING' | 'BOOLEAN' | 'ENUM';
+  format: string | null;
+  required: boolean;
+  minLength: number | null;
+  maxLength: number | null;
+  pattern: string | null;
+  allowedValues: string[] | null;
+  description: string | null;
+}
+interface FieldSpec {
+  name: string;
+  label: string;
+  masked: boolean;
+  confirmation: 'EMAIL' | 'PHONE' | null;
+  recipients: string[];
+  rule: Rule;
+}
+interface CorrectableKind {
+  kind: string;
+  domain: string;
+  title: string;
+  scope: string | null;
+  totalCount: number;
+  fields: FieldSpec[];
+  records: { recordId: string; label: string; values: { field: string; value: string | null; version: string }[] }[];
+}
+
+const TOKEN_KEY = 'footprint.privacy.token';
+const $ = (id: string): El => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`The page has no #${id}`);
+  return el;
+};
+
+/** Builds an element; children are text or elements, never HTML, so no data is ever parsed as markup. */
+function h(tag: string, attrs: Record<string, string | boolean | undefined> = {}, ...children: (El | string | null | undefined | false)[]): El {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'text') el.textContent = String(v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+let token: string | null = null;
+let config: PageConfig = { demo: false, demoPerson: null, domains: [] };
+let uid = 0;
+const nextId = (p: string) => `${p}-${++uid}`;
+
+function announce(message: string): void {
+  // Re-set so a repeated message is announced again.
+  const status = $('status');
+  status.textContent = '';
+  setTimeout(() => (status.textContent = message), 30);
+}
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
+  const res = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? ''}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  try {
+    return (await res.json()) as GqlResult<T>;
+  } catch {
+    return { errors: [{ message: `The gateway answered HTTP ${res.status}` }] };
+  }
+}
+
+const firstError = (r: GqlResult<unknown>) => r.errors?.[0]?.message ?? null;
+
+// ---------------------------------------------------------------------------
+// Sign-in
+
+async function signIn(candidate: string): Promise<void> {
+  token = candidate.trim();
+  const res = await gql<{ me: { id: string } }>('{ me { id } }');
+  const error = $('token-error');
+  if (!res.data?.me) {
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    error.textContent = `Sign-in failed: ${firstError(res) ?? 'no answer'}`;
+    error.hidden = false;
+    $('token').setAttribute('aria-invalid', 'true');
+    $('token').focus();
+    return;
+  }
+  error.hidden = true;
+  $('token').removeAttribute('aria-invalid');
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('who-id').textContent = res.data.me.id;
+  $('who').hidden = false;
+  $('sign-in').hidden = true;
+  $('signed-in').hidden = false;
+  announce(`Signed in as ${res.data.me.id}`);
+  $('main').focus();
+  await Promise.all([loadSummary(), loadCorrections(), loadHistory()]);
+  renderBrowse();
+}
+
+function signOut(): void {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('who').hidden = true;
+  $('signed-in').hidden = true;
+  $('sign-in').hidden = false;
+  $('token').value = '';
+  announce('Signed out');
+  $('token').focus();
+}
+
+// ---------------------------------------------------------------------------
+// Discovery summary
+
+async function loadSummary(): Promise<void> {
+  const body = $('summary-body');
+  const res = await gql<{ me: { discovery: { domains: ({ domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null }[] } | null)[] } } }>(
+    '{ me { discovery { domains { domain kinds { kind title count earliest latest } } } } }',
+  );
+  const domains = res.data?.me?.discovery?.domains ?? [];
+  const table = h(
+    'table',
+    {},
+    h('caption', { text: 'Records per domain and kind, counted without reading them' }),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Kind of data' }), h('th', { scope: 'col', text: 'Records' }), h('th', { scope: 'col', text: 'From – to' }))),
+  );
+  const tbody = h('tbody');
+  for (const d of domains) {
+    if (!d) continue;
+    d.kinds.forEach((k, i) => {
+      tbody.append(
+        h(
+          'tr',
+          {},
+          i === 0 ? h('th', { scope: 'row', rowspan: String(d.kinds.length), text: d.domain }) : null,
+          h('td', { text: k.title }),
+          h('td', { class: 'num', text: String(k.count) }),
+          h('td', { text: k.earliest ? `${k.earliest.slice(0, 10)} – ${(k.latest ?? '').slice(0, 10)}` : '—' }),
+        ),
+      );
+    });
+  }
+  table.append(tbody);
+  const failed = (res.errors ?? []).map((e) => e.extensions?.domain).filter(Boolean);
+  body.replaceChildren(table, failed.length ? h('p', { class: 'error', text: `Not available right now: ${failed.join(', ')}` }) : '');
+}
+
+// ---------------------------------------------------------------------------
+// Browse
+
+function renderBrowse(): void {
+  const body = $('browse-body');
+  body.replaceChildren(
+    ...config.domains.map((d) =>
+      h(
+        'details',
+        { class: 'domain' },
+        h('summary', {}, h('span', { class: 'domain-name', text: d.name }), d.description ? h('span', { class: 'muted', text: ` — ${d.description}` }) : null),
+        ...d.kinds.map((k) => browseKind(d, k)),
+      ),
+    ),
+  );
+}
+
+function browseKind(d: DomainConfig, k: KindConfig): El {
+  const list = h('div', { class: 'records' });
+  const button = h('button', { type: 'button', text: `Show ${k.title}` });
+  let after: string | null = null;
+  const wrap = h('section', { class: 'kind', 'aria-label': k.title }, h('h4', { text: k.title }), button, list);
+  button.addEventListener('click', () => {
+    void (async () => {
+      button.disabled = true;
+      const q = `query($first: Int, $after: String) { me { ${d.name} { ${k.field}(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { ${k.selection} } } } } }`;
+      const res = await gql<{ me: Record<string, Record<string, { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Record<string, unknown>[] }> | null> }>(q, { first: 10, after });
+      const conn = res.data?.me?.[d.name]?.[k.field];
+      if (!conn) {
+        list.append(h('p', { class: 'error', text: firstError(res) ?? 'Not available right now' }));
+        button.disabled = false;
+        return;
+      }
+      if (!after) list.append(h('p', { class: 'muted', text: `${conn.totalCount} record(s)` }));
+      for (const r of conn.nodes) list.append(recordView(r));
+      after = conn.pageInfo.endCursor;
+      button.textContent = 'Show more';
+      button.disabled = false;
+      button.hidden = !conn.pageInfo.hasNextPage;
+    })();
+  });
+  return wrap;
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function recordView(r: Record<string, unknown>): El {
+  const dl = h('dl', { class: 'record' });
+  for (const [key, v] of Object.entries(r)) {
+    if (key === 'meta' && v && typeof v === 'object') {
+      const m = v as Record<string, unknown>;
+      dl.append(h('dt', { text: 'how it is used' }), h('dd', { text: `${show(m.category)}; ${show(m.legalBasis)}; kept: ${show(m.retention)}; ${show(m.policySection)}` }));
+      continue;
+    }
+    dl.append(h('dt', { text: key }), h('dd', { text: show(v) }));
+  }
+  return dl;
+}
+
+// ---------------------------------------------------------------------------
+// Corrections
+
+const VIEW_QUERY = `{ me { correctionView(first: 10) {
+  unavailableDomains
+  nonCorrectable { kind domain title reason }
+  correctable { kind domain title scope totalCount
+    fields { name label masked confirmation recipients rule { type format required minLength maxLength pattern allowedValues description } }
+    records { recordId label values { field value version } } } } } }`;
+
+async function loadCorrections(): Promise<void> {
+  const res = await gql<{ me: { correctionView: { unavailableDomains: string[]; nonCorrectable: { kind: string; domain: string; title: string; reason: string }[]; correctable: CorrectableKind[] } } }>(VIEW_QUERY);
+  const view = res.data?.me?.correctionView;
+  const body = $('correct-body');
+  if (!view) {
+    body.replaceChildren(h('p', { class: 'error', text: firstError(res) ?? 'The correction view is not available right now' }));
+    return;
+  }
+  body.replaceChildren(
+    view.unavailableDomains.length ? h('p', { class: 'error', text: `Not available right now: ${view.unavailableDomains.join(', ')}` }) : '',
+    ...view.correctable.map(kindView),
+  );
+  $('noncorrectable').replaceChildren(
+    ...view.nonCorrectable.map((n) => h('li', {}, h('strong', { text: `${n.title} ` }), h('span', { class: 'muted', text: `(${n.domain}) ` }), h('span', { text: n.reason }))),
+  );
+}
+
+function kindView(k: CorrectableKind): El {
+  const section = h('section', { class: 'kind' }, h('h3', {}, k.title, h('span', { class: 'muted', text: ` · ${k.domain}` })));
+  if (k.scope) section.append(h('p', { class: 'muted', text: `Shown: ${k.scope}.` }));
+  if (k.records.length === 0) section.append(h('p', { class: 'muted', text: 'Nothing to correct here.' }));
+  for (const r of k.records) {
+    const list = h('dl', { class: 'fields' });
+    for (const f of k.fields) {
+      const v = r.values.find((x) => x.field === f.name);
+      if (v) list.append(...fieldRow(r.recordId, r.label, f, v));
+    }
+    section.append(h('div', { class: 'record-card' }, h('h4', { text: r.label }), list));
+  }
+  if (k.totalCount > k.records.length) section.append(h('p', { class: 'muted', text: `Showing ${k.records.length} of ${k.totalCount}.` }));
+  return section;
+}
+
+/** The published rule, checked while typing; the owning domain checks again on submit and has the last word. */
+function checkRule(rule: Rule, text: string): string | null {
+  if (text === '') return rule.required ? 'This cannot be empty' : null;
+  if (rule.allowedValues && !rule.allowedValues.includes(text)) return `Choose one of: ${rule.allowedValues.join(', ')}`;
+  if (rule.minLength !== null && [...text.trim()].length < rule.minLength) return `At least ${rule.minLength} characters`;
+  if (rule.maxLength !== null && [...text].length > rule.maxLength) return `At most ${rule.maxLength} characters`;
+  if (rule.pattern) {
+    try {
+      if (!new RegExp(rule.pattern, 'u').test(rule.type === 'STRING' ? text.trim() : text)) return rule.description ?? 'This value does not have the expected form';
+    } catch {
+      // A pattern this browser cannot compile is left to the domain.
+    }
+  }
+  return null;
+}
+
+function fieldRow(recordId: string, recordLabel: string, f: FieldSpec, v: { value: string | null; version: string }): El[] {
+  const inputId = nextId('in');
+  const hintId = nextId('hint');
+  const errorId = nextId('err');
+  const current = h('span', { class: 'value', text: v.value ?? '—' });
+  const open = h('button', { type: 'button', class: 'link', 'aria-label': `Correct ${f.label} (${recordLabel})`, text: 'Correct' });
+
+  let input: El;
+  if (f.rule.type === 'STRING') {
+    input = h('input', {
+      id: inputId,
+      name: f.name,
+      type: f.rule.format === 'email' ? 'email' : f.rule.format === 'phone' ? 'tel' : 'text',
+      autocomplete: 'off',
+      'aria-describedby': `${hintId} ${errorId}`,
+      ...(f.rule.maxLength !== null ? { maxlength: String(f.rule.maxLength) } : {}),
+    });
+    input.value = f.masked ? '' : (v.value ?? '');
+  } else {
+    input = h('select', { id: inputId, name: f.name, 'aria-describedby': `${hintId} ${errorId}` });
+    for (const option of f.rule.allowedValues ?? []) input.append(h('option', { value: option, text: option }));
+    input.value = v.value ?? '';
+  }
+  const hint = h('p', { id: hintId, class: 'hint', text: [f.rule.description ? `${f.rule.description}.` : '', f.recipients.length ? `Told of the change: ${f.recipients.join(', ').toLowerCase().replace(/_/g, ' ')}.` : ''].filter(Boolean).join(' ') });
+  const error = h('p', { id: errorId, class: 'error', role: 'alert' });
+  error.hidden = true;
+  const save = h('button', { type: 'submit', text: 'Save' });
+  const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  const form = h('form', { class: 'correct-form', novalidate: true }, h('label', { for: inputId, text: `New ${f.label.toLowerCase()}` }), input, hint, error, h('div', { class: 'actions' }, save, cancel));
+  form.hidden = true;
+
+  const setError = (message: string | null) => {
+    error.textContent = message ?? '';
+    error.hidden = !message;
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', () => setError(checkRule(f.rule, input.value)));
+  open.addEventListener('click', () => {
+    form.hidden = false;
+    open.hidden = true;
+    input.focus();
+  });
+  cancel.addEventListener('click', () => {
+    form.hidden = true;
+    open.hidden = false;
+    setError(null);
+    open.focus();
+  });
+  form.addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void (async () => {
+      save.disabled = true;
+      const text = input.value;
+      const res = await gql<{ requestCorrection: { status: string; confirmation: { id: string; sentTo: string; expiresAt: string } | null } }>(
+        'mutation($input: CorrectionInput!) { requestCorrection(input: $input) { status confirmation { id sentTo expiresAt } } }',
+        { input: { recordId, field: f.name, value: text === '' && !f.rule.required ? null : text, expectedVersion: v.version } },
+      );
+      save.disabled = false;
+      const err = res.errors?.[0];
+      if (err) {
+        if (err.extensions?.code === 'CONFLICT') {
+          announce(`${f.label} changed meanwhile; the latest values are shown. ${err.message}`);
+          await loadCorrections();
+          return;
+        }
+        // The domain's own reason, next to the field it is about.
+        setError(err.message);
+        input.focus();
+        return;
+      }
+      const out = res.data!.requestCorrection;
+      if (out.status === 'PENDING_CONFIRMATION' && out.confirmation) {
+        form.replaceChildren(confirmForm(f, out.confirmation));
+        return;
+      }
+      announce(`${f.label} corrected`);
+      await Promise.all([loadCorrections(), loadHistory()]);
+    })();
+  });
+  return [h('dt', { text: f.label }), h('dd', {}, current, ' ', open, form)];
+}
+
+function confirmForm(f: FieldSpec, c: { id: string; sentTo: string; expiresAt: string }): El {
+  const id = nextId('code');
+  const errorId = nextId('err');
+  const input = h('input', { id, name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6', 'aria-describedby': errorId });
+  const error = h('p', { id: errorId, class: 'error', role: 'alert' });
+  error.hidden = true;
+  const button = h('button', { type: 'submit', text: 'Confirm' });
+  const form = h(
+    'form',
+    { class: 'confirm-form' },
+    h('p', { text: `We sent a 6-digit code to ${c.sentTo}. It is valid until ${c.expiresAt.slice(11, 16)} UTC. The change takes effect once you enter it.` }),
+    h('label', { for: id, text: `Code for your new ${f.label.toLowerCase()}` }),
+    input,
+    error,
+    button,
+  );
+  form.addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void (async () => {
+      button.disabled = true;
+      const res = await gql<{ confirmCorrection: { status: string } }>('mutation($id: ID!, $code: String!) { confirmCorrection(confirmationId: $id, code: $code) { status } }', {
+        id: c.id,
+        code: input.value.trim(),
+      });
+      button.disabled = false;
+      const err = res.errors?.[0];
+      if (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      announce(`${f.label} confirmed and corrected`);
+      await Promise.all([loadCorrections(), loadHistory()]);
+    })();
+  });
+  setTimeout(() => input.focus(), 0);
+  return form;
+}
+
+// ---------------------------------------------------------------------------
+// History
+
+async function loadHistory(): Promise<void> {
+  const res = await gql<{
+    me: { corrections: { history: { totalCount: number; nodes: { correctedAt: string; domain: string; fieldLabel: string; newValue: string | null; actorType: string; reason: string | null; confirmedWith: string | null; notices: { recipient: string; state: string }[] }[] } } | null };
+  }>('{ me { corrections { history(first: 100) { totalCount nodes { correctedAt domain fieldLabel newValue actorType reason confirmedWith notices { recipient state } } } } } }');
+  const history = res.data?.me?.corrections?.history;
+  const body = $('history-body');
+  if (!history) {
+    body.replaceChildren(h('p', { class: 'error', text: firstError(res) ?? 'Not available right now' }));
+    return;
+  }
+  if (history.totalCount === 0) {
+    body.replaceChildren(h('p', { class: 'muted', text: 'You have not corrected anything yet.' }));
+    return;
+  }
+  const tbody = h('tbody');
+  for (const e of [...history.nodes].reverse()) {
+    tbody.append(
+      h(
+        'tr',
+        {},
+        h('td', { text: e.correctedAt.replace('T', ' ').slice(0, 19) }),
+        h('td', { text: `${e.fieldLabel} (${e.domain})` }),
+        h('td', { text: e.newValue ?? '—' }),
+        h('td', { text: e.actorType === 'subject' ? 'you' : 'our staff' }),
+        h('td', { text: e.notices.length ? e.notices.map((n) => `${n.recipient}: ${n.state.toLowerCase()}`).join(', ') : '—' }),
+      ),
+    );
+  }
+  body.replaceChildren(
+    h(
+      'table',
+      {},
+      h('caption', { text: `${history.totalCount} correction(s), newest first` }),
+      h('thead', {}, h('tr', {}, ...['When (UTC)', 'What', 'New value', 'By', 'Recipients told'].map((t) => h('th', { scope: 'col', text: t })))),
+      tbody,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Export
+
+interface ExportJob {
+  id: string;
+  state: string;
+  progress: { recordsDone: number; recordsTotal: number | null };
+  error: { message: string } | null;
+  archive: { url: string; sha256: string; sizeBytes: number } | null;
+}
+const JOB_FIELDS = 'id state progress { recordsDone recordsTotal } error { message } archive { url sha256 sizeBytes }';
+
+async function requestExport(): Promise<void> {
+  const button = $('export-button');
+  button.disabled = true;
+  $('download-button').hidden = true;
+  const res = await gql<{ requestExport: ExportJob }>(`mutation { requestExport { ${JOB_FIELDS} } }`);
+  const job = res.data?.requestExport;
+  if (!job) {
+    $('export-state').textContent = `The export could not be started: ${firstError(res) ?? 'no answer'}`;
+    $('export-progress').hidden = false;
+    button.disabled = false;
+    return;
+  }
+  announce('Export requested');
+  await follow(job);
+  button.disabled = false;
+}
+
+async function follow(initial: ExportJob): Promise<void> {
+  let job: ExportJob | null = initial;
+  $('export-progress').hidden = false;
+  const bar = $('export-bar');
+  for (;;) {
+    if (!job) return;
+    const { recordsDone, recordsTotal } = job.progress;
+    const pct = recordsTotal ? Math.min(100, Math.round((recordsDone / recordsTotal) * 100)) : job.state === 'SUCCEEDED' ? 100 : 0;
+    bar.setAttribute('value', String(pct));
+    bar.textContent = `${pct}%`;
+    $('export-state').textContent = `${job.state.toLowerCase()} — ${recordsDone}${recordsTotal ? ` of ${recordsTotal}` : ''} records`;
+    if (job.state === 'SUCCEEDED' && job.archive) {
+      const archive = job.archive;
+      const download = $('download-button');
+      download.hidden = false;
+      download.dataset.url = archive.url;
+      download.dataset.sha256 = archive.sha256;
+      announce('Your archive is ready to download');
+      download.focus();
+      return;
+    }
+    if (['FAILED', 'CANCELLED', 'EXPIRED'].includes(job.state)) {
+      $('export-state').textContent = `The export ${job.state.toLowerCase()}${job.error ? `: ${job.error.message}` : ''}`;
+      return;
+    }
+    await new Promise<void>((r) => setTimeout(r, 700));
+    const res: GqlResult<{ exportJob: ExportJob | null }> = await gql<{ exportJob: ExportJob | null }>(`query($id: ID!) { exportJob(jobId: $id) { ${JOB_FIELDS} } }`, { id: job.id });
+    job = res.data?.exportJob ?? null;
+    if (!job) $('export-state').textContent = `Lost track of the export: ${firstError(res) ?? 'no answer'}`;
+  }
+}
+
+async function downloadArchive(): Promise<void> {
+  const button = $('download-button');
+  const link = button.dataset.url;
+  if (!link) return;
+  // The link is signed by this gateway; fetch it here (same origin) with the person's token, as the download requires.
+  const u = new URL(link);
+  const res = await fetch(u.pathname + u.search, { headers: { authorization: `Bearer ${token ?? ''}` } });
+  if (!res.ok) {
+    $('export-state').textContent = `The download failed (HTTP ${res.status}); request a new link by refreshing the export`;
+    return;
+  }
+  const blob = await res.blob();
+  const href = URL.createObjectURL(blob);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'footprint-export.zip';
+  const a = h('a', { href, download: name });
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  announce(`Downloaded ${name}`);
+}
+
+// ---------------------------------------------------------------------------
+
+async function start(): Promise<void> {
+  try {
+    const res = await fetch('/privacy/config.json');
+    config = (await res.json()) as PageConfig;
+  } catch {
+    announce('The privacy centre could not load its settings');
+  }
+  $('demo').hidden = !config.demo;
+  $('token-form').addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void signIn($('token').value);
+  });
+  $('demo-button').addEventListener('click', () => {
+    void (async () => {
+      const res = await fetch('/privacy/demo-session', { method: 'POST', headers: { 'x-footprint-demo': '1' } });
+      if (!res.ok) {
+        announce('The demo sign-in is not available here');
+        return;
+      }
+      const { token: minted } = (await res.json()) as { token: string };
+      await signIn(minted);
+    })();
+  });
+  $('sign-out').addEventListener('click', signOut);
+  $('export-button').addEventListener('click', () => void requestExport());
+  $('download-button').addEventListener('click', () => void downloadArchive());
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) await signIn(saved);
+  document.body.setAttribute('data-ready', 'true');
+}
+
+void start();

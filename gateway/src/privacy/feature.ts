@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { DEMO_PERSON, readKindMeta, REPO_ROOT, sendError, sendJson, type Route } from '@footprint/schema';
+import { isObjectType, parse } from 'graphql';
+import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
+import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
+
+/**
+ * The privacy centre at /privacy: a static page (gateway/privacy/) and its
+ * script (compiled from src/privacy/client/), served by the gateway, that works
+ * only through the public GraphQL API with the person's own token. Besides the
+ * files there are two small routes: the page's settings (the domains and kinds
+ * to browse, read from the supergraph, so a new domain shows up unasked) and,
+ * outside production only, a demo sign-in that mints a token for the demo
+ * person.
+ */
+
+const STATIC_DIR = join(REPO_ROOT, 'gateway', 'privacy');
+const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
+const DEMO_TTL_SECONDS = 3600;
+
+/** The page loads nothing from elsewhere and runs no inline script; framing is refused. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+function load(file: string, type: string): Asset {
+  if (!existsSync(file)) throw new Error(`The privacy centre is missing ${file}: run "npm run build"`);
+  return { type, body: readFileSync(file) };
+}
+
+function send(res: ServerResponse, method: string, asset: Asset, cache: string): void {
+  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length), 'cache-control': cache });
+  res.end(method === 'HEAD' ? undefined : asset.body);
+}
+
+/** What the page needs to browse: every domain field of Person and its kinds of records, with the selection of one record. */
+export function pageSettings(supergraphSdl: string, demo: boolean) {
+  const schema = schemaFromSupergraph(supergraphSdl);
+  const plan = planFootprint(schema);
+  const titles = new Map(readKindMeta(parse(supergraphSdl)).map((k) => [k.typename, k]));
+  const person = schema.getType('Person');
+  const fields = isObjectType(person) ? person.getFields() : {};
+  return {
+    demo,
+    demoPerson: demo ? DEMO_PERSON : null,
+    domains: plan.domains.map((d) => ({
+      name: d,
+      description: fields[d]?.description ?? null,
+      kinds: plan.kinds
+        .filter((k) => k.domain === d)
+        .map((k) => ({ kind: titles.get(k.typename)?.kind ?? k.typename, title: titles.get(k.typename)?.title ?? k.field, field: k.field, selection: k.selection })),
+    })),
+  };
+}
+
+export function createPrivacyFeature(fc: FeatureContext): GatewayFeature {
+  const { config } = fc;
+  // Local use only, and only where tokens are ours to mint (not with an external issuer's keys).
+  const demo = !config.production && Boolean(config.jwtSecret);
+  const html = load(join(STATIC_DIR, 'index.html'), 'text/html; charset=utf-8');
+  const css = load(join(STATIC_DIR, 'privacy.css'), 'text/css; charset=utf-8');
+  const scripts = new Map(['app'].map((n) => [`/privacy/${n}.js`, load(join(CLIENT_DIR, `${n}.js`), 'text/javascript; charset=utf-8')]));
+  const settings = Buffer.from(JSON.stringify(pageSettings(fc.supergraphSdl, demo)));
+
+  const route: Route = async (req, res, url) => {
+    const path = url.pathname;
+    if (path !== '/privacy' && !path.startsWith('/privacy/')) return false;
+    const method = req.method ?? 'GET';
+    if (path === '/privacy/demo-session') {
+      if (!demo) return (sendError(res, 'NOT_FOUND', 'The demo sign-in exists only outside production'), true);
+      // A custom header cannot be sent cross-site without a CORS preflight, which this route never grants.
+      if (method !== 'POST' || req.headers['x-footprint-demo'] !== '1') return (sendError(res, 'BAD_USER_INPUT', 'POST with the header X-Footprint-Demo: 1'), true);
+      let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(DEMO_PERSON).setIssuedAt().setExpirationTime(`${DEMO_TTL_SECONDS}s`);
+      if (config.jwtIssuer) jwt = jwt.setIssuer(config.jwtIssuer);
+      if (config.jwtAudience) jwt = jwt.setAudience(config.jwtAudience);
+      const token = await jwt.sign(new TextEncoder().encode(config.jwtSecret!));
+      fc.logger.info({ person: DEMO_PERSON }, 'privacy centre: demo sign-in (not in production)');
+      sendJson(res, 200, { token, person: DEMO_PERSON, expiresIn: DEMO_TTL_SECONDS }, { 'cache-control': 'no-store' });
+      return true;
+    }
+    if (method !== 'GET' && method !== 'HEAD') return (sendError(res, 'BAD_USER_INPUT', `${method} is not served here`), true);
+    if (path === '/privacy' || path === '/privacy/') return (send(res, method, html, 'no-store'), true);
+    if (path === '/privacy/privacy.css') return (send(res, method, css, 'no-cache'), true);
+    if (path === '/privacy/config.json') return (send(res, method, { type: 'application/json; charset=utf-8', body: settings }, 'no-cache'), true);
+    const script = scripts.get(path);
+    if (script) return (send(res, method, script, 'no-cache'), true);
+    sendError(res, 'NOT_FOUND', `No route for ${path}`);
+    return true;
+  };
+  return { routes: [route] };
+}
+
+export const privacyFeature: FeatureModule = { name: 'privacy', create: createPrivacyFeature };

@@ -1,0 +1,159 @@
+import { Migrator, PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
+
+/**
+ * The kit's correction tables, in each domain's own store so that a correction,
+ * its history entry and its Art. 19 notices commit in one transaction.
+ * They are migrated with a migration table of their own, so the kit's and the
+ * domain's migration lists never have to be ordered against each other.
+ */
+
+export interface CorrectionHistoryRow {
+  id: Generated<number>;
+  personId: string;
+  at: string;
+  kind: string;
+  recordNumber: number;
+  field: string;
+  fieldLabel: string;
+  oldValueHash: string;
+  newValue: string | null;
+  actor: string;
+  actorType: string;
+  reason: string | null;
+  requestId: string;
+  confirmedWith: string | null;
+  region: string;
+}
+
+export interface CorrectionNoticeRow {
+  id: Generated<number>;
+  correctionId: number;
+  personId: string;
+  recipient: string;
+  state: string;
+  attempts: number;
+  createdAt: string;
+  /** When the dispatcher may try next (also its short lease while it tries). */
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+export interface CorrectionConfirmationRow {
+  id: string;
+  personId: string;
+  kind: string;
+  recordNumber: number;
+  field: string;
+  newValue: string | null;
+  expectedVersion: string;
+  channel: string;
+  sentTo: string;
+  /** HMAC of the code; the code itself is never stored. */
+  codeHash: string;
+  createdAt: string;
+  expiresAt: string;
+  attempts: number;
+  maxAttempts: number;
+  /** PENDING, CONFIRMED, EXPIRED, LOCKED, STALE, UNSENT */
+  state: string;
+  actor: string;
+  actorType: string;
+  reason: string | null;
+  requestId: string;
+}
+
+export interface CorrectionTables {
+  correctionHistory: CorrectionHistoryRow;
+  correctionNotice: CorrectionNoticeRow;
+  correctionConfirmation: CorrectionConfirmationRow;
+}
+
+const migrations: Record<string, Migration> = {
+  '001_corrections': {
+    async up(db) {
+      const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
+      const id = (t: 'serial' | 'integer') => (isPg ? t : 'integer');
+      await db.schema
+        .createTable('correction_history')
+        .addColumn('id', id('serial'), (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('record_number', 'integer', (c) => c.notNull())
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('field_label', 'text', (c) => c.notNull())
+        .addColumn('old_value_hash', 'text', (c) => c.notNull())
+        .addColumn('new_value', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('confirmed_with', 'text')
+        .addColumn('region', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('correction_history_person_idx').on('correction_history').columns(['person_id', 'at', 'id']).execute();
+      // Append-only, enforced by the database itself, like the gateway's audit log.
+      if (isPg) {
+        await sql`create or replace function correction_history_append_only() returns trigger language plpgsql as $$ begin raise exception 'correction_history is append-only'; end $$`.execute(db);
+        await sql`create trigger correction_history_no_change before update or delete on correction_history for each row execute function correction_history_append_only()`.execute(db);
+      } else {
+        await sql`create trigger correction_history_no_update before update on correction_history begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
+        await sql`create trigger correction_history_no_delete before delete on correction_history begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
+      }
+
+      await db.schema
+        .createTable('correction_notice')
+        .addColumn('id', id('serial'), (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('correction_id', 'integer', (c) => c.notNull().references('correction_history.id'))
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('delivered_at', 'text')
+        .addColumn('last_error', 'text')
+        .execute();
+      await db.schema.createIndex('correction_notice_due_idx').on('correction_notice').columns(['state', 'next_attempt_at']).execute();
+      await db.schema.createIndex('correction_notice_correction_idx').on('correction_notice').columns(['correction_id']).execute();
+
+      await db.schema
+        .createTable('correction_confirmation')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('record_number', 'integer', (c) => c.notNull())
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('new_value', 'text')
+        .addColumn('expected_version', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('sent_to', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('max_attempts', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('correction_confirmation_person_idx').on('correction_confirmation').columns(['person_id']).execute();
+    },
+  },
+};
+
+/** Creates (or brings up to date) the correction tables in a domain's store. */
+export async function migrateCorrectionTables(db: Kysely<unknown>, domain: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'kit_correction_migration',
+    migrationLockTableName: 'kit_correction_migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) throw new Error(`Migration of the ${domain} correction tables failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+}

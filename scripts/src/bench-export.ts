@@ -1,0 +1,282 @@
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
+import { launchFederation } from './federation.js';
+import { seedAll } from './seeding.js';
+import { mintToken } from './tokens.js';
+
+/**
+ * The export benchmark: the heavy person's portability archive built through
+ * the federation (an export job: gateway, subgraphs, real HTTP, page by page)
+ * against the floor — the same rows read straight from the SQLite files and
+ * written by the same archive code into a ZIP, in one process. Reported for a
+ * person of about 10k records and one of over 1M: throughput (records/s) and
+ * the ratio to the floor (target ≥ 50%), and peak RSS (target flat, < 300 MB).
+ *
+ * BENCH_EXPORT_SCALES (default "170,17500": heavy-person scales, about 60
+ * records per unit), BENCH_EXPORT_PAGE_SIZE (default: the export default);
+ * any FOOTPRINT_EXPORT_* variable is passed to the gateway.
+ */
+
+const RECORDS_PER_SCALE = 60;
+
+interface FloorResult {
+  records: number;
+  bytes: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+/** What the floor needs of the gateway's archive code, loaded from its build. */
+interface StageModule {
+  KindWriter: {
+    open(spec: FloorSpec, root: string): Promise<{ page(records: Record<string, unknown>[]): Promise<void>; finish(complete: boolean): Promise<FloorKindResult> }>;
+  };
+}
+interface BuildModule {
+  buildArchive(facts: unknown, schemaText: string, stagingDir: string, finalPath: string, level: number): Promise<{ bytes: number; sha256: string }>;
+}
+interface FloorColumn {
+  name: string;
+  path: string[];
+  type: string;
+  json: boolean;
+  nullable: boolean;
+}
+interface FloorSpec {
+  kind: string;
+  domain: string;
+  stem: string;
+  typename: string;
+  meta: undefined;
+  columns: FloorColumn[];
+}
+interface FloorKindResult {
+  files: { path: string; format: string; mediaType: string; size: number; sha256: string; records: number }[];
+  records: number;
+  provenance: Record<string, number>;
+  portable: number;
+  regions: string[];
+  sources: string[];
+}
+
+const gatewayDist = (...p: string[]) => pathToFileURL(join(REPO_ROOT, 'gateway', 'dist', 'exports', ...p)).href;
+
+/**
+ * The floor, in the process that runs it: every record table of every domain
+ * store, the person's rows in id order, streamed in chunks into the same
+ * KindWriter and buildArchive the export jobs use.
+ */
+async function runFloor(dataDir: string, person: string, outDir: string): Promise<FloorResult> {
+  const { KindWriter } = (await import(gatewayDist('archive', 'stage.js'))) as StageModule;
+  const { buildArchive } = (await import(gatewayDist('archive', 'build.js'))) as BuildModule;
+  const staging = join(outDir, 'floor.parts');
+  mkdirSync(staging, { recursive: true });
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const kinds: unknown[] = [];
+  const domains: string[] = [];
+  let records = 0;
+  for (const { name: domain } of listSubgraphs()) {
+    const db = new Database(join(dataDir, `${domain}.db`), { readonly: true, fileMustExist: true });
+    domains.push(domain);
+    try {
+      const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name not like 'sqlite_%'").all() as { name: string }[];
+      for (const { name: table } of tables) {
+        const cols = db.prepare(`pragma table_info("${table}")`).all() as { name: string }[];
+        // Record tables only (the kit's createRecordTable columns): the rows the export reads as records.
+        if (!['person_id', 'collected_at', 'region', 'source'].every((n) => cols.some((c) => c.name === n))) continue;
+        const columns: FloorColumn[] = [
+          { name: 'id', path: ['id'], type: 'ID', json: false, nullable: false },
+          { name: 'provenance', path: ['provenance'], type: 'String', json: false, nullable: false },
+          { name: 'portable', path: ['portable'], type: 'Boolean', json: false, nullable: false },
+          ...cols.filter((c) => c.name !== 'id').map((c) => ({ name: c.name, path: [c.name], type: 'String', json: false, nullable: true })),
+        ];
+        const spec: FloorSpec = { kind: `${domain}.${table}`, domain, stem: table, typename: table, meta: undefined, columns };
+        const writer = await KindWriter.open(spec, staging);
+        const order = cols.some((c) => c.name === 'id') ? ' order by id' : '';
+        let chunk: Record<string, unknown>[] = [];
+        for (const row of db.prepare(`select * from "${table}" where person_id = ?${order}`).iterate(person) as Iterable<Record<string, unknown>>) {
+          chunk.push(row);
+          if (chunk.length === 5000) {
+            await writer.page(chunk);
+            chunk = [];
+          }
+        }
+        await writer.page(chunk);
+        const r = await writer.finish(true);
+        records += r.records;
+        kinds.push({ kind: spec.kind, domain, field: table, typename: table, status: 'COMPLETE', done: r.records, total: r.records, run: 1, error: null, ...r });
+      }
+    } finally {
+      db.close();
+    }
+  }
+  const finishedAt = new Date().toISOString();
+  const facts = {
+    jobId: randomUUID(),
+    person,
+    requestedBy: 'SUBJECT',
+    allowPartial: false,
+    createdAt: startedAt,
+    startedAt,
+    finishedAt,
+    runs: 1,
+    footprintVersion: 'floor',
+    schemaHash: 'sha256:floor',
+    domains,
+    kinds,
+    meta: new Map(),
+    columns: new Map(),
+  };
+  const built = await buildArchive(facts, '# floor\n', staging, join(outDir, 'floor.zip'), 1);
+  const ms = performance.now() - started;
+  rmSync(staging, { recursive: true, force: true });
+  return { records, bytes: built.bytes, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** The floor in a child process of its own, so its peak RSS is its own and not the seeding's. */
+function floorInChild(dataDir: string, person: string, outDir: string): Promise<FloorResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--export-floor', dataDir, person, outDir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the floor exited with code ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as FloorResult);
+    });
+  });
+}
+
+/** Peak resident set (VmHWM) of a process, in MB (Linux). */
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const Job = z.object({
+  state: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: z.object({ recordsDone: z.number() }),
+  error: z.object({ message: z.string() }).nullable(),
+  archive: z.object({ sizeBytes: z.number() }).nullable(),
+});
+
+interface FederationResult {
+  records: number;
+  bytes: number;
+  ms: number;
+  gatewayRssMb: number;
+  subgraphRssMb: number;
+}
+
+async function runFederation(dataDir: string, person: string, pageSize: string | undefined): Promise<FederationResult> {
+  // As in production: graphql-js skips its development-only checks there; throw-away secrets.
+  const jwtSecret = randomBytes(32).toString('hex');
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    FOOTPRINT_JWT_SECRET: jwtSecret,
+    FOOTPRINT_INTERNAL_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    // Export settings given to the benchmark (FOOTPRINT_EXPORT_*) reach the gateway, for tuning.
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('FOOTPRINT_EXPORT_') && e[1] !== undefined)),
+    ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
+  };
+  const fed = await launchFederation({ dataDir, env });
+  try {
+    const token = await mintToken(jwtSecret, { sub: person });
+    const call = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(fed.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      return (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
+    };
+    const requested = await call('mutation { requestExport { id } }');
+    if (requested.errors?.length) throw new Error(`requestExport: ${requested.errors[0]!.message}`);
+    const id = (requested.data!.requestExport as { id: string }).id;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const res = await call('query($id: ID!) { exportJob(jobId: $id) { state startedAt finishedAt progress { recordsDone } error { message } archive { sizeBytes } } }', { id });
+      const job = Job.parse(res.data?.exportJob);
+      if (job.state === 'QUEUED' || job.state === 'RUNNING') continue;
+      if (job.state !== 'SUCCEEDED') throw new Error(`export ${job.state}: ${job.error?.message}`);
+      return {
+        records: job.progress.recordsDone,
+        bytes: job.archive!.sizeBytes,
+        ms: Date.parse(job.finishedAt!) - Date.parse(job.startedAt!),
+        gatewayRssMb: peakRssMb(fed.gateway.child.pid),
+        subgraphRssMb: Math.max(...[...fed.subgraphs.values()].map((s) => peakRssMb(s.child.pid))),
+      };
+    }
+  } finally {
+    await fed.stop();
+  }
+}
+
+const nf = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+export async function benchExport(): Promise<void> {
+  const scales = (process.env.BENCH_EXPORT_SCALES ?? '170,17500').split(',').map((s) => z.coerce.number().int().min(1).parse(s.trim()));
+  const pageSize = process.env.BENCH_EXPORT_PAGE_SIZE;
+  console.log(`\nexport benchmark: the heavy person's archive through the federation vs the floor (scales ${scales.join(', ')}, ~${RECORDS_PER_SCALE} records per unit)`);
+  const rows: string[] = [];
+  for (const scale of scales) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'footprint-bench-export-'));
+    try {
+      let t = performance.now();
+      await seedAll({ dataDir, users: 0, heavy: true, heavyScale: scale });
+      console.log(`  seeded scale ${scale} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      t = performance.now();
+      const floor = await floorInChild(dataDir, HEAVY_PERSON, dataDir);
+      console.log(`  floor: ${nf.format(floor.records)} records in ${(floor.ms / 1000).toFixed(1)} s`);
+      const fed = await runFederation(dataDir, HEAVY_PERSON, pageSize);
+      console.log(`  federation: ${nf.format(fed.records)} records in ${(fed.ms / 1000).toFixed(1)} s`);
+      const floorRate = floor.records / (floor.ms / 1000);
+      const fedRate = fed.records / (fed.ms / 1000);
+      rows.push(
+        [
+          nf.format(fed.records).padStart(10),
+          `${nf.format(fedRate)}/s`.padStart(11),
+          `${nf.format(floorRate)}/s`.padStart(11),
+          `${((fedRate / floorRate) * 100).toFixed(0)}%`.padStart(6),
+          mb(fed.gatewayRssMb).padStart(8),
+          mb(fed.subgraphRssMb).padStart(8),
+          mb(floor.maxRssMb).padStart(8),
+          `${(fed.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(9),
+        ].join('  '),
+      );
+      if (fed.records !== floor.records) console.log(`  note: the federation exported ${fed.records} records, the floor read ${floor.records} rows`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  console.log('\n   records  federation       floor   ratio  gateway  subgraph    floor      ZIP');
+  console.log('                                          peak RSS  peak RSS  peak RSS');
+  for (const r of rows) console.log(r);
+  console.log('targets: ratio ≥ 50% of the floor; peak RSS flat from 10k to 1M records and under 300 MB\n');
+}
+
+// Run directly: `node scripts/dist/bench-export.js` (the whole benchmark) or, internally, one floor run.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--export-floor') {
+    const [dataDir, person, outDir] = process.argv.slice(3) as [string, string, string];
+    const r = await runFloor(dataDir, person, outDir);
+    statSync(join(outDir, 'floor.zip'));
+    rmSync(join(outDir, 'floor.zip'), { force: true });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    await benchExport();
+  }
+}

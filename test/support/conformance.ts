@@ -1,0 +1,305 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  buildASTSchema,
+  getNamedType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  parse,
+  printType,
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type GraphQLType,
+  type ObjectTypeDefinitionNode,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildDataMap,
+  CREDENTIAL_HEADER,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  personalDataProblems,
+  readKindMeta,
+  REPO_ROOT,
+  signCredential,
+  subgraphDocument,
+  TAXONOMY,
+  type KindMeta,
+  type SecretsConfig,
+  type SeedTarget,
+  type Store,
+  type Subgraph,
+} from '@footprint/schema';
+import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
+import { composeSupergraph, subgraphSources } from '../../gateway/dist/compose.js';
+import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/dist/footprint/plan.js';
+
+/**
+ * The behaviour suite every subgraph must pass, run against the subgraph
+ * itself: its built package, in process, over real HTTP and a fresh SQLite
+ * store, seeded by its own seed.ts. Nothing here names a domain: the suite
+ * reads what to check from the SDL the subgraph serves.
+ */
+
+interface SubgraphModule {
+  createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }>;
+}
+interface SeedModule {
+  seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
+}
+
+type Conn = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { cursor: string }[]; nodes: Record<string, unknown>[] };
+type Discovery = { domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null; regions: string[]; sources: string[] }[] };
+
+/** Enough records per kind that a page of 100 holds several times a light person's, and nested lookups would show. */
+const HEAVY_SCALE = 12;
+const SHARED_TYPES = ['PersonalData', 'RecordMeta', 'PageInfo', 'DomainDiscovery', 'KindDiscovery', ...Object.keys(TAXONOMY)];
+
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const randomPerson = (prefix: number) => `${prefix}${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+const unwrap = (t: GraphQLType): GraphQLType => (isNonNullType(t) ? t.ofType : t);
+/**
+ * A subgraph SDL as graphql-js can build it: federation lets a subgraph extend
+ * a type nobody defines there (Query, Mutation); such an extension becomes the
+ * definition, as composition treats it.
+ */
+function buildSubgraphSdl(d: DocumentNode): GraphQLSchema {
+  const defined = new Set(d.definitions.flatMap((x) => (x.kind === Kind.OBJECT_TYPE_DEFINITION ? [x.name.value] : [])));
+  const definitions = d.definitions.map((x) => {
+    if (x.kind !== Kind.OBJECT_TYPE_EXTENSION || defined.has(x.name.value)) return x;
+    defined.add(x.name.value);
+    return { ...x, kind: Kind.OBJECT_TYPE_DEFINITION } as ObjectTypeDefinitionNode;
+  });
+  // Federation's own directives are not declared in the SDL a subgraph serves; graphql-js reads it anyway.
+  return buildASTSchema({ ...d, definitions }, { assumeValidSDL: true });
+}
+const implementsPersonalData = (t: unknown): t is GraphQLObjectType => isObjectType(t) && t.getInterfaces().some((i) => i.name === 'PersonalData');
+
+/** `dist` is the subgraph's built package (default: subgraphs/<name>/dist of this repository). */
+export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgraphs', name, 'dist')): void {
+  describe(`conformance: ${name}`, () => {
+    const [A, B, HEAVY] = [randomPerson(5), randomPerson(6), randomPerson(7)];
+    let sg: TestSubgraph<unknown>;
+    let sdl: string;
+    let doc: DocumentNode;
+    let schema: GraphQLSchema;
+    let plan: FootprintPlan;
+    let kinds: Map<string, KindMeta>;
+
+    const as = async (person: string | null) => ({ [CREDENTIAL_HEADER]: await sg.credential(person) });
+    /** The first page (or the page after `after`) of the given kinds, and discovery, through _entities. */
+    const domainQuery = (ks: KindPlan[], withDiscovery = true) =>
+      `query($r: [_Any!]!${ks.length ? ', $first: Int, $after: String' : ''}) { _entities(representations: $r) { ... on Person { ${name} { ${ks
+        .map((k) => `${k.field}(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } nodes { ${k.selection} } }`)
+        .join(' ')} ${withDiscovery ? 'discovery { domain kinds { kind title count earliest latest regions sources } }' : ''} } } } }`;
+    async function read(person: string, ks: KindPlan[], vars: { first?: number; after?: string | null } = {}, asPerson: string | null = person, reps = [person]) {
+      return postGraphQL<{ _entities: (Record<string, Record<string, unknown> | null> | null)[] }>(
+        sg.url,
+        domainQuery(ks),
+        { r: reps.map((id) => ({ __typename: 'Person', id })), first: vars.first ?? 100, after: vars.after ?? null },
+        await as(asPerson),
+      );
+    }
+    const domainOf = (res: GraphQLResponse<{ _entities: (Record<string, Record<string, unknown> | null> | null)[] }>, i = 0) => res.data?._entities?.[i]?.[name] ?? null;
+    const recordIds = async (person: string) => {
+      const res = await read(person, plan.kinds, { first: MAX_PAGE_SIZE });
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      const d = domainOf(res)!;
+      return plan.kinds.flatMap((k) => (d[k.field] as Conn).nodes.map((n) => n.id as string));
+    };
+
+    beforeAll(async () => {
+      const { createServer } = (await import(pathToFileURL(join(dist, 'server.js')).href)) as SubgraphModule;
+      const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
+      sg = await startTestSubgraph(createServer, seed, [
+        { id: A, scale: 1 },
+        { id: B, scale: 1 },
+        { id: HEAVY, scale: HEAVY_SCALE },
+      ]);
+      const res = await postGraphQL<{ _service: { sdl: string } }>(sg.url, '{ _service { sdl } }', {}, await as(null));
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      sdl = res.data!._service.sdl;
+      doc = parse(sdl);
+      schema = buildSubgraphSdl(doc);
+      plan = planFootprint(schema);
+      kinds = new Map(readKindMeta(doc).map((k) => [k.kind, k]));
+    });
+    afterAll(() => sg?.close());
+
+    it('implements the contract: Person.<name> leads to <Name>Data with discovery; the shared types are unchanged', () => {
+      const person = schema.getType('Person') as GraphQLObjectType;
+      const field = person.getFields()[name];
+      expect(field, `Person.${name}`).toBeDefined();
+      // Nullable, so a failing domain does not hide the others.
+      expect(String(field!.type)).toBe(`${pascal(name)}Data`);
+      const data = schema.getType(`${pascal(name)}Data`) as GraphQLObjectType;
+      expect(String(data.getFields().discovery?.type)).toBe('DomainDiscovery!');
+      const contract = buildSubgraphSdl(subgraphDocument(''));
+      for (const t of SHARED_TYPES) expect(printType(schema.getType(t)!), t).toBe(printType(contract.getType(t)!));
+      expect(Object.keys(person.getFields()).sort()).toEqual(['id', name].sort());
+      expect(plan.domains).toEqual([name]);
+    });
+
+    it('gives every PersonalData type complete metadata, and every record the metadata of its kind', async () => {
+      expect(personalDataProblems(doc, () => name)).toEqual([]);
+      expect(kinds.size).toBeGreaterThan(0);
+      const res = await read(A, plan.kinds);
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      const d = domainOf(res)!;
+      for (const k of plan.kinds) {
+        const nodes = (d[k.field] as Conn).nodes;
+        expect(nodes.length, `the seed writes no ${k.typename} for a demo person`).toBeGreaterThan(0);
+        for (const n of nodes) {
+          const meta = n.meta as Record<string, unknown>;
+          const kind = kinds.get(meta.kind as string);
+          expect(kind?.typename, `${k.typename}: meta.kind ${String(meta.kind)}`).toBe(k.typename);
+          expect(n.id).toMatch(new RegExp(`^${kind!.kind.replace('.', '\\.')}:\\d+$`));
+          expect(meta).toMatchObject({
+            domain: name,
+            category: kind!.category,
+            purposes: kind!.purposes,
+            legalBasis: kind!.legalBasis,
+            retention: kind!.retention,
+            correctable: kind!.correctable,
+            correctionNote: kind!.correctable ? null : kind!.reason,
+            recipients: kind!.recipients,
+            policySection: kind!.policy,
+          });
+          expect(TAXONOMY.DataSource.values).toContain(meta.source);
+          expect(TAXONOMY.DataRegion.values).toContain(meta.region);
+          expect(Date.parse(meta.collectedAt as string), 'collectedAt').not.toBeNaN();
+        }
+      }
+    });
+
+    it('serves records only as connections (first/after, edges, nodes, pageInfo, totalCount), every kind reachable', () => {
+      const data = schema.getType(`${pascal(name)}Data`) as GraphQLObjectType;
+      for (const f of Object.values(data.getFields()) as GraphQLField<unknown, unknown>[]) {
+        if (f.name === 'discovery') continue;
+        const conn = unwrap(f.type);
+        expect(isObjectType(conn) && conn.name.endsWith('Connection'), `${data.name}.${f.name} is not a connection`).toBe(true);
+        expect(isNonNullType(f.type), `${data.name}.${f.name} must be non-null`).toBe(true);
+        expect(f.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['first: Int', 'after: String']);
+        const node = (conn as GraphQLObjectType).name.replace(/Connection$/, '');
+        const c = (conn as GraphQLObjectType).getFields();
+        expect(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, String(v.type)]))).toEqual({
+          edges: `[${node}Edge!]!`,
+          nodes: `[${node}!]!`,
+          pageInfo: 'PageInfo!',
+          totalCount: 'Int!',
+        });
+        const edge = (schema.getType(`${node}Edge`) as GraphQLObjectType).getFields();
+        expect(Object.fromEntries(Object.entries(edge).map(([k, v]) => [k, String(v.type)]))).toEqual({ cursor: 'String!', node: `${node}!` });
+      }
+      // A list of records anywhere else would escape pagination (and the footprint's cursor-following).
+      for (const t of Object.values(schema.getTypeMap())) {
+        if (!isObjectType(t) || t.name.startsWith('_') || t.name.endsWith('Connection')) continue;
+        for (const f of Object.values(t.getFields())) {
+          if (isListType(unwrap(f.type)) && implementsPersonalData(getNamedType(f.type))) expect.fail(`${t.name}.${f.name} is a list of records, not a connection`);
+        }
+      }
+      expect(plan.kinds.map((k) => k.typename).sort(), 'every @personalData type must be reachable through a connection').toEqual(
+        [...kinds.values()].map((k) => k.typename).sort(),
+      );
+    });
+
+    it('pages every kind with after to the end: each record once, counts equal to totalCount and to discovery', async () => {
+      const first = await read(HEAVY, plan.kinds);
+      const discovery = domainOf(first)!.discovery as Discovery;
+      expect(discovery.domain).toBe(name);
+      expect(discovery.kinds.map((k) => k.kind).sort()).toEqual([...kinds.keys()].sort());
+      for (const k of plan.kinds) {
+        const ids: string[] = [];
+        let after: string | null = null;
+        let total = -1;
+        for (let page = 0; ; page++) {
+          const res = await read(HEAVY, [k], { first: 7, after });
+          expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+          const c = domainOf(res)![k.field] as Conn;
+          total = c.totalCount;
+          ids.push(...c.nodes.map((n) => n.id as string));
+          expect(c.pageInfo.endCursor).toBe(c.edges.at(-1)?.cursor ?? null);
+          if (!c.pageInfo.hasNextPage) break;
+          expect(c.nodes).toHaveLength(7);
+          after = c.pageInfo.endCursor;
+          expect(page).toBeLessThan(10_000);
+        }
+        expect(ids.length, k.typename).toBe(total);
+        expect(new Set(ids).size, k.typename).toBe(ids.length);
+        const kind = ids[0]?.split(':')[0];
+        if (kind) expect(discovery.kinds.find((d) => d.kind === kind)?.count, `${kind}: discovery count`).toBe(total);
+      }
+      const forged = await read(HEAVY, plan.kinds.slice(0, 1), { after: Buffer.from('not a cursor').toString('base64url') });
+      expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const tooMany = await read(HEAVY, plan.kinds.slice(0, 1), { first: MAX_PAGE_SIZE + 1, after: encodeCursor(0) });
+      expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('refuses calls without a valid gateway credential — _service and _entities too', async () => {
+      const entities = domainQuery(plan.kinds.slice(0, 1));
+      const vars = { r: [{ __typename: 'Person', id: A }] };
+      const forged = await signCredential({ actor: A, actorType: 'subject', person: A, scopes: [], requestId: 'conformance' }, 'f'.repeat(48));
+      const expired = await signCredential({ actor: A, actorType: 'subject', person: A, scopes: [], requestId: 'conformance' }, sg.config.internalSecret, -60);
+      const attempts: Record<string, string>[] = [{}, { [CREDENTIAL_HEADER]: forged }, { [CREDENTIAL_HEADER]: expired }, { [CREDENTIAL_HEADER]: 'Bearer x' }];
+      for (const headers of attempts) {
+        for (const query of ['{ _service { sdl } }', entities]) {
+          const res = await postGraphQL(sg.url, query, vars, headers);
+          expect(res.status).toBe(401);
+          expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+          expect(res.data ?? null).toBeNull();
+        }
+      }
+      const noPerson = await read(A, plan.kinds, {}, null);
+      expect(noPerson.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(domainOf(noPerson)).toBeNull();
+    });
+
+    it('never returns another person’s rows through _entities', async () => {
+      const mine = await recordIds(A);
+      const theirs = await recordIds(B);
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(mine.filter((id) => theirs.includes(id))).toEqual([]);
+      for (const reps of [[B], [A, B], [B, A]]) {
+        const res = await read(A, plan.kinds, { first: MAX_PAGE_SIZE }, A, reps);
+        expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+        const body = JSON.stringify(res.data ?? null);
+        for (const id of theirs) expect(body).not.toContain(`"${id}"`);
+        // Refusing the whole call is as good as refusing B alone: nothing of B's may be in it.
+        expect(domainOf(res, reps.indexOf(B))).toBeNull();
+      }
+    });
+
+    it('batches its loaders: a heavy person’s records cost the same statements as a light one’s; discovery one statement', async () => {
+      const cost = async (person: string, ks: KindPlan[], withDiscovery: boolean) => {
+        const before = sg.store.statements;
+        const vars = { r: [{ __typename: 'Person', id: person }], ...(ks.length ? { first: 100 } : {}) };
+        const res = await postGraphQL(sg.url, domainQuery(ks, withDiscovery), vars, await as(person));
+        expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        return { statements: sg.store.statements - before, records: JSON.stringify(res.data).split('"meta":').length - 1 };
+      };
+      const light = await cost(A, plan.kinds, false);
+      const heavy = await cost(HEAVY, plan.kinds, false);
+      expect(heavy.records, 'the heavy person must hold more records for this check to mean anything').toBeGreaterThan(light.records * 3);
+      expect(heavy.statements).toBe(light.statements);
+      expect((await cost(A, [], true)).statements).toBe(1);
+      expect((await cost(HEAVY, [], true)).statements).toBe(1);
+    });
+
+    it('composes with every other subgraph and the gateway, its metadata surviving into the supergraph', () => {
+      // The SDL it serves, in place of (or beside) what the repository lists.
+      const sources = [...subgraphSources().filter((s) => s.name !== name), { name, url: 'http://127.0.0.1:1/graphql', typeDefs: doc }];
+      const map = buildDataMap(composeSupergraph(sources));
+      expect(map.problems.filter((p) => p.domain === name || p.domain === null)).toEqual([]);
+      expect(
+        map.entries
+          .filter((e) => e.domain === name)
+          .map((e) => e.kind)
+          .sort(),
+      ).toEqual([...kinds.keys()].sort());
+    });
+  });
+}

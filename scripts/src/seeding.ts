@@ -26,6 +26,8 @@ export interface SeedOptions {
   heavy?: boolean;
   /** Benchmarks only: the heavy person's scale instead of HEAVY_SCALE (about 60 records per unit over all domains). */
   heavyScale?: number;
+  /** Benchmarks only: the heavy person's scale in named domains (a domain whose seed cannot grow that far, e.g. messaging's distinct masked numbers). */
+  heavyScaleByDomain?: Record<string, number>;
   /** Bulk users 20000001… at light scale. */
   users?: number;
   only?: string[];
@@ -86,7 +88,11 @@ export async function seedAll(opts: SeedOptions): Promise<{ people: number; doma
     try {
       await seed(
         sg.store,
-        people.map((p) => ({ profile: personProfile(p.id), scale: p.scale, rng: new Rng(`${name}:${p.id}`) })),
+        people.map((p) => ({
+          profile: personProfile(p.id),
+          scale: p.id === HEAVY_PERSON && opts.heavyScaleByDomain?.[name] ? opts.heavyScaleByDomain[name] : p.scale,
+          rng: new Rng(`${name}:${p.id}`),
+        })),
       );
     } finally {
       await sg.store.close();

@@ -26,8 +26,16 @@ export class BullExportQueue implements ExportQueue {
 
   async enqueue(jobId: string): Promise<void> {
     const added = this.queue.add('export', { jobId }, { jobId, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(footprintError('INTERNAL_SERVER_ERROR', 'The export queue (Redis) did not answer; try again later')), 5000).unref());
-    await Promise.race([added, timeout]);
+    // A request must not hang on a Redis that is down: the resolver then fails the job and says so.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(footprintError('INTERNAL_SERVER_ERROR', 'The export queue (Redis) did not answer; try again later')), 5000);
+    });
+    try {
+      await Promise.race([added, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async cancelled(jobId: string): Promise<void> {

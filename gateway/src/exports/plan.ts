@@ -71,7 +71,7 @@ export function exportPlan(supergraphSdl: string): ExportPlan {
     meta,
     columns,
     discoveryDomains: footprint.domains.filter((d) => hasDiscovery(schema, d)),
-    schemaText: archiveSchema(schema, [...new Set(kinds.map((k) => k.typename))], hash),
+    schemaText: archiveSchema(schema, kinds, hash),
     schemaHash: hash,
     footprintVersion: footprintVersion(),
   };

@@ -5,22 +5,17 @@ import {
   GraphQLObjectType,
   isEnumType,
   isInterfaceType,
-  isNonNullType,
   isObjectType,
   isScalarType,
   isSpecifiedScalarType,
+  Kind,
+  parse,
   printType,
-  type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
-
-const isInternal = (name: string) => name.startsWith('_') || name.startsWith('join__') || name.startsWith('link__');
-
-/** The fields the footprint reads: the same rules as the plan's selection (no internal, @inaccessible or argument-bound fields). */
-function readable(f: GraphQLField<unknown, unknown>): boolean {
-  return !isInternal(f.name) && !f.args.some((a) => isNonNullType(a.type)) && !f.astNode?.directives?.some((d) => d.name.value === 'inaccessible');
-}
 
 /** sha256 of the composed supergraph SDL: which schema version produced an archive. */
 export function schemaHash(supergraphSdl: string): string {
@@ -29,43 +24,60 @@ export function schemaHash(supergraphSdl: string): string {
 
 /**
  * schema.graphql of an archive: the record types the data came from and every
- * type they reach, with their descriptions, printed from the supergraph — so a
- * reader sees what each field means and an importer sees its type.
+ * type they reach, with their descriptions, printed from the supergraph with
+ * exactly the fields the export read — so a reader sees what each field means,
+ * and an importer sees the type of every value in the files (non-null included).
  */
-export function archiveSchema(schema: GraphQLSchema, typenames: string[], hash: string): string {
-  const seen = new Map<string, GraphQLNamedType>();
-  const visit = (t: GraphQLNamedType) => {
-    if (seen.has(t.name) || isInternal(t.name) || (isScalarType(t) && isSpecifiedScalarType(t))) return;
-    seen.set(t.name, t);
-    if (isObjectType(t) || isInterfaceType(t)) {
-      for (const f of Object.values(t.getFields())) if (readable(f)) visit(getNamedType(f.type));
-      for (const i of t.getInterfaces()) visit(i);
+export function archiveSchema(schema: GraphQLSchema, kinds: { typename: string; selection: string }[], hash: string): string {
+  const used = new Map<string, Set<string>>();
+  const types = new Map<string, GraphQLNamedType>();
+  const visit = (type: GraphQLNamedType, set: SelectionSetNode | undefined) => {
+    if (isScalarType(type) && isSpecifiedScalarType(type)) return;
+    types.set(type.name, type);
+    if (!(isObjectType(type) || isInterfaceType(type)) || !set) return;
+    const fields = used.get(type.name) ?? new Set<string>();
+    used.set(type.name, fields);
+    for (const sel of set.selections) {
+      if (sel.kind !== Kind.FIELD || sel.name.value === '__typename') continue;
+      const f = type.getFields()[sel.name.value];
+      if (!f) continue;
+      fields.add(f.name);
+      visit(getNamedType(f.type), sel.selectionSet);
     }
   };
-  for (const name of typenames) {
-    const t = schema.getType(name);
-    if (t) visit(t);
+  for (const k of kinds) {
+    const t = schema.getType(k.typename);
+    if (!isObjectType(t)) continue;
+    visit(t, (parse(`{ ${k.selection} }`).definitions[0] as OperationDefinitionNode).selectionSet);
+    // The interfaces a record type implements, with the fields all records have (id, meta).
+    for (const i of t.getInterfaces()) {
+      types.set(i.name, i);
+      const fields = used.get(i.name) ?? new Set<string>(Object.keys(i.getFields()).filter((n) => used.get(t.name)?.has(n)));
+      for (const n of [...fields]) if (!used.get(t.name)?.has(n)) fields.delete(n);
+      used.set(i.name, fields);
+    }
   }
-  const order = [...typenames.filter((n) => seen.has(n)), ...[...seen.keys()].filter((n) => !typenames.includes(n)).sort()];
+  const records = [...new Set(kinds.map((k) => k.typename))].filter((n) => types.has(n));
+  const order = [...records, ...[...types.keys()].filter((n) => !records.includes(n)).sort()];
+  const only = (name: string, fields: Record<string, object>) => Object.fromEntries(Object.entries(fields).filter(([n]) => used.get(name)?.has(n)).map(([n, f]) => [n, { ...f, args: {} }]));
   const printed = order.map((name) => {
-    const t = seen.get(name)!;
+    const t = types.get(name)!;
     if (isObjectType(t)) {
       const c = t.toConfig();
-      const fields = Object.fromEntries(Object.entries(c.fields).filter(([n]) => readable(t.getFields()[n]!)).map(([n, f]) => [n, { ...f, args: {} }]));
-      return printType(new GraphQLObjectType({ ...c, fields }));
+      return printType(new GraphQLObjectType({ ...c, fields: only(name, c.fields) as typeof c.fields, interfaces: c.interfaces.filter((i) => types.has(i.name)) }));
     }
     if (isInterfaceType(t)) {
       const c = t.toConfig();
-      const fields = Object.fromEntries(Object.entries(c.fields).filter(([n]) => readable(t.getFields()[n]!)).map(([n, f]) => [n, { ...f, args: {} }]));
-      return printType(new GraphQLInterfaceType({ ...c, fields }));
+      return printType(new GraphQLInterfaceType({ ...c, fields: only(name, c.fields) as typeof c.fields, interfaces: [] }));
     }
     if (isEnumType(t) || isScalarType(t)) return printType(t);
     return printType(t);
   });
   return [
     '# The GraphQL types the records in this archive came from, as the Footprint',
-    '# federation served them. Each <domain>/<kind>.json holds records of one type;',
-    '# every record also carries `provenance` and `portable`, added by the archive.',
+    '# federation served them, with the fields the export read. Each',
+    '# <domain>/<kind>.json holds records of one type; every record also carries',
+    '# `provenance` and `portable`, added by the archive (see portable.json).',
     `# Supergraph schema ${hash}`,
     '',
     printed.join('\n\n'),

@@ -70,7 +70,7 @@ function selectionOf(type: GraphQLObjectType, depth: number, opts: PlanOptions, 
     const named = getNamedType(f.type);
     if (isScalarType(named) || isEnumType(named)) parts.push(f.name);
     else if (top && f.name === 'meta' && opts.meta === 'record') parts.push(`meta { ${RECORD_META_FIELDS.join(' ')} }`);
-    else if (!top && implementsPersonalData(named)) parts.push(`${f.name} { id }`);
+    else if (implementsPersonalData(named)) parts.push(`${f.name} { id }`);
     else if (isObjectType(named) && depth > 0) {
       const inner = selectionOf(named, depth - 1, opts, false);
       if (inner) parts.push(`${f.name} { ${inner} }`);

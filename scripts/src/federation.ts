@@ -7,6 +7,7 @@ export interface ServiceProcess {
   name: string;
   port: number;
   url: string;
+  /** The current process; replaced when the service is restarted. */
   child: ChildProcess;
 }
 
@@ -16,6 +17,12 @@ export interface Federation {
   subgraphs: Map<string, ServiceProcess>;
   /** Stops one subgraph (SIGTERM, then SIGKILL after 3 s). */
   stopSubgraph(name: string): Promise<void>;
+  /**
+   * Starts a service that exited again, on the same port with the same
+   * environment, and waits until it is healthy (rejects, naming why, if it is not).
+   * The ServiceProcess keeps its identity; only its `child` changes.
+   */
+  restart(name: string): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +55,7 @@ export async function waitForHealth(name: string, url: string, child: ChildProce
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was healthy`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was healthy`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -61,14 +68,21 @@ export async function waitForHealth(name: string, url: string, child: ChildProce
   throw new Error(`${name} was not healthy within ${timeoutMs} ms (${last})`);
 }
 
-function startService(name: string, script: string, port: number, env: Record<string, string>, stdio: 'inherit' | 'ignore'): ServiceProcess {
-  const child = spawn(process.execPath, [script], {
+interface ServiceSpec {
+  script: string;
+  env: Record<string, string>;
+  healthLabel: string;
+}
+
+function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore'): ChildProcess {
+  return spawn(process.execPath, [spec.script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', stdio, stdio],
   });
-  return { name, port, url: `http://127.0.0.1:${port}/graphql`, child };
 }
+
+const healthUrl = (p: ServiceProcess) => `http://127.0.0.1:${p.port}/health`;
 
 async function stopProcess(p: ServiceProcess): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
@@ -90,19 +104,23 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   const list = listSubgraphs().filter((s) => !opts.only || opts.only.includes(s.name));
   const subgraphs = new Map<string, ServiceProcess>();
   const all: ServiceProcess[] = [];
+  const specs = new Map<string, ServiceSpec>();
+  const start = (name: string, spec: ServiceSpec, port: number): ServiceProcess => {
+    specs.set(name, spec);
+    const p = { name, port, url: `http://127.0.0.1:${port}/graphql`, child: spawnService(spec, port, stdio) };
+    all.push(p);
+    return p;
+  };
   try {
     for (const s of list) {
       const port = opts.useListedPorts ? s.port : await freePort();
-      const p = startService(s.name, join(REPO_ROOT, 'subgraphs', s.name, 'dist', 'index.js'), port, env, stdio);
-      subgraphs.set(s.name, p);
-      all.push(p);
+      subgraphs.set(s.name, start(s.name, { script: join(REPO_ROOT, 'subgraphs', s.name, 'dist', 'index.js'), env, healthLabel: `subgraph ${s.name}` }, port));
     }
-    await Promise.all([...subgraphs.values()].map((p) => waitForHealth(`subgraph ${p.name}`, `http://127.0.0.1:${p.port}/health`, p.child)));
+    await Promise.all([...subgraphs.values()].map((p) => waitForHealth(specs.get(p.name)!.healthLabel, healthUrl(p), p.child)));
     const urls = Object.fromEntries([...subgraphs.values()].map((p) => [`FOOTPRINT_SUBGRAPH_${p.name.toUpperCase()}_URL`, p.url]));
     const gatewayPort = opts.gatewayPort ?? (await freePort());
-    const gateway = startService('gateway', join(REPO_ROOT, 'gateway', 'dist', 'index.js'), gatewayPort, { ...env, ...urls }, stdio);
-    all.push(gateway);
-    await waitForHealth('gateway', `http://127.0.0.1:${gatewayPort}/health`, gateway.child);
+    const gateway = start('gateway', { script: join(REPO_ROOT, 'gateway', 'dist', 'index.js'), env: { ...env, ...urls }, healthLabel: 'gateway' }, gatewayPort);
+    await waitForHealth('gateway', healthUrl(gateway), gateway.child);
     return {
       gatewayUrl: gateway.url,
       gateway,
@@ -111,6 +129,20 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
         const p = subgraphs.get(name);
         if (!p) throw new Error(`No subgraph named ${name}`);
         await stopProcess(p);
+      },
+      restart: async (name) => {
+        const p = name === 'gateway' ? gateway : subgraphs.get(name);
+        if (!p) throw new Error(`No service named ${name}`);
+        await stopProcess(p);
+        const spec = specs.get(name)!;
+        p.child = spawnService(spec, p.port, stdio);
+        try {
+          await waitForHealth(spec.healthLabel, healthUrl(p), p.child);
+        } catch (err) {
+          await stopProcess(p);
+          throw err;
+        }
+        return p;
       },
       stop: async () => {
         await Promise.all(all.map(stopProcess));

@@ -289,7 +289,8 @@ describe('with a domain down', () => {
     expect(v.unavailableDomains).toEqual(['themes']);
     expect(v.correctable.some((k) => k.domain === 'account')).toBe(true);
     const h = await gql(url, HISTORY, { first: 10 }, me);
-    expect(h.errors?.[0]?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'corrections' });
+    // The error names the domain that failed, not the gateway's corrections feature.
+    expect(h.errors?.[0]?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'themes' });
     expect(h.errors?.[0]?.message).toMatch(/themes/);
     const carousel = await gql(url, REQUEST, { input: { recordId: 'themes.carousel_subscription:1', field: 'subscribed', value: 'false', expectedVersion: 'x' } }, me);
     expect(carousel.errors?.[0]?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'themes' });

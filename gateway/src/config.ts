@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadConfig, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
+import type { CircuitOptions } from './circuit.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -15,6 +16,11 @@ const Env = z.object({
   FOOTPRINT_MAX_TOKENS: z.coerce.number().int().min(100).default(15_000),
   /** 2 MB, Apollo Router's default. */
   FOOTPRINT_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Circuit breaking per domain: failures in a row that open it, how long it stays open (doubling), its probe's timeout. */
+  FOOTPRINT_BREAKER_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
+  FOOTPRINT_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(5000),
+  FOOTPRINT_BREAKER_MAX_OPEN_MS: z.coerce.number().int().min(100).default(60_000),
+  FOOTPRINT_BREAKER_PROBE_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000),
 });
 
 export interface GatewayConfig extends SecretsConfig {
@@ -24,6 +30,7 @@ export interface GatewayConfig extends SecretsConfig {
   supergraphPath: string;
   subgraphTimeoutMs: number;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number };
+  breaker: CircuitOptions;
 }
 
 /** Reads the gateway's configuration once, validated; nothing below reads process.env. */
@@ -42,5 +49,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
     subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
     limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES },
+    breaker: {
+      failureThreshold: e.FOOTPRINT_BREAKER_FAILURES,
+      openMs: e.FOOTPRINT_BREAKER_OPEN_MS,
+      maxOpenMs: Math.max(e.FOOTPRINT_BREAKER_OPEN_MS, e.FOOTPRINT_BREAKER_MAX_OPEN_MS),
+      probeTimeoutMs: e.FOOTPRINT_BREAKER_PROBE_TIMEOUT_MS,
+    },
   };
 }

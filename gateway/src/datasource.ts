@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
+import { CircuitOpenError, describeFailure, type DomainCircuits } from './circuit.js';
 import type { GatewayContext } from './context.js';
 
 export interface DomainDataSourceOptions {
@@ -8,19 +9,19 @@ export interface DomainDataSourceOptions {
   url: string;
   internalSecret: string;
   timeoutMs: number;
+  /** The gateway's per-domain circuit breakers (shared with discovery and corrections). */
+  circuits: DomainCircuits;
 }
 
 /**
  * Calls one domain subgraph: signs the short-lived internal credential naming
  * the actor and the one person, passes the request id, aborts after the
- * timeout, and turns transport failures into SUBGRAPH_UNAVAILABLE naming the domain.
+ * timeout, fails fast while the domain's circuit is open, and turns transport
+ * failures into SUBGRAPH_UNAVAILABLE naming the domain.
  */
 export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly opts: DomainDataSourceOptions) {
-    super({
-      url: opts.url,
-      fetcher: ((url: string, init: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) })) as never,
-    });
+    super({ url: opts.url, fetcher: opts.circuits.fetcher(opts.name, opts.timeoutMs) });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -47,12 +48,10 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (first?.extensions?.code && first.extensions.code !== 'INTERNAL_SERVER_ERROR') {
       throw domainError(first.extensions.code, first.message, this.opts.name);
     }
-    const why =
-      error.name === 'TimeoutError' || error.name === 'AbortError'
-        ? `did not answer within ${this.opts.timeoutMs} ms`
-        : gqlErr.extensions?.response
-          ? `answered HTTP ${(gqlErr.extensions.response as { status?: number }).status}`
-          : 'could not be reached';
+    if (error instanceof CircuitOpenError) {
+      throw new GraphQLError(error.message, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain: this.opts.name, circuit: 'open', retryAt: error.retryAt.toISOString() } });
+    }
+    const why = gqlErr.extensions?.response ? `answered HTTP ${(gqlErr.extensions.response as { status?: number }).status}` : describeFailure(error, this.opts.timeoutMs);
     context?.log?.warn({ domain: this.opts.name, err: error.message }, 'subgraph call failed');
     throw domainError('SUBGRAPH_UNAVAILABLE', `The ${this.opts.name} domain is unavailable: it ${why}`, this.opts.name);
   }

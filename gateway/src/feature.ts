@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Logger, Route } from '@footprint/schema';
 import type { GatewayStore } from './auth/audit.js';
+import type { DomainCircuits } from './circuit.js';
 import type { GatewayConfig } from './config.js';
 import type { LocalResolvers } from './local.js';
 
@@ -13,6 +14,8 @@ export interface FeatureContext {
   supergraphSdl: string;
   /** Domain subgraph URLs by name. */
   subgraphUrls: Record<string, string>;
+  /** The per-domain circuit breakers every call to a domain goes through. */
+  circuits: DomainCircuits;
   /** This gateway's own GraphQL URL, known once it listens (for jobs that read through it). */
   gatewayUrl(): string;
 }

@@ -10,6 +10,7 @@ import { createTokenVerifier } from './auth/principal.js';
 import { GATEWAY_SUBGRAPH } from './compose.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
+import { describeFailure, DomainCircuits } from './circuit.js';
 import { DomainDataSource } from './datasource.js';
 import type { FeatureContext, GatewayFeature } from './feature.js';
 import { FEATURES } from './features.js';
@@ -46,6 +47,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
 
   const urls: Record<string, string> = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s)]));
   Object.assign(urls, subgraphUrls);
+  const circuits = new DomainCircuits(urls, config.breaker, logger.child({ component: 'circuit' }));
   let gatewayUrl = '';
   const featureContext: FeatureContext = {
     config,
@@ -53,6 +55,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     logger,
     supergraphSdl,
     subgraphUrls: urls,
+    circuits,
     gatewayUrl: () => gatewayUrl || config.publicUrl.replace(/\/$/, '') + '/graphql',
   };
   const features: GatewayFeature[] = [];
@@ -66,7 +69,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     buildService: ({ name, url }) =>
       name === GATEWAY_SUBGRAPH
         ? new LocalGraphQLDataSource(localSchema)
-        : new DomainDataSource({ name, url: urls[name] ?? url ?? '', internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs }),
+        : new DomainDataSource({ name, url: urls[name] ?? url ?? '', internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs, circuits }),
   });
 
   const armor = new ApolloArmor({
@@ -110,15 +113,18 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
       return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }) };
     },
     health: async () => {
+      // Each domain's own health check, and the state of its circuit (open: requests to it fail fast).
+      const circuit = circuits.status();
       const subgraphs = Object.fromEntries(
         await Promise.all(
           Object.entries(urls).map(async ([name, url]) => {
             const started = Date.now();
             try {
               const res = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2000) });
-              return [name, { ok: res.ok, ms: Date.now() - started }] as const;
+              await res.body?.cancel();
+              return [name, { ok: res.ok && circuit[name]?.state !== 'open', ms: Date.now() - started, circuit: circuit[name] }] as const;
             } catch (err) {
-              return [name, { ok: false, ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) }] as const;
+              return [name, { ok: false, ms: Date.now() - started, error: describeFailure(err, 2000), circuit: circuit[name] }] as const;
             }
           }),
         ),

@@ -1,5 +1,6 @@
 import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
+import { CircuitOpenError, describeFailure, type DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
 
 /** Codes a domain raises for the caller to act on; anything else is the domain failing. */
@@ -8,6 +9,8 @@ const CALLER_CODES = new Set(['BAD_USER_INPUT', 'CONFLICT', 'FORBIDDEN', 'NOT_FO
 export interface DomainCallOptions {
   internalSecret: string;
   timeoutMs: number;
+  /** The gateway's per-domain circuit breakers (shared with the query planner and discovery). */
+  circuits: DomainCircuits;
 }
 
 /** Thrown when a domain cannot be reached or fails; `domain` names it. */
@@ -16,7 +19,7 @@ export class DomainUnavailable extends Error {
     readonly domain: string,
     why: string,
   ) {
-    super(`The ${domain} domain is unavailable: it ${why}`);
+    super(`The ${domain} domain is unavailable: ${why}`);
   }
 }
 
@@ -43,33 +46,32 @@ export async function callDomain<T>(
   );
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await opts.circuits.fetcher(domain, opts.timeoutMs)(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: credential, [REQUEST_ID_HEADER]: ctx.requestId },
       body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(opts.timeoutMs),
     });
   } catch (err) {
-    const e = err as Error;
-    throw new DomainUnavailable(domain, e.name === 'TimeoutError' ? `did not answer within ${opts.timeoutMs} ms` : 'could not be reached');
+    if (err instanceof CircuitOpenError) throw new DomainUnavailable(domain, err.why);
+    throw new DomainUnavailable(domain, `it ${describeFailure(err, opts.timeoutMs)}`);
   }
   let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   try {
     body = (await res.json()) as typeof body;
   } catch {
-    throw new DomainUnavailable(domain, `answered HTTP ${res.status} without JSON`);
+    throw new DomainUnavailable(domain, `it answered HTTP ${res.status} without JSON`);
   }
   const first = body.errors?.[0];
   if (first) {
     const code = typeof first.extensions?.code === 'string' ? first.extensions.code : '';
     if (!CALLER_CODES.has(code)) {
       ctx.log.warn({ domain, err: first.message, code }, 'domain failed a correction call');
-      throw new DomainUnavailable(domain, 'failed to answer');
+      throw new DomainUnavailable(domain, 'it failed to answer');
     }
     const { http: _http, ...extensions } = first.extensions ?? {};
     // No HTTP status: a domain's answer is relayed as a GraphQL error, like the planner relays it.
     throw new GraphQLError(first.message, { extensions: { ...extensions, code, domain } });
   }
-  if (!body.data) throw new DomainUnavailable(domain, `answered HTTP ${res.status} without data`);
+  if (!body.data) throw new DomainUnavailable(domain, `it answered HTTP ${res.status} without data`);
   return body.data;
 }

@@ -100,7 +100,7 @@ function decodeHistoryCursor(cursor: string): z.infer<typeof HistoryCursor> {
 const byTime = (a: DomainEntry, b: DomainEntry) => (a.correctedAt < b.correctedAt ? -1 : a.correctedAt > b.correctedAt ? 1 : a.domain.localeCompare(b.domain) || a.number - b.number);
 
 export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
-  const opts: DomainCallOptions = { internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs };
+  const opts: DomainCallOptions = { internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs, circuits: fc.circuits };
   const domains = Object.keys(fc.subgraphUrls);
   const recordKind: KindMeta = readKindMeta(subgraphDocument(gatewayTypeDefs())).find((k) => k.typename === 'CorrectionRecord')!;
 
@@ -203,7 +203,7 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
         } catch (err) {
           if (!(err instanceof DomainUnavailable)) throw err;
           // An incomplete history must not pass for a complete one: the whole field fails, naming the cause.
-          throw new GraphQLError(`The correction history cannot be read completely: ${err.message}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain: 'corrections' } });
+          throw new GraphQLError(`The correction history cannot be read completely: ${err.message}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain: err.domain } });
         }
         const merged = pages.flatMap((p) => p.entries).sort(byTime);
         const nodes = merged.slice(0, first).map(record);

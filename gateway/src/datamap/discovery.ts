@@ -1,6 +1,7 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { fail } from '@footprint/schema';
 import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import type { DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
 import { DomainDataSource } from '../datasource.js';
 
@@ -28,19 +29,20 @@ export interface DiscoveryOptions {
   urls: Record<string, string>;
   internalSecret: string;
   timeoutMs: number;
+  circuits: DomainCircuits;
 }
 
 /**
  * Asks every domain, in parallel, for its discovery of one person — one
  * `_entities` call each, answered from the person index. The calls go through
  * the gateway's own DomainDataSource, so they carry the same short-lived
- * credential (this request's actor and person), timeout and error mapping as
- * the query planner's.
+ * credential (this request's actor and person), timeout, circuit breaker and
+ * error mapping as the query planner's.
  */
 export function createDiscovery(opts: DiscoveryOptions) {
   const sources = opts.domains.map((name) => ({
     name,
-    ds: new DomainDataSource({ name, url: opts.urls[name] ?? '', internalSecret: opts.internalSecret, timeoutMs: opts.timeoutMs }),
+    ds: new DomainDataSource({ name, url: opts.urls[name] ?? '', internalSecret: opts.internalSecret, timeoutMs: opts.timeoutMs, circuits: opts.circuits }),
     query: `query Discovery($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${name} { ${SELECTION} } } } }`,
   }));
 

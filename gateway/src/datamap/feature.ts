@@ -19,6 +19,7 @@ export const dataMapFeature: FeatureModule = {
       urls: ctx.subgraphUrls,
       internalSecret: ctx.config.internalSecret,
       timeoutMs: ctx.config.subgraphTimeoutMs,
+      circuits: ctx.circuits,
     });
     return {
       fieldScopes: { dataMap: SCOPES.read },

@@ -1,0 +1,180 @@
+import type { Logger } from '@footprint/schema';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitOptions {
+  /** Transport failures in a row (timeout, refused, 502–504) that open a domain's circuit. */
+  failureThreshold: number;
+  /** How long an open circuit refuses calls before it probes; doubles after each failed probe, up to maxOpenMs. */
+  openMs: number;
+  maxOpenMs: number;
+  /** The probe: GET <subgraph>/health within this time. */
+  probeTimeoutMs: number;
+}
+
+/** What /health shows per domain. */
+export interface CircuitStatus {
+  state: CircuitState;
+  failures: number;
+  lastError: string | null;
+  openedAt: string | null;
+  /** When an open circuit next probes the domain. */
+  retryAt: string | null;
+}
+
+/** A call refused without reaching the domain: its circuit is open. */
+export class CircuitOpenError extends Error {
+  override name = 'CircuitOpenError';
+  constructor(
+    readonly domain: string,
+    readonly why: string,
+    readonly retryAt: Date,
+  ) {
+    super(`The ${domain} domain is unavailable: ${why}`);
+  }
+}
+
+/** Why a call failed, in the words the errors use ("did not answer within 30000 ms"). */
+export function describeFailure(err: unknown, timeoutMs: number): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `did not answer within ${timeoutMs} ms`;
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return `could not be reached (${cause?.code ?? cause?.message ?? e.message})`;
+}
+
+const TRANSPORT_STATUS = new Set([502, 503, 504]);
+
+/** The request init both callers pass (Apollo's fetcher interface and a plain POST). */
+export interface DomainRequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: unknown;
+}
+
+class Circuit {
+  state: CircuitState = 'closed';
+  failures = 0;
+  lastError: string | null = null;
+  openedAt: Date | null = null;
+  retryAt: Date | null = null;
+  private opens = 0;
+  private probing: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly domain: string,
+    private readonly healthUrl: string,
+    private readonly opts: CircuitOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Resolves if a call may go ahead; throws CircuitOpenError while the domain is known to be down. */
+  async admit(): Promise<void> {
+    if (this.state !== 'open') return;
+    if (Date.now() < this.retryAt!.getTime()) throw this.refusal();
+    // Cool-down over: one probe for everyone waiting; it is short, unlike a call to a hung domain.
+    this.probing ??= this.probe().finally(() => {
+      this.probing = null;
+    });
+    if (!(await this.probing)) throw this.refusal();
+  }
+
+  succeeded(): void {
+    if (this.state !== 'closed') this.log.info({ domain: this.domain, was: this.state }, 'circuit closed: the domain answers again');
+    this.state = 'closed';
+    this.failures = 0;
+    this.opens = 0;
+    this.openedAt = null;
+    this.retryAt = null;
+  }
+
+  failed(why: string): void {
+    this.failures += 1;
+    this.lastError = why;
+    // Half-open: the first call after a good probe failed, so the domain is still down.
+    if (this.state === 'half-open' || (this.state === 'closed' && this.failures >= this.opts.failureThreshold)) this.open();
+  }
+
+  status(): CircuitStatus {
+    return { state: this.state, failures: this.failures, lastError: this.lastError, openedAt: this.openedAt?.toISOString() ?? null, retryAt: this.retryAt?.toISOString() ?? null };
+  }
+
+  private open(): void {
+    this.opens += 1;
+    const wait = Math.min(this.opts.maxOpenMs, this.opts.openMs * 2 ** (this.opens - 1));
+    if (this.state === 'closed') this.openedAt = new Date();
+    this.state = 'open';
+    this.retryAt = new Date(Date.now() + wait);
+    this.log.warn({ domain: this.domain, failures: this.failures, lastError: this.lastError, retryAt: this.retryAt.toISOString() }, 'circuit open: calls to the domain fail fast until a probe succeeds');
+  }
+
+  private async probe(): Promise<boolean> {
+    try {
+      const res = await fetch(this.healthUrl, { signal: AbortSignal.timeout(this.opts.probeTimeoutMs) });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`its health check answered HTTP ${res.status}`);
+      this.state = 'half-open';
+      this.log.info({ domain: this.domain }, 'circuit half-open: the health probe passed; the next call decides');
+      return true;
+    } catch (err) {
+      this.lastError = `its health probe ${describeFailure(err, this.opts.probeTimeoutMs)}`;
+      this.open();
+      return false;
+    }
+  }
+
+  private refusal(): CircuitOpenError {
+    return new CircuitOpenError(
+      this.domain,
+      `it failed ${this.failures} call(s) in a row (last: ${this.lastError}), so the gateway does not call it until ${this.retryAt!.toISOString()} (circuit open)`,
+      this.retryAt!,
+    );
+  }
+}
+
+/**
+ * One circuit breaker per domain, shared by every path that calls a domain:
+ * the query planner's data sources, discovery and corrections. A domain that
+ * keeps failing at the transport level (a hung or dead process) is not called
+ * for a while — requests fail fast with SUBGRAPH_UNAVAILABLE naming it instead
+ * of each waiting out the subgraph timeout — then one short health probe
+ * decides whether calls go through again (half-open) or it stays open.
+ * A domain's own GraphQL errors are answers, not failures.
+ */
+export class DomainCircuits {
+  private readonly circuits = new Map<string, Circuit>();
+
+  constructor(urls: Record<string, string>, opts: CircuitOptions, log: Logger) {
+    for (const [domain, url] of Object.entries(urls)) this.circuits.set(domain, new Circuit(domain, new URL('/health', url).toString(), opts, log));
+  }
+
+  private circuit(domain: string): Circuit | undefined {
+    return this.circuits.get(domain);
+  }
+
+  /**
+   * fetch for calls to `domain`: refused while its circuit is open, aborted
+   * after `timeoutMs`, and its outcome recorded. Throws CircuitOpenError when refused.
+   */
+  fetcher(domain: string, timeoutMs: number) {
+    return async (url: string, init: DomainRequestInit = {}): Promise<Response> => {
+      const circuit = this.circuit(domain);
+      await circuit?.admit();
+      const signal = init.signal instanceof AbortSignal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+      let res: Response;
+      try {
+        res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal });
+      } catch (err) {
+        circuit?.failed(describeFailure(err, timeoutMs));
+        throw err;
+      }
+      if (TRANSPORT_STATUS.has(res.status)) circuit?.failed(`answered HTTP ${res.status}`);
+      else circuit?.succeeded();
+      return res;
+    };
+  }
+
+  status(): Record<string, CircuitStatus> {
+    return Object.fromEntries([...this.circuits].map(([d, c]) => [d, c.status()]));
+  }
+}

@@ -166,6 +166,39 @@ describe('a domain that stops answering mid-export', () => {
   }, 240_000);
 });
 
+describe('a domain killed while another kind is being read', () => {
+  it('fails the job naming the domain that died, with every kind in a final state', async () => {
+    const dir = tempDir('died');
+    // music is read late; the gateway's corrections history (which asks every domain) may notice first.
+    const music = track(await startSubgraph('music', sharedData));
+    const gateway = track(await startGateway(dir, { ...subgraphUrls, music: music.url }, SLOW));
+    const headers = bearer(await subjectToken('10000001'));
+    const id = (await requestExport(gateway.url, headers)).data!.requestExport.id;
+    await waitForJob(gateway.url, headers, id, (j) => j.state === 'RUNNING' && j.progress.recordsDone >= 3, 90_000, 20);
+    await music.kill('SIGKILL');
+    const job = await waitForJob(gateway.url, headers, id);
+    expect(job.state).toBe('FAILED');
+    expect(job.error).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'music' });
+    expect(job.error!.message).toMatch(/^The music domain could not be read, so the export stopped: .*music/);
+    // No kind is left running or waiting: each domain is COMPLETE (read before the failure) or INCOMPLETE with why.
+    for (const d of job.progress.domains) {
+      expect(['COMPLETE', 'INCOMPLETE'], `${d.domain} ${d.status}`).toContain(d.status);
+      if (d.status === 'INCOMPLETE') expect(d.error, d.domain).toBeTruthy();
+    }
+    expect(job.progress.domains.find((d) => d.domain === 'music')).toMatchObject({ status: 'INCOMPLETE' });
+    const db = new Database(join(dir, 'gateway.db'), { readonly: true });
+    try {
+      const { progress } = db.prepare('select progress from export_job where id = ?').get(id) as { progress: string };
+      const kinds = (JSON.parse(progress) as { kinds: { kind: string; status: string; error: string | null }[] }).kinds;
+      expect(kinds.filter((k) => k.status === 'RUNNING' || k.status === 'PENDING')).toEqual([]);
+      for (const k of kinds.filter((x) => x.status === 'NOT_READ')) expect(k.error, k.kind).toMatch(/^Not read: the export failed before this kind was finished \(the music domain, SUBGRAPH_UNAVAILABLE\)/);
+    } finally {
+      db.close();
+    }
+    expect(filesOf(dir, id)).toEqual([]);
+  }, 180_000);
+});
+
 describe('cancelling', () => {
   it('stops a running export and deletes its files', async () => {
     const dir = tempDir('cancel');

@@ -51,6 +51,19 @@ export type Progress = z.infer<typeof Progress>;
 const JobError = z.object({ code: z.string(), message: z.string(), domain: z.string().nullable().optional() });
 export type JobError = z.infer<typeof JobError>;
 
+/**
+ * A finished job's progress: no kind is left PENDING or RUNNING. Kinds the
+ * job never finished become NOT_READ, saying why; COMPLETE and INCOMPLETE
+ * kinds keep what they say.
+ */
+export function settledProgress(progress: Progress, error: JobError): Progress {
+  const why = `Not read: the export failed before this kind was finished (${error.domain ? `the ${error.domain} domain, ` : ''}${error.code})`;
+  return {
+    ...progress,
+    kinds: progress.kinds.map((k) => (k.status === 'PENDING' || k.status === 'RUNNING' ? { ...k, status: 'NOT_READ', error: k.error ?? why } : k)),
+  };
+}
+
 export type ExportJobTable = {
   id: string;
   personId: string;
@@ -310,10 +323,12 @@ export class ExportJobs {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /** Ends the job FAILED with `error`; its progress (the given one, else the stored one) is settled: no kind left running. */
   async fail(id: string, worker: string | null, error: JobError, progress?: Progress): Promise<boolean> {
+    const from = progress ?? (await this.get(id))?.progress;
     let q = this.db
       .updateTable('exportJob')
-      .set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
+      .set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), ...(from ? { progress: JSON.stringify(settledProgress(from, error)) } : {}) })
       .where('id', '=', id);
     q = worker === null ? q.where('state', 'in', ACTIVE) : q.where('state', '=', 'RUNNING').where('worker', '=', worker);
     const res = await q.executeTakeFirst();
@@ -339,7 +354,7 @@ export class ExportJobs {
   async recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
     const stale = await this.db
       .selectFrom('exportJob')
-      .select(['id', 'runs', 'worker'])
+      .select(['id', 'runs', 'worker', 'progress'])
       .where('state', '=', 'RUNNING')
       .where('heartbeatAt', '<', staleBefore.toISOString())
       .execute();
@@ -348,7 +363,8 @@ export class ExportJobs {
       const guard = (q: ReturnType<typeof this.staleUpdate>) => q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString());
       if (Number(s.runs) >= maxRuns) {
         const error: JobError = { code: 'INTERRUPTED', message: `The export was interrupted ${s.runs} times (its worker stopped without finishing); it was not retried again`, domain: null };
-        const res = await guard(this.staleUpdate().set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error) })).executeTakeFirst();
+        const progress = JSON.stringify(settledProgress(Progress.parse(JSON.parse(s.progress)), error));
+        const res = await guard(this.staleUpdate().set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), progress })).executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1) out.failed.push(s.id);
       } else {
         const res = await guard(this.staleUpdate().set({ state: 'QUEUED', worker: null })).executeTakeFirst();

@@ -299,7 +299,10 @@ export class ExportRunner {
         : `The ${k.domain} domain returned no ${k.field} for this person`;
       if (!job.allowPartial) {
         await writer.discard();
-        throw new DomainFailed(k.domain, String(failure?.extensions?.code ?? 'SUBGRAPH_UNAVAILABLE'), message);
+        Object.assign(kp, { status: 'INCOMPLETE', error: message, run: job.runs });
+        // The domain that failed, which is not always the kind's own: the corrections history reads every domain.
+        const failedDomain = failure?.extensions?.domain && this.deps.plan.footprint.domains.includes(failure.extensions.domain) ? failure.extensions.domain : k.domain;
+        throw new DomainFailed(failedDomain, String(failure?.extensions?.code ?? 'SUBGRAPH_UNAVAILABLE'), message);
       }
       applyResult(kp, await writer.finish(false));
       Object.assign(kp, { status: 'INCOMPLETE', error: message, run: job.runs });

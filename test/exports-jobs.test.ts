@@ -108,6 +108,38 @@ describe('a crash mid-export', () => {
   }, 240_000);
 });
 
+describe('a gateway restarted mid-export', () => {
+  it('takes back its own unfinished job at once, while another gateway leaves it alone until the stale threshold', async () => {
+    const dir = tempDir('own');
+    // The stale threshold is an hour: nothing here can be recovered as stale, only taken back by its own worker.
+    const env = { ...SLOW, FOOTPRINT_EXPORT_STALE_MS: '3600000', FOOTPRINT_EXPORT_THREAD: '1' };
+    const g1 = track(await startGateway(dir, subgraphUrls, env));
+    const headers = bearer(await subjectToken('10000001'));
+    const id = (await requestExport(g1.url, headers)).data!.requestExport.id;
+    await waitForJob(g1.url, headers, id, (j) => j.state === 'RUNNING' && j.progress.domains.some((d) => d.status === 'COMPLETE') && j.progress.recordsDone >= 20, 90_000, 50);
+    await g1.kill('SIGKILL');
+    const left = jobRow(dir, id);
+    expect(left).toMatchObject({ state: 'RUNNING', runs: 1 });
+    // The worker column: <name>/<incarnation>, the name being this gateway's host and port.
+    expect(left.worker).toMatch(new RegExp(`^gateway:[^/]+:${g1.port}/\\d+-[0-9a-f]{8}$`));
+
+    // Another gateway on the same store (another name) does not take it: it is not stale.
+    const other = track(await startGateway(dir, subgraphUrls, env));
+    const seen = await waitForJob(other.url, headers, id, (j) => j.state === 'RUNNING');
+    expect(seen.runs).toBe(1);
+    await other.kill('SIGTERM');
+    expect(jobRow(dir, id)).toEqual(left);
+
+    // The same gateway again (same port, so the same name): it takes the job back at once and finishes it.
+    const g2 = track(await startGateway(dir, subgraphUrls, env, g1.port));
+    const done = await waitForJob(g2.url, headers, id);
+    expect(done.state, JSON.stringify(done.error)).toBe('SUCCEEDED');
+    expect(done.runs).toBe(2);
+    expect(jobRow(dir, id).worker).toMatch(new RegExp(`^gateway:[^/]+:${g1.port}/`));
+    expect(jobRow(dir, id).worker).not.toBe(left.worker);
+  }, 240_000);
+});
+
 describe('a domain that stops answering mid-export', () => {
   async function setup(name: string) {
     const dir = tempDir(name);

@@ -211,9 +211,9 @@ function proc(child: ChildProcess, port: number, path = '/graphql'): Proc {
   };
 }
 
-/** A gateway process of its own (its own store and export folder in `dataDir`), in front of the given subgraphs. */
-export async function startGateway(dataDir: string, subgraphUrls: Record<string, string>, env: Record<string, string> = {}): Promise<Proc> {
-  const port = await freePort();
+/** A gateway process of its own (its own store and export folder in `dataDir`), in front of the given subgraphs; on `port` if given. */
+export async function startGateway(dataDir: string, subgraphUrls: Record<string, string>, env: Record<string, string> = {}, port_?: number): Promise<Proc> {
+  const port = port_ ?? (await freePort());
   const urls = Object.fromEntries(Object.entries(subgraphUrls).map(([n, u]) => [`FOOTPRINT_SUBGRAPH_${n.toUpperCase()}_URL`, u]));
   const child = spawnService(join(REPO_ROOT, 'gateway', 'dist', 'index.js'), port, { FOOTPRINT_DATA_DIR: dataDir, ...urls, ...env });
   const p = proc(child, port);

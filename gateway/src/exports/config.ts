@@ -13,6 +13,12 @@ const Env = z.object({
   FOOTPRINT_EXPORT_DIR: z.string().min(1).optional(),
   /** The gateway URL a standalone worker reads through; default the gateway's public URL + /graphql. */
   FOOTPRINT_GATEWAY_URL: z.url().optional(),
+  /**
+   * Embedded mode: this gateway's worker name, kept across restarts, so a restarted gateway takes back its own
+   * unfinished jobs at once (others' wait for the stale threshold). Default gateway:<host>:<port>; set it where
+   * host names change on restart (containers). It must be unique among the gateways sharing a store.
+   */
+  FOOTPRINT_WORKER_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'FOOTPRINT_WORKER_ID: letters, digits and . _ : - (at most 100)').optional(),
   /** Jobs one process runs at once; 0 = this gateway runs no worker (embedded mode only). */
   FOOTPRINT_EXPORT_CONCURRENCY: z.coerce.number().int().min(0).max(32).default(1),
   /**
@@ -50,6 +56,8 @@ export interface ExportConfig {
   queuePrefix: string;
   dir: string;
   gatewayUrl: string;
+  /** FOOTPRINT_WORKER_ID, if set. */
+  workerId: string | undefined;
   concurrency: number;
   thread: boolean;
   parallelKinds: number;
@@ -84,6 +92,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     queuePrefix: e.FOOTPRINT_EXPORT_QUEUE_PREFIX,
     dir: e.FOOTPRINT_EXPORT_DIR ?? join(gateway.dataDir, 'exports'),
     gatewayUrl: e.FOOTPRINT_GATEWAY_URL ?? `${publicUrl}/graphql`,
+    workerId: e.FOOTPRINT_WORKER_ID,
     concurrency: e.FOOTPRINT_EXPORT_CONCURRENCY,
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
     parallelKinds: e.FOOTPRINT_EXPORT_PARALLEL_KINDS,

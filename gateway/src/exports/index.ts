@@ -6,6 +6,7 @@ import { loadExportConfig } from './config.js';
 import { downloadRoute } from './download.js';
 import { ExportMaintenance } from './maintenance.js';
 import { exportPlan } from './plan.js';
+import { embeddedWorkerName } from './identity.js';
 import { EmbeddedExportWorkers, type ExportQueue } from './queue.js';
 import { ExportRunner } from './worker.js';
 import { exportResolvers } from './resolvers.js';
@@ -30,10 +31,12 @@ export const exportsFeature: FeatureModule = {
     // Embedded: jobs run in this process — in its event loop, or in a worker thread of their own (FOOTPRINT_EXPORT_THREAD).
     // FOOTPRINT_EXPORT_CONCURRENCY=0: none here; another gateway sharing the store runs them.
     const runsHere = embedded && config.concurrency > 0;
-    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl: ctx.gatewayUrl, logger }) : null;
+    // Kept across restarts (FOOTPRINT_WORKER_ID, else host and port): a restarted gateway takes back its own jobs at once.
+    const workerName = () => embeddedWorkerName(config.workerId, ctx.gatewayUrl());
+    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl: ctx.gatewayUrl, workerName, logger }) : null;
     const inline =
       runsHere && !config.thread
-        ? new EmbeddedExportWorkers({ jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl: ctx.gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
+        ? new EmbeddedExportWorkers({ workerName, jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl: ctx.gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
         : null;
     const local = thread ?? inline;
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
@@ -47,7 +50,7 @@ export const exportsFeature: FeatureModule = {
         await mkdir(config.dir, { recursive: true });
         local?.start();
         maintenance.start();
-        logger.info({ mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
+        logger.info({ worker: local ? workerName() : undefined, mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
       },
       async stop() {
         await maintenance.stop();

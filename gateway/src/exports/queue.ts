@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@footprint/schema';
+import { workerIdentity, type WorkerIdentity } from './identity.js';
 import type { ExportJobs } from './store.js';
 import type { ExportRunner } from './worker.js';
 
@@ -13,10 +14,12 @@ export interface ExportQueue {
   close(): Promise<void>;
 }
 
-/** One id per worker process: a job's owner, checked on every write the worker makes. */
+/** One id per standalone worker process (BullMQ): a job's owner, checked on every write the worker makes. */
 export const workerId = (role: string) => `${role}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export interface EmbeddedWorkersOptions {
+  /** This process's worker name (kept across restarts), known once the gateway listens. */
+  workerName: () => string;
   jobs: ExportJobs;
   runner: ExportRunner;
   concurrency: number;
@@ -30,9 +33,11 @@ export interface EmbeddedWorkersOptions {
  * The embedded default: jobs are rows of the gateway store's job table, and
  * `concurrency` loops in the gateway process claim the oldest QUEUED row
  * (a conditional update, so several gateways may share the table) and run it.
+ * On start, the jobs an earlier incarnation of this worker left RUNNING (a
+ * crash, a kill) are taken back at once, before anything else is claimed.
  */
 export class EmbeddedExportWorkers implements ExportQueue {
-  private readonly id = workerId('gateway');
+  private id = '';
   private readonly abort = new AbortController();
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
@@ -41,7 +46,21 @@ export class EmbeddedExportWorkers implements ExportQueue {
   constructor(private readonly opts: EmbeddedWorkersOptions) {}
 
   start(): void {
-    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+    const identity = workerIdentity(this.opts.workerName());
+    this.id = identity.id;
+    const ready = this.takeBackOwn(identity);
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(ready.then(() => this.loop()));
+  }
+
+  private async takeBackOwn(identity: WorkerIdentity): Promise<void> {
+    const { jobs, logger, maxRuns } = this.opts;
+    try {
+      const r = await jobs.recoverOwn(identity.name, identity.id, maxRuns);
+      if (r.requeued.length) logger.warn({ worker: identity.name, jobs: r.requeued }, 'took back this worker’s own unfinished exports at once (it restarted); they resume from their checkpoints');
+      if (r.failed.length) logger.error({ worker: identity.name, jobs: r.failed }, 'own unfinished exports interrupted too often were failed');
+    } catch (err) {
+      logger.error({ err }, 'could not take back this worker’s unfinished exports; they are recovered after the stale threshold');
+    }
   }
 
   async enqueue(): Promise<void> {

@@ -352,17 +352,42 @@ export class ExportJobs {
    * had its runs. Returns what it did, for the log.
    */
   async recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const stale = await this.db
-      .selectFrom('exportJob')
-      .select(['id', 'runs', 'worker', 'progress'])
-      .where('state', '=', 'RUNNING')
-      .where('heartbeatAt', '<', staleBefore.toISOString())
-      .execute();
+    const before = staleBefore.toISOString();
+    const rows = await this.runningJobs().where('heartbeatAt', '<', before).execute();
+    return this.takeBack(rows, maxRuns, 'its worker stopped without finishing', before);
+  }
+
+  /**
+   * A worker that (re)started as `name`: the jobs an earlier incarnation of the
+   * same name left RUNNING go back to the queue at once — no stale threshold,
+   * since that process is gone — or FAILED once they have had their runs.
+   * Other workers' jobs are left to recoverStale.
+   */
+  async recoverOwn(name: string, self: string, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
+    const prefix = `${name}/`;
+    const rows = await this.runningJobs().where(sql<string>`substr(worker, 1, ${prefix.length})`, '=', prefix).where('worker', '!=', self).execute();
+    return this.takeBack(rows, maxRuns, 'the gateway running it restarted');
+  }
+
+  private runningJobs() {
+    return this.db.selectFrom('exportJob').select(['id', 'runs', 'worker', 'progress']).where('state', '=', 'RUNNING');
+  }
+
+  /** Requeues (or fails, after maxRuns) jobs read as RUNNING, if still owned as read (and, for stale ones, still silent). */
+  private async takeBack(
+    rows: { id: string; runs: number; worker: string | null; progress: string }[],
+    maxRuns: number,
+    cause: string,
+    heartbeatBefore?: string,
+  ): Promise<{ requeued: string[]; failed: string[] }> {
     const out = { requeued: [] as string[], failed: [] as string[] };
-    for (const s of stale) {
-      const guard = (q: ReturnType<typeof this.staleUpdate>) => q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString());
+    for (const s of rows) {
+      const guard = (q: ReturnType<typeof this.staleUpdate>) => {
+        const owned = q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('worker', s.worker === null ? 'is' : '=', s.worker);
+        return heartbeatBefore ? owned.where('heartbeatAt', '<', heartbeatBefore) : owned;
+      };
       if (Number(s.runs) >= maxRuns) {
-        const error: JobError = { code: 'INTERRUPTED', message: `The export was interrupted ${s.runs} times (its worker stopped without finishing); it was not retried again`, domain: null };
+        const error: JobError = { code: 'INTERRUPTED', message: `The export was interrupted ${s.runs} times (${cause}); it was not retried again`, domain: null };
         const progress = JSON.stringify(settledProgress(Progress.parse(JSON.parse(s.progress)), error));
         const res = await guard(this.staleUpdate().set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), progress })).executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1) out.failed.push(s.id);

@@ -20,6 +20,7 @@ const Data = z.object({
   logLevel: z.string(),
   plan: z.custom<ExportPlan>((v) => typeof v === 'object' && v !== null && Array.isArray((v as ExportPlan).kinds) && (v as ExportPlan).meta instanceof Map),
   gatewayUrl: z.url(),
+  workerName: z.string().min(1),
 });
 const Message = z.enum(['wake', 'stop']);
 
@@ -28,7 +29,7 @@ const logger = createLogger('gateway', data.logLevel).child({ feature: 'exports'
 const store = openGatewayStore(data.dataDir);
 const jobs = new ExportJobs(store);
 const runner = new ExportRunner({ jobs, store, plan: data.plan, config: data.config, gatewayUrl: () => data.gatewayUrl, logger });
-const workers = new EmbeddedExportWorkers({ jobs, runner, concurrency: data.config.concurrency, maxRuns: data.config.maxRuns, pollMs: 1000, logger });
+const workers = new EmbeddedExportWorkers({ workerName: () => data.workerName, jobs, runner, concurrency: data.config.concurrency, maxRuns: data.config.maxRuns, pollMs: 1000, logger });
 workers.start();
 
 parentPort!.on('message', (raw: unknown) => {

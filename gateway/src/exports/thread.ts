@@ -12,6 +12,8 @@ export interface ExportThreadOptions {
   plan: ExportPlan;
   /** The gateway's own URL, known once it listens. */
   gatewayUrl: () => string;
+  /** The worker name the thread's workers run as (kept across restarts), known once the gateway listens. */
+  workerName: () => string;
   logger: Logger;
   /** Heap limit of the thread: building an archive holds a couple of pages, never a person. */
   maxOldGenerationSizeMb?: number;
@@ -22,8 +24,9 @@ export interface ExportThreadOptions {
  * building an archive (parsing pages, writing JSON and CSV, hashing, zipping)
  * is CPU work that would otherwise stall every request the gateway serves.
  * The thread claims jobs from the store's job table itself; this side only
- * wakes it when a job is queued, restarts it if it dies (its jobs are then
- * recovered as stale and resume), and stops it with the gateway.
+ * wakes it when a job is queued, restarts it if it dies (the new thread takes
+ * the jobs of the one that died back at once: same worker name), and stops it
+ * with the gateway.
  */
 export class ExportThread implements ExportQueue {
   private worker: Worker | null = null;
@@ -32,9 +35,9 @@ export class ExportThread implements ExportQueue {
   constructor(private readonly opts: ExportThreadOptions) {}
 
   start(): void {
-    const { config, dataDir, logLevel, plan, gatewayUrl, logger } = this.opts;
+    const { config, dataDir, logLevel, plan, gatewayUrl, workerName, logger } = this.opts;
     const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
-      workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl() },
+      workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl(), workerName: workerName() },
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb ?? 96 },
     });
     worker.on('error', (err) => logger.error({ err }, 'export thread failed'));

@@ -70,7 +70,7 @@ const filesOf = (dir: string, id: string) => (existsSync(join(dir, 'exports')) ?
 describe('a crash mid-export', () => {
   it('resumes from the kinds it had finished when the gateway comes back, and never serves a half-written file', async () => {
     const dir = tempDir('resume');
-    // This one builds in the export thread (FOOTPRINT_EXPORT_THREAD); the others in the gateway's event loop.
+    // This one builds in the export thread (FOOTPRINT_EXPORT_THREAD, the default); the domain-failure ones in the gateway's event loop.
     const env = { ...SLOW, FOOTPRINT_EXPORT_STALE_MS: '1500', FOOTPRINT_EXPORT_THREAD: '1' };
     const g1 = track(await startGateway(dir, subgraphUrls, env));
     const headers = bearer(await subjectToken('10000001'));
@@ -145,7 +145,7 @@ describe('a domain that stops answering mid-export', () => {
     const dir = tempDir(name);
     // The first domain the export reads, as a process of its own to stop.
     const account = track(await startSubgraph('account', sharedData));
-    const gateway = track(await startGateway(dir, { ...subgraphUrls, account: account.url }, SLOW));
+    const gateway = track(await startGateway(dir, { ...subgraphUrls, account: account.url }, { ...SLOW, FOOTPRINT_EXPORT_THREAD: '0' }));
     return { dir, account, gateway, headers: bearer(await subjectToken('10000001')) };
   }
   const accountStarted = (j: JobView) => j.state !== 'QUEUED' && (j.progress.domains.find((d) => d.domain === 'account')?.recordsDone ?? 0) >= 2;

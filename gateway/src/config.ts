@@ -16,6 +16,8 @@ const Env = z.object({
   FOOTPRINT_MAX_TOKENS: z.coerce.number().int().min(100).default(15_000),
   /** 2 MB, Apollo Router's default. */
   FOOTPRINT_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Size of the gateway's query plan cache (an LRU); Apollo Server's parsed-document cache is its own 30 MiB LRU. */
+  FOOTPRINT_QUERY_PLAN_CACHE_MB: z.coerce.number().int().min(1).max(1024).default(8),
   /** Circuit breaking per domain: failures in a row that open it, how long it stays open (doubling), its probe's timeout. */
   FOOTPRINT_BREAKER_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
   FOOTPRINT_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(5000),
@@ -31,6 +33,7 @@ export interface GatewayConfig extends SecretsConfig {
   subgraphTimeoutMs: number;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number };
   breaker: CircuitOptions;
+  queryPlanCacheMb: number;
 }
 
 /** Reads the gateway's configuration once, validated; nothing below reads process.env. */
@@ -49,6 +52,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
     subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
     limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES },
+    queryPlanCacheMb: e.FOOTPRINT_QUERY_PLAN_CACHE_MB,
     breaker: {
       failureThreshold: e.FOOTPRINT_BREAKER_FAILURES,
       openMs: e.FOOTPRINT_BREAKER_OPEN_MS,

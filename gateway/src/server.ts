@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -35,6 +36,14 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+const MB = 1024 * 1024;
+/** This process's memory (the export thread's heap is its own, bounded by FOOTPRINT_EXPORT_THREAD_HEAP_MB). */
+function memoryReport() {
+  const m = process.memoryUsage();
+  const round = (n: number) => Math.round(n / MB);
+  return { rssMb: round(m.rss), heapUsedMb: round(m.heapUsed), heapTotalMb: round(m.heapTotal), heapLimitMb: round(getHeapStatistics().heap_size_limit), externalMb: round(m.external) };
+}
+
 /** Builds the gateway over the static supergraph composed at build time; the caller listens. */
 export async function createGateway({ config, subgraphUrls }: GatewayOptions): Promise<Gateway> {
   if (!existsSync(config.supergraphPath)) {
@@ -66,6 +75,8 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
+    // A bounded LRU of query plans (Apollo's default is 30 MiB); the footprint's operations are few and generated.
+    experimental_approximateQueryPlanStoreMiB: config.queryPlanCacheMb,
     buildService: ({ name, url }) =>
       name === GATEWAY_SUBGRAPH
         ? new LocalGraphQLDataSource(localSchema)
@@ -130,7 +141,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
         ),
       );
       const down = Object.entries(subgraphs).filter(([, s]) => !s.ok).map(([n]) => n);
-      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs };
+      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs, memory: memoryReport() };
     },
     onError: (err) => logger.error({ err }, 'request failed'),
   });

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
 import { launchFederation } from './federation.js';
+import { peakRssMb } from './rss.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
 
@@ -159,17 +160,6 @@ function floorInChild(dataDir: string, person: string, outDir: string): Promise<
   });
 }
 
-/** Peak resident set (VmHWM) of a process, in MB (Linux). */
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
 const Job = z.object({
   state: z.string(),
   startedAt: z.string().nullable(),
@@ -192,8 +182,6 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
   const jwtSecret = randomBytes(32).toString('hex');
   const env: Record<string, string> = {
     NODE_ENV: 'production',
-    // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
-    ...(heapMb ? { NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : {}),
     FOOTPRINT_JWT_SECRET: jwtSecret,
     FOOTPRINT_INTERNAL_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
@@ -201,7 +189,8 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('FOOTPRINT_EXPORT_') && e[1] !== undefined)),
     ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
   };
-  const fed = await launchFederation({ dataDir, env });
+  // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
+  const fed = await launchFederation({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
   try {
     const token = await mintToken(jwtSecret, { sub: person });
     const call = async (query: string, variables: Record<string, unknown> = {}) => {

@@ -7,6 +7,7 @@ import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
 import { planFootprint, schemaFromSupergraph, traverseFootprint } from '@footprint/gateway/footprint';
 import { benchExport } from './bench-export.js';
 import { launchFederation } from './federation.js';
+import { residentMb } from './rss.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
 
@@ -18,6 +19,8 @@ import { mintToken } from './tokens.js';
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+/** Clients reading the whole footprint at once in the load phase (gateway memory under load). */
+const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 3);
 
 function floor(dataDir: string, person: string): { rows: number; bytes: number } {
   let rows = 0;
@@ -102,6 +105,20 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
       console.log(`  federation, ${label}:
       ${f.toFixed(0)} ms for ${records} records → ${(f / fl).toFixed(2)}× the floor (target ≤ 3×); ${stmts} SQL statements`);
     }
+    // Memory under load: several clients read the whole footprint (full metadata) at once, three times over.
+    const gw = fed.gateway.child.pid;
+    const subgraphPeak = () => Math.max(...[...fed.subgraphs.values()].map((s) => residentMb(s.child.pid).peak));
+    const before = residentMb(gw);
+    const plan = planFootprint(schema, { meta: 'full' });
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: LOAD_CLIENTS }, () => traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: () => {} }, PAGE, { concurrency: CONCURRENCY })));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = residentMb(gw);
+    const health = (await (await fetch(new URL('/health', fed.gatewayUrl))).json()) as { memory?: { heapUsedMb: number; heapLimitMb: number } };
+    const mb = (n: number) => `${n.toFixed(0)} MB`;
+    console.log(`  memory: gateway RSS ${mb(before.now)} before the load; ${LOAD_CLIENTS} clients × 3 rounds of the whole footprint (${CONCURRENCY} kinds each at a time):
+      gateway peak RSS ${mb(after.peak)} (whole run), ${mb(after.now)} after; heap ${health.memory?.heapUsedMb ?? '?'} of ${health.memory?.heapLimitMb ?? '?'} MB; subgraph peak RSS ${mb(subgraphPeak())} (target: flat, < 300 MB)`);
   } finally {
     await fed.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -36,7 +36,22 @@ export interface FederationOptions {
   stdio?: 'inherit' | 'ignore';
   /** Only these subgraphs (default: all listed). */
   only?: string[];
+  /**
+   * V8 heap limit in MB (--max-old-space-size) per kind of service; null = V8's default, which lets the heap grow
+   * with the garbage rate (about 1 GB for the gateway under load) and keeps it. Default: FOOTPRINT_GATEWAY_HEAP_MB
+   * and FOOTPRINT_SUBGRAPH_HEAP_MB, else 256 each.
+   */
+  heapMb?: { gateway?: number | null; subgraph?: number | null };
 }
+
+const heapFromEnv = (name: string): number | null => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return 256;
+  if (v === '0' || v === 'default') return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 32) throw new Error(`${name} must be a number of MB (at least 32), or 0 for V8's default`);
+  return n;
+};
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -72,10 +87,11 @@ interface ServiceSpec {
   script: string;
   env: Record<string, string>;
   healthLabel: string;
+  heapMb: number | null;
 }
 
 function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore'): ChildProcess {
-  return spawn(process.execPath, [spec.script], {
+  return spawn(process.execPath, [...(spec.heapMb ? [`--max-old-space-size=${spec.heapMb}`] : []), spec.script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', stdio, stdio],
@@ -102,6 +118,8 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   const stdio = opts.stdio ?? 'ignore';
   const env = { FOOTPRINT_DATA_DIR: opts.dataDir, ...opts.env };
   const list = listSubgraphs().filter((s) => !opts.only || opts.only.includes(s.name));
+  const gatewayHeap = opts.heapMb?.gateway !== undefined ? opts.heapMb.gateway : heapFromEnv('FOOTPRINT_GATEWAY_HEAP_MB');
+  const subgraphHeap = opts.heapMb?.subgraph !== undefined ? opts.heapMb.subgraph : heapFromEnv('FOOTPRINT_SUBGRAPH_HEAP_MB');
   const subgraphs = new Map<string, ServiceProcess>();
   const all: ServiceProcess[] = [];
   const specs = new Map<string, ServiceSpec>();
@@ -114,12 +132,12 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   try {
     for (const s of list) {
       const port = opts.useListedPorts ? s.port : await freePort();
-      subgraphs.set(s.name, start(s.name, { script: join(REPO_ROOT, 'subgraphs', s.name, 'dist', 'index.js'), env, healthLabel: `subgraph ${s.name}` }, port));
+      subgraphs.set(s.name, start(s.name, { script: join(REPO_ROOT, 'subgraphs', s.name, 'dist', 'index.js'), env, healthLabel: `subgraph ${s.name}`, heapMb: subgraphHeap }, port));
     }
     await Promise.all([...subgraphs.values()].map((p) => waitForHealth(specs.get(p.name)!.healthLabel, healthUrl(p), p.child)));
     const urls = Object.fromEntries([...subgraphs.values()].map((p) => [`FOOTPRINT_SUBGRAPH_${p.name.toUpperCase()}_URL`, p.url]));
     const gatewayPort = opts.gatewayPort ?? (await freePort());
-    const gateway = start('gateway', { script: join(REPO_ROOT, 'gateway', 'dist', 'index.js'), env: { ...env, ...urls }, healthLabel: 'gateway' }, gatewayPort);
+    const gateway = start('gateway', { script: join(REPO_ROOT, 'gateway', 'dist', 'index.js'), env: { ...env, ...urls }, healthLabel: 'gateway', heapMb: gatewayHeap }, gatewayPort);
     await waitForHealth('gateway', healthUrl(gateway), gateway.child);
     return {
       gatewayUrl: gateway.url,

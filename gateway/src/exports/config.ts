@@ -22,10 +22,13 @@ const Env = z.object({
   /** Jobs one process runs at once; 0 = this gateway runs no worker (embedded mode only). */
   FOOTPRINT_EXPORT_CONCURRENCY: z.coerce.number().int().min(0).max(32).default(1),
   /**
-   * Embedded mode: build archives in a worker thread, so their CPU work never stalls the gateway's requests
-   * (about 50 MB more resident memory); off by default, keeping the gateway under 300 MB while it exports.
+   * Embedded mode: build archives in a worker thread with a heap of its own (FOOTPRINT_EXPORT_THREAD_HEAP_MB), so
+   * their CPU work never stalls the gateway's requests and their memory is bounded apart from the gateway's.
+   * 0: in the gateway's event loop (and heap).
    */
-  FOOTPRINT_EXPORT_THREAD: z.enum(['0', '1', 'false', 'true']).default('0'),
+  FOOTPRINT_EXPORT_THREAD: z.enum(['0', '1', 'false', 'true']).default('1'),
+  /** The export thread's V8 heap limit (resourceLimits.maxOldGenerationSizeMb): a job holds a couple of pages, never a person. */
+  FOOTPRINT_EXPORT_THREAD_HEAP_MB: z.coerce.number().int().min(32).max(4096).default(96),
   /** Kinds of different domains read at once within one job (their subgraphs then work in parallel). */
   FOOTPRINT_EXPORT_PARALLEL_KINDS: z.coerce.number().int().min(1).max(16).default(2),
   /** Records per page read through the gateway (the subgraphs' maximum is 5,000). */
@@ -60,6 +63,7 @@ export interface ExportConfig {
   workerId: string | undefined;
   concurrency: number;
   thread: boolean;
+  threadHeapMb: number;
   parallelKinds: number;
   pageSize: number;
   retries: number;
@@ -95,6 +99,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     workerId: e.FOOTPRINT_WORKER_ID,
     concurrency: e.FOOTPRINT_EXPORT_CONCURRENCY,
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
+    threadHeapMb: e.FOOTPRINT_EXPORT_THREAD_HEAP_MB,
     parallelKinds: e.FOOTPRINT_EXPORT_PARALLEL_KINDS,
     pageSize: e.FOOTPRINT_EXPORT_PAGE_SIZE,
     retries: e.FOOTPRINT_EXPORT_RETRIES,

@@ -15,8 +15,6 @@ export interface ExportThreadOptions {
   /** The worker name the thread's workers run as (kept across restarts), known once the gateway listens. */
   workerName: () => string;
   logger: Logger;
-  /** Heap limit of the thread: building an archive holds a couple of pages, never a person. */
-  maxOldGenerationSizeMb?: number;
 }
 
 /**
@@ -38,7 +36,8 @@ export class ExportThread implements ExportQueue {
     const { config, dataDir, logLevel, plan, gatewayUrl, workerName, logger } = this.opts;
     const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
       workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl(), workerName: workerName() },
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb ?? 96 },
+      // Building an archive holds a couple of pages, never a person; past this the thread dies alone, is restarted and resumes.
+      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
     });
     worker.on('error', (err) => logger.error({ err }, 'export thread failed'));
     worker.on('exit', (code) => {

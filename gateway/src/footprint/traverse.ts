@@ -28,6 +28,14 @@ export interface TraverseResult {
   records: number;
 }
 
+/**
+ * The first request asks every kind at once, so it reads at most this many
+ * records in all (spread over the kinds, never more per kind than a page):
+ * with 50 kinds at 5,000 a page it would otherwise be one 40 MB answer that the
+ * gateway holds several copies of while it builds it (its peak memory).
+ */
+export const FIRST_REQUEST_RECORDS = 5000;
+
 type Connection = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Record<string, unknown>[] };
 
 function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | undefined {
@@ -38,7 +46,8 @@ function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | unde
 
 /**
  * Reads a person's whole footprint through the gateway: the first page of
- * every kind in one request, then each kind's remaining pages by cursor. Pages
+ * every kind in one request (bounded: FIRST_REQUEST_RECORDS), then each kind's
+ * remaining pages of `pageSize` by cursor. Pages
  * are handed to `onPage` one at a time, so memory holds one page, not the person.
  */
 export async function traverseFootprint(
@@ -51,7 +60,8 @@ export async function traverseFootprint(
 ): Promise<TraverseResult> {
   const failed = new Map<string, GraphQLErrorShape>();
   let records = 0;
-  const first = await execute(firstPageOperation(plan), { id: personId, first: pageSize });
+  const firstPage = Math.max(1, Math.min(pageSize, Math.floor(FIRST_REQUEST_RECORDS / Math.max(1, plan.kinds.length))));
+  const first = await execute(firstPageOperation(plan), { id: personId, first: firstPage });
   for (const e of first.errors ?? []) {
     const d = domainOfError(e, plan);
     if (!d) throw Object.assign(new Error(e.message), { graphql: e });

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { INVENTORY, inventoryKinds, TAXONOMY } from '@footprint/schema';
-import { traverseFootprint } from '@footprint/gateway/footprint';
+import { FIRST_REQUEST_RECORDS, traverseFootprint } from '@footprint/gateway/footprint';
 import { bearer, footprintPlan, gql, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');
@@ -59,6 +59,31 @@ describe('a person’s whole footprint through the gateway', () => {
       expect(records.length, kind).toBe(totals.get(kind));
       expect(new Set(records.map((r) => r.id)).size, kind).toBe(records.length);
     }
+  });
+
+  it('keeps every request of the heavy person to one page of records, the first (all kinds at once) included', async () => {
+    const t = await subjectToken('10000099');
+    const plan = footprintPlan();
+    const asked: { first: number; kinds: number }[] = [];
+    let records = 0;
+    let largest = 0;
+    const result = await traverseFootprint(
+      plan,
+      '10000099',
+      async (query, variables) => {
+        asked.push({ first: Number(variables.first), kinds: (query.match(/\(first: \$first/g) ?? []).length });
+        return gql(url, query, variables, bearer(t));
+      },
+      { onPage: ({ records: page }) => void ((records += page.length), (largest = Math.max(largest, page.length))) },
+      5000,
+    );
+    expect(result.failedDomains.size).toBe(0);
+    // The first request names every kind; all of them together may read at most FIRST_REQUEST_RECORDS records.
+    expect(asked[0]!.kinds).toBe(plan.kinds.length);
+    expect(asked[0]!.first * asked[0]!.kinds).toBeLessThanOrEqual(FIRST_REQUEST_RECORDS);
+    for (const a of asked.slice(1)) expect(a).toEqual({ first: 5000, kinds: 1 });
+    expect(largest).toBe(5000);
+    expect(records).toBeGreaterThan(50_000);
   });
 
   it('shows each person only their own records', async () => {

@@ -83,6 +83,17 @@ describe('npm start supervises its services', () => {
     expect(after.errors).toBeUndefined();
     expect(after.data?.me.music?.discovery.kinds).toEqual(before.data?.me.music?.discovery.kinds);
 
+    // The gateway too: killed, restarted on its port, answering again.
+    mark = output.length;
+    process.kill(pids.gateway!, 'SIGKILL');
+    const gatewayBack = await waitForOutput(/gateway is back \(pid (\d+)\)/, mark);
+    expect(output.slice(mark)).toMatch(/gateway exited \(signal SIGKILL\)/);
+    expect(Number(gatewayBack[1])).not.toBe(pids.gateway);
+    pids.gateway = Number(gatewayBack[1]);
+    const again = await gql<Answer>(url, FOOTPRINT, {}, headers);
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.me.account?.profile.nodes).toEqual(before.data?.me.account?.profile.nodes);
+
     // A service that cannot start again (its store is no longer a database): it crashed again within the stable
     // period, so this is the second restart in a row; once that fails too, the launcher gives up.
     writeFileSync(join(dataDir, 'music.db'), 'not a database');

@@ -15,6 +15,11 @@ const Env = z.object({
   FOOTPRINT_MAX_TOKENS: z.coerce.number().int().min(100).default(15_000),
   /** 2 MB, Apollo Router's default. */
   FOOTPRINT_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Request line and headers together; 16 KB, Node's default. */
+  FOOTPRINT_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  /** The longest lifetime a bearer token may have (exp − iat); 24 h. */
+  FOOTPRINT_JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
 });
 
 export interface GatewayConfig extends SecretsConfig {
@@ -23,7 +28,8 @@ export interface GatewayConfig extends SecretsConfig {
   publicUrl: string;
   supergraphPath: string;
   subgraphTimeoutMs: number;
-  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number };
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number; maxHeaderBytes: number };
+  tokens: { maxTtlSeconds: number; clockToleranceSeconds: number };
 }
 
 /** Reads the gateway's configuration once, validated; nothing below reads process.env. */
@@ -41,6 +47,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     publicUrl: e.FOOTPRINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
     subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
-    limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES },
+    limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES, maxHeaderBytes: e.FOOTPRINT_MAX_HEADER_BYTES },
+    tokens: { maxTtlSeconds: e.FOOTPRINT_JWT_MAX_TTL_SECONDS, clockToleranceSeconds: e.FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS },
   };
 }

@@ -2,6 +2,7 @@ export * from './taxonomy.js';
 export * from './contract.js';
 export * from './inventory.js';
 export * from './errors.js';
+export * from './person-id.js';
 export * from './config.js';
 export * from './credential.js';
 export * from './logger.js';

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { listSubgraphs, loadConfig, REPO_ROOT } from '@footprint/schema';
+import { listSubgraphs, loadConfig, PERSON_ID_PATTERN, PERSON_ID_RULE, REPO_ROOT } from '@footprint/schema';
 import { launchFederation, type Federation } from './federation.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
@@ -26,7 +26,7 @@ import { mintToken } from './tokens.js';
 const USAGE = 'usage: npm run export -- --user <account id> --out <file.zip> [--gateway <url>] [--partial] [--operator <name> --reason <text>] [--token <bearer>]';
 
 const Args = z.object({
-  user: z.string().regex(/^\d{6,20}$/, '--user is an account ID (digits), e.g. 10000001'),
+  user: z.string().regex(PERSON_ID_PATTERN, `--user takes ${PERSON_ID_RULE}`),
   out: z.string().min(1).optional(),
   gateway: z.url().optional(),
   partial: z.boolean(),

@@ -38,7 +38,7 @@ export const exportsFeature: FeatureModule = {
     const local = thread ?? inline;
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
     const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: embedded, onRequeued: () => local?.wake() });
-    const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience });
+    const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience, ...ctx.config.tokens });
     return {
       resolvers: exportResolvers({ jobs, queue, config, store: ctx.store, plan }),
       routes: [downloadRoute({ jobs, config, store: ctx.store, verify, maintenance, logger })],

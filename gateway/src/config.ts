@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, loadConfig, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
+import { ConfigError, FetchableUrl, loadConfig, PortSchema, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: PortSchema.default(4000),
   HOST: z.string().default('127.0.0.1'),
-  FOOTPRINT_PUBLIC_URL: z.url().optional(),
+  FOOTPRINT_PUBLIC_URL: FetchableUrl.optional(),
   FOOTPRINT_SUPERGRAPH: z.string().optional(),
   /** @apollo/gateway has no default subgraph timeout; 30 s matches Apollo Router's. */
   FOOTPRINT_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),

@@ -4,7 +4,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { closeServer, ConfigError, createGraphQLHttpServer, createLogger, listSubgraphs, subgraphUrl, type Logger, type Route } from '@footprint/schema';
+import { closeServer, ConfigError, createGraphQLHttpServer, createLogger, describeNetworkError, listSubgraphs, subgraphUrl, type Logger, type Route } from '@footprint/schema';
 import { openGatewayStore, type GatewayStore } from './auth/audit.js';
 import { createTokenVerifier } from './auth/principal.js';
 import { GATEWAY_SUBGRAPH } from './compose.js';
@@ -125,7 +125,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
               const res = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2000) });
               return [name, { ok: res.ok, ms: Date.now() - started }] as const;
             } catch (err) {
-              return [name, { ok: false, ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) }] as const;
+              return [name, { ok: false, ms: Date.now() - started, error: describeNetworkError(err) }] as const;
             }
           }),
         ),

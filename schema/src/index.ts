@@ -3,6 +3,8 @@ export * from './contract.js';
 export * from './inventory.js';
 export * from './errors.js';
 export * from './person-id.js';
+export * from './ports.js';
+export * from './network-error.js';
 export * from './config.js';
 export * from './credential.js';
 export * from './logger.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadConfig, MAX_PAGE_SIZE, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
+import { describeNetworkError, loadConfig, MAX_PAGE_SIZE, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
 import { gatewayExecutor, readDiscovery, readFootprint, type Execute, type GraphQLErrorShape, type KindPage } from '@footprint/gateway/footprint';
 import { readSupergraph, SUPERGRAPH_FILE } from './supergraph.js';
 import { mintToken } from './tokens.js';
@@ -118,7 +118,7 @@ function parseCli(): z.infer<typeof Args> {
       },
     }));
   } catch (err) {
-    console.error(`footprint: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    console.error(`footprint: ${describeNetworkError(err)}\n${USAGE}`);
     process.exit(2);
   }
   const parsed = Args.safeParse(values);

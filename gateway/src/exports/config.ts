@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, MAX_PAGE_SIZE } from '@footprint/schema';
+import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/schema';
 import type { GatewayConfig } from '../config.js';
 
 const Env = z.object({
@@ -12,7 +12,8 @@ const Env = z.object({
   /** Where archives are built and kept; default <dataDir>/exports. Gateway and workers must share it. */
   FOOTPRINT_EXPORT_DIR: z.string().min(1).optional(),
   /** The gateway URL a standalone worker reads through; default the gateway's public URL + /graphql. */
-  FOOTPRINT_GATEWAY_URL: z.url().optional(),
+  /** Where export workers read through the gateway; default: this gateway (embedded) or FOOTPRINT_PUBLIC_URL (npm run worker). */
+  FOOTPRINT_GATEWAY_URL: FetchableUrl.optional(),
   /** Jobs one process runs at once; 0 = this gateway runs no worker (embedded mode only). */
   FOOTPRINT_EXPORT_CONCURRENCY: z.coerce.number().int().min(0).max(32).default(1),
   /**
@@ -50,6 +51,8 @@ export interface ExportConfig {
   queuePrefix: string;
   dir: string;
   gatewayUrl: string;
+  /** FOOTPRINT_GATEWAY_URL was set: embedded workers read there too, not through this process's own address. */
+  gatewayUrlConfigured: boolean;
   concurrency: number;
   thread: boolean;
   parallelKinds: number;
@@ -84,6 +87,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     queuePrefix: e.FOOTPRINT_EXPORT_QUEUE_PREFIX,
     dir: e.FOOTPRINT_EXPORT_DIR ?? join(gateway.dataDir, 'exports'),
     gatewayUrl: e.FOOTPRINT_GATEWAY_URL ?? `${publicUrl}/graphql`,
+    gatewayUrlConfigured: e.FOOTPRINT_GATEWAY_URL !== undefined,
     concurrency: e.FOOTPRINT_EXPORT_CONCURRENCY,
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
     parallelKinds: e.FOOTPRINT_EXPORT_PARALLEL_KINDS,

@@ -30,10 +30,12 @@ export const exportsFeature: FeatureModule = {
     // Embedded: jobs run in this process — in its event loop, or in a worker thread of their own (FOOTPRINT_EXPORT_THREAD).
     // FOOTPRINT_EXPORT_CONCURRENCY=0: none here; another gateway sharing the store runs them.
     const runsHere = embedded && config.concurrency > 0;
-    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl: ctx.gatewayUrl, logger }) : null;
+    // FOOTPRINT_GATEWAY_URL, when set, is where every worker reads (a gateway behind a proxy or on another interface); else this gateway itself.
+    const gatewayUrl = config.gatewayUrlConfigured ? () => config.gatewayUrl : ctx.gatewayUrl;
+    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl, logger }) : null;
     const inline =
       runsHere && !config.thread
-        ? new EmbeddedExportWorkers({ jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl: ctx.gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
+        ? new EmbeddedExportWorkers({ jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
         : null;
     const local = thread ?? inline;
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
@@ -47,7 +49,7 @@ export const exportsFeature: FeatureModule = {
         await mkdir(config.dir, { recursive: true });
         local?.start();
         maintenance.start();
-        logger.info({ mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
+        logger.info({ reads: embedded ? gatewayUrl() : config.gatewayUrl, mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
       },
       async stop() {
         await maintenance.stop();

@@ -41,7 +41,15 @@ export class CompositionError extends Error {
 
 /** Composes the supergraph; on failure throws with every composition message (they name subgraph and type). */
 export function composeSupergraph(sources: SubgraphSource[] = subgraphSources()): string {
-  return composeFederation(sources).supergraphSdl;
+  return composeOrThrow(sources).supergraphSdl;
+}
+
+function composeOrThrow(sources: SubgraphSource[]) {
+  const result = composeServices(sources);
+  if (result.errors) {
+    throw new CompositionError(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  }
+  return result;
 }
 
 export interface Composed {
@@ -51,11 +59,14 @@ export interface Composed {
   apiSchemaSdl: string;
 }
 
+/**
+ * Both documents (the build's compose step). The API schema is handed over as
+ * graphql-js objects of the graphql instance composition loads, so this runs
+ * where that is the one this module loads too (Node, not a bundler/test
+ * runner that resolves graphql's ESM build separately).
+ */
 export function composeFederation(sources: SubgraphSource[] = subgraphSources()): Composed {
-  const result = composeServices(sources);
-  if (result.errors) {
-    throw new CompositionError(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
-  }
+  const result = composeOrThrow(sources);
   return { supergraphSdl: result.supergraphSdl, apiSchemaSdl: printApiSchema(result.schema.toAPISchema().toGraphQLJSSchema()) };
 }
 

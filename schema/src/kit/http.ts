@@ -94,7 +94,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
   });
   // Node answers an HTTP-level parse failure with a bare status line; say what was wrong instead.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) return void socket.destroy();
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const code: Code = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
     const message = tooLarge ? `Request headers exceed the limit of ${maxHeaderSize} bytes` : `Malformed HTTP request (${err.code ?? err.message})`;

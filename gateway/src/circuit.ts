@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/schema';
+import { describeNetworkError, type Logger } from '@footprint/schema';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -38,8 +38,7 @@ export class CircuitOpenError extends Error {
 export function describeFailure(err: unknown, timeoutMs: number): string {
   const e = err instanceof Error ? err : new Error(String(err));
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `did not answer within ${timeoutMs} ms`;
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return `could not be reached (${cause?.code ?? cause?.message ?? e.message})`;
+  return `could not be reached (${describeNetworkError(e)})`;
 }
 
 const TRANSPORT_STATUS = new Set([502, 503, 504]);

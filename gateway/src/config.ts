@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, loadConfig, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
+import { ConfigError, FetchableUrl, loadConfig, PortSchema, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
 import type { CircuitOptions } from './circuit.js';
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: PortSchema.default(4000),
   HOST: z.string().default('127.0.0.1'),
-  FOOTPRINT_PUBLIC_URL: z.url().optional(),
+  FOOTPRINT_PUBLIC_URL: FetchableUrl.optional(),
   FOOTPRINT_SUPERGRAPH: z.string().optional(),
   /** @apollo/gateway has no default subgraph timeout; 30 s matches Apollo Router's. */
   FOOTPRINT_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -23,6 +23,11 @@ const Env = z.object({
   FOOTPRINT_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(5000),
   FOOTPRINT_BREAKER_MAX_OPEN_MS: z.coerce.number().int().min(100).default(60_000),
   FOOTPRINT_BREAKER_PROBE_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000),
+  /** Request line and headers together; 16 KB, Node's default. */
+  FOOTPRINT_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  /** The longest lifetime a bearer token may have (exp − iat); 24 h. */
+  FOOTPRINT_JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
 });
 
 export interface GatewayConfig extends SecretsConfig {
@@ -31,7 +36,8 @@ export interface GatewayConfig extends SecretsConfig {
   publicUrl: string;
   supergraphPath: string;
   subgraphTimeoutMs: number;
-  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number };
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxBodyBytes: number; maxHeaderBytes: number };
+  tokens: { maxTtlSeconds: number; clockToleranceSeconds: number };
   breaker: CircuitOptions;
   queryPlanCacheMb: number;
 }
@@ -51,7 +57,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     publicUrl: e.FOOTPRINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
     subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
-    limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES },
+    limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES, maxHeaderBytes: e.FOOTPRINT_MAX_HEADER_BYTES },
+    tokens: { maxTtlSeconds: e.FOOTPRINT_JWT_MAX_TTL_SECONDS, clockToleranceSeconds: e.FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS },
     queryPlanCacheMb: e.FOOTPRINT_QUERY_PLAN_CACHE_MB,
     breaker: {
       failureThreshold: e.FOOTPRINT_BREAKER_FAILURES,

@@ -85,8 +85,11 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth, flattenFragments: true, exposeLimits: true },
-    maxAliases: { n: config.limits.maxAliases, exposeLimits: true },
-    maxTokens: { n: config.limits.maxTokens, exposeLimits: true },
+    // __typename aliases count like any other: 500 of them are 500 fields to answer.
+    maxAliases: { n: config.limits.maxAliases, exposeLimits: true, allowList: [] },
+    // Armor's token limit re-parses in a plugin hook, where any syntax error becomes a 500;
+    // graphql-js counts tokens in the one real parse instead (parseOptions below).
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50, exposeLimits: true },
     // Depth, aliases and tokens bound a request; a footprint query is legitimately wide.
     costLimit: { enabled: false },
@@ -100,6 +103,8 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Over the limit is a syntax error of that parse (400, GRAPHQL_PARSE_FAILED), relabelled LIMIT_EXCEEDED by formatError.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
     plugins: [
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
@@ -112,11 +117,13 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   });
   await apollo.start();
 
-  const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, internalSecret: config.internalSecret });
+  const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, internalSecret: config.internalSecret, ...config.tokens });
   const routes: Route[] = features.flatMap((f) => f.routes ?? []);
   const http = createGraphQLHttpServer<GatewayContext>({
     apollo,
     maxBodyBytes: config.limits.maxBodyBytes,
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    jsonRequestErrorsAs200: true,
     routes,
     context: async (req, requestId) => {
       const reason = req.headers['x-footprint-reason'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../src/exports/archive/columns.js';
-import { csvCell, csvRow } from '../src/exports/archive/csv.js';
+import XLSX from 'xlsx';
+import { CSV_BOM, csvCell, csvHeader, csvRow } from '../src/exports/archive/csv.js';
 import { contactToVCard, escapeText, foldLine } from '../src/exports/archive/vcard.js';
 import { isPortable, provenanceOf } from '../src/exports/archive/provenance.js';
 import { downloadSignature, signedDownloadUrl, verifyDownloadSignature } from '../src/exports/signing.js';
@@ -22,14 +23,35 @@ describe('CSV cells', () => {
     expect(csvCell('Şəki, “Xan Sarayı”', text)).toBe('"Şəki, “Xan Sarayı”"');
   });
 
-  it('neutralise spreadsheet formulas reversibly, and write lists, booleans and numbers as JSON does', () => {
-    expect(csvCell('=HYPERLINK("x")', text)).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvCell('+994501234567', text)).toBe("'+994501234567");
-    expect(csvCell('-1', text)).toBe("'-1");
-    expect(csvCell("'quoted", text)).toBe("''quoted");
+  it('write text a spreadsheet would convert or run as a text constant ="…", and numbers, booleans and lists as JSON does', () => {
+    expect(csvCell('=HYPERLINK("x")', text)).toBe('"=""=HYPERLINK(""""x"""")"""');
+    expect(csvCell('+994501234567', text)).toBe('"=""+994501234567"""');
+    expect(csvCell('12345678901234567890', { ...text, type: 'ID' })).toBe('"=""12345678901234567890"""');
+    expect(csvCell('00123', text)).toBe('"=""00123"""');
+    expect(csvCell('-1', text)).toBe('"=""-1"""');
+    expect(csvCell('TRUE', text)).toBe('"=""TRUE"""');
+    expect(csvCell('@user', text)).toBe('"=""@user"""');
+    // Text a spreadsheet keeps as text is written as it is.
+    expect(csvCell("'quoted", text)).toBe("'quoted");
+    expect(csvCell('account.profile:1', { ...text, type: 'ID' })).toBe('account.profile:1');
+    expect(csvCell('2024-05-01T10:00:00.000Z', { ...text, type: 'DateTime' })).toBe('2024-05-01T10:00:00.000Z');
+    expect(csvCell('Room 101', text)).toBe('Room 101');
     expect(csvCell(-1.5, { ...text, type: 'Float' })).toBe('-1.5');
+    expect(csvCell(12345678901234567890n.toString(), { ...text, type: 'String' })).toBe('"=""12345678901234567890"""');
     expect(csvCell(true, { ...text, type: 'Boolean' })).toBe('true');
     expect(csvCell(['A', 'B,C'], list)).toBe('"[""A"",""B,C""]"');
+  });
+
+  it('show every value as JSON has it when a spreadsheet library (SheetJS) reads the CSV, and run no formula', () => {
+    const values = ['+994501234567', '12345678901234567890', '00123', '=HYPERLINK("http://x","y")', '-2+3+cmd|\' /C calc\'!A0', '@SUM(1)', 'TRUE', '1/2', '12:30', 'plain, text', 'say "hi"'];
+    const cols: Column[] = values.map((_, i) => ({ ...text, name: `c${i}`, path: [`c${i}`] }));
+    const record = Object.fromEntries(values.map((v, i) => [`c${i}`, v]));
+    const sheet = XLSX.read(CSV_BOM + csvHeader(cols) + csvRow(record, cols), { type: 'string' }).Sheets.Sheet1!;
+    values.forEach((v, i) => {
+      const cell = sheet[XLSX.utils.encode_cell({ r: 1, c: i })] as { t: string; v: unknown; f?: string };
+      expect(cell.f, v).toBeUndefined();
+      expect({ t: cell.t, v: cell.v }, v).toEqual({ t: 's', v });
+    });
   });
 
   it('end every row with CRLF, reading nested paths', () => {

@@ -237,6 +237,8 @@ directive @personalData(
   recipients: [Recipient!]! = []
   sensitive: Boolean! = false
   reason: String
+  "For data that may come from someone other than the person: the field of a record that names where it came from (the social network of a linked account, the partner that placed a segment); a dot path reaches into an object field (sender.phoneNumber). GDPR Art. 15(1)(g)."
+  origin: String
 ) on OBJECT
 
 "An ISO-8601 date-time in UTC."

@@ -100,6 +100,8 @@ export function personalDataProblems(doc: DocumentNode, ownerOf: (def: ObjectDef
     if (meta.purposes.length === 0) add('names no purpose');
     if (!/§\s*\d/.test(meta.policy)) add(`policy "${meta.policy}" cites no § of the privacy policy`);
     if (!meta.correctable && !meta.reason?.trim()) add('cannot be corrected but gives no reason (reason:)');
+    if (meta.source === 'THIRD_PARTY' && !meta.origin) add('is received from a third party but names no field saying from whom (origin:, GDPR Art. 15(1)(g))');
+    if (meta.origin && !def.fields?.some((f) => f.name.value === meta.origin!.split('.')[0])) add(`origin "${meta.origin}" is not a field of ${typename}`);
     const check = (what: keyof typeof TAXONOMY, values: readonly string[]) => {
       const allowed: readonly string[] = TAXONOMY[what].values;
       for (const v of values) if (!allowed.includes(v)) add(`${what} "${v}" is not in the taxonomy`);

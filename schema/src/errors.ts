@@ -5,8 +5,13 @@ export const ErrorCode = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   BAD_USER_INPUT: 400,
+  /** The HTTP request itself is malformed (not JSON, not UTF-8, no query). */
+  BAD_REQUEST: 400,
+  /** operationName names no operation of the document, or the document has several and none was chosen. */
+  OPERATION_RESOLUTION_FAILURE: 400,
   LIMIT_EXCEEDED: 400,
   PAYLOAD_TOO_LARGE: 413,
+  HEADERS_TOO_LARGE: 431,
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_MANY_REQUESTS: 429,

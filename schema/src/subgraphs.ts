@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { FetchableUrl, portProblem } from './ports.js';
 
 /** The repository root (schema/ is one level below it). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -9,7 +10,15 @@ export const SUBGRAPHS_FILE = join(REPO_ROOT, 'schema', 'subgraphs.json');
 
 const SubgraphEntry = z.object({
   name: z.string().regex(/^[a-z][a-z0-9]*$/, 'a subgraph name is lower-case letters and digits'),
-  port: z.number().int().min(1).max(65535),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .superRefine((p, ctx) => {
+      const problem = portProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 export type SubgraphEntry = z.infer<typeof SubgraphEntry>;
 
@@ -33,5 +42,10 @@ export function subgraphDir(name: string): string {
  * localhost on its listed port.
  */
 export function subgraphUrl(entry: SubgraphEntry, env: NodeJS.ProcessEnv = process.env): string {
-  return env[`FOOTPRINT_SUBGRAPH_${entry.name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${entry.port}/graphql`;
+  const name = `FOOTPRINT_SUBGRAPH_${entry.name.toUpperCase()}_URL`;
+  const given = env[name];
+  if (given === undefined) return `http://127.0.0.1:${entry.port}/graphql`;
+  const checked = FetchableUrl.safeParse(given);
+  if (!checked.success) throw new Error(`${name}: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+  return given;
 }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { listSubgraphs, loadConfig, REPO_ROOT } from '@footprint/schema';
+import { describeNetworkError, listSubgraphs, loadConfig, PERSON_ID_PATTERN, PERSON_ID_RULE, REPO_ROOT } from '@footprint/schema';
 import { launchFederation, type Federation } from './federation.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
@@ -26,7 +26,7 @@ import { mintToken } from './tokens.js';
 const USAGE = 'usage: npm run export -- --user <account id> --out <file.zip> [--gateway <url>] [--partial] [--operator <name> --reason <text>] [--token <bearer>]';
 
 const Args = z.object({
-  user: z.string().regex(/^\d{6,20}$/, '--user is an account ID (digits), e.g. 10000001'),
+  user: z.string().regex(PERSON_ID_PATTERN, `--user takes ${PERSON_ID_RULE}`),
   out: z.string().min(1).optional(),
   gateway: z.url().optional(),
   partial: z.boolean(),
@@ -220,7 +220,7 @@ try {
   process.stdout.write(lines.join('\n'));
   exitCode = m.complete && v.problems.length === 0 ? 0 : 3;
 } catch (err) {
-  process.stderr.write(err instanceof CliError ? `\n${err.message}\n` : `\nExport failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(err instanceof CliError ? `\n${err.message}\n` : `\nExport failed: ${describeNetworkError(err)}\n`);
   exitCode = err instanceof CliError ? err.code : 1;
 } finally {
   await federation?.stop();

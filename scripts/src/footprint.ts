@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadConfig, MAX_PAGE_SIZE } from '@footprint/schema';
+import { describeNetworkError, loadConfig, MAX_PAGE_SIZE, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
 import { gatewayExecutor, readDiscovery, readFootprint, type Execute, type GraphQLErrorShape, type KindPage } from '@footprint/gateway/footprint';
 import { readSupergraph, SUPERGRAPH_FILE } from './supergraph.js';
 import { mintToken } from './tokens.js';
@@ -16,7 +16,7 @@ import { mintToken } from './tokens.js';
  * secret: the person's own, or with --reason an operator's (footprint:read).
  */
 const Args = z.object({
-  user: z.string({ error: '--user ID is required' }).regex(/^\d{6,20}$/, '--user takes an account ID (6 to 20 digits)'),
+  user: z.string({ error: '--user ID is required' }).regex(PERSON_ID_PATTERN, `--user takes ${PERSON_ID_RULE}`),
   json: z.boolean().default(false),
   discovery: z.boolean().default(false),
   url: z.url().default(process.env.FOOTPRINT_GATEWAY_URL ?? 'http://localhost:4000/graphql'),
@@ -118,7 +118,7 @@ function parseCli(): z.infer<typeof Args> {
       },
     }));
   } catch (err) {
-    console.error(`footprint: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    console.error(`footprint: ${describeNetworkError(err)}\n${USAGE}`);
     process.exit(2);
   }
   const parsed = Args.safeParse(values);

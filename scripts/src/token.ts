@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEMO_PERSON, loadConfig } from '@footprint/schema';
+import { DEMO_PERSON, isPersonId, loadConfig } from '@footprint/schema';
 import { mintToken } from './tokens.js';
 
 /**
@@ -26,7 +26,7 @@ if (!config.jwtSecret) {
   process.exit(2);
 }
 const sub = values.sub ?? (values.operator ? 'operator-local' : DEMO_PERSON);
-if (!values.operator && !/^\d{6,20}$/.test(sub)) {
+if (!values.operator && !isPersonId(sub)) {
   console.error('--sub of a person token is an account ID (digits), e.g. 10000001');
   process.exit(2);
 }

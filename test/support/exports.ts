@@ -148,7 +148,8 @@ export function csvValue(cell: Cell, type: string): unknown {
   if (type === 'JSON') return JSON.parse(cell.text);
   if (type === 'Boolean') return cell.text === 'true';
   if (type === 'Int' || type === 'Float') return Number(cell.text);
-  return cell.text.startsWith("'") ? cell.text.slice(1) : cell.text;
+  // A text constant ="…" (see CSV_DIALECT.textConstant) holds the value between =" and the last ".
+  return /^="[\s\S]*"$/.test(cell.text) ? cell.text.slice(2, -1).replace(/""/g, '"') : cell.text;
 }
 
 export function valueAtPath(record: Record<string, unknown>, path: string[]): unknown {

@@ -55,7 +55,27 @@ export function openGatewayStore(dataDir: string, extra: Record<string, Migratio
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;
 
+/**
+ * Bounds of what a request may put into the append-only log. Each is checked
+ * where the value enters, with an error that names it; audit() checks them
+ * again so that no path can grow the log by a request's size.
+ */
+export const AUDIT_LIMITS = {
+  /** X-Footprint-Reason, in characters: a ticket reference and a sentence. */
+  reason: 500,
+  /** A token's `sub`. */
+  actor: 256,
+  operationName: 128,
+  /** "<type> <name> [root fields]" and the outcome, which quotes an error message. */
+  operation: 1024,
+  outcome: 1024,
+} as const;
+
 /** Appends one audit entry; callers await it before data is released. */
 export async function audit(store: GatewayStore, entry: AuditEntry): Promise<void> {
+  for (const field of ['actor', 'reason', 'operation', 'outcome'] as const) {
+    const value = entry[field];
+    if (value && value.length > AUDIT_LIMITS[field]) throw new Error(`audit ${field} of ${value.length} characters exceeds ${AUDIT_LIMITS[field]}`);
+  }
   await store.db.insertInto('auditLog').values({ ...entry, at: new Date().toISOString() }).execute();
 }

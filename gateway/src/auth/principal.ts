@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { fail } from '@footprint/schema';
+import { fail, PersonId } from '@footprint/schema';
+import { AUDIT_LIMITS } from './audit.js';
 
 /** Scopes an operator token may carry. */
 export const SCOPES = {
@@ -22,13 +23,20 @@ export interface TokenVerifierOptions {
   audience: string | undefined;
   /** Verifies export-job tokens, which the gateway mints itself; without it job tokens are refused. */
   internalSecret?: string | undefined;
+  /** The longest lifetime (exp − iat, or exp − now without iat) a person/operator token may have; default 24 h. */
+  maxTtlSeconds?: number;
+  /** Leeway for exp/nbf against clocks that differ a little; default none. */
+  clockToleranceSeconds?: number;
 }
 
-/** An account ID: digits only. */
-export const AccountId = z.string().regex(/^\d{6,20}$/, 'an account ID is 6 to 20 digits');
+export const DEFAULT_TOKEN_MAX_TTL_SECONDS = 86_400;
+export const DEFAULT_TOKEN_CLOCK_TOLERANCE_SECONDS = 0;
+
+/** A person's account ID (the one definition is the contract's PersonId). */
+export const AccountId = PersonId;
 
 const Claims = z.object({
-  sub: z.string().min(1),
+  sub: z.string().min(1).max(AUDIT_LIMITS.actor),
   role: z.enum(['subject', 'operator']).optional(),
   scope: z.string().optional(),
   scp: z.array(z.string()).optional(),
@@ -72,6 +80,10 @@ function claimsJobRole(token: string): boolean {
 function tokenProblem(err: unknown): string {
   return err instanceof joseErrors.JWTExpired
     ? 'has expired'
+    : err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing'
+      ? `has no "${err.claim}" claim${err.claim === 'exp' ? ': a token must say when it expires' : ''}`
+      : err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf'
+        ? 'is not valid yet (nbf)'
     : err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported
       ? 'uses an algorithm that is not accepted'
       : err instanceof joseErrors.JWTClaimValidationFailed
@@ -107,6 +119,8 @@ export type TokenVerifier = (authorization: string | undefined, reason: string |
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : new TextEncoder().encode(opts.jwtSecret ?? '');
   const algorithms = opts.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
+  const maxTtl = opts.maxTtlSeconds ?? DEFAULT_TOKEN_MAX_TTL_SECONDS;
+  const clockTolerance = opts.clockToleranceSeconds ?? DEFAULT_TOKEN_CLOCK_TOLERANCE_SECONDS;
 
   return async (authorization, reason) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -116,6 +130,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     try {
       const verified = await jwtVerify(m[1]!, key as Uint8Array, {
         algorithms,
+        // A signed token without exp would be valid forever; nbf is checked whenever present.
+        requiredClaims: ['exp'],
+        clockTolerance,
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
         ...(opts.audience ? { audience: opts.audience } : {}),
       });
@@ -123,13 +140,22 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     } catch (err) {
       fail('UNAUTHENTICATED', `The bearer token ${tokenProblem(err)}`);
     }
+    // Bounds what a leaked token is worth, whatever lifetime its issuer chose.
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = payload.exp! - Math.min(payload.iat ?? now, now);
+    if (lifetime > maxTtl + clockTolerance) {
+      fail('UNAUTHENTICATED', `The bearer token is valid for ${lifetime} s; this gateway accepts tokens valid for at most ${maxTtl} s: ask for a shorter-lived token`);
+    }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) fail('UNAUTHENTICATED', 'The bearer token has no subject (sub)');
+    if (!claims.success) fail('UNAUTHENTICATED', `The bearer token has no subject (sub) of 1 to ${AUDIT_LIMITS.actor} characters`);
     const { sub, role, scope, scp } = claims.data;
     if (role === 'operator') {
       const scopes = [...(scope ? scope.split(/\s+/).filter(Boolean) : []), ...(scp ?? [])];
       const trimmed = reason?.trim();
-      return { kind: 'operator', sub, scopes, reason: trimmed ? trimmed.slice(0, 1000) : null };
+      if (trimmed && trimmed.length > AUDIT_LIMITS.reason) {
+        fail('BAD_USER_INPUT', `X-Footprint-Reason is ${trimmed.length} characters long; at most ${AUDIT_LIMITS.reason} are accepted (a ticket reference and a short sentence)`);
+      }
+      return { kind: 'operator', sub, scopes, reason: trimmed || null };
     }
     if (!AccountId.safeParse(sub).success) fail('UNAUTHENTICATED', 'A subject token\'s sub must be an account ID');
     return { kind: 'subject', sub };

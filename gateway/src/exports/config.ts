@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, MAX_PAGE_SIZE } from '@footprint/schema';
+import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/schema';
 import type { GatewayConfig } from '../config.js';
 
 const Env = z.object({
@@ -12,7 +12,8 @@ const Env = z.object({
   /** Where archives are built and kept; default <dataDir>/exports. Gateway and workers must share it. */
   FOOTPRINT_EXPORT_DIR: z.string().min(1).optional(),
   /** The gateway URL a standalone worker reads through; default the gateway's public URL + /graphql. */
-  FOOTPRINT_GATEWAY_URL: z.url().optional(),
+  /** Where export workers read through the gateway; default: this gateway (embedded) or FOOTPRINT_PUBLIC_URL (npm run worker). */
+  FOOTPRINT_GATEWAY_URL: FetchableUrl.optional(),
   /**
    * Embedded mode: this gateway's worker name, kept across restarts, so a restarted gateway takes back its own
    * unfinished jobs at once (others' wait for the stale threshold). Default gateway:<host>:<port>; set it where
@@ -61,6 +62,8 @@ export interface ExportConfig {
   gatewayUrl: string;
   /** FOOTPRINT_WORKER_ID, if set. */
   workerId: string | undefined;
+  /** FOOTPRINT_GATEWAY_URL was set: embedded workers read there too, not through this process's own address. */
+  gatewayUrlConfigured: boolean;
   concurrency: number;
   thread: boolean;
   threadHeapMb: number;
@@ -97,6 +100,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     dir: e.FOOTPRINT_EXPORT_DIR ?? join(gateway.dataDir, 'exports'),
     gatewayUrl: e.FOOTPRINT_GATEWAY_URL ?? `${publicUrl}/graphql`,
     workerId: e.FOOTPRINT_WORKER_ID,
+    gatewayUrlConfigured: e.FOOTPRINT_GATEWAY_URL !== undefined,
     concurrency: e.FOOTPRINT_EXPORT_CONCURRENCY,
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
     threadHeapMb: e.FOOTPRINT_EXPORT_THREAD_HEAP_MB,

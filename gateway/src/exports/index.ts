@@ -31,17 +31,19 @@ export const exportsFeature: FeatureModule = {
     // Embedded: jobs run in this process — in its event loop, or in a worker thread of their own (FOOTPRINT_EXPORT_THREAD).
     // FOOTPRINT_EXPORT_CONCURRENCY=0: none here; another gateway sharing the store runs them.
     const runsHere = embedded && config.concurrency > 0;
+    // FOOTPRINT_GATEWAY_URL, when set, is where every worker reads (a gateway behind a proxy or on another interface); else this gateway itself.
+    const gatewayUrl = config.gatewayUrlConfigured ? () => config.gatewayUrl : ctx.gatewayUrl;
     // Kept across restarts (FOOTPRINT_WORKER_ID, else host and port): a restarted gateway takes back its own jobs at once.
     const workerName = () => embeddedWorkerName(config.workerId, ctx.gatewayUrl());
-    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl: ctx.gatewayUrl, workerName, logger }) : null;
+    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl, workerName, logger }) : null;
     const inline =
       runsHere && !config.thread
-        ? new EmbeddedExportWorkers({ workerName, jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl: ctx.gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
+        ? new EmbeddedExportWorkers({ workerName, jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
         : null;
     const local = thread ?? inline;
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
     const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: embedded, onRequeued: () => local?.wake() });
-    const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience });
+    const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience, ...ctx.config.tokens });
     return {
       resolvers: exportResolvers({ jobs, queue, config, store: ctx.store, plan }),
       routes: [downloadRoute({ jobs, config, store: ctx.store, verify, maintenance, logger })],
@@ -50,7 +52,7 @@ export const exportsFeature: FeatureModule = {
         await mkdir(config.dir, { recursive: true });
         local?.start();
         maintenance.start();
-        logger.info({ worker: local ? workerName() : undefined, mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
+        logger.info({ worker: local ? workerName() : undefined, reads: embedded ? gatewayUrl() : config.gatewayUrl, mode: embedded ? `embedded (${local ? `${config.concurrency} job(s) at a time${thread ? ' in an export thread' : ''}` : 'no worker here'})` : `BullMQ queue ${config.queueName}`, dir: config.dir }, 'exports ready');
       },
       async stop() {
         await maintenance.stop();

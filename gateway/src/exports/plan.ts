@@ -90,6 +90,7 @@ export function emptyKindProgress(k: ExportKind): KindProgress {
     files: [],
     regions: [],
     sources: [],
+    origins: [],
     provenance: emptyProvenance(),
     portable: 0,
     error: null,

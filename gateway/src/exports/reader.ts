@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '@footprint/schema';
+import { describeNetworkError, type Logger } from '@footprint/schema';
 import { JOB_TOKEN, mintJobToken } from '../auth/principal.js';
 import type { Execute, GraphQLErrorShape } from '../footprint/traverse.js';
 
@@ -101,7 +101,7 @@ export class GatewayReader {
         else problem = `the gateway answered HTTP ${res.status} with no GraphQL body`;
       } catch (err) {
         if (signal.aborted) throw new AbortedError('stopped');
-        problem = `the gateway could not be reached (${err instanceof Error ? err.message : String(err)})`;
+        problem = `the gateway at ${this.opts.url()} could not be reached (${describeNetworkError(err)})`;
       }
       const errors = (body?.errors ?? []) as GraphQLErrorShape[];
       if (body && errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED') && !renewed) {

@@ -38,6 +38,8 @@ const KindProgress = z.object({
   files: z.array(StagedFile),
   regions: z.array(z.string()),
   sources: z.array(z.string()),
+  /** Who data received from third parties came from (the kind's origin field), with counts; Art. 15(1)(g). */
+  origins: z.array(z.object({ name: z.string(), records: z.number().int().min(0) })).default([]),
   provenance: Provenance,
   portable: z.number().int().min(0),
   error: z.string().nullable(),

@@ -50,6 +50,7 @@ function applyResult(kp: KindProgress, r: KindResult): void {
   kp.portable = r.portable;
   kp.regions = r.regions;
   kp.sources = r.sources;
+  kp.origins = r.origins;
 }
 
 /**

@@ -3,6 +3,7 @@ import { fail, footprintError } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
 import { audit, type GatewayStore } from '../auth/audit.js';
 import { requireOperatorGrant, SCOPES } from '../auth/principal.js';
+import { requireOperation, requireWellFormedPersonIds } from '../auth/request-shape.js';
 import { collectTargets } from '../auth/targets.js';
 import type { GatewayContext } from '../context.js';
 
@@ -23,11 +24,13 @@ export function authorizationPlugin(opts: AuthorizationPluginOptions): ApolloSer
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue: ctx, document, request, schema, operationName, operation }) {
+        async didResolveOperation({ contextValue: ctx, document, request, schema, operationName, operation: resolved }) {
+          // Client mistakes are refused before anything is audited or read.
+          const operation = requireOperation(document, request.operationName, resolved);
           const targets = collectTargets(schema, document, request.variables ?? undefined);
-          if (targets.ids.has('')) fail('BAD_USER_INPUT', 'A person id must be given as a string or a variable');
+          requireWellFormedPersonIds(targets);
           const p = ctx.principal;
-          const opName = `${operation?.operation ?? 'query'} ${operationName ?? operation?.name?.value ?? '(anonymous)'} [${[...targets.rootFields].join(', ')}]`;
+          const opName = `${operation.operation} ${operationName ?? operation.name?.value ?? '(anonymous)'} [${[...targets.rootFields].join(', ')}]`;
           if (p.kind === 'subject') {
             for (const id of targets.ids) {
               if (id !== p.sub) fail('FORBIDDEN', `Not allowed to read person ${id}: a person may read only their own data`);

@@ -13,6 +13,8 @@ const PASS_THROUGH = new Set<string>([
 ]);
 
 const LIMIT = /limit of \d+ exceeded/i;
+/** graphql-js's own message when parseOptions.maxTokens is reached (its spelling). */
+const TOKENS = /Document contains more th(?:an|at) (\d+) tokens/;
 
 /**
  * Shapes every error the gateway returns: limit rejections become
@@ -27,6 +29,8 @@ export function formatError(formatted: GraphQLFormattedError, _error: unknown): 
   delete ext.serviceName;
   let message = formatted.message.replace(/^Context creation failed: /, '');
   let code = typeof ext.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR';
+  const tokens = TOKENS.exec(message);
+  if (tokens) message = `Token limit of ${tokens[1]} exceeded: the query has more than ${tokens[1]} tokens; send a shorter query`;
   if (LIMIT.test(message)) code = 'LIMIT_EXCEEDED';
   if (!PASS_THROUGH.has(code)) {
     code = 'INTERNAL_SERVER_ERROR';

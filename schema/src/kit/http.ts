@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode, footprintError, type ErrorCode as Code } from '../errors.js';
@@ -7,6 +7,8 @@ import { REQUEST_ID_HEADER } from '../credential.js';
 
 /** 2 MB, Apollo Router's default request body limit. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** 16 KB for the request line and all headers together, Node's own default. */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
 export class HttpError extends Error {
   constructor(readonly code: Code, message: string) {
@@ -25,8 +27,15 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     if (size > limit) throw new HttpError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    // Fatal: a byte sequence that is not UTF-8 is the client's mistake, not text to guess at (U+FFFD).
+    return utf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError('BAD_REQUEST', 'Request body is not valid UTF-8');
+  }
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -55,6 +64,15 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   routes?: Route[];
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   maxBodyBytes?: number;
+  /** Request line and headers together; over it the request is refused with 431 and a JSON body. */
+  maxHeaderBytes?: number;
+  /**
+   * GraphQL over HTTP: a response in the legacy `application/json` media type to a
+   * well-formed request SHOULD be 200 even when the document does not parse,
+   * validate or coerce (the errors say why); `application/graphql-response+json`
+   * keeps the 4xx. Default false (subgraphs answer only the gateway).
+   */
+  jsonRequestErrorsAs200?: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -65,7 +83,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(opts: GraphQLHttpOptions<TContext>): Server {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return createServer((req, res) => {
+  const maxHeaderSize = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const server = createServer({ maxHeaderSize }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.code, err.message);
       opts.onError?.(err);
@@ -73,6 +92,19 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
       else res.destroy();
     });
   });
+  // Node answers an HTTP-level parse failure with a bare status line; say what was wrong instead.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const code: Code = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+    const message = tooLarge ? `Request headers exceed the limit of ${maxHeaderSize} bytes` : `Malformed HTTP request (${err.code ?? err.message})`;
+    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+    const status = ErrorCode[code];
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -91,7 +123,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
       try {
         body = JSON.parse(raw);
       } catch {
-        return sendError(res, 'BAD_USER_INPUT', 'Request body is not valid JSON');
+        return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON');
       }
     }
     const headers = new HeaderMap();
@@ -102,9 +134,27 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
-    if (result.body.kind === 'complete') return void res.end(result.body.string);
+    if (result.body.kind === 'complete') {
+      if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
+      return void res.end(result.body.string);
+    }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
+  }
+}
+
+/**
+ * A 400 in `application/json` whose errors are all about the GraphQL document
+ * (parse, validation, limits, variables, operation choice), not about the HTTP
+ * request itself (BAD_REQUEST: no query, a malformed body).
+ */
+function isLegacyJsonRequestError(contentType: string | undefined, body: string): boolean {
+  if (!contentType?.startsWith('application/json')) return false;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    return parsed.data === undefined && !!parsed.errors?.length && parsed.errors.every((e) => e.extensions?.code !== 'BAD_REQUEST');
+  } catch {
+    return false;
   }
 }
 

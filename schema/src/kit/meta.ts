@@ -16,6 +16,8 @@ export interface KindMeta {
   recipients: Recipient[];
   sensitive: boolean;
   reason: string | null;
+  /** The record field naming where data not collected from the person came from (Art. 15(1)(g)). */
+  origin: string | null;
 }
 
 /** Reads @personalData from every object type of an SDL document (a subgraph's or the supergraph). */
@@ -40,6 +42,7 @@ export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'):
       recipients: (args.recipients as Recipient[] | undefined) ?? [],
       sensitive: Boolean(args.sensitive),
       reason: (args.reason as string | undefined) ?? null,
+      origin: (args.origin as string | undefined) ?? null,
     });
   }
   return out;

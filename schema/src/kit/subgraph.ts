@@ -8,6 +8,7 @@ import { GraphQLScalarType, Kind, parse, type DocumentNode, type ObjectTypeDefin
 import { contractTypeDefs } from '../contract.js';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '../credential.js';
 import { fail } from '../errors.js';
+import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
 import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
@@ -282,6 +283,11 @@ function mergeResolvers<T extends Record<string, unknown>>(base: T, extra: T): T
 export function serveSubgraph<DB>(name: string, create: () => Promise<Subgraph & { store: Store<DB> }>): void {
   const entry = listSubgraphs().find((s) => s.name === name);
   const port = Number(process.env.PORT ?? entry?.port);
+  const problem = portProblem(port);
+  if (problem) {
+    console.error(`subgraph ${name} failed to start: PORT: ${problem}`);
+    process.exit(1);
+  }
   create()
     .then(async (sg) => {
       await sg.prepare?.();

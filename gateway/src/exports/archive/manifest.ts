@@ -1,7 +1,7 @@
 import type { KindMeta } from '@footprint/schema';
 import type { KindProgress, ProvenanceCounts } from '../store.js';
 import type { Column } from './columns.js';
-import { CSV_DIALECT } from './csv.js';
+import { CSV_DIALECT, csvColumnKind } from './csv.js';
 
 export const ARCHIVE_FORMAT = 'footprint-portability-archive';
 export const ARCHIVE_FORMAT_VERSION = 1;
@@ -51,7 +51,8 @@ export interface ManifestFile {
   format: string;
   mediaType: string;
   kind: string | null;
-  columns?: { name: string; type: string }[];
+  /** For a CSV file: each column's GraphQL type and how it is written (see CSV_DIALECT.columns). */
+  columns?: { name: string; type: string; csv: string }[];
 }
 
 export interface DocFile {
@@ -90,7 +91,7 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         format: file.format,
         mediaType: file.mediaType,
         kind: k.kind,
-        ...(file.format === 'csv' ? { columns: (f.columns.get(k.kind) ?? []).map((c) => ({ name: c.name, type: c.type })) } : {}),
+        ...(file.format === 'csv' ? { columns: (f.columns.get(k.kind) ?? []).map((c) => ({ name: c.name, type: c.type, csv: csvColumnKind(c) })) } : {}),
       })),
     ),
   ];

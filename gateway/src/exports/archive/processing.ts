@@ -1,7 +1,8 @@
-import { TAXONOMY, type KindMeta } from '@footprint/schema';
+import { TAXONOMY, type DataRegion, type KindMeta } from '@footprint/schema';
 import type { ArchiveFacts } from './manifest.js';
 import { PORTABILITY_RULE } from './provenance.js';
 import { CONTROLLERS, HOW_TO_ASK, PRIVACY_CONTACT, RIGHTS } from './rights.js';
+import { REGION_PLACES, SAFEGUARDS_COPY, TRANSFER_SAFEGUARD } from './transfers.js';
 
 type Taxonomy = keyof typeof TAXONOMY;
 export interface Coded {
@@ -27,6 +28,8 @@ export interface ProcessingKind {
   legalBasis: Coded;
   retention: Coded;
   sources: Coded[];
+  /** Art. 15(1)(g): who the records received from a third party came from (a linked account's network, the partner that placed a segment), with counts. */
+  receivedFrom: { name: string; records: number }[];
   recipients: Coded[];
   regions: Coded[];
   policySection: string;
@@ -43,8 +46,8 @@ export interface ProcessingKind {
  * metadata and from what the records themselves say (regions, sources).
  */
 export function buildProcessing(f: ArchiveFacts) {
-  const held = f.kinds.filter((k) => k.done > 0);
-  const kinds: ProcessingKind[] = held.map((k) => {
+  // Every kind the manifest and index.html list, held or not (records: 0), so the three documents agree.
+  const kinds: ProcessingKind[] = f.kinds.map((k) => {
     const m: KindMeta | undefined = f.meta.get(k.kind);
     return {
       kind: k.kind,
@@ -57,6 +60,7 @@ export function buildProcessing(f: ArchiveFacts) {
       legalBasis: coded('LegalBasis', m?.legalBasis ?? 'CONTRACT'),
       retention: coded('RetentionRule', m?.retention ?? 'ACCOUNT_LIFETIME'),
       sources: uniq(k.sources.length ? k.sources : m ? [m.source] : []).map((s) => coded('DataSource', s)),
+      receivedFrom: k.origins ?? [],
       recipients: (m?.recipients ?? []).map((r) => coded('Recipient', r)),
       regions: k.regions.map((r) => coded('DataRegion', r)),
       policySection: m?.policy ?? '',
@@ -65,12 +69,13 @@ export function buildProcessing(f: ArchiveFacts) {
       correctionNote: m?.correctable ? null : (m?.reason ?? null),
     };
   });
+  const held = kinds.filter((k) => k.records > 0);
   const all = <K extends 'purposes' | 'recipients' | 'regions' | 'sources'>(key: K) => {
     const seen = new Map<string, Coded>();
-    for (const k of kinds) for (const c of k[key]) seen.set(c.code, c);
+    for (const k of held) for (const c of k[key]) seen.set(c.code, c);
     return [...seen.values()];
   };
-  const profiling = kinds.filter((k) => k.category.code === 'PROFILING' || k.sources.some((s) => s.code === 'INFERRED'));
+  const profiling = held.filter((k) => k.category.code === 'PROFILING' || k.sources.some((s) => s.code === 'INFERRED'));
   return {
     person: f.person,
     generatedAt: f.finishedAt,
@@ -79,11 +84,12 @@ export function buildProcessing(f: ArchiveFacts) {
     controllers: CONTROLLERS,
     contact: PRIVACY_CONTACT,
     summary: {
-      categories: uniq(kinds.map((k) => k.category.code)).map((c) => coded('DataCategory', c)),
+      categories: uniq(held.map((k) => k.category.code)).map((c) => coded('DataCategory', c)),
       purposes: all('purposes'),
-      legalBases: uniq(kinds.map((k) => k.legalBasis.code)).map((c) => coded('LegalBasis', c)),
+      legalBases: uniq(held.map((k) => k.legalBasis.code)).map((c) => coded('LegalBasis', c)),
       recipients: all('recipients'),
       sources: all('sources'),
+      receivedFrom: receivedFrom(held),
       regions: all('regions'),
     },
     kinds,
@@ -94,8 +100,10 @@ export function buildProcessing(f: ArchiveFacts) {
     },
     transfers: {
       about:
-        'Your data is stored in the regions listed (policy §11). Transfers outside your jurisdiction follow the applicable law with safeguards; ask for a copy of the safeguards at the contact address (Art. 15(2)).',
+        'Where your data is stored (policy §11) and, for each third country — outside the EEA, the United Kingdom and Switzerland — the safeguard that protects it there and who receives it from there (GDPR Art. 15(2)). ' +
+        SAFEGUARDS_COPY,
       regions: all('regions'),
+      destinations: transferDestinations(held),
     },
     portability: PORTABILITY_RULE,
     rights: RIGHTS,
@@ -104,3 +112,50 @@ export function buildProcessing(f: ArchiveFacts) {
 }
 
 export type Processing = ReturnType<typeof buildProcessing>;
+
+/** Art. 15(1)(g) over all kinds: each named third-party source with the kinds and records it gave. */
+function receivedFrom(kinds: ProcessingKind[]): { name: string; kinds: string[]; records: number }[] {
+  const by = new Map<string, { name: string; kinds: string[]; records: number }>();
+  for (const k of kinds) {
+    for (const o of k.receivedFrom) {
+      const e = by.get(o.name) ?? { name: o.name, kinds: [], records: 0 };
+      e.kinds.push(k.kind);
+      e.records += o.records;
+      by.set(o.name, e);
+    }
+  }
+  return [...by.values()].sort((a, b) => b.records - a.records || a.name.localeCompare(b.name));
+}
+
+export interface TransferDestination {
+  region: Coded;
+  country: string;
+  thirdCountry: boolean;
+  /** For a third country, the safeguard; null inside the EEA. */
+  safeguard: Coded | null;
+  /** Kinds of your data with records stored there. */
+  kinds: string[];
+  /** Who receives your data from there: the recipients of those kinds, and group companies there. */
+  recipients: Coded[];
+  groupCompanies: string[];
+}
+
+/** One entry per region the person's records are stored in, from what the records themselves say. */
+function transferDestinations(held: ProcessingKind[]): TransferDestination[] {
+  const regions = uniq(held.flatMap((k) => k.regions.map((r) => r.code))).sort() as DataRegion[];
+  return regions.map((region) => {
+    const there = held.filter((k) => k.regions.some((r) => r.code === region));
+    const place = REGION_PLACES[region] ?? { country: region, thirdCountry: true, groupCompanies: [] };
+    const recipients = new Map<string, Coded>();
+    for (const k of there) for (const r of k.recipients) recipients.set(r.code, r);
+    return {
+      region: coded('DataRegion', region),
+      country: place.country,
+      thirdCountry: place.thirdCountry,
+      safeguard: place.thirdCountry ? { ...TRANSFER_SAFEGUARD } : null,
+      kinds: there.map((k) => k.kind),
+      recipients: [...recipients.values()],
+      groupCompanies: place.groupCompanies,
+    };
+  });
+}

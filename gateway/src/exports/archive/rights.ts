@@ -26,7 +26,7 @@ export const RIGHTS: Right[] = [
     right: 'Access',
     article: 'GDPR Art. 15; policy §9',
     what: 'A copy of the personal data held about you and how it is processed — this archive. The first copy is free.',
-    how: `Ask for an export in Footprint (requestExport), or in writing at ${PRIVACY_CONTACT}.`,
+    how: `Ask for a new copy in the privacy centre ("Download your data"), or in writing at ${PRIVACY_CONTACT}.`,
   },
   {
     right: 'Portability',
@@ -38,7 +38,7 @@ export const RIGHTS: Right[] = [
     right: 'Rectification',
     article: 'GDPR Art. 16; policy §9',
     what: 'Have inaccurate data corrected and incomplete data completed.',
-    how: 'Correct your profile at https://account.xiaomi.com or Settings > Xiaomi Account, or send a correction request (Footprint corrections, or in writing). Kinds marked "not correctable" in processing.json say why and what to do instead.',
+    how: 'Correct your profile at https://account.xiaomi.com or in Settings > Xiaomi Account, correct other data in the privacy centre ("Correct your data"), or ask in writing. Data that cannot be corrected says why, and what to do instead, in "How your data is processed".',
   },
   {
     right: 'Erasure',

@@ -4,7 +4,7 @@ import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KindMeta } from '@footprint/schema';
 import type { ProvenanceCounts, StagedFile } from '../store.js';
-import { hasPosition, type Column } from './columns.js';
+import { hasPosition, valueAt, type Column } from './columns.js';
 import { CSV_BOM, csvHeader, csvRow } from './csv.js';
 import { emptyProvenance, isPortable, provenanceOf } from './provenance.js';
 import { contactToVCard, VCARD_KINDS } from './vcard.js';
@@ -73,7 +73,12 @@ export interface KindResult {
   portable: number;
   regions: string[];
   sources: string[];
+  origins: { name: string; records: number }[];
 }
+
+/** Distinct origins kept per kind; more are counted under one "others" entry (a bounded document whatever the data). */
+const MAX_ORIGINS = 50;
+const OTHER_ORIGINS = '(others)';
 
 /**
  * Writes one kind's files — JSON (typed records), CSV, and vCard or GeoJSON
@@ -91,6 +96,7 @@ export class KindWriter {
   private readonly provenance = emptyProvenance();
   private readonly regions = new Set<string>();
   private readonly sources = new Set<string>();
+  private readonly origins = new Map<string, number>();
 
   private constructor(private readonly spec: KindSpec) {}
 
@@ -124,6 +130,7 @@ export class KindWriter {
       if (portable) this.portable += 1;
       if (meta?.region) this.regions.add(meta.region);
       if (source) this.sources.add(source);
+      if (source === 'THIRD_PARTY') this.countOrigin(this.spec.meta?.origin ? valueAt(r, this.spec.meta.origin.split('.')) : null);
       json += `${this.records === 0 ? '\n' : ',\n'}${JSON.stringify(record)}`;
       csv += csvRow(record, this.spec.columns);
       if (this.vcard) {
@@ -146,6 +153,13 @@ export class KindWriter {
     await this.geojson?.write(geo);
   }
 
+  /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */
+  private countOrigin(value: unknown): void {
+    const name = typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : '(not recorded)';
+    const key = this.origins.has(name) || this.origins.size < MAX_ORIGINS ? name : OTHER_ORIGINS;
+    this.origins.set(key, (this.origins.get(key) ?? 0) + 1);
+  }
+
   /** Closes the files (fsynced). `complete` is false for a kind whose domain failed part-way. */
   async finish(complete: boolean): Promise<KindResult> {
     await this.json.write(`\n],"count":${this.records},"complete":${complete}}\n`);
@@ -160,6 +174,7 @@ export class KindWriter {
       portable: this.portable,
       regions: [...this.regions].sort(),
       sources: [...this.sources].sort(),
+      origins: [...this.origins].map(([name, records]) => ({ name, records })).sort((a, b) => b.records - a.records || a.name.localeCompare(b.name)),
     };
   }
 

@@ -692,6 +692,7 @@ export type PersonalDataDirectiveArgs = {
   correctable: Scalars['Boolean']['input'];
   kind: Scalars['String']['input'];
   legalBasis: LegalBasis;
+  origin?: Maybe<Scalars['String']['input']>;
   policy: Scalars['String']['input'];
   purposes: Array<Purpose>;
   reason?: Maybe<Scalars['String']['input']>;

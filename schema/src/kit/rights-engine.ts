@@ -497,6 +497,8 @@ export function createRightsEngine<DB>(opts: {
       if (until <= now) fail('BAD_USER_INPUT', `until (${until}) is in the past: a restriction must end in the future`, { field: 'until' });
     }
     const ground = args.ground ?? 'PERSON_REQUEST';
+    // A legal hold is the controller's to set (§7), never a person's own request.
+    if (ground === 'LEGAL_HOLD' && ctx.credential.actorType !== 'operator') fail('FORBIDDEN', 'Only an operator can put data under a legal hold', { field: 'ground' });
     const targets = ownKinds(args.kinds);
     await prepare();
     if (targets.length > 0) {

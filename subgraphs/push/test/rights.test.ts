@@ -124,6 +124,10 @@ describe('push: rights', () => {
   it('restricts a kind: records show it, sending stops, a past end is refused, lifting restores', async () => {
     const past = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", until: "2020-01-01T00:00:00Z") { domain } }`);
     expect(past.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const hold = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", ground: "LEGAL_HOLD") { domain } }`);
+    expect(hold.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const badGround = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", ground: "WHIM") { domain } }`);
+    expect(badGround.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const service = { category: 'SERVICE' as const, appPackage: 'com.miui.cloudservice', title: 'Sinxronizasiya', body: 'Tamamlandı' };
     const reg = await sg.store.db.selectFrom('registration').select('appPackage').where('personId', '=', RESTRICTED).executeTakeFirstOrThrow();
     service.appPackage = reg.appPackage;

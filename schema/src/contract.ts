@@ -266,7 +266,7 @@ type Restriction @shareable {
   ground: RestrictionGround!
 }
 
-"What erasure does to one kind, from its @personalData."
+"What erasure does to one kind, as the kind declares it (the erasure arguments of its metadata directive)."
 type KindErasurePolicy @shareable {
   action: ErasureAction!
   "ANONYMIZE: the fields cleared or generalised."

@@ -282,7 +282,7 @@ export type KindDiscovery = {
   title: Scalars['String']['output'];
 };
 
-/** What erasure does to one kind, from its @personalData. */
+/** What erasure does to one kind, as the kind declares it (the erasure arguments of its metadata directive). */
 export type KindErasurePolicy = {
   __typename?: 'KindErasurePolicy';
   action: ErasureAction;

@@ -11,10 +11,12 @@ export const RIGHTS_SCOPES = { erase: 'rights:erase', restrict: 'rights:restrict
 export const ACCOUNT_DOMAIN = 'account';
 
 const RECEIPT = `domain requestId erasedAt replayed kinds { kind action deleted anonymized retained fields ground retainedUntil noticesRecorded }`;
-const STATE = `domain restrictions { kind since reason until ground } objections withdrawnConsents`;
+const STATE = `domain restrictions { kind recordId since reason until ground } objections withdrawnConsents`;
 
 export interface KindRestriction {
   kind: string;
+  /** Set when only one record is restricted (a contested correction); null for the whole kind. */
+  recordId: string | null;
   since: string;
   reason: string;
   until: string | null;

@@ -259,7 +259,7 @@ export class RightsService {
       await this.noActiveErasure(person);
       const a = this.acting(person, r);
       const before = await this.preflight([...byDomain.keys()], a);
-      const already = [...byDomain].flatMap(([d, ks]) => ks.filter((k) => before.get(d)!.restrictions.some((x) => x.kind === k)));
+      const already = [...byDomain].flatMap(([d, ks]) => ks.filter((k) => before.get(d)!.restrictions.some((x) => x.kind === k && !x.recordId)));
       if (already.length) fail('CONFLICT', `Already restricted: ${already.join(', ')}. Lift the restriction first to change it`, { field: 'kinds', restrictedKinds: already });
       const done: [string, string[]][] = [];
       try {
@@ -284,7 +284,7 @@ export class RightsService {
       await this.notErased(person);
       const a = this.acting(person, r);
       const before = await this.preflight([...byDomain.keys()], a);
-      const found = [...byDomain].flatMap(([d, ks]) => ks.map((k) => ({ k, x: before.get(d)!.restrictions.find((x) => x.kind === k) })));
+      const found = [...byDomain].flatMap(([d, ks]) => ks.map((k) => ({ k, x: before.get(d)!.restrictions.find((x) => x.kind === k && !x.recordId) })));
       const missing = found.filter((f) => !f.x).map((f) => f.k);
       if (missing.length) fail('BAD_USER_INPUT', `Not restricted: ${missing.join(', ')}`, { field: 'kinds', kinds: missing });
       const held = found.filter((f) => f.x!.ground === 'LEGAL_HOLD');

@@ -22,19 +22,27 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
 nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}`;
 
+/** P6Y → 6 years, P18M → 18 months (ISO-8601 durations of retention rules). */
+function duration(iso: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso);
+  if (!m) return iso;
+  const parts = [[m[1], 'year'], [m[2], 'month'], [m[3], 'day']].filter(([n]) => n).map(([n, u]) => `${n} ${u}${n === '1' ? '' : 's'}`);
+  return parts.join(' ') || iso;
+}
+
 const ERASURE_LABEL = { DELETE: 'Deleted', ANONYMIZE: 'Anonymised', RETAIN: 'Kept by law' } as const;
 
 function erasureCell(e: Processing['kinds'][number]['erasure']): string {
   const head = `<strong>${ERASURE_LABEL[e.action]}</strong>`;
   if (e.action === 'ANONYMIZE') return `${head}: ${esc(e.fields.join(', ') || '—')} cleared${e.note ? ` — ${esc(e.note)}` : ''}`;
-  if (e.action === 'RETAIN') return `${head}: ${esc(e.note ?? '')}${e.retainFrom ? ` (the period runs from ${esc(e.retainFrom)})` : ''}`;
+  if (e.action === 'RETAIN') return `${head}: ${esc(e.note ?? '')}${e.retainFor ? ` — kept ${esc(duration(e.retainFor))}${e.retainFrom ? ` from ${e.retainFrom === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : ''}`;
   return head;
 }
 
 function retainedSection(p: Processing): string {
   if (p.erasure.retained.length === 0) return `<h3>If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>`;
   const rows = p.erasure.retained
-    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${nf.format(r.records)}</td><td>${esc(r.ground ?? '')}</td><td>${esc(r.retention.description)}${r.from ? ` — from ${esc(r.from)}` : ''}</td></tr>`)
+    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${nf.format(r.records)}</td><td>${esc(r.ground ?? '')}</td><td>${r.retainFor ? `${esc(duration(r.retainFor))}${r.from ? ` from ${r.from === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : esc(r.retention.description)}</td></tr>`)
     .join('\n');
   return `<h3>If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>
 <table><caption>Kept by law after an erasure</caption><thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Legal ground</th><th scope="col">How long</th></tr></thead><tbody>${rows}</tbody></table>`;

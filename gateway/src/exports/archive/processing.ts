@@ -45,7 +45,7 @@ const ERASURE_TEXT = {
 } as const;
 
 function erasureView(m: KindMeta | undefined): ProcessingKind['erasure'] {
-  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFrom: null };
+  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null };
   return { ...e, description: ERASURE_TEXT[e.action] };
 }
 
@@ -115,7 +115,7 @@ export function buildProcessing(f: ArchiveFacts) {
     erasure: {
       about:
         'What happens to each kind of data when you ask for it to be erased (Art. 17): most is deleted; some is anonymised; some is kept because a law requires it (e.g. invoices under tax law), restricted and not processed further until its retention period ends.',
-      retained: kinds.filter((k) => k.erasure.action === 'RETAIN').map((k) => ({ kind: k.kind, title: k.title, records: k.records, ground: k.erasure.note, retention: k.retention, from: k.erasure.retainFrom })),
+      retained: kinds.filter((k) => k.erasure.action === 'RETAIN').map((k) => ({ kind: k.kind, title: k.title, records: k.records, ground: k.erasure.note, retention: k.retention, retainFor: k.erasure.retainFor, from: k.erasure.retainFrom })),
     },
     portability: PORTABILITY_RULE,
     rights: RIGHTS,

@@ -6,7 +6,7 @@ import { DEV_MAILBOX } from '@footprint/schema';
 import { launchFederation, type Federation } from '../scripts/dist/federation.js';
 import { seedAll } from '../scripts/dist/seeding.js';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
-import { download, readZip, requestExport, waitForJob } from './support/exports.js';
+import { download, readZip, requestExport, startGateway, waitForJob } from './support/exports.js';
 
 /**
  * Erasure, restriction, objection and consent withdrawal through the real
@@ -68,7 +68,7 @@ type Processing = { restrictions: { kind: string; domain: string; reason: string
 const RECEIPTS = 'receipts { domain requestId erasedAt kinds { kind title action deleted anonymized retained fields ground retainedUntil noticesRecorded remaining } }';
 const JOB = `id personId state wholeAccount kinds requestedBy runs progress { domain status attempts error } exportBefore { exportJobId outcome } error { code message domain } receiptUrl ${RECEIPTS}`;
 type Receipt = { domain: string; requestId: string; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; ground: string | null; retainedUntil: string | null; remaining: number }[] };
-type Job = { id: string; personId: string; state: string; wholeAccount: boolean; progress: { domain: string; status: string; attempts: number; error: string | null }[]; exportBefore: { exportJobId: string; outcome: string } | null; error: { code: string; message: string; domain: string | null } | null; receiptUrl: string | null; receipts: Receipt[] };
+type Job = { id: string; personId: string; state: string; wholeAccount: boolean; runs: number; progress: { domain: string; status: string; attempts: number; error: string | null }[]; exportBefore: { exportJobId: string; outcome: string } | null; error: { code: string; message: string; domain: string | null } | null; receiptUrl: string | null; receipts: Receipt[] };
 
 async function processing(headers = me, id = PERSON): Promise<Processing> {
   const res = await gql<{ person: { processing: Processing } }>(url, `query($id: ID!) { person(id: $id) { ${PROCESSING} } }`, { id }, headers);
@@ -305,6 +305,79 @@ describe('erasure', () => {
     expect(processingJson.kinds.every((k) => after.get(k.kind)! > 0)).toBe(true);
     expect(files.get('index.html')!.toString('utf8')).toContain('Kept by law');
   }, 240_000);
+
+  it('cancels an erasure before it starts, and resumes one whose gateway was killed after its last finished domain', async () => {
+    const subgraphs = Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url]));
+    const kinds = [firstDeletable('community').kind, firstDeletable('themes').kind];
+    const ask = (gw: string) => gql<{ requestErasure: Job }>(gw, `mutation($k: [String!]) { requestErasure(personId: "${OTHER}", input: { kinds: $k }) { ${JOB} } }`, { k: kinds }, ops);
+
+    // A gateway that runs no erasures: the job waits QUEUED and can be cancelled; once over, it cannot.
+    let order: string[] = [];
+    const idle = await startGateway(mkdtempSync(join(dataDir, 'gw-idle-')), subgraphs, { FOOTPRINT_ERASURE_CONCURRENCY: '0', FOOTPRINT_EXPORT_CONCURRENCY: '0' });
+    try {
+      const queued = await ask(idle.url);
+      expect(queued.errors).toBeUndefined();
+      expect(queued.data!.requestErasure.state).toBe('QUEUED');
+      const cancel = `mutation($id: ID!) { cancelErasure(jobId: $id) { state } }`;
+      const cancelled = await gql<{ cancelErasure: { state: string } }>(idle.url, cancel, { id: queued.data!.requestErasure.id }, ops);
+      expect(cancelled.data?.cancelErasure.state).toBe('CANCELLED');
+      const twice = await gql(idle.url, cancel, { id: queued.data!.requestErasure.id }, ops);
+      expect(twice.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      order = queued.data!.requestErasure.progress.map((d) => d.domain);
+    } finally {
+      await idle.kill();
+    }
+
+    // A gateway whose second domain cannot be reached: the first is erased, the second retried; then it is killed.
+    const [first, second] = order as [string, string];
+    const store = mkdtempSync(join(dataDir, 'gw-resume-'));
+    const before = await counts(OTHER, other);
+    const dying = await startGateway(store, { ...subgraphs, [second]: 'http://127.0.0.1:9/graphql' }, { FOOTPRINT_ERASURE_RETRIES: '20', FOOTPRINT_ERASURE_RETRY_BASE_MS: '200', FOOTPRINT_EXPORT_CONCURRENCY: '0' });
+    let id = '';
+    try {
+      const started = await ask(dying.url);
+      expect(started.errors).toBeUndefined();
+      id = started.data!.requestErasure.id;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const seen = await gql<{ erasureJob: Job }>(dying.url, `query($id: ID!) { erasureJob(jobId: $id) { ${JOB} } }`, { id }, ops);
+        const p = seen.data?.erasureJob.progress;
+        if (p?.[0]?.status === 'DONE' && (p[1]?.attempts ?? 0) >= 1) break;
+        if (Date.now() > deadline) throw new Error(`the erasure did not get to ${second}: ${JSON.stringify(p)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await dying.kill('SIGKILL');
+    }
+    // The first domain's data is gone already, the second's not yet.
+    const mid = await counts(OTHER, other);
+    expect(mid.get(kinds.find((k) => k.startsWith(`${first}.`))!) ?? 0).toBe(0);
+    expect(mid.get(kinds.find((k) => k.startsWith(`${second}.`))!)).toBe(before.get(kinds.find((k) => k.startsWith(`${second}.`))!));
+
+    // A new gateway on the same store takes the stale job back and finishes it from where it stopped.
+    const revived = await startGateway(store, subgraphs, { FOOTPRINT_ERASURE_STALE_MS: '500', FOOTPRINT_EXPORT_CONCURRENCY: '0' });
+    try {
+      const deadline = Date.now() + 60_000;
+      let done: Job | null = null;
+      while (Date.now() < deadline) {
+        const seen = await gql<{ erasureJob: Job }>(revived.url, `query($id: ID!) { erasureJob(jobId: $id) { ${JOB} } }`, { id }, ops);
+        if (seen.data?.erasureJob.state === 'SUCCEEDED') {
+          done = seen.data.erasureJob;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(done, 'the resumed erasure succeeded').not.toBeNull();
+      expect(done!.runs).toBe(2);
+      expect(done!.progress.map((d) => [d.domain, d.status])).toEqual([[first, 'DONE'], [second, 'DONE']]);
+      expect(done!.progress[0]!.attempts).toBe(1);
+      expect(done!.receipts.map((r) => r.domain)).toEqual([first, second]);
+      const after = await counts(OTHER, other);
+      for (const k of kinds) expect(after.get(k) ?? 0, k).toBe(0);
+    } finally {
+      await revived.kill('SIGTERM');
+    }
+  }, 180_000);
 
   it('(last: it stops a domain) a domain that is down makes the erasure retry and then FAIL naming it', async () => {
     await federation.stopSubgraph('music');

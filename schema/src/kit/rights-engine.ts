@@ -76,6 +76,8 @@ export interface RightsEngine {
   prepare(): Promise<void>;
   /** Whether an activity of the domain may run for the person now (restriction, objection, consent). */
   processingAllowed(person: string, activity: string): Promise<ProcessingDecision>;
+  /** The same for many people at once (a campaign's audience), in two statements. */
+  processingAllowedFor(people: readonly string[], activity: string): Promise<Map<string, ProcessingDecision>>;
   /** The restrictions in force for a person, by kind (kind-wide) and by record id (<kind>:<n>). */
   restrictionsOf(person: string): Promise<RestrictionLookup>;
   /** Erases a person's kinds outside GraphQL (tests, bench): the same code path as _erase. */
@@ -535,21 +537,46 @@ export function createRightsEngine<DB>(opts: {
     return state(person);
   }
 
-  async function processingAllowed(person: string, name: string): Promise<ProcessingDecision> {
+  /**
+   * Whether an activity may run now, for many people at once (a campaign's
+   * audience): two statements, whatever the number of people.
+   */
+  async function processingAllowedFor(people: readonly string[], name: string): Promise<Map<string, ProcessingDecision>> {
     const activity: ProcessingActivity | undefined = activities.get(name);
-    if (!activity) throw new Error(`${domain}: no processing activity ${name}`);
+    if (!activity) throw new Error(`${domain}: no processing activity ${name}; its activities: ${[...activities.keys()].join(', ') || 'none'}`);
     await prepare();
-    const rows = await restrictionRows(person);
-    const hit = rows.find((r) => r.recordNumber === null && activity.kinds.includes(r.kind));
-    if (hit) return { allowed: false, code: 'RESTRICTED', reason: `Processing of ${hit.kind} is restricted (${hit.ground}: ${hit.reason})` };
-    const stops = await kitDb.selectFrom('processingStop').select(['type', 'purpose']).where('personId', '=', person).execute();
-    if (activity.objection && stops.some((s) => s.type === 'OBJECTION' && s.purpose === activity.objection)) {
-      return { allowed: false, code: 'OBJECTED', reason: `The person objected to ${activity.objection}` };
+    const out = new Map<string, ProcessingDecision>(people.map((p) => [p, { allowed: true }]));
+    if (people.length === 0) return out;
+    const now = new Date().toISOString();
+    const ids = [...new Set(people)];
+    const restrictions = ((await kitDb
+      .selectFrom('processingRestriction')
+      .selectAll()
+      .where('personId', 'in', ids)
+      .where('kind', 'in', activity.kinds)
+      .where('recordNumber', 'is', null)
+      .where('liftedAt', 'is', null)
+      .execute()) as unknown as RestrictionRow[]).filter(active(now));
+    const stopTypes = [activity.objection ? `OBJECTION:${activity.objection}` : null, activity.consent ? `CONSENT_WITHDRAWN:${activity.consent}` : null].filter((x): x is string => x !== null);
+    const stops = stopTypes.length
+      ? await kitDb.selectFrom('processingStop').select(['personId', 'type', 'purpose']).where('personId', 'in', ids).where('purpose', 'in', [activity.objection ?? '', activity.consent ?? '']).execute()
+      : [];
+    for (const p of ids) {
+      const hit = restrictions.find((r) => r.personId === p);
+      if (hit) {
+        out.set(p, { allowed: false, code: 'RESTRICTED', reason: `Processing of ${hit.kind} is restricted (${hit.ground}: ${hit.reason})` });
+        continue;
+      }
+      const mine = stops.filter((s) => s.personId === p && stopTypes.includes(`${s.type}:${s.purpose}`));
+      const objected = mine.find((s) => s.type === 'OBJECTION');
+      if (objected) out.set(p, { allowed: false, code: 'OBJECTED', reason: `The person objected to ${objected.purpose}` });
+      else if (mine[0]) out.set(p, { allowed: false, code: 'CONSENT_WITHDRAWN', reason: `The person withdrew consent for ${mine[0].purpose}` });
     }
-    if (activity.consent && stops.some((s) => s.type === 'CONSENT_WITHDRAWN' && s.purpose === activity.consent)) {
-      return { allowed: false, code: 'CONSENT_WITHDRAWN', reason: `The person withdrew consent for ${activity.consent}` };
-    }
-    return { allowed: true };
+    return out;
+  }
+
+  async function processingAllowed(person: string, name: string): Promise<ProcessingDecision> {
+    return (await processingAllowedFor([person], name)).get(person)!;
   }
 
   return {
@@ -571,6 +598,7 @@ export function createRightsEngine<DB>(opts: {
     },
     prepare,
     processingAllowed,
+    processingAllowedFor,
     restrictionsOf,
     erase,
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),

@@ -51,6 +51,8 @@ const RequestArgs = z.object({
     value: z.string().max(20_000).nullish(),
     expectedVersion: z.string().min(1).max(100),
     reason: z.string().max(1000).nullish(),
+    /** Art. 18(1)(a): the person contests the record's accuracy; the domain restricts it until the correction is resolved. */
+    restrictUntilResolved: z.boolean().nullish(),
   }),
 });
 const ConfirmArgs = z.object({

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
 import { planFootprint, schemaFromSupergraph, traverseFootprint } from '@footprint/gateway/footprint';
 import { benchExport } from './bench-export.js';
+import { benchRequests } from './bench-requests.js';
 import { launchFederation } from './federation.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
@@ -108,7 +109,8 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
   }
 }
 
-// BENCH_ONLY=footprint|export runs one part.
+// BENCH_ONLY=footprint|export|requests runs one part.
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'footprint') await benchFootprint();
 if (!only || only === 'export') await benchExport();
+if (!only || only === 'requests') await benchRequests();

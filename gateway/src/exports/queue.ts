@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@footprint/schema';
-import type { ExportJobs } from './store.js';
-import type { ExportRunner } from './worker.js';
+import type { ExportJob, JobError } from './store.js';
+import type { RunOutcome } from './worker.js';
 
 /** Where requested jobs go: the embedded SQLite table (polled by in-process workers) or BullMQ on Redis. */
 export interface ExportQueue {
@@ -16,9 +16,23 @@ export interface ExportQueue {
 /** One id per worker process: a job's owner, checked on every write the worker makes. */
 export const workerId = (role: string) => `${role}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-export interface EmbeddedWorkersOptions {
-  jobs: ExportJobs;
-  runner: ExportRunner;
+/** What the workers need of a job table: exports and erasures (gateway/src/rights) share this machinery. */
+export interface ClaimableJobs<J extends { id: string; runs: number }> {
+  claimNext(worker: string): Promise<J | null>;
+  claim(id: string, worker: string): Promise<J | null>;
+  fail(id: string, worker: string | null, error: JobError): Promise<boolean>;
+}
+
+/** Runs one claimed job to its end (or hands it back when the worker stops). */
+export interface JobRunner<J> {
+  run(job: J, worker: string, signal: AbortSignal): Promise<RunOutcome>;
+}
+
+export interface EmbeddedWorkersOptions<J extends { id: string; runs: number } = ExportJob> {
+  jobs: ClaimableJobs<J>;
+  runner: JobRunner<J>;
+  /** What the jobs are, for messages ("export", "erasure"). */
+  label?: string;
   concurrency: number;
   maxRuns: number;
   /** How often an idle worker looks for jobs it was not told about (another gateway's, a recovered crash). */
@@ -31,14 +45,14 @@ export interface EmbeddedWorkersOptions {
  * `concurrency` loops in the gateway process claim the oldest QUEUED row
  * (a conditional update, so several gateways may share the table) and run it.
  */
-export class EmbeddedExportWorkers implements ExportQueue {
+export class EmbeddedWorkers<J extends { id: string; runs: number }> implements ExportQueue {
   private readonly id = workerId('gateway');
   private readonly abort = new AbortController();
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private stopping = false;
 
-  constructor(private readonly opts: EmbeddedWorkersOptions) {}
+  constructor(private readonly opts: EmbeddedWorkersOptions<J>) {}
 
   start(): void {
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
@@ -84,14 +98,17 @@ export class EmbeddedExportWorkers implements ExportQueue {
           continue;
         }
         if (job.runs > maxRuns) {
-          await jobs.fail(job.id, this.id, { code: 'INTERRUPTED', message: `The export was interrupted ${job.runs - 1} times; it was not retried again`, domain: null });
+          await jobs.fail(job.id, this.id, { code: 'INTERRUPTED', message: `The ${this.opts.label ?? 'export'} was interrupted ${job.runs - 1} times; it was not retried again`, domain: null });
           continue;
         }
         await runner.run(job, this.id, this.abort.signal);
       } catch (err) {
-        logger.error({ err }, 'export worker loop failed; continuing');
+        logger.error({ err }, `${this.opts.label ?? 'export'} worker loop failed; continuing`);
         await this.idle();
       }
     }
   }
 }
+
+/** The export jobs' embedded workers. */
+export class EmbeddedExportWorkers extends EmbeddedWorkers<ExportJob> {}

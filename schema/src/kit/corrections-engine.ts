@@ -29,7 +29,7 @@ import {
   type NoticeDispatcher,
 } from './corrections-delivery.js';
 import { migrateCorrectionTables, type CorrectionConfirmationRow, type CorrectionHistoryRow, type CorrectionTables } from './corrections-store.js';
-import type { KindMeta } from './meta.js';
+import { erasurePolicy, type KindMeta } from './meta.js';
 import type { RecordRow, Store } from './store.js';
 
 /** What a domain passes to createSubgraph to take corrections: its rules and the configuration read at startup. */
@@ -332,6 +332,7 @@ export function createCorrectionEngine<DB>(opts: {
           domain,
           title: meta.title,
           policySection: meta.policy,
+          erasure: erasurePolicy(meta),
           reason: meta.correctable
             ? `Not correctable through Footprint yet: the ${domain} domain has no correction rules for it; ask support`
             : (meta.reason ?? 'The privacy policy does not make it correctable'),
@@ -356,6 +357,7 @@ export function createCorrectionEngine<DB>(opts: {
         title: meta.title,
         policySection: meta.policy,
         scope: kind.spec.scope ?? null,
+        erasure: erasurePolicy(meta),
         fields: [...kind.fields.values()].map((f) => ({
           name: f.name,
           label: f.spec.label,

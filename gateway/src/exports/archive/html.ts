@@ -22,6 +22,32 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
 nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}`;
 
+/** P6Y → 6 years, P18M → 18 months (ISO-8601 durations of retention rules). */
+function duration(iso: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso);
+  if (!m) return iso;
+  const parts = [[m[1], 'year'], [m[2], 'month'], [m[3], 'day']].filter(([n]) => n).map(([n, u]) => `${n} ${u}${n === '1' ? '' : 's'}`);
+  return parts.join(' ') || iso;
+}
+
+const ERASURE_LABEL = { DELETE: 'Deleted', ANONYMIZE: 'Anonymised', RETAIN: 'Kept by law' } as const;
+
+function erasureCell(e: Processing['kinds'][number]['erasure']): string {
+  const head = `<strong>${ERASURE_LABEL[e.action]}</strong>`;
+  if (e.action === 'ANONYMIZE') return `${head}: ${esc(e.fields.join(', ') || '—')} cleared${e.note ? ` — ${esc(e.note)}` : ''}`;
+  if (e.action === 'RETAIN') return `${head}: ${esc(e.note ?? '')}${e.retainFor ? ` — kept ${esc(duration(e.retainFor))}${e.retainFrom ? ` from ${e.retainFrom === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : ''}`;
+  return head;
+}
+
+function retainedSection(p: Processing): string {
+  if (p.erasure.retained.length === 0) return `<h3>If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>`;
+  const rows = p.erasure.retained
+    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${nf.format(r.records)}</td><td>${esc(r.ground ?? '')}</td><td>${r.retainFor ? `${esc(duration(r.retainFor))}${r.from ? ` from ${r.from === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : esc(r.retention.description)}</td></tr>`)
+    .join('\n');
+  return `<h3>If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>
+<table><caption>Kept by law after an erasure</caption><thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Legal ground</th><th scope="col">How long</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /**
  * index.html: the archive for a person to read, offline, in any browser —
  * plain HTML with its style inline and no external assets (a Content Security
@@ -68,10 +94,10 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
       const rows = ks
         .map(
           (k) => `<tr><th scope="row">${esc(k.title)}${k.sensitive ? ' <small>(sensitive)</small>' : ''}</th><td>${list(k.purposes)}</td><td>${esc(k.legalBasis.description)}</td><td>${esc(k.retention.description)}</td>
-<td>${list(k.sources)}</td><td>${list(k.recipients)}</td><td>${list(k.regions)}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${esc(k.policySection)}</td></tr>`,
+<td>${list(k.sources)}</td><td>${list(k.recipients)}</td><td>${list(k.regions)}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${erasureCell(k.erasure)}</td><td>${esc(k.policySection)}</td></tr>`,
         )
         .join('\n');
-      return `<table><caption>${esc(d.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table>`;
+      return `<table><caption>${esc(d.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">If you ask for erasure</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table>`;
     })
     .join('\n');
 
@@ -105,6 +131,7 @@ ${contents}
 <h2 id="processing-title">How your data is processed</h2>
 <p>${esc(processing.about)} The same information is in <a href="processing.json">processing.json</a>.</p>
 ${processingTables}
+${retainedSection(processing)}
 <h3>Profiling</h3><p>${esc(processing.profiling.about)}</p>
 <h3>Where your data is stored</h3><p>${esc(processing.transfers.about)}</p>
 </section>

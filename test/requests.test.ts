@@ -34,7 +34,7 @@ let me: Record<string, string>;
 let desk: Record<string, string>;
 
 const FIELDS = `id personId type channel state receivedAt dueAt deadline daysLeft overdue possiblyExcessive workAvailable answer complaintRight
-  verification { method verifiedBy } work { exportJobId } evidence { exportJobId archiveSha256 records correctionIds } failure { code message }
+  verification { method verifiedBy } work { exportJobId } evidence { exportJobId erasureJobId archiveSha256 records correctionIds receipts } failure { code message } scope { kinds purpose }
   timeline { action actor actorType fromState toState reason } meta { kind domain legalBasis }`;
 type Req = {
   id: string;
@@ -47,7 +47,7 @@ type Req = {
   complaintRight: string | null;
   verification: { method: string | null; verifiedBy: string | null };
   work: { exportJobId: string | null };
-  evidence: { exportJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[] };
+  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[]; receipts: string[] };
   failure: { code: string; message: string } | null;
   timeline: { action: string; actor: string; actorType: string; reason: string | null }[];
   meta: { kind: string; domain: string };
@@ -80,7 +80,8 @@ async function op<T>(query: string, variables: Record<string, unknown> = {}, hea
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'footprint-requests-'));
-  await seedAll({ dataDir });
+  // 20000001 and 20000002 exist too: one has their account erased here, the other objects.
+  await seedAll({ dataDir, users: 2 });
   federation = await launchFederation({ dataDir, stdio: 'ignore', env: { LOG_LEVEL: 'warn', FOOTPRINT_REQUEST_SYNC_MS: '200' } });
   url = federation.gatewayUrl;
   me = bearer(await subjectToken(PERSON));
@@ -147,41 +148,72 @@ describe('a person asks in the privacy centre', () => {
   });
 });
 
+describe('rights requests, done by the rights feature', () => {
+  it('an objection is carried out in every domain at once and the request completes with what is in force; a restriction must name kinds', async () => {
+    const them = bearer(await subjectToken('20000002'));
+    const noKinds = await op('mutation { submitPrivacyRequest(input: { type: RESTRICTION }) { id } }', {}, them);
+    expect(noKinds.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kinds' });
+    const badPurpose = await op('mutation { submitPrivacyRequest(input: { type: OBJECTION, purpose: "EVERYTHING" }) { id } }', {}, them);
+    expect(badPurpose.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'purpose' });
+    const res = await op<{ submitPrivacyRequest: Req }>(`mutation { submitPrivacyRequest(input: { type: OBJECTION, purpose: "AD_PROFILING", details: "No ad profiling" }) { ${FIELDS} } }`, {}, them);
+    expect(res.errors).toBeUndefined();
+    const r = res.data!.submitPrivacyRequest;
+    expect(r).toMatchObject({ state: 'COMPLETED', workAvailable: true });
+    expect(r.evidence.receipts).toEqual(['objection to AD_PROFILING in force in every domain']);
+    expect(r.timeline.map((e) => e.action)).toEqual(['RECEIVED', 'VERIFIED', 'STARTED', 'COMPLETED']);
+    // The rights feature says the same.
+    const state = await op<{ me: { processing: { objections: string[] } } }>('{ me { processing { objections } } }', {}, them);
+    expect(state.data!.me.processing.objections).toContain('AD_PROFILING');
+  });
+});
+
 describe('the operator desk', () => {
   let written: string;
 
-  it('enters a written request (original text kept), verifies it with a code sent to the account e-mail, and cannot complete an erasure nothing did', async () => {
+  it('enters a written erasure request (original text kept), verifies it with a code sent to the account e-mail, and completes with the erasure receipts', async () => {
+    const ERASED = '20000001';
     const receivedAt = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    // The account's own address, read before it is erased.
+    const account = await op<{ person: { account: { profile: { nodes: { email: string }[] } } } }>('query($p: ID!) { person(id: $p) { account { profile { nodes { email } } } } }', { p: ERASED }, bearer(await operatorToken(['footprint:read']), { 'x-footprint-reason': 'test' }));
+    const email = account.data!.person.account.profile.nodes[0]!.email;
     const res = await op<{ createPrivacyRequest: Req & { originalText: string; channel: string; receivedAt: string; dueAt: string } }>(
       `mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { ${FIELDS} originalText } }`,
-      { p: OTHER, input: { type: 'ERASURE', channel: 'POST', receivedAt, originalText: 'Dear Sir or Madam,\nplease erase all my data.\nSigned, J.' } },
+      { p: ERASED, input: { type: 'ERASURE', channel: 'POST', receivedAt, originalText: 'Dear Sir or Madam,\nplease erase all my data.\nSigned, J.' } },
     );
     expect(res.errors).toBeUndefined();
     const r = res.data!.createPrivacyRequest;
-    written = r.id;
-    expect(r).toMatchObject({ state: 'RECEIVED', channel: 'POST', originalText: 'Dear Sir or Madam,\nplease erase all my data.\nSigned, J.', verification: { method: null }, workAvailable: false });
+    expect(r).toMatchObject({ state: 'RECEIVED', channel: 'POST', originalText: 'Dear Sir or Madam,\nplease erase all my data.\nSigned, J.', verification: { method: null }, workAvailable: true });
     expect(r.receivedAt).toBe(receivedAt);
-    const early = await op('mutation($id: ID!) { completePrivacyRequest(requestId: $id) { id } }', { id: written });
+    const early = await op('mutation($id: ID!) { completePrivacyRequest(requestId: $id) { id } }', { id: r.id });
     expect(early.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_VERIFIED' });
-    expect((await read(written)).state).toBe('RECEIVED');
+    expect((await read(r.id)).state).toBe('RECEIVED');
 
-    const sent = await op<{ sendPrivacyRequestCode: { state: string } }>('mutation($id: ID!) { sendPrivacyRequestCode(requestId: $id, channel: EMAIL) { state } }', { id: written });
+    const sent = await op<{ sendPrivacyRequestCode: { state: string } }>('mutation($id: ID!) { sendPrivacyRequestCode(requestId: $id, channel: EMAIL) { state } }', { id: r.id });
     expect(sent.data!.sendPrivacyRequestCode.state).toBe('VERIFYING');
-    const code = mailbox().find((m) => m.confirmationId === `privacy-request:${written}`)!;
-    // The account domain's own address for this person.
-    const account = await op<{ person: { account: { profile: { nodes: { email: string }[] } } } }>('query($p: ID!) { person(id: $p) { account { profile { nodes { email } } } } }', { p: OTHER }, bearer(await operatorToken(['footprint:read']), { 'x-footprint-reason': 'test' }));
-    expect(code.to).toBe(account.data!.person.account.profile.nodes[0]!.email);
-    const wrong = await op('mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { id } }', { id: written, c: code.code === '000000' ? '999999' : '000000' });
+    const code = mailbox().find((m) => m.confirmationId === `privacy-request:${r.id}`)!;
+    expect(code.to).toBe(email);
+    const wrong = await op('mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { id } }', { id: r.id, c: code.code === '000000' ? '999999' : '000000' });
     expect(wrong.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CODE_INVALID' });
-    const ok = await op<{ verifyPrivacyRequest: Req }>(`mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { ${FIELDS} } }`, { id: written, c: code.code });
+    const ok = await op<{ verifyPrivacyRequest: Req & { work: { erasureJobId: string | null } } }>(`mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { ${FIELDS} work { erasureJobId } } }`, { id: r.id, c: code.code });
+    expect(ok.errors).toBeUndefined();
     expect(ok.data!.verifyPrivacyRequest).toMatchObject({ state: 'IN_PROGRESS', verification: { method: 'CODE', verifiedBy: 'ops-desk' } });
-    const complete = await op('mutation($id: ID!) { completePrivacyRequest(requestId: $id, input: { answer: "Erased" }) { id } }', { id: written });
-    expect(complete.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'WORK_NOT_AVAILABLE' });
-    await new Promise((res) => setTimeout(res, 500));
-    expect((await read(written)).state).toBe('IN_PROGRESS');
+    const erasureJob = ok.data!.verifyPrivacyRequest.work.erasureJobId!;
+    expect(erasureJob).toBeTruthy();
+    const done = await waitFor(r.id, (x) => x.state !== 'IN_PROGRESS');
+    expect(done.state).toBe('COMPLETED');
+    expect(done.evidence.erasureJobId).toBe(erasureJob);
+    expect(done.evidence.receipts.length).toBeGreaterThan(0);
+    expect(done.evidence.receipts.join('\n')).toMatch(/^account: /m);
+    expect(done.timeline.map((e) => e.action).filter((a) => a !== 'NOTIFICATION_FAILED')).toEqual(['RECEIVED', 'CODE_SENT', 'CODE_REJECTED', 'VERIFIED', 'STARTED', 'COMPLETED']);
+    // The erased account's tokens are refused from now on.
+    const gone = await op('{ me { id } }', {}, bearer(await subjectToken(ERASED)));
+    expect(gone.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
 
   it('extends once with a reason, refuses a second extension; refusing needs a reason and states the complaint right', async () => {
+    const created = await op<{ createPrivacyRequest: { id: string } }>('mutation { createPrivacyRequest(personId: "10000002", input: { type: ACCESS, channel: EMAIL, originalText: "Send me everything you hold, again and again." }) { id } }');
+    expect(created.errors).toBeUndefined();
+    written = created.data!.createPrivacyRequest.id;
     const noReason = await op('mutation($id: ID!) { extendPrivacyRequest(requestId: $id, months: 2, reason: "") { id } }', { id: written });
     expect(noReason.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const ext = await op<{ extendPrivacyRequest: { extendedTo: string; dueAt: string } }>('mutation($id: ID!) { extendPrivacyRequest(requestId: $id, months: 2, reason: "Data in eight systems") { extendedTo dueAt } }', { id: written });
@@ -195,7 +227,7 @@ describe('the operator desk', () => {
     expect(refused.data!.refusePrivacyRequest.state).toBe('REFUSED');
     expect(refused.data!.refusePrivacyRequest.complaintRight).toMatch(/supervisory authority/);
     const actions = refused.data!.refusePrivacyRequest.timeline.map((e) => e.action);
-    expect(actions).toEqual(['RECEIVED', 'CODE_SENT', 'CODE_REJECTED', 'VERIFIED', 'STARTED', 'EXTENDED', 'REFUSED']);
+    expect(actions).toEqual(['RECEIVED', 'EXTENDED', 'REFUSED']);
     expect(refused.data!.refusePrivacyRequest.timeline.find((e) => e.action === 'EXTENDED')!.reason).toBe('Data in eight systems');
   });
 
@@ -245,7 +277,7 @@ describe('the operator desk', () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
     const late = await op<{ createPrivacyRequest: { id: string; overdue: boolean; daysLeft: number } }>(
       'mutation($input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: "10000002", input: $input) { id overdue daysLeft } }',
-      { input: { type: 'OBJECTION', channel: 'EMAIL', receivedAt: old, originalText: 'I object to marketing.' } },
+      { input: { type: 'OBJECTION', channel: 'EMAIL', receivedAt: old, originalText: 'I object to marketing.', purpose: 'DIRECT_MARKETING' } },
     );
     expect(late.data!.createPrivacyRequest).toMatchObject({ overdue: true });
     expect(late.data!.createPrivacyRequest.daysLeft).toBeLessThan(0);
@@ -254,7 +286,8 @@ describe('the operator desk', () => {
     const objections = await op<{ privacyRequestQueue: { totalCount: number } }>('{ privacyRequestQueue(filter: { types: [OBJECTION], states: [RECEIVED] }) { totalCount } }');
     expect(objections.data!.privacyRequestQueue.totalCount).toBe(1);
     const closed = await op<{ privacyRequestQueue: { totalCount: number } }>('{ privacyRequestQueue(filter: { states: [COMPLETED, REFUSED] }) { totalCount } }');
-    expect(closed.data!.privacyRequestQueue.totalCount).toBe(4);
+    // ACCESS, PORTABILITY, RECTIFICATION (10000001), ERASURE (20000001), OBJECTION (20000002); ACCESS refused (10000002).
+    expect(closed.data!.privacyRequestQueue.totalCount).toBe(6);
     const within = await op<{ privacyRequestQueue: { nodes: { id: string }[] } }>('{ privacyRequestQueue(filter: { dueWithinDays: 0 }) { nodes { id } } }');
     expect(within.data!.privacyRequestQueue.nodes.map((n) => n.id)).toEqual([late.data!.createPrivacyRequest.id]);
     // Page through everything (open and closed) one at a time: deadline order, nothing twice, nothing missed.
@@ -269,9 +302,9 @@ describe('the operator desk', () => {
       if (!page.data!.privacyRequestQueue.pageInfo.hasNextPage) break;
       after = page.data!.privacyRequestQueue.pageInfo.endCursor;
     }
-    // ACCESS, PORTABILITY, RECTIFICATION (completed), ERASURE (refused), OBJECTION (open).
-    expect(seen).toHaveLength(5);
-    expect(new Set(seen.map((s) => s.id)).size).toBe(5);
+    // The six answered and the open objection.
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen.map((s) => s.id)).size).toBe(7);
     expect(seen.map((s) => s.deadline)).toEqual([...seen.map((s) => s.deadline)].sort());
     const bad = await op('{ privacyRequestQueue(after: "nope") { totalCount } }');
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
@@ -280,7 +313,7 @@ describe('the operator desk', () => {
     expect(metrics).toContain('# TYPE footprint_privacy_requests_open gauge');
     expect(metrics).toMatch(/^footprint_privacy_requests_open\{state="RECEIVED",type="OBJECTION"\} 1$/m);
     expect(metrics).toMatch(/^footprint_privacy_requests_overdue 1$/m);
-    expect(metrics).toMatch(/^footprint_privacy_requests_answered 4$/m);
+    expect(metrics).toMatch(/^footprint_privacy_requests_answered 6$/m);
     expect(metrics).toMatch(/^footprint_privacy_requests_answer_days_median \d+\.\d{3}$/m);
   });
 });
@@ -319,29 +352,30 @@ describe.skipIf(!haveChromium && !process.env.CI)('the desk and the privacy cent
 
     // Enter a written request from the page; it opens with its timeline.
     await page.getByLabel('Person (account ID)').fill(OTHER);
-    await page.getByLabel('Type', { exact: true }).last().selectOption('RESTRICTION');
-    await page.getByLabel('The request as written').fill('Please stop using my data until you have checked it.');
+    await page.getByLabel('Type', { exact: true }).last().selectOption('ACCESS');
+    await page.getByLabel('The request as written').fill('Please send me a copy of all my data.');
     await page.getByRole('button', { name: 'Enter the request' }).click();
     await expect.poll(() => page.locator('#timeline li').first().textContent()).toMatch(/^RECEIVED/);
     // Completing before verification: the coded error is shown and nothing changes.
     await page.locator('#act-complete button').click();
     await expect.poll(() => page.locator('#action-error').textContent()).toMatch(/CONFLICT \/ NOT_VERIFIED/);
-    // Verify by an operator's check, assign, extend.
-    await page.locator('#act-verify-check').fill('Caller answered the account security questions');
-    await page.locator('#act-verify button').click();
-    await expect.poll(() => page.locator('#timeline').textContent()).toMatch(/VERIFIED.*STARTED/s);
     await page.locator('#act-assign button').click();
     await expect.poll(() => page.locator('#timeline').textContent()).toContain('ASSIGNED');
-    await page.locator('#act-extend-reason').fill('Restriction touches eight systems');
+    await page.locator('#act-extend-reason').fill('The archive spans eight systems');
     await page.locator('#act-extend button').click();
     await expect.poll(() => page.locator('#detail-fields').textContent()).toContain('extended to');
     await page.screenshot({ path: join(ARTIFACTS, 'desk.png'), fullPage: true });
 
-    // The completed ACCESS request shows its evidence.
+    // Verify by an operator's check: the export runs, and the request completes with the archive's hash as evidence.
+    await page.locator('#act-verify-check').fill('Signed letter compared with the account holder\'s details');
+    await page.locator('#act-verify button').click();
+    await expect.poll(() => page.locator('#timeline').textContent()).toMatch(/VERIFIED.*STARTED/s);
+    const id = await page.locator('#detail-fields dd').first().textContent();
+    expect(id).toBeTruthy();
+    await waitFor(id!, (r) => r.state === 'COMPLETED');
     await page.locator('#f-state').selectOption('COMPLETED');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => page.locator('#queue-body tr').count()).toBe(3);
-    await page.locator('#queue-body tr', { hasText: 'Access (Art. 15)' }).click();
+    await page.locator(`#queue-body tr[data-request="${id}"]`).click();
     await expect.poll(() => page.locator('#evidence').textContent()).toMatch(/archive sha256 [0-9a-f]{64}/);
     await page.screenshot({ path: join(ARTIFACTS, 'desk-evidence.png'), fullPage: true });
   });
@@ -355,6 +389,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the desk and the privacy cent
     await page.locator('#requests-table').waitFor();
     await expect.poll(() => page.locator('#requests-table tbody tr').count()).toBe(3);
     await page.getByLabel('What you ask for').selectOption('OBJECTION');
+    await page.getByLabel('Purpose (objection, consent withdrawal)').selectOption('DIRECT_MARKETING');
     await page.getByRole('button', { name: 'Send the request' }).click();
     await expect.poll(() => page.locator('#requests-status').textContent()).toMatch(/we will answer by \d{4}-\d{2}-\d{2}/);
     await expect.poll(() => page.locator('#requests-table tbody tr').count()).toBe(4);

@@ -10,8 +10,9 @@ import { loadRequestsConfig } from './config.js';
 import { accountContactLookup, type ContactLookup } from './contact.js';
 import { deskRoute } from './desk-route.js';
 import { exportDriver } from './drivers/exports.js';
-import { pendingDriver } from './drivers/pending.js';
 import { rectificationDriver } from './drivers/rectification.js';
+import { rightsDriver } from './drivers/rights.js';
+import { rightsService, type RightsService } from '../rights/index.js';
 import { DriverRegistry } from './drivers/registry.js';
 import { metricsRoute } from './metrics.js';
 import { codeSenderMessenger, type Messenger } from './notify.js';
@@ -26,13 +27,22 @@ export interface RequestsOverrides {
   contacts?: ContactLookup;
 }
 
+/** The rights feature's service, when the gateway has it (created before this feature); null otherwise. */
+function currentRights(): RightsService | null {
+  try {
+    return rightsService();
+  } catch {
+    return null;
+  }
+}
+
 /** The drivers of this build, by request type: a feature that does the work of another type registers its own. */
 export function defaultDrivers(fc: FeatureContext, exportQueue: BullExportQueue | null): DriverRegistry {
   const exportConfig = loadExportConfig(fc.config);
   return new DriverRegistry()
     .register(exportDriver({ jobs: new ExportJobs(fc.store), queue: exportQueue, config: exportConfig, plan: exportPlan(fc.supergraphSdl) }))
     .register(rectificationDriver({ internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs, subgraphUrls: fc.subgraphUrls }))
-    .register(pendingDriver(['ERASURE', 'RESTRICTION', 'OBJECTION', 'CONSENT_WITHDRAWAL']));
+    .register(rightsDriver({ rights: currentRights, logger: fc.logger.child({ feature: 'requests' }) }));
 }
 
 /** Builds the service over the gateway's store (the feature, the seed and the tests share it). */

@@ -79,8 +79,18 @@ export const ALLOWED_FROM: Record<'sendCode' | 'verify' | 'assign' | 'start' | '
   withdraw: OPEN_STATES,
 };
 
+/** What a rights request is about, where its type needs it: kinds of data (erasure, restriction), a purpose (objection, consent), an end. */
+export interface RequestScope {
+  kinds?: string[] | null;
+  purpose?: string | null;
+  until?: string | null;
+}
+
 /** Work a request drives and what it left as evidence (kept as JSON on the request). */
 export interface RequestWork {
+  /** The job the gateway follows until it ends (an export or an erasure); its failure names it. */
+  trackedJobId?: string | null;
+  erasureJobId?: string | null;
   exportJobId?: string | null;
   /** Earlier export jobs of this request (a retried one), oldest first. */
   previousExportJobs?: string[];
@@ -93,6 +103,7 @@ export interface RequestEvidence {
   archiveBytes?: number | null;
   records?: number | null;
   exportJobId?: string | null;
+  erasureJobId?: string | null;
   correctionIds?: string[];
   receipts?: string[];
 }
@@ -110,6 +121,7 @@ export interface PrivacyRequest {
   channel: Channel;
   originalText: string | null;
   details: string | null;
+  scope: RequestScope;
   receivedAt: string;
   dueAt: string;
   extendedTo: string | null;

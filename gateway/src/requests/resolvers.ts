@@ -30,7 +30,12 @@ const QueueArgs = z.object({
   after: z.string().max(500).nullish(),
 });
 const PageArgs = z.object({ first: z.number().int().min(1, 'first must be at least 1').max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`).nullish(), after: z.string().max(500).nullish() });
-const SubmitArgs = z.object({ input: z.object({ type: z.enum(REQUEST_TYPES), details: Text(20_000).nullish() }) });
+const Scope = {
+  kinds: z.array(z.string().max(100)).max(200).nullish(),
+  purpose: z.string().max(60).nullish(),
+  until: z.iso.datetime({ offset: true, message: 'until is an ISO-8601 date-time' }).nullish(),
+};
+const SubmitArgs = z.object({ input: z.object({ type: z.enum(REQUEST_TYPES), details: Text(20_000).nullish(), ...Scope }) });
 const CreateArgs = z.object({
   personId: AccountId,
   input: z.object({
@@ -39,6 +44,7 @@ const CreateArgs = z.object({
     receivedAt: z.iso.datetime({ offset: true, message: 'receivedAt is an ISO-8601 date-time' }).nullish(),
     originalText: Text(100_000),
     details: Text(20_000).nullish(),
+    ...Scope,
   }),
 });
 const VerifyInput = z.object({ code: z.string().max(20).nullish(), check: Text(2000).nullish() });
@@ -88,9 +94,11 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
       daysLeft: open ? daysLeft(new Date(req.deadline), now) : null,
       overdue: open && Date.parse(req.deadline) < now.getTime(),
       verification: { method: req.verificationMethod, verifiedAt: req.verifiedAt, verifiedBy: req.verifiedBy },
-      work: { exportJobId: req.work.exportJobId ?? null, previousExportJobs: req.work.previousExportJobs ?? [], correctionIds: req.work.correctionIds ?? [], jobIds: req.work.jobIds ?? [] },
+      scope: { kinds: req.scope.kinds ?? null, purpose: req.scope.purpose ?? null, until: req.scope.until ?? null },
+      work: { erasureJobId: req.work.erasureJobId ?? null, exportJobId: req.work.exportJobId ?? null, previousExportJobs: req.work.previousExportJobs ?? [], correctionIds: req.work.correctionIds ?? [], jobIds: req.work.jobIds ?? [] },
       evidence: {
         exportJobId: req.evidence.exportJobId ?? null,
+        erasureJobId: req.evidence.erasureJobId ?? null,
         archiveSha256: req.evidence.archiveSha256 ?? null,
         archiveBytes: req.evidence.archiveBytes ?? null,
         records: req.evidence.records ?? null,
@@ -163,7 +171,8 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         const p = ctx.principal;
         if (p.kind !== 'subject') fail('FORBIDDEN', 'submitPrivacyRequest is for the signed-in person; an operator enters a written request with createPrivacyRequest');
         const args = parse(SubmitArgs, rawArgs);
-        return one(await service.submit(p.sub, args.input.type, args.input.details?.trim() || null));
+        const i = args.input;
+        return one(await service.submit(p.sub, i.type, i.details?.trim() || null, { kinds: i.kinds ?? null, purpose: i.purpose ?? null, until: i.until ? new Date(i.until).toISOString() : null }));
       },
       createPrivacyRequest: async (_: unknown, rawArgs: unknown, ctx: GatewayContext) => {
         const p = ctx.principal;
@@ -175,7 +184,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         return one(
           await service.createWritten(
             args.personId,
-            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, originalText: input.originalText, details: input.details?.trim() || null },
+            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, originalText: input.originalText, details: input.details?.trim() || null, scope: { kinds: input.kinds ?? null, purpose: input.purpose ?? null, until: input.until ? new Date(input.until).toISOString() : null } },
             { id: p.sub, type: 'operator' },
           ),
         );

@@ -87,6 +87,7 @@ function seedOne(rng: Rng, i: number, now: Date, people: number): { row: Privacy
     channel,
     originalText: channel === 'PRIVACY_CENTRE' ? null : `Seeded written request ${i + 1} (${type.toLowerCase()}).`,
     details: 'Seeded demo request: no work was run for it',
+    scope: '{}',
     receivedAt: at(receivedAt),
     dueAt: at(dueAt),
     extendedTo: extended ? at(deadline) : null,

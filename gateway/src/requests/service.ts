@@ -13,6 +13,7 @@ import {
   type Channel,
   type PrivacyRequest,
   type RefusalGround,
+  type RequestScope,
   type RequestState,
   type RequestType,
   type TransitionProblem,
@@ -41,6 +42,7 @@ export interface NewWrittenRequest {
   receivedAt: Date | null;
   originalText: string;
   details: string | null;
+  scope?: RequestScope;
 }
 
 function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem, message: string, extra: Record<string, unknown> = {}): never {
@@ -88,9 +90,9 @@ export class PrivacyRequestService {
   // ---------------------------------------------------------------- receipt
 
   /** The signed-in person asks in the privacy centre: verified by their sign-in, and started at once unless it repeats a recent one. */
-  async submit(personId: string, type: RequestType, details: string | null): Promise<PrivacyRequest> {
+  async submit(personId: string, type: RequestType, details: string | null, scope: RequestScope = {}): Promise<PrivacyRequest> {
     const actor: Actor = { id: personId, type: 'subject' };
-    let req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, receivedAt: this.now() }, actor, { method: 'SIGNED_IN', by: personId });
+    let req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, { method: 'SIGNED_IN', by: personId });
     if (!req.possiblyExcessive) req = await this.startWork(req, actor, null);
     return req;
   }
@@ -101,14 +103,16 @@ export class PrivacyRequestService {
     const receivedAt = input.receivedAt ?? now;
     if (receivedAt.getTime() > now.getTime() + 60_000) fail('BAD_USER_INPUT', 'receivedAt is in the future: give the date the written request arrived', { field: 'receivedAt' });
     if (!input.originalText.trim()) fail('BAD_USER_INPUT', 'A written request is entered with its original text (originalText)', { field: 'originalText' });
-    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, receivedAt }, actor, null);
+    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt }, actor, null);
   }
 
   private async receive(
-    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; receivedAt: Date },
+    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date },
     actor: Actor,
     verified: { method: 'SIGNED_IN'; by: string } | null,
   ): Promise<PrivacyRequest> {
+    const scope: RequestScope = { kinds: r.scope.kinds?.length ? [...new Set(r.scope.kinds)].sort() : null, purpose: r.scope.purpose || null, until: r.scope.until || null };
+    this.o.drivers.for(r.type).validate?.(r.type, scope);
     const now = this.now();
     const at = now.toISOString();
     const due = addCalendarMonths(r.receivedAt, 1).toISOString();
@@ -132,6 +136,7 @@ export class PrivacyRequestService {
         channel: r.channel,
         originalText: r.originalText,
         details: r.details,
+        scope: JSON.stringify(scope),
         receivedAt: r.receivedAt.toISOString(),
         dueAt: due,
         extendedTo: null,
@@ -255,7 +260,7 @@ export class PrivacyRequestService {
   private async startWork(req: PrivacyRequest, actor: Actor, reason: string | null): Promise<PrivacyRequest> {
     const now = this.now();
     const driver = this.o.drivers.for(req.type);
-    const outcome = await driver.start(req, now);
+    const outcome = await driver.start(req, now, actor);
     const changes: RequestChanges = { state: 'IN_PROGRESS', work: JSON.stringify({ ...req.work, ...outcome.work }), failure: outcome.failure ? JSON.stringify(outcome.failure) : null };
     const decided = req.possiblyExcessive && !req.excessiveDecidedBy && actor.type === 'operator';
     if (decided) changes.excessiveDecidedBy = actor.id;
@@ -264,6 +269,8 @@ export class PrivacyRequestService {
     ];
     if (outcome.failure) events.push({ action: 'WORK_FAILED', fromState: 'IN_PROGRESS', toState: 'IN_PROGRESS', reason: outcome.failure.message, detail: { ...outcome.failure } });
     const started = await this.o.store.transition(req, changes, events, actor, now.toISOString());
+    // Done at once (a restriction, an objection, a withdrawal): answered now, with what is in force.
+    if (outcome.done) return this.close(started, 'COMPLETED', { evidence: { ...started.evidence, ...outcome.done }, answer: null }, { id: 'gateway', type: 'system' }, outcome.note);
     if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${started.deadline.slice(0, 10)}.`]);
     return started;
   }
@@ -275,22 +282,20 @@ export class PrivacyRequestService {
    */
   async sync(): Promise<number> {
     let changed = 0;
-    for (const ended of await this.o.store.exportsEnded()) {
-      const req = await this.o.store.get(ended.requestId);
-      if (!req || req.state !== 'IN_PROGRESS') continue;
-      const status = await this.o.drivers.for(req.type).status?.(req);
-      const system: Actor = { id: 'gateway', type: 'system' };
+    const system: Actor = { id: 'gateway', type: 'system' };
+    for (const req of await this.o.store.trackedWork()) {
       try {
+        const status = await this.o.drivers.for(req.type).status?.(req);
         if (status?.status === 'DONE') {
-          await this.close(req, 'COMPLETED', { evidence: status.evidence, answer: null }, system, 'The export finished');
+          await this.close(req, 'COMPLETED', { evidence: { ...req.evidence, ...status.evidence }, answer: null }, system, 'The work finished');
           changed++;
         } else if (status?.status === 'FAILED') {
-          const failure = { ...status.failure, jobId: req.work.exportJobId ?? null };
+          const failure = { ...status.failure, jobId: req.work.trackedJobId ?? null };
           await this.o.store.transition(req, { failure: JSON.stringify(failure) }, [{ action: 'WORK_FAILED', fromState: 'IN_PROGRESS', toState: 'IN_PROGRESS', reason: status.failure.message, detail: failure }], system, this.now().toISOString());
           changed++;
         }
       } catch (err) {
-        // Another process (or an operator) changed it meanwhile; the next round looks again.
+        // Changed meanwhile, or the work could not be read now: the next round looks again.
         this.o.logger.warn({ err, request: req.id }, 'privacy request sync skipped');
       }
     }

@@ -13,6 +13,7 @@ import {
   type RequestEvent,
   type RequestEvidence,
   type RequestFailure,
+  type RequestScope,
   type RequestState,
   type RequestType,
   type RequestWork,
@@ -26,6 +27,8 @@ export interface PrivacyRequestTable {
   channel: string;
   originalText: string | null;
   details: string | null;
+  /** JSON RequestScope. */
+  scope: string;
   receivedAt: string;
   dueAt: string;
   extendedTo: string | null;
@@ -97,6 +100,7 @@ export const requestMigrations: Record<string, Migration> = {
         .addColumn('channel', 'text', (c) => c.notNull())
         .addColumn('original_text', 'text')
         .addColumn('details', 'text')
+        .addColumn('scope', 'text', (c) => c.notNull().defaultTo('{}'))
         .addColumn('received_at', 'text', (c) => c.notNull())
         .addColumn('due_at', 'text', (c) => c.notNull())
         .addColumn('extended_to', 'text')
@@ -177,6 +181,7 @@ export function parseRequest(r: PrivacyRequestTable): PrivacyRequest {
     channel: r.channel as Channel,
     originalText: r.originalText,
     details: r.details,
+    scope: json<RequestScope>(r.scope, {}),
     receivedAt: r.receivedAt,
     dueAt: r.dueAt,
     extendedTo: r.extendedTo,
@@ -413,16 +418,23 @@ export class PrivacyRequestStore {
     };
   }
 
-  /** IN_PROGRESS requests whose export job has ended (joined in one statement). */
-  async exportsEnded(): Promise<{ requestId: string; jobId: string; jobState: string }[]> {
-    const rows = await sql<{ requestId: string; jobId: string; jobState: string }>`
-      select r.id as request_id, j.id as job_id, j.state as job_state
-      from privacy_request r join export_job j on j.id = ${sql.raw(this.jsonField('r.work', 'exportJobId'))}
-      where r.state = 'IN_PROGRESS' and r.type in ('ACCESS', 'PORTABILITY')
-        and j.state in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED')
-        and (r.failure is null or ${sql.raw(this.jsonField('r.failure', 'jobId'))} is null or ${sql.raw(this.jsonField('r.failure', 'jobId'))} <> j.id)
-      limit 200`.execute(this.db);
-    return rows.rows;
+  /**
+   * IN_PROGRESS requests following a job (export, erasure) whose failure is
+   * not yet recorded: the drivers say where each job stands. Requests without
+   * a tracked job (done by hand) are never read here.
+   */
+  async trackedWork(limit = 200): Promise<PrivacyRequest[]> {
+    const tracked = this.jsonField('work', 'trackedJobId');
+    const failedJob = this.jsonField('failure', 'jobId');
+    const rows = await this.db
+      .selectFrom('privacyRequest')
+      .selectAll()
+      .where('state', '=', 'IN_PROGRESS')
+      .where(sql<boolean>`${sql.raw(tracked)} is not null and (failure is null or ${sql.raw(failedJob)} is null or ${sql.raw(failedJob)} <> ${sql.raw(tracked)})`)
+      .orderBy('updatedAt')
+      .limit(limit)
+      .execute();
+    return rows.map(parseRequest);
   }
 
   private jsonField(column: string, field: string): string {

@@ -33,8 +33,9 @@ interface Request {
   excessiveDecidedBy: string | null;
   workAvailable: boolean;
   verification: { method: string | null; verifiedAt: string | null; verifiedBy: string | null };
-  work: { exportJobId: string | null; previousExportJobs: string[] };
-  evidence: { exportJobId: string | null; archiveSha256: string | null; archiveBytes: number | null; records: number | null; correctionIds: string[]; receipts: string[] };
+  scope: { kinds: string[] | null; purpose: string | null; until: string | null };
+  work: { exportJobId: string | null; erasureJobId: string | null; previousExportJobs: string[] };
+  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; archiveBytes: number | null; records: number | null; correctionIds: string[]; receipts: string[] };
   failure: { code: string; message: string; at: string } | null;
   answer: string | null;
   refusalGround: string | null;
@@ -53,8 +54,8 @@ interface Event {
 
 const ROW = 'id personId type channel state deadline daysLeft overdue assignee possiblyExcessive failure { code } workAvailable';
 const FULL = `id personId type channel state originalText details receivedAt dueAt extendedTo extensionReason deadline daysLeft overdue assignee
-  possiblyExcessive excessiveOf excessiveDecidedBy workAvailable verification { method verifiedAt verifiedBy } work { exportJobId previousExportJobs }
-  evidence { exportJobId archiveSha256 archiveBytes records correctionIds receipts } failure { code message at } answer refusalGround refusalReason`;
+  possiblyExcessive excessiveOf excessiveDecidedBy workAvailable verification { method verifiedAt verifiedBy } scope { kinds purpose until }
+  work { exportJobId erasureJobId previousExportJobs } evidence { exportJobId erasureJobId archiveSha256 archiveBytes records correctionIds receipts } failure { code message at } answer refusalGround refusalReason`;
 const KEY = 'footprint.desk.session';
 
 let token = '';
@@ -234,7 +235,10 @@ async function showRequest(id: string): Promise<void> {
   add('Assignee', r.assignee);
   if (r.possiblyExcessive) add('Possibly excessive', `repeats ${r.excessiveOf ?? '?'}${r.excessiveDecidedBy ? ` — judged not excessive by ${r.excessiveDecidedBy}` : ' — decide: start or refuse'}`);
   if (!r.workAvailable) add('Machinery', 'Not available in this build: this request cannot be completed yet');
+  if (r.scope.kinds?.length || r.scope.purpose) add('About', [r.scope.kinds?.join(', '), r.scope.purpose, r.scope.until ? `until ${r.scope.until}` : ''].filter(Boolean).join('; '));
+  else if (r.type === 'ERASURE') add('About', 'the whole account');
   if (r.work.exportJobId) add('Export job', r.work.exportJobId);
+  if (r.work.erasureJobId) add('Erasure job', r.work.erasureJobId);
   if (r.failure) add('Work failed', h('span', { class: 'error', text: `${r.failure.code}: ${r.failure.message} (${r.failure.at})` }));
   const ev = r.evidence;
   const evidence = [ev.archiveSha256 ? `archive sha256 ${ev.archiveSha256} (${ev.records ?? '?'} records, ${ev.archiveBytes ?? '?'} bytes)` : '', ev.correctionIds.length ? `corrections ${ev.correctionIds.join(', ')}` : '', ev.receipts.length ? `receipts ${ev.receipts.join(', ')}` : '']
@@ -354,6 +358,8 @@ async function enter(): Promise<void> {
     channel: $('e-channel').value,
     receivedAt: received ? `${received}T00:00:00Z` : null,
     originalText: $('e-text').value,
+    kinds: $('e-kinds').value.split(',').map((k) => k.trim()).filter(Boolean),
+    purpose: $('e-purpose').value.trim() || null,
   };
   const res = await call<{ createPrivacyRequest: { id: string; deadline: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadline } }', { p: $('e-person').value.trim(), input });
   const made = res.data?.createPrivacyRequest;

@@ -99,10 +99,12 @@ export function setUpRequestForm(): void {
     void (async () => {
       const type = $('request-type').value;
       const details = $('request-details').value.trim();
+      const kinds = $('request-kinds').value.split(',').map((k) => k.trim()).filter(Boolean);
+      const purpose = $('request-purpose').value;
       const res = await gql<{ submitPrivacyRequest: { id: string; deadline: string; state: string } }>(
         token,
         'mutation($input: SubmitPrivacyRequestInput!) { submitPrivacyRequest(input: $input) { id deadline state } }',
-        { input: { type, details: details || null } },
+        { input: { type, details: details || null, kinds: kinds.length ? kinds : null, purpose: purpose || null } },
       );
       const made = res.data?.submitPrivacyRequest;
       status(made ? `Request received: we will answer by ${day(made.deadline)}` : `The request could not be made: ${errorText(res)}`);

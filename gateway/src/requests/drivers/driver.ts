@@ -1,5 +1,5 @@
 import type { GatewayContext } from '../../context.js';
-import type { PrivacyRequest, RequestEvidence, RequestFailure, RequestType, RequestWork } from '../model.js';
+import type { Actor, PrivacyRequest, RequestEvidence, RequestFailure, RequestScope, RequestType, RequestWork } from '../model.js';
 
 /** What starting a request's work left: the work it drives, or why it could not start. */
 export interface StartOutcome {
@@ -7,6 +7,8 @@ export interface StartOutcome {
   failure: RequestFailure | null;
   /** Said in the timeline entry (e.g. "export job …", "awaiting …"). */
   note: string;
+  /** Work done at once (a restriction, an objection): the request completes with this evidence. */
+  done?: RequestEvidence;
 }
 
 /** Where the work stands: still running, done with its evidence, or failed. */
@@ -29,8 +31,10 @@ export interface RequestDriver {
   describe: string;
   /** Whether the machinery this driver uses exists in this build; a request without it can never be completed. */
   available: boolean;
-  /** Starts the work of a verified request (again, after a failure). */
-  start(req: PrivacyRequest, now: Date): Promise<StartOutcome>;
+  /** Checks what the request is about (kinds, purpose) when it is received; BAD_USER_INPUT names what is wrong. */
+  validate?(type: RequestType, scope: RequestScope): void;
+  /** Starts the work of a verified request (again, after a failure), on behalf of `actor`. */
+  start(req: PrivacyRequest, now: Date, actor: Actor): Promise<StartOutcome>;
   /** Where automatically tracked work stands; null when the driver tracks none (completed by hand). */
   status?(req: PrivacyRequest): Promise<WorkStatus | null>;
   /** The evidence to complete with, or a coded error when the work is not done. */

@@ -39,6 +39,9 @@ export function exportDriver(deps: { jobs: ExportJobs; queue: ExportQueue | null
     types: ['ACCESS', 'PORTABILITY'],
     describe: 'an export of all the person\'s data (the archive is the answer)',
     available: true,
+    validate(type, scope) {
+      if (scope.kinds?.length || scope.purpose || scope.until) fail('BAD_USER_INPUT', `A ${type} request covers all the person's data: it takes no kinds, purpose or until`, { field: 'kinds' });
+    },
     async start(req, now): Promise<StartOutcome> {
       const previous = [...(req.work.previousExportJobs ?? []), ...(req.work.exportJobId ? [req.work.exportJobId] : [])];
       try {
@@ -56,15 +59,15 @@ export function exportDriver(deps: { jobs: ExportJobs; queue: ExportQueue | null
         );
         // Embedded mode: the gateway's export workers poll the job table; with Redis the job goes on the queue.
         await deps.queue?.enqueue(job.id);
-        return { work: { exportJobId: job.id, previousExportJobs: previous }, failure: null, note: `Export job ${job.id} started` };
+        return { work: { exportJobId: job.id, trackedJobId: job.id, previousExportJobs: previous }, failure: null, note: `Export job ${job.id} started` };
       } catch (err) {
         const e = err as GraphQLError;
         const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'EXPORT_NOT_STARTED';
         // An export of this person already running answers this request too.
         if (code === 'CONFLICT' && typeof e.extensions?.jobId === 'string') {
-          return { work: { exportJobId: e.extensions.jobId, previousExportJobs: previous }, failure: null, note: `Export job ${e.extensions.jobId} (already running for this person) answers this request` };
+          return { work: { exportJobId: e.extensions.jobId, trackedJobId: e.extensions.jobId, previousExportJobs: previous }, failure: null, note: `Export job ${e.extensions.jobId} (already running for this person) answers this request` };
         }
-        return { work: { exportJobId: null, previousExportJobs: previous }, failure: { code, message: e.message, at: now.toISOString() }, note: `The export could not be started: ${e.message}` };
+        return { work: { exportJobId: null, trackedJobId: null, previousExportJobs: previous }, failure: { code, message: e.message, at: now.toISOString() }, note: `The export could not be started: ${e.message}` };
       }
     },
     status,

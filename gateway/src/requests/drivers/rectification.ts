@@ -19,6 +19,9 @@ export function rectificationDriver(opts: DomainCallOptions & { subgraphUrls: Re
     types: ['RECTIFICATION'],
     describe: 'corrections made with requestCorrection, completed with their ids',
     available: true,
+    validate(_type, scope) {
+      if (scope.kinds?.length || scope.purpose || scope.until) fail('BAD_USER_INPUT', 'A RECTIFICATION request takes no kinds, purpose or until: say what is wrong in details', { field: 'kinds' });
+    },
     async start() {
       return { work: {}, failure: null, note: 'Correct the data with requestCorrection, then complete this request with the correction ids' };
     },

@@ -165,6 +165,29 @@ describe('rights requests, done by the rights feature', () => {
     const state = await op<{ me: { processing: { objections: string[] } } }>('{ me { processing { objections } } }', {}, them);
     expect(state.data!.me.processing.objections).toContain('AD_PROFILING');
   });
+
+  it('an erasure the person asks for waits for the code sent to their e-mail (a session alone erases nothing), then follows its erasure job', async () => {
+    const them = bearer(await subjectToken('20000002'));
+    const res = await op<{ submitPrivacyRequest: Req }>(`mutation { submitPrivacyRequest(input: { type: ERASURE, kinds: ["community.post"] }) { ${FIELDS} } }`, {}, them);
+    expect(res.errors).toBeUndefined();
+    const r = res.data!.submitPrivacyRequest;
+    expect(r).toMatchObject({ state: 'VERIFYING', verification: { method: null }, scope: { kinds: ['community.post'] } });
+    const posts = async () => (await op<{ me: { community: { posts: { totalCount: number } } } }>('{ me { community { posts { totalCount } } } }', {}, them)).data!.me.community.posts.totalCount;
+    const before = await posts();
+    expect(before).toBeGreaterThan(0);
+    const code = mailbox().find((m) => m.confirmationId === `privacy-request:${r.id}`)!;
+    expect(code.code).toMatch(/^\d{6}$/);
+    const check = await op('mutation($id: ID!) { verifyPrivacyRequest(requestId: $id, input: { check: "I am me" }) { id } }', { id: r.id }, them);
+    expect(check.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(await posts()).toBe(before);
+    const ok = await op<{ verifyPrivacyRequest: Req }>(`mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { ${FIELDS} } }`, { id: r.id, c: code.code }, them);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data!.verifyPrivacyRequest.verification.method).toBe('CODE');
+    const done = await waitFor(r.id, (x) => x.state !== 'IN_PROGRESS', them);
+    expect(done.state).toBe('COMPLETED');
+    expect(done.evidence.receipts.join('\n')).toMatch(/^community: community\.post delete \(\d+ deleted/m);
+    expect(await posts()).toBe(0);
+  });
 });
 
 describe('the operator desk', () => {
@@ -286,8 +309,8 @@ describe('the operator desk', () => {
     const objections = await op<{ privacyRequestQueue: { totalCount: number } }>('{ privacyRequestQueue(filter: { types: [OBJECTION], states: [RECEIVED] }) { totalCount } }');
     expect(objections.data!.privacyRequestQueue.totalCount).toBe(1);
     const closed = await op<{ privacyRequestQueue: { totalCount: number } }>('{ privacyRequestQueue(filter: { states: [COMPLETED, REFUSED] }) { totalCount } }');
-    // ACCESS, PORTABILITY, RECTIFICATION (10000001), ERASURE (20000001), OBJECTION (20000002); ACCESS refused (10000002).
-    expect(closed.data!.privacyRequestQueue.totalCount).toBe(6);
+    // ACCESS, PORTABILITY, RECTIFICATION (10000001), ERASURE (20000001), OBJECTION and ERASURE (20000002); ACCESS refused (10000002).
+    expect(closed.data!.privacyRequestQueue.totalCount).toBe(7);
     const within = await op<{ privacyRequestQueue: { nodes: { id: string }[] } }>('{ privacyRequestQueue(filter: { dueWithinDays: 0 }) { nodes { id } } }');
     expect(within.data!.privacyRequestQueue.nodes.map((n) => n.id)).toEqual([late.data!.createPrivacyRequest.id]);
     // Page through everything (open and closed) one at a time: deadline order, nothing twice, nothing missed.
@@ -302,9 +325,9 @@ describe('the operator desk', () => {
       if (!page.data!.privacyRequestQueue.pageInfo.hasNextPage) break;
       after = page.data!.privacyRequestQueue.pageInfo.endCursor;
     }
-    // The six answered and the open objection.
-    expect(seen).toHaveLength(7);
-    expect(new Set(seen.map((s) => s.id)).size).toBe(7);
+    // The seven answered and the open objection.
+    expect(seen).toHaveLength(8);
+    expect(new Set(seen.map((s) => s.id)).size).toBe(8);
     expect(seen.map((s) => s.deadline)).toEqual([...seen.map((s) => s.deadline)].sort());
     const bad = await op('{ privacyRequestQueue(after: "nope") { totalCount } }');
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
@@ -313,7 +336,7 @@ describe('the operator desk', () => {
     expect(metrics).toContain('# TYPE footprint_privacy_requests_open gauge');
     expect(metrics).toMatch(/^footprint_privacy_requests_open\{state="RECEIVED",type="OBJECTION"\} 1$/m);
     expect(metrics).toMatch(/^footprint_privacy_requests_overdue 1$/m);
-    expect(metrics).toMatch(/^footprint_privacy_requests_answered 6$/m);
+    expect(metrics).toMatch(/^footprint_privacy_requests_answered 7$/m);
     expect(metrics).toMatch(/^footprint_privacy_requests_answer_days_median \d+\.\d{3}$/m);
   });
 });

@@ -199,7 +199,7 @@ describe('verification and illegal transitions', () => {
     await expect(store.db.withTables<{ privacyRequestEvent: { action: string } }>().deleteFrom('privacyRequestEvent').execute()).rejects.toThrow(/append-only/);
   });
 
-  it('a type without its machinery (erasure until it lands) is never completed', async () => {
+  it('a rights type without the rights feature in the gateway is never completed', async () => {
     clock.set('2030-04-01T10:00:00Z');
     const req = await written('ERASURE', null, '10000058');
     const started = await service.verify(req.id, { check: 'Signed letter compared with the account holder\'s ID on file' }, operator, null);
@@ -247,10 +247,10 @@ describe('the export driver and the repeat flag', () => {
 
   it('the same request again within the window is flagged for an operator, not refused or started; outside it, not', async () => {
     clock.set('2031-01-01T10:00:00Z');
-    const first = await service.submit('10000061', 'ERASURE', null);
+    const first = await service.submit('10000061', 'RECTIFICATION', null);
     expect(first.possiblyExcessive).toBe(false);
     clock.set('2031-01-20T10:00:00Z');
-    const repeat = await service.submit('10000061', 'ERASURE', 'again');
+    const repeat = await service.submit('10000061', 'RECTIFICATION', 'again');
     expect(repeat.possiblyExcessive).toBe(true);
     expect(repeat.excessiveOf).toBe(first.id);
     expect(repeat.state).toBe('RECEIVED');
@@ -260,7 +260,7 @@ describe('the export driver and the repeat flag', () => {
     expect(goes.state).toBe('IN_PROGRESS');
     expect(goes.excessiveDecidedBy).toBe(operator.id);
     clock.set('2031-03-01T10:00:00Z');
-    const later = await service.submit('10000061', 'ERASURE', null);
+    const later = await service.submit('10000061', 'RECTIFICATION', null);
     expect(later.possiblyExcessive).toBe(false);
   });
 

@@ -191,13 +191,14 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
       },
       sendPrivacyRequestCode: async (_: unknown, args: { requestId: string; channel: 'EMAIL' | 'PHONE' }, ctx: GatewayContext) => {
         const id = parse(RequestId, args.requestId);
-        const { actor } = await requestActor(ctx, store, await service.get(id), id, 'mutation sendPrivacyRequestCode', false);
+        const { actor } = await requestActor(ctx, store, await service.get(id), id, 'mutation sendPrivacyRequestCode', true);
         return one(await service.sendCode(id, args.channel, actor));
       },
       verifyPrivacyRequest: async (_: unknown, args: { requestId: string; input: unknown }, ctx: GatewayContext) => {
         const id = parse(RequestId, args.requestId);
         const input = parse(VerifyInput, args.input);
-        const { actor } = await requestActor(ctx, store, await service.get(id), id, 'mutation verifyPrivacyRequest', false);
+        const { actor } = await requestActor(ctx, store, await service.get(id), id, 'mutation verifyPrivacyRequest', true);
+        if (actor.type === 'subject' && !input.code) fail('BAD_USER_INPUT', 'Confirm your request with the code sent to your e-mail (code)', { field: 'code' });
         if (Boolean(input.code) === Boolean(input.check)) fail('BAD_USER_INPUT', 'Verify with either the code the person received (code) or what you checked (check)', { field: 'input' });
         return one(await service.verify(id, input.code ? { code: input.code } : { check: input.check ?? '' }, actor, reasonOf(ctx)));
       },

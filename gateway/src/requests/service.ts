@@ -92,6 +92,16 @@ export class PrivacyRequestService {
   /** The signed-in person asks in the privacy centre: verified by their sign-in, and started at once unless it repeats a recent one. */
   async submit(personId: string, type: RequestType, details: string | null, scope: RequestScope = {}): Promise<PrivacyRequest> {
     const actor: Actor = { id: personId, type: 'subject' };
+    if (this.o.drivers.for(type).confirmByCode?.(type)) {
+      // Step-up: the code goes to the account's e-mail; the person confirms it in the privacy centre.
+      const req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, null);
+      try {
+        return await this.sendCode(req.id, 'EMAIL', actor);
+      } catch (err) {
+        this.o.logger.warn({ err, request: req.id }, 'confirmation code for a privacy request not sent; an operator verifies it');
+        return (await this.get(req.id))!;
+      }
+    }
     let req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, { method: 'SIGNED_IN', by: personId });
     if (!req.possiblyExcessive) req = await this.startWork(req, actor, null);
     return req;

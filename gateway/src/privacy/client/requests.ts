@@ -72,6 +72,16 @@ function row(r: PersonRequest): El {
     r.answer ? h('p', { text: `Our answer: ${r.answer}` }) : null,
     h('ol', { class: 'timeline' }, ...r.timeline.map((e) => h('li', { text: `${e.at.slice(0, 16).replace('T', ' ')} — ${e.action.toLowerCase().replace(/_/g, ' ')}${e.reason ? `: ${e.reason}` : ''}` }))),
   );
+  // A request waiting for the code sent to the person's e-mail (an erasure they asked for): confirm it here.
+  const confirm = r.state === 'VERIFYING' ? h('form', { class: 'confirm-form' }, h('label', { for: `code-${r.id}`, text: 'Code from your e-mail' }), h('input', { id: `code-${r.id}`, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6' }), h('button', { type: 'submit', text: 'Confirm' })) : null;
+  confirm?.addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void (async () => {
+      const res = await gql<{ verifyPrivacyRequest: { state: string } }>(token, 'mutation($id: ID!, $c: String) { verifyPrivacyRequest(requestId: $id, input: { code: $c }) { state } }', { id: r.id, c: $(`code-${r.id}`).value.trim() });
+      status(res.data ? 'Confirmed: we are working on your request' : `Not confirmed: ${errorText(res)}`);
+      if (res.data) await loadRequests(token);
+    })();
+  });
   const withdraw = open ? h('button', { type: 'button', class: 'secondary', text: 'Withdraw' }) : null;
   withdraw?.addEventListener('click', () => {
     void (async () => {
@@ -88,7 +98,7 @@ function row(r: PersonRequest): El {
     h('td', { text: day(r.receivedAt) }),
     h('td', { text: due }),
     h('td', { text: STATE_TITLES[r.state] ?? r.state }),
-    h('td', {}, withdraw),
+    h('td', {}, confirm, withdraw),
   );
 }
 

@@ -31,6 +31,12 @@ export interface RequestDriver {
   describe: string;
   /** Whether the machinery this driver uses exists in this build; a request without it can never be completed. */
   available: boolean;
+  /**
+   * A destructive request (erasure) from the signed-in person is confirmed
+   * with a one-time code to the account's e-mail before anything runs: a
+   * session alone does not erase an account.
+   */
+  confirmByCode?(type: RequestType): boolean;
   /** Checks what the request is about (kinds, purpose) when it is received; BAD_USER_INPUT names what is wrong. */
   validate?(type: RequestType, scope: RequestScope): void;
   /** Starts the work of a verified request (again, after a failure), on behalf of `actor`. */

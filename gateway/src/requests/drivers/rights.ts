@@ -53,6 +53,7 @@ export function rightsDriver(deps: { rights: () => RightsService | null; logger:
     get available() {
       return deps.rights() !== null;
     },
+    confirmByCode: (type) => type === 'ERASURE',
     validate(type: RequestType, scope) {
       const kinds = scope.kinds ?? [];
       const bad = kinds.filter((k) => !/^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$/.test(k));

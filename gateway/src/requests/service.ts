@@ -263,7 +263,8 @@ export class PrivacyRequestService {
     const req = await this.require(id);
     this.allowed(req, 'start');
     if (!req.verifiedAt) problem('CONFLICT', 'NOT_VERIFIED', `Privacy request ${id} is not verified yet: nothing runs before the requester's identity is verified`);
-    if (req.state === 'IN_PROGRESS' && !req.failure) problem('CONFLICT', 'ILLEGAL_TRANSITION', `The work of privacy request ${id} is already running; it can be started again only after it failed`);
+    // A job still running is not started twice; work that failed, or none tracked (done by hand, seeded), may be.
+    if (req.state === 'IN_PROGRESS' && !req.failure && req.work.trackedJobId) problem('CONFLICT', 'ILLEGAL_TRANSITION', `The work of privacy request ${id} is already running (job ${req.work.trackedJobId}); it can be started again only after it failed`);
     return this.startWork(req, actor, reason);
   }
 

@@ -90,6 +90,9 @@ describe.skipIf(!haveChromium)('the privacy centre: consent, restriction, object
     await expect.poll(status).toBe('Forum posts: processing restricted');
     await page.locator('#restrictions-body li', { hasText: 'Forum posts' }).waitFor();
     expect((await processing()).restrictions).toContainEqual({ kind: 'community.post', reason: 'I dispute these posts' });
+    // … in the discovery summary …
+    const postsRow = page.locator('#summary-body tbody tr', { has: page.locator('td', { hasText: /^Forum posts$/ }) });
+    await expect.poll(() => postsRow.locator('td').last().textContent()).toMatch(/^restricted/);
     // … shown on the records themselves (the footprint).
     await page.locator('details.domain', { hasText: 'community' }).locator('summary').click();
     await page.getByRole('button', { name: 'Show Forum posts' }).click();

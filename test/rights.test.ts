@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX } from '@footprint/schema';
 import { launchFederation, type Federation } from '../scripts/dist/federation.js';
@@ -19,6 +21,7 @@ import { download, readZip, requestExport, startGateway, waitForJob } from './su
  */
 
 const PERSON = '10000001';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OTHER = '10000002';
 
 let dataDir: string;
@@ -67,7 +70,7 @@ const PROCESSING = 'processing { restrictions { kind title domain since reason u
 type Processing = { restrictions: { kind: string; domain: string; reason: string; until: string | null; ground: string }[]; objections: string[]; withdrawnConsents: string[]; unavailableDomains: string[] };
 const RECEIPTS = 'receipts { domain requestId erasedAt kinds { kind title action deleted anonymized retained fields ground retainedUntil noticesRecorded remaining } }';
 const JOB = `id personId state wholeAccount kinds requestedBy runs progress { domain status attempts error } exportBefore { exportJobId outcome } error { code message domain } receiptUrl ${RECEIPTS}`;
-type Receipt = { domain: string; requestId: string; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; ground: string | null; retainedUntil: string | null; remaining: number }[] };
+type Receipt = { domain: string; requestId: string; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; noticesRecorded: number; ground: string | null; retainedUntil: string | null; remaining: number }[] };
 type Job = { id: string; personId: string; state: string; wholeAccount: boolean; runs: number; progress: { domain: string; status: string; attempts: number; error: string | null }[]; exportBefore: { exportJobId: string; outcome: string } | null; error: { code: string; message: string; domain: string | null } | null; receiptUrl: string | null; receipts: Receipt[] };
 
 async function processing(headers = me, id = PERSON): Promise<Processing> {
@@ -154,6 +157,12 @@ describe('bad input is refused with a code, and nothing changes', () => {
     expect(notConsent.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'purpose' });
 
     expect(await processing()).toEqual(before);
+    // The correction view says what erasure does to each kind, too.
+    const view = await gql<{ me: { correctionView: { nonCorrectable: { kind: string; erasure: { action: string; note: string | null } }[] } } }>(url, '{ me { correctionView(first: 1) { nonCorrectable { kind erasure { action note retainFor retainFrom } } } } }', {}, me);
+    expect(view.errors).toBeUndefined();
+    const kept = view.data!.me.correctionView.nonCorrectable.find((k) => k.kind === retained!.kind);
+    if (kept) expect(kept.erasure).toMatchObject({ action: 'RETAIN', note: expect.any(String) });
+    expect(view.data!.me.correctionView.nonCorrectable.every((k) => ['DELETE', 'ANONYMIZE', 'RETAIN'].includes(k.erasure.action))).toBe(true);
     const jobs = await gql<{ me: { erasures: unknown[] } }>(url, '{ me { erasures { id } } }', {}, me);
     expect(jobs.data!.me.erasures).toEqual([]);
   });
@@ -269,6 +278,8 @@ describe('erasure', () => {
     expect(retained.length).toBeGreaterThan(0);
     for (const k of retained) expect(k.ground, k.kind).toBeTruthy();
     expect(receipts.reduce((n, k) => n + k.deleted, 0)).toBeGreaterThan(0);
+    // Art. 19: the recipients of erased data are told, through the owning domains' outboxes.
+    expect(receipts.reduce((n, k) => n + k.noticesRecorded, 0)).toBeGreaterThan(0);
     expect([...before.values()].reduce((a2, n) => a2 + n, 0)).toBeGreaterThan([...after.values()].reduce((a2, n) => a2 + n, 0));
     expect(await counts(OTHER, other)).toEqual(otherBefore);
 
@@ -378,6 +389,40 @@ describe('erasure', () => {
       await revived.kill('SIGTERM');
     }
   }, 180_000);
+
+  it('with REDIS_URL, erasures go on a BullMQ queue of their own, run by the gateway', async () => {
+    const subgraphs = Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url]));
+    const run = randomUUID().slice(0, 8);
+    const env = { REDIS_URL, FOOTPRINT_EXPORT_QUEUE_PREFIX: `footprint-test-${run}`, FOOTPRINT_EXPORT_QUEUE: `exports-test-${run}`, FOOTPRINT_ERASURE_QUEUE: `erasures-test-${run}` };
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    await redis.connect();
+    const gw = await startGateway(mkdtempSync(join(dataDir, 'gw-bull-')), subgraphs, env);
+    try {
+      const kind = firstDeletable('cloud').kind;
+      expect((await counts(OTHER, other)).get(kind) ?? 0).toBeGreaterThan(0);
+      const res = await gql<{ requestErasure: Job }>(gw.url, `mutation($k: [String!]) { requestErasure(personId: "${OTHER}", input: { kinds: $k }) { ${JOB} } }`, { k: [kind] }, ops);
+      expect(res.errors).toBeUndefined();
+      const id = res.data!.requestErasure.id;
+      const deadline = Date.now() + 60_000;
+      let done: Job | undefined;
+      while (Date.now() < deadline) {
+        done = (await gql<{ erasureJob: Job }>(gw.url, `query($id: ID!) { erasureJob(jobId: $id) { ${JOB} } }`, { id }, ops)).data?.erasureJob;
+        if (done && !['QUEUED', 'RUNNING'].includes(done.state)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(done?.state).toBe('SUCCEEDED');
+      expect(done!.receipts[0]!.kinds).toContainEqual(expect.objectContaining({ kind, remaining: 0 }));
+      expect((await counts(OTHER, other)).get(kind) ?? 0).toBe(0);
+      // It went through Redis: the erasure queue's keys exist under this run's prefix.
+      const keys = await redis.keys(`${env.FOOTPRINT_EXPORT_QUEUE_PREFIX}:${env.FOOTPRINT_ERASURE_QUEUE}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+    } finally {
+      await gw.kill('SIGTERM');
+      const keys = await redis.keys(`${env.FOOTPRINT_EXPORT_QUEUE_PREFIX}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
+  }, 120_000);
 
   it('(last: it stops a domain) a domain that is down makes the erasure retry and then FAIL naming it', async () => {
     await federation.stopSubgraph('music');

@@ -6,6 +6,8 @@ import type { ErasureJobs } from './store.js';
 
 /** Keeps these MACs apart from anything else the internal secret signs. */
 const PURPOSE = 'footprint-erasure-code/v1';
+/** Codes a person may be sent per hour: enough to retry, too few to flood their mailbox. */
+const CODES_PER_HOUR = 5;
 
 export interface PendingCode {
   confirmationId: string;
@@ -32,11 +34,14 @@ export class ErasureCodes {
 
   async issue(a: Acting): Promise<PendingCode> {
     if (!canSendCodes(this.config.codes)) fail('SUBGRAPH_UNAVAILABLE', 'One-time codes cannot be sent (no code sender is configured), so an erasure cannot be confirmed now');
+    const ttlMs = this.config.codes.codeTtlSeconds * 1000;
+    const sentLastHour = await this.jobs.codesExpiringAfter(a.person, new Date(Date.now() - 3600_000 + ttlMs).toISOString());
+    if (sentLastHour >= CODES_PER_HOUR) fail('TOO_MANY_REQUESTS', `${sentLastHour} codes were sent in the last hour; use the latest one or ask again later`);
     const email = await this.domains.email(a);
     if (!email) fail('BAD_USER_INPUT', 'The account has no e-mail address to send the confirmation code to; ask our privacy team instead');
     const id = randomUUID();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const expiresAt = new Date(Date.now() + this.config.codes.codeTtlSeconds * 1000).toISOString();
+    const expiresAt = new Date(Date.now() + ttlMs).toISOString();
     await this.jobs.saveCode({ id, personId: a.person, codeHash: this.hash(id, code), sentTo: maskEmail(email), expiresAt, attemptsLeft: this.config.codes.codeMaxAttempts });
     try {
       await sendCode(this.config.codes, a.log, { domain: 'gateway', channel: 'EMAIL', to: email, code, expiresAt, confirmationId: id });

@@ -40,6 +40,19 @@ export function rightsService(): RightsService {
   return current;
 }
 
+/**
+ * The same API as plain functions, for callers that only need one of them
+ * (e.g. privacy requests starting an erasure, then reading its outcome).
+ */
+export const startErasure = (...a: Parameters<RightsService['startErasure']>) => rightsService().startErasure(...a);
+export const erasureOutcome = (jobId: string) => rightsService().erasureOutcome(jobId);
+export const cancelErasure = (jobId: string) => rightsService().cancelErasure(jobId);
+export const restrictProcessing = (...a: Parameters<RightsService['restrict']>) => rightsService().restrict(...a);
+export const liftRestriction = (...a: Parameters<RightsService['liftRestriction']>) => rightsService().liftRestriction(...a);
+export const objectToProcessing = (...a: Parameters<RightsService['object']>) => rightsService().object(...a);
+export const withdrawConsent = (...a: Parameters<RightsService['withdrawConsent']>) => rightsService().withdrawConsent(...a);
+export const processingState = (...a: Parameters<RightsService['processingState']>) => rightsService().processingState(...a);
+
 export const rightsFeature: FeatureModule = {
   name: 'rights',
   migrations: rightsMigrations,

@@ -159,15 +159,19 @@ function signOut(): void {
 
 async function loadSummary(): Promise<void> {
   const body = $('summary-body');
-  const res = await gql<{ me: { discovery: { domains: ({ domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null }[] } | null)[] } } }>(
-    '{ me { discovery { domains { domain kinds { kind title count earliest latest } } } } }',
-  );
+  const res = await gql<{
+    me: {
+      discovery: { domains: ({ domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null }[] } | null)[] };
+      processing: { restrictions: { kind: string; recordId: string | null; ground: string; until: string | null }[] } | null;
+    };
+  }>('{ me { discovery { domains { domain kinds { kind title count earliest latest } } } processing { restrictions { kind recordId ground until } } } }');
   const domains = res.data?.me?.discovery?.domains ?? [];
+  const restricted = new Map((res.data?.me?.processing?.restrictions ?? []).filter((r) => !r.recordId).map((r) => [r.kind, r]));
   const table = h(
     'table',
     {},
     h('caption', { text: 'Records per domain and kind, counted without reading them' }),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Kind of data' }), h('th', { scope: 'col', text: 'Records' }), h('th', { scope: 'col', text: 'From – to' }))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Kind of data' }), h('th', { scope: 'col', text: 'Records' }), h('th', { scope: 'col', text: 'From – to' }), h('th', { scope: 'col', text: 'Processing' }))),
   );
   const tbody = h('tbody');
   held = new Map(domains.flatMap((d) => (d ? d.kinds.map((k) => [k.kind, k.count] as [string, number]) : [])));
@@ -182,6 +186,7 @@ async function loadSummary(): Promise<void> {
           h('td', { text: k.title }),
           h('td', { class: 'num', text: String(k.count) }),
           h('td', { text: k.earliest ? `${k.earliest.slice(0, 10)} – ${(k.latest ?? '').slice(0, 10)}` : '—' }),
+          restrictionCell(restricted.get(k.kind)),
         ),
       );
     });
@@ -189,6 +194,12 @@ async function loadSummary(): Promise<void> {
   table.append(tbody);
   const failed = (res.errors ?? []).map((e) => e.extensions?.domain).filter(Boolean);
   body.replaceChildren(table, failed.length ? h('p', { class: 'error', text: `Not available right now: ${failed.join(', ')}` }) : '');
+}
+
+function restrictionCell(r: { ground: string; until: string | null } | undefined): El {
+  if (!r) return h('td', { text: 'in use' });
+  const why = r.ground === 'LEGAL_HOLD' ? 'kept by law, not used' : `restricted (${r.ground.toLowerCase().replace(/_/g, ' ')})`;
+  return h('td', { class: 'error', text: `${why}${r.until ? ` until ${r.until.slice(0, 10)}` : ''}` });
 }
 
 // ---------------------------------------------------------------------------

@@ -416,6 +416,19 @@ describe.skipIf(!haveChromium && !process.env.CI)('the desk and the privacy cent
     await page.getByRole('button', { name: 'Send the request' }).click();
     await expect.poll(() => page.locator('#requests-status').textContent()).toMatch(/we will answer by \d{4}-\d{2}-\d{2}/);
     await expect.poll(() => page.locator('#requests-table tbody tr').count()).toBe(4);
+    // An erasure: nothing happens until the person confirms the code sent to their e-mail, here in the page.
+    await page.getByLabel('What you ask for').selectOption('ERASURE');
+    await page.getByLabel('Purpose (objection, consent withdrawal)').selectOption('');
+    await page.getByLabel('Kinds of data (erasure, restriction; comma-separated)').fill('community.post');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    const row = page.locator('#requests-table tbody tr', { hasText: 'Erasure (Art. 17)' });
+    await expect.poll(() => row.locator('td').nth(3).textContent()).toBe('Verifying identity');
+    const id = await row.getAttribute('data-request');
+    const code = mailbox().find((m) => m.confirmationId === `privacy-request:${id}`)!;
     await page.locator('#requests').screenshot({ path: join(ARTIFACTS, 'privacy-centre-requests.png') });
+    await row.getByLabel('Code from your e-mail').fill(code.code);
+    await row.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => page.locator('#requests-status').textContent()).toBe('Confirmed: we are working on your request');
+    expect((await waitFor(id!, (r) => r.state === 'COMPLETED', me)).evidence.receipts.join('\n')).toMatch(/community\.post delete/);
   });
 });

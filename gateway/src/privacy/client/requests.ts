@@ -19,12 +19,13 @@ interface PersonRequest {
   daysLeft: number | null;
   answer: string | null;
   complaintRight: string | null;
+  scope: { kinds: string[] | null; purpose: string | null };
   evidence: { archiveSha256: string | null; exportJobId: string | null; correctionIds: string[] };
   failure: { message: string } | null;
   timeline: { at: string; action: string; toState: string; reason: string | null }[];
 }
 
-const FIELDS = `id type state receivedAt deadline extendedTo extensionReason daysLeft answer complaintRight
+const FIELDS = `id type state receivedAt deadline extendedTo extensionReason daysLeft answer complaintRight scope { kinds purpose }
   evidence { archiveSha256 exportJobId correctionIds } failure { message } timeline { at action toState reason }`;
 
 let token = '';
@@ -65,6 +66,7 @@ function row(r: PersonRequest): El {
     'details',
     {},
     h('summary', { text: 'Details' }),
+    r.scope.kinds?.length || r.scope.purpose ? h('p', { text: `About: ${[r.scope.kinds?.join(', '), r.scope.purpose].filter(Boolean).join('; ')}` }) : r.type === 'ERASURE' ? h('p', { text: 'About: your whole account' }) : null,
     r.extensionReason ? h('p', { text: `Why we need longer: ${r.extensionReason}` }) : null,
     r.failure ? h('p', { class: 'error', text: `We hit a problem and are on it: ${r.failure.message}` }) : null,
     r.evidence.archiveSha256 ? h('p', { text: `Your archive (SHA-256 ${r.evidence.archiveSha256}) is under "Download your data".` }) : null,

@@ -17,7 +17,7 @@ function signature(secret: string, jobId: string, expires: number, person: strin
  * able to see what was erased and what was kept, and why. HMAC-signed over the
  * job, the person and the expiry.
  */
-export function signedReceiptUrl(opts: { publicUrl: string; secret: string; jobId: string; person: string; ttlSeconds: number; createdAt?: string }): string {
+export function signedReceiptUrl(opts: { publicUrl: string; secret: string; jobId: string; person: string; ttlSeconds: number }): string {
   // Anchored to the day, so the same job gives the same link all day (pages may cache it).
   const day = Math.floor(Date.now() / 86_400_000) * 86_400;
   const expires = day + opts.ttlSeconds;

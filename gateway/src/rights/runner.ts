@@ -6,7 +6,7 @@ import { sleep } from '../exports/reader.js';
 import type { ExportJobs } from '../exports/store.js';
 import type { RunOutcome } from '../exports/worker.js';
 import type { RightsConfig } from './config.js';
-import type { Acting, RightsDomains } from './domains.js';
+import { ACCOUNT_DOMAIN, type Acting, type RightsDomains } from './domains.js';
 import type { DomainProgress, DomainReceipt, ErasureJob, ErasureJobs, ErasureProgress } from './store.js';
 
 export interface ErasureRunnerDeps {
@@ -76,6 +76,8 @@ export class ErasureRunner {
       for (const d of progress.domains) {
         if (d.status === 'DONE') continue;
         if (signal.aborted) throw new Stopping();
+        // An export asked for while the other domains were erased is settled too before the account itself goes.
+        if (job.kinds === null && d.domain === ACCOUNT_DOMAIN) await this.settleExport(job.personId, signal, log);
         d.status = 'RUNNING';
         d.error = null;
         await save();

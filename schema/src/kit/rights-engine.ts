@@ -82,6 +82,11 @@ export interface RightsEngine {
   restrictionsOf(person: string): Promise<RestrictionLookup>;
   /** Erases a person's kinds outside GraphQL (tests, bench): the same code path as _erase. */
   erase(person: string, requestId: string, kinds: string[] | null, who?: { actor: string; reason?: string | null }): Promise<DomainReceipt>;
+  /**
+   * Deletes what legal holds kept once they have ended (§7: "after the retention period, deleted"), in one
+   * transaction per held kind and person, and ends those holds. Runs hourly while the subgraph serves.
+   */
+  purgeExpiredHolds(now?: Date): Promise<{ person: string; kind: string; deleted: number }[]>;
   /** Runs a delivery round of erasure notices now and waits for it (tests). */
   deliverNotices(): Promise<void>;
   stop(): void;
@@ -237,7 +242,7 @@ export function createRightsEngine<DB>(opts: {
     await kit.deleteFrom('correctionErasureGuard').where('personId', '=', person).execute();
   }
 
-  async function recordNotices(trx: Transaction<AnyDB>, k: Kind, person: string, action: 'ERASED' | 'ANONYMIZED', requestId: string, now: string): Promise<number> {
+  async function recordNotices(trx: Transaction<AnyDB>, k: Kind, person: string, action: 'ERASED' | 'ANONYMIZED' | 'RESTRICTED', requestId: string, now: string): Promise<number> {
     const recipients = k.meta.recipients as Recipient[];
     if (recipients.length === 0) return 0;
     await (trx as unknown as Transaction<RightsTables>)
@@ -267,7 +272,7 @@ export function createRightsEngine<DB>(opts: {
    * the named columns in one UPDATE (child rows go); RETAIN deletes only
    * what its hold no longer covers and puts the rest under a LEGAL_HOLD.
    */
-  async function eraseKind(trx: Transaction<AnyDB>, k: Kind, person: string, requestId: string, now: Date, reason: string | null, actor: string): Promise<KindReceipt> {
+  async function eraseKind(trx: Transaction<AnyDB>, k: Kind, person: string, requestId: string, now: Date, actor: string): Promise<KindReceipt> {
     const at = now.toISOString();
     const meta = k.meta;
     let deleted = 0;
@@ -317,7 +322,6 @@ export function createRightsEngine<DB>(opts: {
       // The data is gone: so are its restrictions (a legal hold included: nothing is held any more).
       await (trx as unknown as Transaction<RightsTables>).deleteFrom('processingRestriction').where('personId', '=', person).where('kind', '=', meta.kind).execute();
     }
-    void reason;
     return {
       kind: meta.kind,
       action: meta.erasure ?? 'DELETE',
@@ -366,7 +370,7 @@ export function createRightsEngine<DB>(opts: {
       const now = new Date();
       try {
         const receipt = await anyDb.transaction().execute(async (trx) => {
-          const r = await eraseKind(trx, k, person, requestId, now, who.reason ?? null, who.actor);
+          const r = await eraseKind(trx, k, person, requestId, now, who.actor);
           await (trx as unknown as Transaction<RightsTables>)
             .insertInto('erasureReceipt')
             .values({ ...r, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
@@ -393,6 +397,51 @@ export function createRightsEngine<DB>(opts: {
       replayed: ran.length === 0 && earlier.length > 0,
     };
   }
+
+  async function purgeExpiredHolds(now = new Date()): Promise<{ person: string; kind: string; deleted: number }[]> {
+    await prepare();
+    await opts.prepareCorrections();
+    const at = now.toISOString();
+    const due = await kitDb
+      .selectFrom('processingRestriction')
+      .select(['id', 'personId', 'kind'])
+      .where('ground', '=', 'LEGAL_HOLD')
+      .where('liftedAt', 'is', null)
+      .where('until', '<=', at)
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    const out: { person: string; kind: string; deleted: number }[] = [];
+    for (const hold of due) {
+      const k = kinds.get(hold.kind);
+      const deleted = await anyDb.transaction().execute(async (trx) => {
+        let n = 0;
+        if (k && k.meta.erasure === 'RETAIN') {
+          // COLLECTED: each record's own period has run out by the hold's end (it was set from the latest); ERASURE: all of them.
+          const before = k.meta.retainFrom === 'COLLECTED' ? subtractDuration(now, k.meta.retainFor!)!.toISOString() : null;
+          await deleteChildren(trx, k, hold.personId, before);
+          await deleteCorrectionRows(trx, k, hold.personId, before);
+          let q = trx.deleteFrom(k.table).where('personId', '=', hold.personId);
+          if (before) q = q.where('collectedAt', '<', before);
+          n = Number((await q.executeTakeFirst()).numDeletedRows);
+        }
+        await (trx as unknown as Transaction<RightsTables>).updateTable('processingRestriction').set({ liftedAt: at }).where('id', '=', hold.id).execute();
+        return n;
+      });
+      out.push({ person: hold.personId, kind: hold.kind, deleted });
+    }
+    if (out.length) opts.logger.info({ holds: out.length }, 'ended legal holds and deleted what they kept');
+    return out;
+  }
+  let sweeper: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const serve = async () => {
+    await prepare();
+    if (!sweeper && !stopped) {
+      sweeper = setInterval(() => void purgeExpiredHolds().catch((err: unknown) => !stopped && opts.logger.error({ err }, 'legal hold sweep failed')), 3_600_000);
+      sweeper.unref();
+    }
+  };
 
   const active = (now: string) => (r: RestrictionRow) => r.liftedAt === null && (r.until === null || r.until > now);
 
@@ -448,7 +497,8 @@ export function createRightsEngine<DB>(opts: {
     const targets = ownKinds(args.kinds);
     await prepare();
     if (targets.length > 0) {
-      await kitDb.transaction().execute(async (trx) => {
+      await anyDb.transaction().execute(async (any) => {
+        const trx = any as unknown as Transaction<RightsTables>;
         const kindNames = targets.map((k) => k.meta.kind);
         // A new restriction on the same ground replaces the one in force (its reason and end may change).
         await trx.updateTable('processingRestriction').set({ liftedAt: now }).where('personId', '=', person).where('kind', 'in', kindNames).where('ground', '=', ground).where('recordNumber', 'is', null).where('liftedAt', 'is', null).execute();
@@ -456,7 +506,13 @@ export function createRightsEngine<DB>(opts: {
           .insertInto('processingRestriction')
           .values(kindNames.map((kind) => ({ personId: person, kind, recordNumber: null, ground, reason: args.reason, since: now, until, liftedAt: null, actor: ctx.credential.actor, requestId: ctx.credential.requestId, ref: null })))
           .execute();
+        // Art. 19: the recipients of the data are told it is restricted (of records the person holds).
+        for (const k of targets) {
+          const has = await any.selectFrom(k.table).select('id').where('personId', '=', person).limit(1).executeTakeFirst();
+          if (has) await recordNotices(any, k, person, 'RESTRICTED', `restriction:${ctx.credential.requestId}`, now);
+        }
       });
+      dispatcher?.kick();
     }
     return state(person);
   }
@@ -498,7 +554,7 @@ export function createRightsEngine<DB>(opts: {
     await anyDb.transaction().execute(async (trx) => {
       const fresh = await recordStop(trx, person, 'OBJECTION', args.purpose, args.reason ?? null, ctx, now.toISOString());
       // Absolute (Art. 21(3)): what was made for the purpose goes, whether or not this is a repeat.
-      for (const name of rule?.erase ?? []) await eraseKind(trx, kinds.get(name)!, person, requestId, now, args.reason ?? null, ctx.credential.actor);
+      for (const name of rule?.erase ?? []) await eraseKind(trx, kinds.get(name)!, person, requestId, now, ctx.credential.actor);
       if (fresh && rule?.apply) await rule.apply(trx as unknown as Transaction<DB>, await hookContext(trx, person, now, args.reason ?? null));
     });
     dispatcher?.kick();
@@ -524,15 +580,13 @@ export function createRightsEngine<DB>(opts: {
     const now = new Date();
     const requestId = `withdrawal:${args.purpose}:${ctx.credential.requestId}`;
     // One transaction per kind, as for an erasure; the withdrawal itself is recorded first, so processing stops even if an erasure must be retried.
-    const fresh = await anyDb.transaction().execute(async (trx) => {
+    await anyDb.transaction().execute(async (trx) => {
       const isNew = await recordStop(trx, person, 'CONSENT_WITHDRAWN', args.purpose, args.reason ?? null, ctx, now.toISOString());
       if (isNew && spec.onWithdrawal) await spec.onWithdrawal(trx as unknown as Transaction<DB>, args.purpose, await hookContext(trx, person, now, args.reason ?? null));
-      return isNew;
     });
     for (const k of erasedOnWithdrawal(args.purpose)) {
-      await anyDb.transaction().execute((trx) => eraseKind(trx, k, person, requestId, now, args.reason ?? null, ctx.credential.actor));
+      await anyDb.transaction().execute((trx) => eraseKind(trx, k, person, requestId, now, ctx.credential.actor));
     }
-    void fresh;
     dispatcher?.kick();
     return state(person);
   }
@@ -596,12 +650,17 @@ export function createRightsEngine<DB>(opts: {
         _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(ctx, parse(WithdrawArgs, args)),
       },
     },
-    prepare,
+    prepare: serve,
+    purgeExpiredHolds,
     processingAllowed,
     processingAllowedFor,
     restrictionsOf,
     erase,
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
-    stop: () => dispatcher?.stop(),
+    stop: () => {
+      stopped = true;
+      if (sweeper) clearInterval(sweeper);
+      dispatcher?.stop();
+    },
   };
 }

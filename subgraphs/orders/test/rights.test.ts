@@ -83,6 +83,21 @@ describe('orders: erasure', () => {
     expect(await db.selectFrom('supportMessage').selectAll().where('personId', '=', OTHER).execute()).toEqual(other.messages);
   });
 
+  it('deletes what a legal hold kept once the hold ends, and only that', async () => {
+    const db = sg.store.db;
+    const held = await db.selectFrom('storeOrder').select('id').where('personId', '=', ERASED).execute();
+    expect(held.length).toBeGreaterThan(0);
+    const other = await db.selectFrom('storeOrder').selectAll().where('personId', '=', OTHER).execute();
+    expect(await sg.subgraph.rights.purgeExpiredHolds()).toEqual([]);
+    const ended = await sg.subgraph.rights.purgeExpiredHolds(new Date('2099-01-01T00:00:00Z'));
+    expect(ended).toEqual([{ person: ERASED, kind: 'orders.order', deleted: held.length }]);
+    expect(await db.selectFrom('storeOrder').select('id').where('personId', '=', ERASED).execute()).toEqual([]);
+    expect(await db.selectFrom('orderItem').select('id').where('personId', '=', ERASED).execute()).toEqual([]);
+    expect(await db.selectFrom('storeOrder').selectAll().where('personId', '=', OTHER).execute()).toEqual(other);
+    const state = await postGraphQL<{ _processingState: { restrictions: unknown[] } }>(sg.url, '{ _processingState { restrictions { kind } } }', {}, { [CREDENTIAL_HEADER]: await sg.credential(ERASED, { scopes: [RESTRICT_SCOPE] }) });
+    expect(state.data!._processingState.restrictions).toEqual([]);
+  });
+
   it('refuses to erase only what the law makes it keep, and names why', async () => {
     const res = await postGraphQL(sg.url, ERASE.replace('o-1', 'o-2'), { k: ['orders.order'] }, { [CREDENTIAL_HEADER]: await sg.credential(OTHER, { scopes: [ERASE_SCOPE, RESTRICT_SCOPE] }) });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RETAINED', kinds: ['orders.order'] });

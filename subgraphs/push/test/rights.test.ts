@@ -135,6 +135,9 @@ describe('push: rights', () => {
     );
     expect(r.errors).toBeUndefined();
     expect(r.data!._restrict.restrictions).toEqual([expect.objectContaining({ kind: 'push.notification', ground: 'PERSON_REQUEST', until: '2099-01-01T00:00:00.000Z' })]);
+    // Art. 19: the push provider, a recipient of notifications, is told of the restriction.
+    const told = await (sg.store.db as unknown as Kysely<RightsTables>).selectFrom('rightsNotice').select(['kind', 'recipient', 'action']).where('personId', '=', RESTRICTED).execute();
+    expect(told).toEqual([{ kind: 'push.notification', recipient: 'PUSH_PROVIDER', action: 'RESTRICTED' }]);
     const page = await sg.entities(RESTRICTED, 'push { notifications(first: 3) { nodes { meta { restricted restriction { ground reason until since } } } } registrations(first: 1) { nodes { meta { restricted restriction { ground } } } } }');
     const p = (page.data!._entities[0] as { push: { notifications: { nodes: { meta: { restricted: boolean; restriction: { ground: string; reason: string } | null } }[] }; registrations: { nodes: { meta: { restricted: boolean } }[] } } }).push;
     expect(p.notifications.nodes.length).toBeGreaterThan(0);

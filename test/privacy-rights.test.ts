@@ -105,6 +105,14 @@ describe.skipIf(!haveChromium)('the privacy centre: consent, restriction, object
     expect((await processing()).objections).toContain('AD_PROFILING');
     await page.locator('#rights').screenshot({ path: join(ARTIFACTS, 'privacy-choices.png') });
 
+    // Contest the e-mail address while correcting it: the record is restricted until the new one is confirmed.
+    await page.getByRole('button', { name: `Correct E-mail address (Account ${PERSON})` }).click();
+    await page.getByLabel('New e-mail address').fill('contested@example.com');
+    await page.getByLabel(/The current e-mail address is wrong/).check();
+    await page.locator('form.correct-form:visible').getByRole('button', { name: 'Save' }).click();
+    await page.locator('#correct-body .confirm-form').waitFor();
+    expect((await processing()).restrictions).toContainEqual(expect.objectContaining({ kind: 'account.profile' }));
+
     // A later export carries it all: the restriction on the records, no ad segments.
     await page.getByRole('button', { name: 'Request an export' }).click();
     const download = page.getByRole('button', { name: 'Download the archive (ZIP)' });

@@ -208,6 +208,33 @@ describe('restriction, objection and consent withdrawal', () => {
     expect(again.errors).toBeUndefined();
   });
 
+  it('a contested e-mail address is restricted until its correction is confirmed (Art. 18(1)(a))', async () => {
+    const view = await gql<{ me: { correctionView: { correctable: { kind: string; records: { recordId: string; values: { field: string; version: string }[] }[] }[] } } }>(
+      url,
+      '{ me { correctionView(kinds: ["account.profile"]) { correctable { kind records { recordId values { field version } } } } } }',
+      {},
+      me,
+    );
+    expect(view.errors).toBeUndefined();
+    const record = view.data!.me.correctionView.correctable[0]!.records[0]!;
+    const version = record.values.find((v) => v.field === 'email')!.version;
+    const asked = await gql<{ requestCorrection: { status: string; confirmation: { id: string } } }>(
+      url,
+      'mutation($input: CorrectionInput!) { requestCorrection(input: $input) { status confirmation { id } } }',
+      { input: { recordId: record.recordId, field: 'email', value: 'contested@example.com', expectedVersion: version, restrictUntilResolved: true } },
+      me,
+    );
+    expect(asked.errors).toBeUndefined();
+    expect(asked.data!.requestCorrection.status).toBe('PENDING_CONFIRMATION');
+    const contested = (await processing()).restrictions.filter((r) => r.ground === 'CONTESTED_ACCURACY' && r.kind === 'account.profile');
+    expect(contested).toHaveLength(1);
+    const confirmationId = asked.data!.requestCorrection.confirmation.id;
+    const code = lastCode(confirmationId.slice(confirmationId.indexOf(':') + 1));
+    const confirmed = await gql(url, 'mutation($id: ID!, $code: String!) { confirmCorrection(confirmationId: $id, code: $code) { status } }', { id: confirmationId, code }, me);
+    expect(confirmed.errors).toBeUndefined();
+    expect((await processing()).restrictions.filter((r) => r.ground === 'CONTESTED_ACCURACY' && r.kind === 'account.profile')).toEqual([]);
+  });
+
   it('objects to ad profiling: the ad segments are erased and the objection is in force everywhere', async () => {
     expect((await counts(PERSON, me)).get('push.ad_segment') ?? 0).toBeGreaterThan(0);
     const res = await gql<{ objectToProcessing: Processing }>(url, 'mutation { objectToProcessing(input: { purpose: AD_PROFILING, reason: "no ads" }) { objections } }', {}, me);

@@ -219,9 +219,11 @@ export function createRightsEngine<DB>(opts: {
   /** Deletes the child rows of the person's records of `k` matching `filter` (set-based). */
   async function deleteChildren(trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null) {
     for (const c of k.spec.children ?? []) {
-      let sub = trx.selectFrom(k.table).select('id').where('personId', '=', person);
+      let sub = trx.selectFrom(k.table).select(c.parentColumn ?? 'id').where('personId', '=', person);
       if (before) sub = sub.where('collectedAt', '<', before);
-      await trx.deleteFrom(c.table).where(c.column, 'in', sub).execute();
+      let del = trx.deleteFrom(c.table).where(c.column, 'in', sub);
+      if (c.personColumn) del = del.where(c.personColumn, '=', person);
+      await del.execute();
     }
   }
 
@@ -318,6 +320,7 @@ export function createRightsEngine<DB>(opts: {
       deleted = n((await trx.deleteFrom(k.table).where('personId', '=', person).executeTakeFirst()).numDeletedRows);
       if (deleted > 0) notices = await recordNotices(trx, k, person, 'ERASED', requestId, at);
     }
+    if (k.spec.afterErase) await k.spec.afterErase(trx, { person, now: at, region: null, reason: null });
     if (meta.erasure !== 'RETAIN') {
       // The data is gone: so are its restrictions (a legal hold included: nothing is held any more).
       await (trx as unknown as Transaction<RightsTables>).deleteFrom('processingRestriction').where('personId', '=', person).where('kind', '=', meta.kind).execute();
@@ -494,6 +497,8 @@ export function createRightsEngine<DB>(opts: {
       if (until <= now) fail('BAD_USER_INPUT', `until (${until}) is in the past: a restriction must end in the future`, { field: 'until' });
     }
     const ground = args.ground ?? 'PERSON_REQUEST';
+    // A legal hold is the controller's to set (§7), never a person's own request.
+    if (ground === 'LEGAL_HOLD' && ctx.credential.actorType !== 'operator') fail('FORBIDDEN', 'Only an operator can put data under a legal hold', { field: 'ground' });
     const targets = ownKinds(args.kinds);
     await prepare();
     if (targets.length > 0) {

@@ -21,10 +21,17 @@ export const RIGHTS_PURPOSES: readonly RightsPurpose[] = ['AD_PROFILING', 'DIREC
 export type RestrictionGround = 'PERSON_REQUEST' | 'CONTESTED_ACCURACY' | 'LEGAL_HOLD' | 'OBJECTION';
 export const RESTRICTION_GROUNDS: readonly RestrictionGround[] = ['PERSON_REQUEST', 'CONTESTED_ACCURACY', 'LEGAL_HOLD', 'OBJECTION'];
 
-/** A table of rows that belong to one record (order items, a contact's phone numbers): `column` holds the record's id. */
+/**
+ * A table of rows that belong to one record (order items, a contact's phone
+ * numbers): `column` holds the record's `parentColumn` (default its id).
+ * `personColumn` also scopes the child rows to the person (when the parent
+ * key is not unique across people, e.g. a conversation's routing id).
+ */
 export interface ChildTable {
   table: string;
   column: string;
+  parentColumn?: string;
+  personColumn?: string;
 }
 
 export interface ErasureKindSpec {
@@ -41,6 +48,8 @@ export interface ErasureKindSpec {
    * its retention is UNTIL_WITHDRAWN) or KEEP (stop processing, keep the record).
    */
   onWithdrawal?: 'ERASE' | 'KEEP';
+  /** Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g. correspondents). */
+  afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void>;
 }
 
 /** What a hook may do while the kit's transaction is open. */

@@ -14,11 +14,11 @@ import { TABLES, type AccountDB } from '../src/store.js';
  * restricts the profile until it is confirmed; erasure deletes the account and
  * keeps the consent records under a legal hold, restricted, with their ground.
  */
-const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER] = ['32000001', '32000002', '32000003', '32000004'];
+const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR] = ['32000001', '32000002', '32000003', '32000004', '32000005'];
 
 let sg: TestSubgraph<AccountDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER].map((id) => ({ id, scale: 2 })));
+  sg = await startTestSubgraph(createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR].map((id) => ({ id, scale: 2 })));
 });
 afterAll(() => sg.close());
 
@@ -46,6 +46,15 @@ describe('account: rights', () => {
     // The one-click record is in the person's own footprint.
     const page = await sg.entities(WITHDRAWER, 'account { consents(first: 20) { nodes { purpose granted channel } } }');
     expect(JSON.stringify(page.data)).toContain('privacy centre');
+  });
+
+  it('switches marketing topics off on an objection to direct marketing, leaving service topics alone', async () => {
+    await sg.store.db.updateTable('notificationPreference').set({ enabled: 1 }).where('personId', '=', OBJECTOR).execute();
+    const res = await call<{ _object: { objections: string[] } }>(OBJECTOR, `mutation { _object(purpose: DIRECT_MARKETING) { ${STATE} } }`);
+    expect(res.data!._object.objections).toEqual(['DIRECT_MARKETING']);
+    const prefs = await sg.store.db.selectFrom('notificationPreference').select(['topic', 'enabled']).where('personId', '=', OBJECTOR).execute();
+    expect(prefs.find((p) => p.topic === 'promotions')?.enabled).toBe(0);
+    expect(prefs.find((p) => p.topic === 'security alerts')?.enabled).toBe(1);
   });
 
   it('restricts the profile while a contested e-mail correction is pending, and lifts it when confirmed', async () => {

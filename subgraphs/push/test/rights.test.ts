@@ -13,7 +13,7 @@ import { TABLES, type PushDB } from '../src/store.js';
  * and the domain's processing (sending notifications, building ad segments)
  * driven directly: the rights change what it does.
  */
-const [ERASED, RESTRICTED, AD_OBJECTOR, MARKETING_OBJECTOR, WITHDRAWER, BYSTANDER, HEAVY] = ['31000001', '31000002', '31000003', '31000004', '31000005', '31000006', '31000007'];
+const [ERASED, RESTRICTED, AD_OBJECTOR, MARKETING_OBJECTOR, WITHDRAWER, BYSTANDER, HEAVY, RACER] = ['31000001', '31000002', '31000003', '31000004', '31000005', '31000006', '31000007', '31000008'];
 
 let sg: TestSubgraph<PushDB>;
 let push: PushProcessor;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   sg = await startTestSubgraph(
     createServer,
     seed,
-    [...[ERASED, RESTRICTED, AD_OBJECTOR, MARKETING_OBJECTOR, WITHDRAWER, BYSTANDER].map((id) => ({ id, scale: 3 })), { id: HEAVY, scale: 60 }],
+    [...[ERASED, RESTRICTED, AD_OBJECTOR, MARKETING_OBJECTOR, WITHDRAWER, BYSTANDER, RACER].map((id) => ({ id, scale: 3 })), { id: HEAVY, scale: 60 }],
   );
   push = { store: sg.store, rights: sg.subgraph.rights as RightsEngine };
 });
@@ -113,6 +113,17 @@ describe('push: rights', () => {
     expect(await counts(BYSTANDER)).toEqual(bystander);
   });
 
+  it('runs a request sent twice at once only once: one receipt per kind, the same for both', async () => {
+    const before = await counts(RACER);
+    const [a, b] = await Promise.all([call<{ _erase: Receipt }>(RACER, ERASE, { id: 'race-1' }), call<{ _erase: Receipt }>(RACER, ERASE, { id: 'race-1' })]);
+    expect(a.errors).toBeUndefined();
+    expect(b.errors).toBeUndefined();
+    expect(a.data!._erase.kinds).toEqual(b.data!._erase.kinds);
+    expect(a.data!._erase.kinds.reduce((n, k) => n + k.deleted, 0)).toBe(Object.values(before).reduce((x, y) => x + y, 0));
+    const receipts = await (sg.store.db as unknown as Kysely<RightsTables>).selectFrom('erasureReceipt').select('kind').where('requestId', '=', 'race-1').execute();
+    expect(receipts).toHaveLength(a.data!._erase.kinds.length);
+  });
+
   it('refuses an unknown kind of its own and ignores kinds of other domains', async () => {
     const bad = await call(RESTRICTED, ERASE, { id: 'erase-bad', kinds: ['push.nope'] });
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -124,6 +135,10 @@ describe('push: rights', () => {
   it('restricts a kind: records show it, sending stops, a past end is refused, lifting restores', async () => {
     const past = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", until: "2020-01-01T00:00:00Z") { domain } }`);
     expect(past.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const hold = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", ground: "LEGAL_HOLD") { domain } }`);
+    expect(hold.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const badGround = await call(RESTRICTED, `mutation { _restrict(kinds: ["push.notification"], reason: "x", ground: "WHIM") { domain } }`);
+    expect(badGround.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const service = { category: 'SERVICE' as const, appPackage: 'com.miui.cloudservice', title: 'Sinxronizasiya', body: 'Tamamlandı' };
     const reg = await sg.store.db.selectFrom('registration').select('appPackage').where('personId', '=', RESTRICTED).executeTakeFirstOrThrow();
     service.appPackage = reg.appPackage;

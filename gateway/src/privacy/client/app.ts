@@ -353,7 +353,11 @@ function fieldRow(recordId: string, recordLabel: string, f: FieldSpec, v: { valu
   error.hidden = true;
   const save = h('button', { type: 'submit', text: 'Save' });
   const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-  const form = h('form', { class: 'correct-form', novalidate: true }, h('label', { for: inputId, text: `New ${f.label.toLowerCase()}` }), input, hint, error, h('div', { class: 'actions' }, save, cancel));
+  // Art. 18(1)(a): a change that waits for a code can stop the current value being used meanwhile.
+  const contestId = nextId('contest');
+  const contest = f.confirmation ? h('input', { id: contestId, type: 'checkbox', name: 'restrictUntilResolved' }) : null;
+  const contestRow = contest ? h('p', { class: 'check' }, contest, h('label', { for: contestId, class: 'inline', text: `The current ${f.label.toLowerCase()} is wrong: do not use it until I confirm the new one` })) : null;
+  const form = h('form', { class: 'correct-form', novalidate: true }, h('label', { for: inputId, text: `New ${f.label.toLowerCase()}` }), input, hint, contestRow, error, h('div', { class: 'actions' }, save, cancel));
   form.hidden = true;
 
   const setError = (message: string | null) => {
@@ -381,7 +385,7 @@ function fieldRow(recordId: string, recordLabel: string, f: FieldSpec, v: { valu
       const text = input.value;
       const res = await gql<{ requestCorrection: { status: string; confirmation: { id: string; sentTo: string; expiresAt: string } | null } }>(
         'mutation($input: CorrectionInput!) { requestCorrection(input: $input) { status confirmation { id sentTo expiresAt } } }',
-        { input: { recordId, field: f.name, value: text === '' && !f.rule.required ? null : text, expectedVersion: v.version } },
+        { input: { recordId, field: f.name, value: text === '' && !f.rule.required ? null : text, expectedVersion: v.version, ...(contest?.checked ? { restrictUntilResolved: true } : {}) } },
       );
       save.disabled = false;
       const err = res.errors?.[0];

@@ -7,6 +7,7 @@ import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
 import { planFootprint, schemaFromSupergraph, traverseFootprint } from '@footprint/gateway/footprint';
 import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';
+import { benchRequests } from './bench-requests.js';
 import { launchFederation } from './federation.js';
 import { residentMb } from './rss.js';
 import { seedAll } from './seeding.js';
@@ -126,8 +127,9 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
   }
 }
 
-// BENCH_ONLY=footprint|export|erasure runs one part.
+// BENCH_ONLY=footprint|export|erasure|requests runs one part.
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'footprint') await benchFootprint();
 if (!only || only === 'export') await benchExport();
 if (!only || only === 'erasure') await benchErasure();
+if (!only || only === 'requests') await benchRequests();

@@ -57,6 +57,7 @@ console.log(`
 Footprint is running.
   gateway   ${url}
   privacy   http://localhost:${gatewayPort}/privacy   (the privacy centre: "Use the demo person" signs in)
+  desk      http://localhost:${gatewayPort}/privacy/desk   (privacy requests for operators: "Demo operator" signs in)
   health    http://localhost:${gatewayPort}/health
   subgraphs ${[...federation.subgraphs.values()].map((s) => `${s.name}:${s.port}`).join('  ')}
   processes ${[federation.gateway, ...federation.subgraphs.values()].map((s) => `${s.name}=${s.child.pid}`).join('  ')}

@@ -23,7 +23,7 @@ const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
 const DEMO_TTL_SECONDS = 3600;
 
 /** The page loads nothing from elsewhere and runs no inline script; framing is refused. */
-const PAGE_HEADERS = {
+export const PAGE_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -31,17 +31,17 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-interface Asset {
+export interface Asset {
   type: string;
   body: Buffer;
 }
 
-function load(file: string, type: string): Asset {
+export function load(file: string, type: string): Asset {
   if (!existsSync(file)) throw new Error(`The privacy centre is missing ${file}: run "npm run build"`);
   return { type, body: readFileSync(file) };
 }
 
-function send(res: ServerResponse, method: string, asset: Asset, cache: string): void {
+export function send(res: ServerResponse, method: string, asset: Asset, cache: string): void {
   res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length), 'cache-control': cache });
   res.end(method === 'HEAD' ? undefined : asset.body);
 }

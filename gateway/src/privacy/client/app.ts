@@ -1,4 +1,5 @@
 import type { Doc, El, Ev, KeyValueStore } from './dom.js';
+import { loadRequests, setUpRequestForm } from './requests.js';
 
 /**
  * The privacy centre: one page, no framework, no external assets. It signs a
@@ -138,7 +139,7 @@ async function signIn(candidate: string): Promise<void> {
   $('signed-in').hidden = false;
   announce(`Signed in as ${res.data.me.id}`);
   $('main').focus();
-  await Promise.all([loadSummary(), loadCorrections(), loadHistory(), loadRights()]);
+  await Promise.all([loadSummary(), loadCorrections(), loadHistory(), loadRights(), loadRequests(token)]);
   renderBrowse();
 }
 
@@ -894,6 +895,7 @@ async function start(): Promise<void> {
     })();
   });
   $('sign-out').addEventListener('click', signOut);
+  setUpRequestForm();
   $('export-button').addEventListener('click', () => void requestExport());
   $('download-button').addEventListener('click', () => void downloadArchive());
   $('restrict-form').addEventListener('submit', (ev: Ev) => {

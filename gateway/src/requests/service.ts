@@ -1,0 +1,460 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { fail, maskEmail, maskPhone, type Logger } from '@footprint/schema';
+import type { GatewayContext } from '../context.js';
+import { addCalendarMonths, DAY_MS, type Clock } from './clock.js';
+import type { ContactLookup } from './contact.js';
+import type { CompletionInput } from './drivers/driver.js';
+import type { DriverRegistry } from './drivers/registry.js';
+import {
+  ALLOWED_FROM,
+  COMPLAINT_RIGHT,
+  isOpen,
+  type Actor,
+  type Channel,
+  type PrivacyRequest,
+  type RefusalGround,
+  type RequestScope,
+  type RequestState,
+  type RequestType,
+  type TransitionProblem,
+} from './model.js';
+import type { Messenger } from './notify.js';
+import type { NewEvent, PrivacyRequestStore, RequestChanges } from './store.js';
+
+export interface ServiceOptions {
+  store: PrivacyRequestStore;
+  clock: Clock;
+  drivers: DriverRegistry;
+  messenger: Messenger;
+  contacts: ContactLookup;
+  logger: Logger;
+  /** Signs the verification codes' hashes. */
+  secret: string;
+  repeatWindowDays: number;
+  codeTtlSeconds: number;
+  codeMaxAttempts: number;
+}
+
+export interface NewWrittenRequest {
+  type: RequestType;
+  channel: Exclude<Channel, 'PRIVACY_CENTRE'>;
+  /** When the written request arrived (defaults to now); the clock runs from it. */
+  receivedAt: Date | null;
+  originalText: string;
+  details: string | null;
+  scope?: RequestScope;
+}
+
+function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem, message: string, extra: Record<string, unknown> = {}): never {
+  fail(code, message, { reason, ...extra });
+}
+
+const TYPE_WORDS: Record<RequestType, string> = {
+  ACCESS: 'access to your data',
+  PORTABILITY: 'a copy of your data to take elsewhere',
+  RECTIFICATION: 'correction of your data',
+  ERASURE: 'erasure of your data',
+  RESTRICTION: 'restriction of processing',
+  OBJECTION: 'objection to processing',
+  CONSENT_WITHDRAWAL: 'withdrawal of your consent',
+};
+
+/**
+ * The lifecycle of privacy requests: receipt, identity verification, the
+ * work, the legal clock, and the answer. Every change is one transition,
+ * checked against the request's state (ALLOWED_FROM), applied with its
+ * timeline entry in one transaction, and told to the person. A transition
+ * that is not allowed is a coded error and writes nothing.
+ */
+export class PrivacyRequestService {
+  constructor(private readonly o: ServiceOptions) {}
+
+  get store(): PrivacyRequestStore {
+    return this.o.store;
+  }
+
+  now(): Date {
+    return this.o.clock.now();
+  }
+
+  async get(id: string): Promise<PrivacyRequest | null> {
+    return this.o.store.get(id);
+  }
+
+  async require(id: string): Promise<PrivacyRequest> {
+    const req = await this.o.store.get(id);
+    if (!req) fail('NOT_FOUND', `No privacy request ${id}`);
+    return req;
+  }
+
+  // ---------------------------------------------------------------- receipt
+
+  /** The signed-in person asks in the privacy centre: verified by their sign-in, and started at once unless it repeats a recent one. */
+  async submit(personId: string, type: RequestType, details: string | null, scope: RequestScope = {}): Promise<PrivacyRequest> {
+    const actor: Actor = { id: personId, type: 'subject' };
+    if (this.o.drivers.for(type).confirmByCode?.(type)) {
+      // Step-up: the code goes to the account's e-mail; the person confirms it in the privacy centre.
+      const req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, null);
+      try {
+        return await this.sendCode(req.id, 'EMAIL', actor);
+      } catch (err) {
+        this.o.logger.warn({ err, request: req.id }, 'confirmation code for a privacy request not sent; an operator verifies it');
+        return (await this.get(req.id))!;
+      }
+    }
+    let req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, { method: 'SIGNED_IN', by: personId });
+    if (!req.possiblyExcessive) req = await this.startWork(req, actor, null);
+    return req;
+  }
+
+  /** An operator enters a written request (e-mail, post), keeping its original text; it waits for identity verification. */
+  async createWritten(personId: string, input: NewWrittenRequest, actor: Actor): Promise<PrivacyRequest> {
+    const now = this.now();
+    const receivedAt = input.receivedAt ?? now;
+    if (receivedAt.getTime() > now.getTime() + 60_000) fail('BAD_USER_INPUT', 'receivedAt is in the future: give the date the written request arrived', { field: 'receivedAt' });
+    if (!input.originalText.trim()) fail('BAD_USER_INPUT', 'A written request is entered with its original text (originalText)', { field: 'originalText' });
+    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt }, actor, null);
+  }
+
+  private async receive(
+    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date },
+    actor: Actor,
+    verified: { method: 'SIGNED_IN'; by: string } | null,
+  ): Promise<PrivacyRequest> {
+    const scope: RequestScope = { kinds: r.scope.kinds?.length ? [...new Set(r.scope.kinds)].sort() : null, purpose: r.scope.purpose || null, until: r.scope.until || null };
+    this.o.drivers.for(r.type).validate?.(r.type, scope);
+    const now = this.now();
+    const at = now.toISOString();
+    const due = addCalendarMonths(r.receivedAt, 1).toISOString();
+    const since = new Date(r.receivedAt.getTime() - this.o.repeatWindowDays * DAY_MS).toISOString();
+    const earlier = this.o.repeatWindowDays > 0 ? await this.o.store.latestSimilar(r.personId, r.type, since) : null;
+    const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due } }];
+    if (earlier) {
+      events.push({
+        action: 'FLAGGED_EXCESSIVE',
+        fromState: 'RECEIVED',
+        toState: 'RECEIVED',
+        reason: `The same request (${r.type}) was received from this person on ${earlier.receivedAt.slice(0, 10)}, within ${this.o.repeatWindowDays} days; an operator decides whether it is excessive (§10). It is not refused by itself.`,
+        detail: { earlierRequest: earlier.id },
+      });
+    }
+    if (verified) events.push({ action: 'VERIFIED', fromState: 'RECEIVED', toState: 'RECEIVED', reason: 'Made by the signed-in person', detail: { method: verified.method } });
+    const req = await this.o.store.insert(
+      {
+        personId: r.personId,
+        type: r.type,
+        channel: r.channel,
+        originalText: r.originalText,
+        details: r.details,
+        scope: JSON.stringify(scope),
+        receivedAt: r.receivedAt.toISOString(),
+        dueAt: due,
+        extendedTo: null,
+        extensionReason: null,
+        deadline: due,
+        state: 'RECEIVED',
+        heldFrom: null,
+        verificationMethod: verified?.method ?? null,
+        verifiedAt: verified ? at : null,
+        verifiedBy: verified?.by ?? null,
+        assignee: null,
+        possiblyExcessive: earlier ? 1 : 0,
+        excessiveOf: earlier?.id ?? null,
+        excessiveDecidedBy: null,
+        work: '{}',
+        evidence: '{}',
+        failure: null,
+        answer: null,
+        refusalGround: null,
+        refusalReason: null,
+        createdBy: actor.id,
+        createdByType: actor.type === 'operator' ? 'operator' : 'subject',
+        closedAt: null,
+        answeredMs: null,
+        updatedAt: at,
+      },
+      events,
+      actor,
+      at,
+    );
+    await this.tell(req, `We received your request (${TYPE_WORDS[req.type]})`, [
+      `We received your request on ${req.receivedAt.slice(0, 10)} and will answer by ${req.dueAt.slice(0, 10)}.`,
+      verified ? '' : 'Before we act on it we need to confirm that it comes from you: we will send you a code, or contact you.',
+      earlier ? 'You made the same request recently; a member of our privacy team will look at it before it proceeds.' : '',
+    ]);
+    return req;
+  }
+
+  // ----------------------------------------------------------- verification
+
+  /** Sends a one-time code to the account's own e-mail address or phone (never an address given in the request). */
+  async sendCode(id: string, channel: 'EMAIL' | 'PHONE', actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'sendCode');
+    if (req.verifiedAt) problem('CONFLICT', 'ALREADY_VERIFIED', `Privacy request ${id} is already verified (${req.verificationMethod})`);
+    const contact = await this.o.contacts(req.personId);
+    const to = channel === 'EMAIL' ? contact.email : contact.phone;
+    if (!to) problem('CONFLICT', 'NO_CONTACT', `The account of person ${req.personId} has no ${channel === 'EMAIL' ? 'e-mail address' : 'phone number'} to send a code to; verify by an operator's check instead`);
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.o.codeTtlSeconds * 1000).toISOString();
+    const sentTo = channel === 'EMAIL' ? maskEmail(to) : maskPhone(to);
+    // Sent first: if it cannot be sent, nothing is recorded and the operator is told.
+    try {
+      await this.o.messenger.code({ requestId: req.id, channel, to, code, expiresAt });
+    } catch (err) {
+      this.o.logger.error({ err, request: id }, 'verification code not sent');
+      fail('SUBGRAPH_UNAVAILABLE', `The verification code could not be sent: ${(err as Error).message}`);
+    }
+    return this.o.store.transition(
+      req,
+      { state: 'VERIFYING' },
+      [{ action: 'CODE_SENT', fromState: req.state, toState: 'VERIFYING', reason: null, detail: { channel, sentTo, expiresAt } }],
+      actor,
+      now.toISOString(),
+      (trx) => this.o.store.putCode({ requestId: req.id, codeHash: this.hash(req.id, code), channel, sentTo, expiresAt, attemptsLeft: this.o.codeMaxAttempts }, trx),
+    );
+  }
+
+  /** Verifies with the code the person received, or with an operator's recorded check; then the work starts (unless flagged). */
+  async verify(id: string, by: { code: string } | { check: string }, actor: Actor, operatorReason: string | null): Promise<PrivacyRequest> {
+    let req = await this.require(id);
+    this.allowed(req, 'verify');
+    if (req.verifiedAt) problem('CONFLICT', 'ALREADY_VERIFIED', `Privacy request ${id} is already verified (${req.verificationMethod})`);
+    const now = this.now();
+    let detail: Record<string, unknown>;
+    if ('code' in by) {
+      const stored = await this.o.store.getCode(req.id);
+      if (!stored || req.state !== 'VERIFYING') problem('CONFLICT', 'NO_CODE_SENT', 'No verification code was sent for this request: send one first (sendPrivacyRequestCode)');
+      if (stored.expiresAt <= now.toISOString()) problem('CONFLICT', 'CODE_EXPIRED', `The code sent to ${stored.sentTo} expired at ${stored.expiresAt}; send a new one`);
+      if (stored.attemptsLeft <= 0) problem('CONFLICT', 'NO_ATTEMPTS_LEFT', 'Too many wrong codes; send a new one');
+      if (!(await this.o.store.spendAttempt(req.id, stored.attemptsLeft))) problem('CONFLICT', 'NO_ATTEMPTS_LEFT', 'Too many wrong codes; send a new one');
+      if (!this.matches(req.id, by.code, stored.codeHash)) {
+        const left = stored.attemptsLeft - 1;
+        await this.o.store.note(req, { action: 'CODE_REJECTED', fromState: req.state, toState: req.state, reason: `Wrong code (${left} attempts left)` }, actor, now.toISOString());
+        problem('BAD_USER_INPUT', 'CODE_INVALID', `That is not the code sent to ${stored.sentTo}; ${left} attempts left`, { field: 'code', attemptsLeft: left });
+      }
+      detail = { method: 'CODE', channel: stored.channel, sentTo: stored.sentTo };
+    } else {
+      if (!by.check.trim()) fail('BAD_USER_INPUT', 'Say what was checked to verify the requester (check)', { field: 'check' });
+      detail = { method: 'OPERATOR_CHECK', check: by.check.trim() };
+    }
+    const method = detail.method as 'CODE' | 'OPERATOR_CHECK';
+    req = await this.o.store.transition(
+      req,
+      { state: 'RECEIVED', verificationMethod: method, verifiedAt: now.toISOString(), verifiedBy: actor.id },
+      [{ action: 'VERIFIED', fromState: req.state, toState: 'RECEIVED', reason: method === 'OPERATOR_CHECK' ? (by as { check: string }).check.trim() : operatorReason, detail }],
+      actor,
+      now.toISOString(),
+      (trx) => this.o.store.dropCode(req.id, trx),
+    );
+    if (!req.possiblyExcessive) return this.startWork(req, actor, null);
+    await this.tell(req, 'We confirmed your identity', ['We confirmed that the request comes from you. A member of our privacy team will look at it shortly, as you made the same request recently.']);
+    return req;
+  }
+
+  // ------------------------------------------------------------------ work
+
+  /**
+   * Starts the work of a verified request: after an operator decides that a
+   * flagged request goes ahead, or again after its work failed.
+   */
+  async start(id: string, actor: Actor, reason: string | null): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'start');
+    if (!req.verifiedAt) problem('CONFLICT', 'NOT_VERIFIED', `Privacy request ${id} is not verified yet: nothing runs before the requester's identity is verified`);
+    // A job still running is not started twice; work that failed, or none tracked (done by hand, seeded), may be.
+    if (req.state === 'IN_PROGRESS' && !req.failure && req.work.trackedJobId) problem('CONFLICT', 'ILLEGAL_TRANSITION', `The work of privacy request ${id} is already running (job ${req.work.trackedJobId}); it can be started again only after it failed`);
+    return this.startWork(req, actor, reason);
+  }
+
+  private async startWork(req: PrivacyRequest, actor: Actor, reason: string | null): Promise<PrivacyRequest> {
+    const now = this.now();
+    const driver = this.o.drivers.for(req.type);
+    const outcome = await driver.start(req, now, actor);
+    const changes: RequestChanges = { state: 'IN_PROGRESS', work: JSON.stringify({ ...req.work, ...outcome.work }), failure: outcome.failure ? JSON.stringify(outcome.failure) : null };
+    const decided = req.possiblyExcessive && !req.excessiveDecidedBy && actor.type === 'operator';
+    if (decided) changes.excessiveDecidedBy = actor.id;
+    const events: NewEvent[] = [
+      { action: 'STARTED', fromState: req.state, toState: 'IN_PROGRESS', reason: decided ? `Not excessive: goes ahead${reason ? ` — ${reason}` : ''}` : reason, detail: { note: outcome.note, work: outcome.work } },
+    ];
+    if (outcome.failure) events.push({ action: 'WORK_FAILED', fromState: 'IN_PROGRESS', toState: 'IN_PROGRESS', reason: outcome.failure.message, detail: { ...outcome.failure } });
+    const started = await this.o.store.transition(req, changes, events, actor, now.toISOString());
+    // Done at once (a restriction, an objection, a withdrawal): answered now, with what is in force.
+    if (outcome.done) return this.close(started, 'COMPLETED', { evidence: { ...started.evidence, ...outcome.done }, answer: null }, { id: 'gateway', type: 'system' }, outcome.note);
+    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${started.deadline.slice(0, 10)}.`]);
+    return started;
+  }
+
+  /**
+   * Looks at the work of requests in progress (export jobs): one that has
+   * SUCCEEDED completes its request with the archive's hash; one that failed
+   * is recorded on the request, which stays IN_PROGRESS.
+   */
+  async sync(): Promise<number> {
+    let changed = 0;
+    const system: Actor = { id: 'gateway', type: 'system' };
+    for (const req of await this.o.store.trackedWork()) {
+      try {
+        const status = await this.o.drivers.for(req.type).status?.(req);
+        if (status?.status === 'DONE') {
+          await this.close(req, 'COMPLETED', { evidence: { ...req.evidence, ...status.evidence }, answer: null }, system, 'The work finished');
+          changed++;
+        } else if (status?.status === 'FAILED') {
+          const failure = { ...status.failure, jobId: req.work.trackedJobId ?? null };
+          await this.o.store.transition(req, { failure: JSON.stringify(failure) }, [{ action: 'WORK_FAILED', fromState: 'IN_PROGRESS', toState: 'IN_PROGRESS', reason: status.failure.message, detail: failure }], system, this.now().toISOString());
+          changed++;
+        }
+      } catch (err) {
+        // Changed meanwhile, or the work could not be read now: the next round looks again.
+        this.o.logger.warn({ err, request: req.id }, 'privacy request sync skipped');
+      }
+    }
+    return changed;
+  }
+
+  // ------------------------------------------------------------- the desk
+
+  async assign(id: string, assignee: string, actor: Actor, reason: string | null): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'assign');
+    if (!assignee.trim()) fail('BAD_USER_INPUT', 'Name the operator to assign (assignee)', { field: 'assignee' });
+    return this.o.store.transition(req, { assignee: assignee.trim() }, [{ action: 'ASSIGNED', fromState: req.state, toState: req.state, reason, detail: { assignee: assignee.trim(), previous: req.assignee } }], actor, this.now().toISOString());
+  }
+
+  /** Art. 12(3): once, by at most two further months, with the reasons, and only within the first month. */
+  async extend(id: string, months: number, reason: string, actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'extend');
+    if (req.extendedTo) problem('CONFLICT', 'ALREADY_EXTENDED', `Privacy request ${id} was already extended (to ${req.extendedTo}); the deadline can be extended only once`);
+    const now = this.now();
+    if (now.getTime() >= Date.parse(req.dueAt)) problem('CONFLICT', 'EXTENSION_TOO_LATE', `The first month ended on ${req.dueAt}: an extension must be decided, and told to the person, within it`);
+    if (!Number.isInteger(months) || months < 1 || months > 2) fail('BAD_USER_INPUT', 'An extension is 1 or 2 further months (Art. 12(3))', { field: 'months' });
+    if (!reason.trim()) fail('BAD_USER_INPUT', 'An extension needs its reasons (they are told to the person)', { field: 'reason' });
+    const extendedTo = addCalendarMonths(new Date(req.dueAt), months).toISOString();
+    const out = await this.o.store.transition(
+      req,
+      { extendedTo, extensionReason: reason.trim(), deadline: extendedTo },
+      [{ action: 'EXTENDED', fromState: req.state, toState: req.state, reason: reason.trim(), detail: { months, from: req.dueAt, to: extendedTo } }],
+      actor,
+      now.toISOString(),
+    );
+    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${extendedTo.slice(0, 10)} instead of ${req.dueAt.slice(0, 10)}.`, `Why: ${reason.trim()}`]);
+    return out;
+  }
+
+  async hold(id: string, reason: string, actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'hold');
+    if (!reason.trim()) fail('BAD_USER_INPUT', 'Say what is awaited from the person (reason)', { field: 'reason' });
+    const out = await this.o.store.transition(req, { state: 'ON_HOLD', heldFrom: req.state }, [{ action: 'ON_HOLD', fromState: req.state, toState: 'ON_HOLD', reason: reason.trim() }], actor, this.now().toISOString());
+    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${out.deadline.slice(0, 10)}.`]);
+    return out;
+  }
+
+  async resume(id: string, reason: string | null, actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'resume');
+    const back: RequestState = req.heldFrom ?? 'RECEIVED';
+    const out = await this.o.store.transition(req, { state: back, heldFrom: null }, [{ action: 'RESUMED', fromState: 'ON_HOLD', toState: back, reason }], actor, this.now().toISOString());
+    await this.tell(out, 'We are working on your request again', [`We will answer by ${out.deadline.slice(0, 10)}.`]);
+    return out;
+  }
+
+  async complete(id: string, input: CompletionInput & { answer: string | null }, actor: Actor, ctx: GatewayContext): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    if (!req.verifiedAt && isOpen(req.state)) problem('CONFLICT', 'NOT_VERIFIED', `Privacy request ${id} is not verified: it cannot be completed before the requester's identity is verified and its work is done`);
+    if (req.possiblyExcessive && !req.excessiveDecidedBy && req.state === 'RECEIVED') problem('CONFLICT', 'EXCESSIVE_UNDECIDED', 'This request is flagged as possibly excessive: start it (not excessive) or refuse it first');
+    this.allowed(req, 'complete');
+    const evidence = await this.o.drivers.for(req.type).complete(req, input, ctx);
+    return this.close(req, 'COMPLETED', { evidence: { ...req.evidence, ...evidence, ...(input.receipts.length ? { receipts: input.receipts } : {}) }, answer: input.answer?.trim() || null }, actor, input.answer?.trim() || null);
+  }
+
+  /** Art. 12(4)/(5): a refusal says why, and that the person may complain to a supervisory authority. */
+  async refuse(id: string, ground: RefusalGround, reason: string, actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'refuse');
+    if (!reason.trim()) fail('BAD_USER_INPUT', 'A refusal needs its reason (told to the person with their right to complain)', { field: 'reason' });
+    return this.close(req, 'REFUSED', { ground, reason: reason.trim() }, actor, reason.trim());
+  }
+
+  async withdraw(id: string, reason: string | null, actor: Actor): Promise<PrivacyRequest> {
+    const req = await this.require(id);
+    this.allowed(req, 'withdraw');
+    return this.close(req, 'WITHDRAWN', {}, actor, reason?.trim() || (actor.type === 'subject' ? 'Withdrawn by the person' : null));
+  }
+
+  private async close(
+    req: PrivacyRequest,
+    to: 'COMPLETED' | 'REFUSED' | 'WITHDRAWN',
+    what: { evidence?: PrivacyRequest['evidence']; answer?: string | null; ground?: RefusalGround; reason?: string },
+    actor: Actor,
+    reason: string | null,
+  ): Promise<PrivacyRequest> {
+    const now = this.now();
+    const answered = to !== 'WITHDRAWN';
+    const changes: RequestChanges = { state: to, heldFrom: null, closedAt: now.toISOString(), answeredMs: answered ? Math.max(0, now.getTime() - Date.parse(req.receivedAt)) : null };
+    if (what.evidence) changes.evidence = JSON.stringify(what.evidence);
+    if (to === 'COMPLETED') changes.failure = null;
+    if (what.answer !== undefined) changes.answer = what.answer;
+    if (to === 'REFUSED') {
+      changes.refusalGround = what.ground ?? 'OTHER';
+      changes.refusalReason = what.reason ?? null;
+      changes.answer = `${what.reason} ${COMPLAINT_RIGHT}`;
+    }
+    const detail: Record<string, unknown> = to === 'COMPLETED' ? { evidence: what.evidence ?? {} } : to === 'REFUSED' ? { ground: what.ground, complaintRight: COMPLAINT_RIGHT } : {};
+    const out = await this.o.store.transition(req, changes, [{ action: to, fromState: req.state, toState: to, reason, detail }], actor, now.toISOString());
+    if (to === 'COMPLETED') {
+      const ev = out.evidence;
+      await this.tell(out, 'We answered your request', [
+        `Your request (${TYPE_WORDS[out.type]}) received on ${out.receivedAt.slice(0, 10)} is complete.`,
+        ev.archiveSha256 ? `Your archive is ready to download in the privacy centre (SHA-256 ${ev.archiveSha256}).` : '',
+        ev.correctionIds?.length ? `Corrections made: ${ev.correctionIds.join(', ')}.` : '',
+        out.answer ?? '',
+      ]);
+    } else if (to === 'REFUSED') {
+      await this.tell(out, 'We cannot act on your request', [`Why: ${what.reason}`, COMPLAINT_RIGHT]);
+    } else {
+      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${out.receivedAt.slice(0, 10)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------- helpers
+
+  private allowed(req: PrivacyRequest, action: keyof typeof ALLOWED_FROM): void {
+    if (!ALLOWED_FROM[action].includes(req.state)) {
+      problem('CONFLICT', 'ILLEGAL_TRANSITION', `Cannot ${action} privacy request ${req.id}: it is ${req.state} (allowed from ${ALLOWED_FROM[action].join(', ')})`, { state: req.state });
+    }
+  }
+
+  private hash(requestId: string, code: string): string {
+    return createHmac('sha256', this.o.secret).update(`privacy-request:${requestId}:${code}`).digest('hex');
+  }
+
+  private matches(requestId: string, code: string, stored: string): boolean {
+    const a = Buffer.from(this.hash(requestId, code.trim()), 'hex');
+    const b = Buffer.from(stored, 'hex');
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /**
+   * Tells the person (account e-mail, else phone). A message that cannot be
+   * sent does not undo what happened: it is recorded on the timeline for an
+   * operator to follow up.
+   */
+  private async tell(req: PrivacyRequest, subject: string, lines: string[]): Promise<void> {
+    const text = [...lines.filter(Boolean), `Request ${req.id} — see it in your privacy centre.`].join('\n');
+    try {
+      const contact = await this.o.contacts(req.personId);
+      const to = contact.email ?? contact.phone;
+      if (!to) throw new Error('the account has no e-mail address or phone number');
+      await this.o.messenger.notice({ requestId: req.id, channel: contact.email ? 'EMAIL' : 'PHONE', to, subject, text });
+    } catch (err) {
+      this.o.logger.warn({ err, request: req.id }, 'privacy request notice not sent');
+      await this.o.store
+        .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `The person could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
+        .catch((e: unknown) => this.o.logger.error({ err: e }, 'could not record a failed notice'));
+    }
+  }
+}

@@ -10,6 +10,7 @@ import { loadGatewayConfig } from '../src/config.js';
 import type { GatewayContext } from '../src/context.js';
 import { exportMigrations, ExportJobs } from '../src/exports/store.js';
 import { addCalendarMonths, daysLeft, ManualClock } from '../src/requests/clock.js';
+import { DomainCircuits } from '../src/circuit.js';
 import { createRequestService } from '../src/requests/index.js';
 import type { Actor } from '../src/requests/model.js';
 import type { PrivacyRequestService } from '../src/requests/service.js';
@@ -82,6 +83,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       logger: createLogger('gateway', 'warn'),
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
       subgraphUrls: {},
+      circuits: new DomainCircuits({}, config.breaker, createLogger('gateway', 'warn')),
       gatewayUrl: () => 'http://127.0.0.1:1/graphql',
     };
     ({ service } = createRequestService(fc, { clock, contacts: async () => ({ email: EMAIL, phone: '+994501234567' }) }));

@@ -128,6 +128,8 @@ describe('behind HAProxy, one gateway and one worker killed under load', () => {
     };
     const load = Promise.all([poll(), poll(), poll()]);
     await new Promise((r) => setTimeout(r, 1500));
+    const openAtKill = (await Promise.all([...jobs.values()].map((j) => getJob(gatewayUrl(1), j.headers, j.id)))).filter((j) => j && ['QUEUED', 'RUNNING'].includes(j.state)).length;
+    expect(openAtKill, 'jobs still open when the processes were killed').toBeGreaterThan(0);
     cluster.gateways[0]!.child.kill('SIGKILL');
     cluster.workers[0]!.child.kill('SIGKILL');
     killed = true;

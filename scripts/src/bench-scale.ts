@@ -40,7 +40,7 @@ async function admin(sqlText: string): Promise<void> {
 }
 
 const people = Array.from({ length: USERS }, (_, i) => String(20000001 + i));
-const QUERY = '{ me { account { profile { nodes { name email } } } orders { orders(first: 20) { totalCount nodes { orderNumber total status } } } music { discovery { kinds { kind count } } } } }';
+const QUERY = '{ me { account { profile { nodes { name email } } } orders { orders(first: 20) { totalCount nodes { orderNumber total status } } } } }';
 
 async function post(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: Record<string, unknown>; errors?: { message: string }[] }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });

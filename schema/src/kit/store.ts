@@ -152,7 +152,13 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
         const { error, results } = await migrator.migrateToLatest();
         const failed = results?.find((r) => r.status === 'Error');
         if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
-        if (role) await grantServiceRole(owner, opts.domain, role, opts.appendOnly ?? []);
+        if (role) {
+          // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").
+          await owner.transaction().execute(async (trx) => {
+            await sql`select pg_advisory_xact_lock(hashtext(${`footprint-grants:${opts.domain}`}))`.execute(trx);
+            await grantServiceRole(trx, opts.domain, role, opts.appendOnly ?? []);
+          });
+        }
       } finally {
         if (owner !== (db as unknown)) await owner.destroy();
       }

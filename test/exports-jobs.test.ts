@@ -66,6 +66,12 @@ const jobRow = (dir: string, id: string) => {
 };
 
 const filesOf = (dir: string, id: string) => (existsSync(join(dir, 'exports')) ? readdirSync(join(dir, 'exports')).filter((n) => n.startsWith(id)) : []);
+/** A worker deletes a failed or cancelled job's files right after it records the state: wait (bounded) for that. */
+async function filesAfterCleanup(dir: string, id: string, ms = 15_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  while (filesOf(dir, id).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return filesOf(dir, id);
+}
 
 describe('a crash mid-export', () => {
   it('resumes from the kinds it had finished when the gateway comes back, and never serves a half-written file', async () => {
@@ -161,7 +167,7 @@ describe('a domain that stops answering mid-export', () => {
     expect(job.error).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'account' });
     expect(job.error!.message).toMatch(/The account domain could not be read, so the export stopped: .*account/);
     expect(job.archive).toBeNull();
-    expect(filesOf(dir, id)).toEqual([]);
+    expect(await filesAfterCleanup(dir, id)).toEqual([]);
   }, 180_000);
 
   it('with allowPartial, finishes an archive that says plainly the domain is INCOMPLETE', async () => {
@@ -227,7 +233,7 @@ describe('a domain killed while another kind is being read', () => {
     } finally {
       db.close();
     }
-    expect(filesOf(dir, id)).toEqual([]);
+    expect(await filesAfterCleanup(dir, id)).toEqual([]);
   }, 180_000);
 });
 
@@ -240,9 +246,7 @@ describe('cancelling', () => {
     await waitForJob(gateway.url, headers, id, (j) => j.state === 'RUNNING' && j.progress.recordsDone > 3, 90_000, 20);
     const res = await gql<{ cancelExport: JobView }>(gateway.url, 'mutation($id: ID!) { cancelExport(jobId: $id) { state } }', { id }, headers);
     expect(res.data?.cancelExport.state).toBe('CANCELLED');
-    const deadline = Date.now() + 15_000;
-    while (filesOf(dir, id).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(filesOf(dir, id)).toEqual([]);
+    expect(await filesAfterCleanup(dir, id)).toEqual([]);
     const later = await waitForJob(gateway.url, headers, id);
     expect(later.state).toBe('CANCELLED');
     const again = await gql(gateway.url, 'mutation($id: ID!) { cancelExport(jobId: $id) { state } }', { id }, headers);

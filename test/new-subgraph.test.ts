@@ -90,7 +90,7 @@ describe('npm run new-subgraph', () => {
       env: { ...childEnv(), NO_COLOR: '1' },
     });
     expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
-    expect(vitest.stdout).toMatch(/Tests +2 passed/);
+    expect(vitest.stdout).toMatch(/Tests +3 passed/);
   });
 
   it('refuses a name that exists, is reserved or is not a plain lower-case word, and changes nothing', () => {

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Logger, Route } from '@footprint/schema';
 import type { GatewayStore } from './auth/audit.js';
 import type { DomainCircuits } from './circuit.js';
+import type { Principal } from './auth/principal.js';
 import type { GatewayConfig } from './config.js';
 import type { LocalResolvers } from './local.js';
 
@@ -28,6 +29,8 @@ export interface GatewayFeature {
   routes?: Route[];
   /** Scope an operator needs per root field this feature adds (default footprint:read). */
   fieldScopes?: Record<string, string>;
+  /** Checked for every request once its token is verified; throws to refuse it (e.g. an erased account's tokens). */
+  checkPrincipal?(principal: Principal): Promise<void>;
   /** Called after the gateway listens (workers, timers). */
   start?(): Promise<void>;
   stop?(): Promise<void>;

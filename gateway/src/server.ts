@@ -119,6 +119,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
 
   const verify = createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, internalSecret: config.internalSecret, ...config.tokens });
   const routes: Route[] = features.flatMap((f) => f.routes ?? []);
+  const principalChecks = features.flatMap((f) => (f.checkPrincipal ? [f.checkPrincipal.bind(f)] : []));
   const http = createGraphQLHttpServer<GatewayContext>({
     apollo,
     maxBodyBytes: config.limits.maxBodyBytes,
@@ -128,6 +129,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     context: async (req, requestId) => {
       const reason = req.headers['x-footprint-reason'];
       const principal = await verify(req.headers.authorization, typeof reason === 'string' ? reason : undefined);
+      for (const check of principalChecks) await check(principal);
       return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }) };
     },
     health: async () => {

@@ -100,6 +100,8 @@ type CorrectableKind @shareable {
   title: String!
   policySection: String!
   fields: [CorrectableField!]!
+  "What erasure does to this kind."
+  erasure: KindErasurePolicy!
   "Which of the person's records are offered, when not all are (e.g. deliveries not yet delivered)."
   scope: String
   totalCount: Int!
@@ -114,6 +116,8 @@ type NonCorrectableKind @shareable {
   title: String!
   reason: String!
   policySection: String!
+  "What erasure does to this kind."
+  erasure: KindErasurePolicy!
 }
 
 "An Art. 19 notice: one recipient that had received the corrected data, told of the correction."
@@ -147,6 +151,8 @@ input CorrectionInput {
   expectedVersion: String!
   "Why the data is corrected (a person may leave it out; an operator's X-Footprint-Reason is kept as well)."
   reason: String
+  "Restrict processing of the record while the correction is pending (the person contests its accuracy, Art. 18(1)(a))."
+  restrictUntilResolved: Boolean
 }
 
 "Internal: what one domain lets the credential's person correct."
@@ -204,6 +210,142 @@ extend type Mutation {
 }
 `;
 
+
+/**
+ * Erasure, restriction, objection and consent withdrawal (GDPR Art. 17, 18, 21,
+ * 7(3); policy §7, §9): the value types every domain answers with and the
+ * internal root fields the kit resolves in every subgraph. Like corrections,
+ * only the gateway calls them (with a credential naming the one person and
+ * carrying rights:erase or rights:restrict), so they are @inaccessible.
+ */
+const rightsTypeDefs = `
+"What erasure (Art. 17) does to the records of a kind."
+enum ErasureAction {
+  "The records are deleted, with their child rows, correction history and outbox entries."
+  DELETE
+  "The fields named in erasureFields are cleared or generalised; the rest is kept for the reason given."
+  ANONYMIZE
+  "Kept under a legal hold (isolated, not processed further) until the retention rule ends, then deleted."
+  RETAIN
+}
+
+"From when the retention period of a RETAIN kind runs."
+enum RetentionStart {
+  "From when each record was collected (e.g. an invoice from its date)."
+  COLLECTED
+  "From the erasure request (e.g. proof of consent after the account is closed)."
+  ERASURE
+}
+
+"What a person may object to (Art. 21, policy §3.2): absolute, no balancing."
+enum RightsPurpose {
+  "Profiling for personalised ads: ad segments are erased and no new ones are made."
+  AD_PROFILING
+  "Direct marketing: marketing notices and promotions stop."
+  DIRECT_MARKETING
+}
+
+"Why processing of a record is restricted (Art. 18; §7)."
+enum RestrictionGround {
+  "The person asked for it (e.g. processing is unlawful but they do not want erasure)."
+  PERSON_REQUEST
+  "The person contests the accuracy of the data, until it is resolved (Art. 18(1)(a))."
+  CONTESTED_ACCURACY
+  "Kept only because the law requires it, after an erasure (§7): isolated, not processed further."
+  LEGAL_HOLD
+  "The person objected, pending the check of grounds (Art. 18(1)(d))."
+  OBJECTION
+}
+
+"A restriction of processing in force on a record."
+type Restriction @shareable {
+  since: DateTime!
+  reason: String!
+  "When it ends by itself (a legal hold's end); null until lifted."
+  until: DateTime
+  ground: RestrictionGround!
+}
+
+"What erasure does to one kind, as the kind declares it (the erasure arguments of its metadata directive)."
+type KindErasurePolicy @shareable {
+  action: ErasureAction!
+  "ANONYMIZE: the fields cleared or generalised."
+  fields: [String!]!
+  "Why the rest is kept (ANONYMIZE) or the legal ground of the hold (RETAIN)."
+  note: String
+  "RETAIN: how long, as an ISO-8601 duration (P10Y)."
+  retainFor: String
+  "RETAIN: from when the period runs."
+  retainFrom: RetentionStart
+}
+
+"Internal: what erasure did to one kind of one person."
+type KindErasureReceipt @shareable @inaccessible {
+  kind: String!
+  action: ErasureAction!
+  deleted: Int!
+  anonymized: Int!
+  retained: Int!
+  "ANONYMIZE: the fields cleared; otherwise empty."
+  fields: [String!]!
+  "Why kept / the legal ground (RETAIN, ANONYMIZE)."
+  ground: String
+  "RETAIN: when the hold ends."
+  retainedUntil: DateTime
+  "Art. 19 notices put in the domain's outbox for this kind's recipients."
+  noticesRecorded: Int!
+}
+
+"Internal: one domain's receipt for one erasure request (kept append-only in the domain)."
+type DomainErasureReceipt @shareable @inaccessible {
+  domain: String!
+  requestId: ID!
+  erasedAt: DateTime!
+  kinds: [KindErasureReceipt!]!
+  "True when this requestId had already been carried out: the same receipts, nothing changed."
+  replayed: Boolean!
+}
+
+"Internal: a restriction in force on a kind (recordId null) or on one record."
+type KindRestriction @shareable @inaccessible {
+  kind: String!
+  "Set when only one record is restricted (a contested correction)."
+  recordId: ID
+  since: DateTime!
+  reason: String!
+  until: DateTime
+  ground: String!
+}
+
+"Internal: what processing of the person this domain has stopped."
+type DomainProcessingState @shareable @inaccessible {
+  domain: String!
+  restrictions: [KindRestriction!]!
+  "RightsPurpose values objected to."
+  objections: [String!]!
+  "Purpose values whose consent was withdrawn."
+  withdrawnConsents: [String!]!
+}
+
+extend type Query {
+  "Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain."
+  _processingState: DomainProcessingState! @shareable @inaccessible
+}
+
+extend type Mutation {
+  "Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId."
+  _erase(requestId: ID!, kinds: [String!], reason: String): DomainErasureReceipt! @shareable @inaccessible
+  "Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST)."
+  _restrict(kinds: [String!]!, reason: String!, until: DateTime, ground: String): DomainProcessingState! @shareable @inaccessible
+  "Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain."
+  _liftRestriction(kinds: [String!]!): DomainProcessingState! @shareable @inaccessible
+  "Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions."
+  _object(purpose: RightsPurpose!, reason: String): DomainProcessingState! @shareable @inaccessible
+  "Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal."
+  _withdrawConsent(purpose: Purpose!, reason: String): DomainProcessingState! @shareable @inaccessible
+}
+`;
+
 const enums = Object.entries(TAXONOMY)
   .map(([name, t]) => `enum ${name} {\n${t.values.map((v) => `  "${t.describe[v as keyof typeof t.describe]}"\n  ${v}`).join('\n')}\n}`)
   .join('\n\n');
@@ -239,6 +381,16 @@ directive @personalData(
   reason: String
   "For data that may come from someone other than the person: the field of a record that names where it came from (the social network of a linked account, the partner that placed a segment); a dot path reaches into an object field (sender.phoneNumber). GDPR Art. 15(1)(g)."
   origin: String
+  "What erasure does to the kind (Art. 17); the coverage gate fails without it."
+  erasure: ErasureAction
+  "ANONYMIZE: the fields of the type that are cleared or generalised."
+  erasureFields: [String!]
+  "ANONYMIZE: why the rest is kept; RETAIN: the legal ground of the hold."
+  erasureNote: String
+  "RETAIN: how long the hold lasts, an ISO-8601 duration (P6Y, P18M)."
+  retainFor: String
+  "RETAIN: from when the period runs."
+  retainFrom: RetentionStart
 ) on OBJECT
 
 "An ISO-8601 date-time in UTC."
@@ -264,6 +416,12 @@ type RecordMeta @shareable {
   recipients: [Recipient!]!
   "The section of the privacy policy this record comes from."
   policySection: String!
+  "What erasure does to it (Art. 17)."
+  erasure: KindErasurePolicy!
+  "True while processing of the record is restricted (Art. 18, or a legal hold after erasure): stored, not processed."
+  restricted: Boolean!
+  "The restriction in force, when restricted."
+  restriction: Restriction
 }
 
 "Every record of personal data, in every domain."
@@ -298,4 +456,5 @@ type KindDiscovery @shareable {
 type Person @key(fields: "id") {
   id: ID!
 }
-${correctionTypeDefs}`;
+${correctionTypeDefs}
+${rightsTypeDefs}`;

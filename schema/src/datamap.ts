@@ -1,6 +1,6 @@
 import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { INVENTORY, type InventoryItem } from './inventory.js';
-import { readKindMeta, type KindMeta } from './kit/meta.js';
+import { addDuration, ERASURE_ACTIONS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './kit/meta.js';
 import { TAXONOMY, type DataCategory, type DataRegion, type DataSource, type LegalBasis, type Purpose, type Recipient, type RetentionRule } from './taxonomy.js';
 
 /** One record type of the record of processing (GDPR Art. 30): what is held, where, and how the policy treats it. */
@@ -26,6 +26,15 @@ export interface DataMapEntry {
   recipients: Recipient[];
   sensitive: boolean;
   policySection: string;
+  /** What erasure (Art. 17) does to the kind. */
+  erasure: ErasureAction;
+  /** ANONYMIZE: the fields cleared or generalised. */
+  erasureFields: string[];
+  /** ANONYMIZE: why the rest is kept; RETAIN: the legal ground of the hold. */
+  erasureNote: string | null;
+  /** RETAIN: the hold's length (ISO-8601 duration) and from when it runs. */
+  retainFor: string | null;
+  retainFrom: RetentionStart | null;
 }
 
 /** A PersonalData type whose metadata is missing or incomplete. */
@@ -112,8 +121,29 @@ export function personalDataProblems(doc: DocumentNode, ownerOf: (def: ObjectDef
     check('LegalBasis', [meta.legalBasis]);
     check('RetentionRule', [meta.retention]);
     check('Recipient', meta.recipients);
+    problems.push(...erasureProblems(def, meta).map((problem) => ({ typename, domain, problem })));
   }
   return problems;
+}
+
+/** What is wrong with a kind's erasure metadata (erasure:, erasureFields:, erasureNote:, retainFor:, retainFrom:). */
+function erasureProblems(def: ObjectDef, meta: KindMeta): string[] {
+  const out: string[] = [];
+  if (!meta.erasure) return ['says nothing about erasure (erasure: DELETE | ANONYMIZE | RETAIN)'];
+  if (!ERASURE_ACTIONS.includes(meta.erasure)) return [`erasure "${meta.erasure}" is not DELETE, ANONYMIZE or RETAIN`];
+  const fields = new Set((def.fields ?? []).map((f) => f.name.value));
+  if (meta.erasure === 'ANONYMIZE') {
+    if (meta.erasureFields.length === 0) out.push('is ANONYMIZE but names no field it clears (erasureFields:)');
+    for (const f of meta.erasureFields) if (!fields.has(f)) out.push(`erasureFields names "${f}", which is not a field of the type`);
+    if (!meta.erasureNote?.trim()) out.push('is ANONYMIZE but does not say why the rest is kept (erasureNote:)');
+  } else if (meta.erasureFields.length > 0) out.push(`is ${meta.erasure}: erasureFields is only for ANONYMIZE`);
+  if (meta.erasure === 'RETAIN') {
+    if (!meta.erasureNote?.trim()) out.push('is RETAIN but gives no legal ground (erasureNote:)');
+    if (meta.retention !== 'LEGAL_PERIOD') out.push(`is RETAIN, so its retention must be the statutory LEGAL_PERIOD, not ${meta.retention}`);
+    if (!meta.retainFor || !addDuration(new Date(0), meta.retainFor)) out.push(`is RETAIN but retainFor "${meta.retainFor ?? ''}" is not an ISO-8601 duration of years, months or days (P6Y)`);
+    if (!meta.retainFrom || !RETENTION_STARTS.includes(meta.retainFrom)) out.push('is RETAIN but does not say from when the period runs (retainFrom: COLLECTED | ERASURE)');
+  } else if (meta.retainFor || meta.retainFrom) out.push(`is ${meta.erasure}: retainFor and retainFrom are only for RETAIN`);
+  return out;
 }
 
 function entryOf(meta: KindMeta, domain: string, inventory: readonly InventoryItem[]): DataMapEntry {
@@ -134,6 +164,11 @@ function entryOf(meta: KindMeta, domain: string, inventory: readonly InventoryIt
     recipients: meta.recipients,
     sensitive: meta.sensitive,
     policySection: meta.policy,
+    erasure: meta.erasure ?? 'DELETE',
+    erasureFields: meta.erasureFields,
+    erasureNote: meta.erasureNote,
+    retainFor: meta.retainFor,
+    retainFrom: meta.retainFrom,
   };
 }
 
@@ -173,6 +208,12 @@ export function buildDataMap(supergraphSdl: string | DocumentNode, inventory: re
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+function erasureCell(e: DataMapEntry): string {
+  if (e.erasure === 'ANONYMIZE') return `ANONYMIZE ${e.erasureFields.join(', ')} — ${cell(e.erasureNote ?? '')}`;
+  if (e.erasure === 'RETAIN') return `RETAIN ${e.retainFor} from ${e.retainFrom === 'COLLECTED' ? 'collection' : 'erasure'} — ${cell(e.erasureNote ?? '')}`;
+  return 'DELETE';
+}
+
 /** The data map as a readable Markdown document: one table per domain, then what each value means. */
 export function renderDataMapMarkdown(map: DataMap): string {
   const out: string[] = [
@@ -193,11 +234,11 @@ export function renderDataMapMarkdown(map: DataMap): string {
   }
   for (const d of map.domains) {
     out.push(`## ${d.name}`, '');
-    out.push('| Record type | Kind | Inventory item | Category | Source | Purposes | Legal basis | Retention | Regions | Correctable | Recipients | Policy |');
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('| Record type | Kind | Inventory item | Category | Source | Purposes | Legal basis | Retention | Regions | Correctable | Erasure | Recipients | Policy |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const e of map.entries.filter((x) => x.domain === d.name)) {
       out.push(
-        `| ${cell(e.title)} (\`${e.typename}\`)${e.sensitive ? ' — sensitive' : ''} | \`${e.kind}\` | ${e.inventoryItem ? `\`${e.inventoryItem}\`` : '**none**'} | ${e.category} | ${e.source} | ${e.purposes.join(', ')} | ${e.legalBasis} | ${e.retention} | ${e.regions.join(', ')} | ${e.correctable ? 'yes' : `no — ${cell(e.correctionNote ?? '')}`} | ${e.recipients.join(', ') || '—'} | ${cell(e.policySection)} |`,
+        `| ${cell(e.title)} (\`${e.typename}\`)${e.sensitive ? ' — sensitive' : ''} | \`${e.kind}\` | ${e.inventoryItem ? `\`${e.inventoryItem}\`` : '**none**'} | ${e.category} | ${e.source} | ${e.purposes.join(', ')} | ${e.legalBasis} | ${e.retention} | ${e.regions.join(', ')} | ${e.correctable ? 'yes' : `no — ${cell(e.correctionNote ?? '')}`} | ${erasureCell(e)} | ${e.recipients.join(', ') || '—'} | ${cell(e.policySection)} |`,
       );
     }
     out.push('');

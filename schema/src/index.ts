@@ -19,5 +19,8 @@ export * from './kit/corrections.js';
 export * from './kit/corrections-engine.js';
 export * from './kit/corrections-delivery.js';
 export * from './kit/corrections-store.js';
+export * from './kit/rights.js';
+export * from './kit/rights-engine.js';
+export * from './kit/rights-store.js';
 export * from './datamap.js';
 export * from './coverage.js';

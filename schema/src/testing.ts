@@ -29,6 +29,8 @@ export async function postGraphQL<T = Record<string, unknown>>(
 export interface TestSubgraph<DB> {
   url: string;
   store: Store<DB>;
+  /** The subgraph itself (its rights engine drives the domain's processing functions in tests). */
+  subgraph: Subgraph & { store: Store<DB> };
   config: SecretsConfig;
   dataDir: string;
   /** A gateway credential for `person` (what the gateway would send). */
@@ -61,6 +63,7 @@ export async function startTestSubgraph<DB>(
   return {
     url,
     store: sg.store,
+    subgraph: sg,
     config,
     dataDir,
     credential,

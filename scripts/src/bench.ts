@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
 import { planFootprint, schemaFromSupergraph, traverseFootprint } from '@footprint/gateway/footprint';
+import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';
 import { launchFederation } from './federation.js';
 import { residentMb } from './rss.js';
@@ -125,7 +126,8 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
   }
 }
 
-// BENCH_ONLY=footprint|export runs one part.
+// BENCH_ONLY=footprint|export|erasure runs one part.
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'footprint') await benchFootprint();
 if (!only || only === 'export') await benchExport();
+if (!only || only === 'erasure') await benchErasure();

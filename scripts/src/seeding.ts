@@ -53,7 +53,7 @@ export function seedPeople(opts: Pick<SeedOptions, 'heavy' | 'users' | 'heavySca
 }
 
 /** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
-async function resetStore(domain: string, dataDir: string): Promise<void> {
+export async function resetStore(domain: string, dataDir: string): Promise<void> {
   const url = storeUrl(domain, dataDir);
   if (isPostgresUrl(url)) {
     const client = new pg.Client({ connectionString: url });

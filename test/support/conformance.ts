@@ -21,6 +21,8 @@ import {
   buildDataMap,
   CREDENTIAL_HEADER,
   encodeCursor,
+  ERASE_SCOPE,
+  RESTRICT_SCOPE,
   MAX_PAGE_SIZE,
   personalDataProblems,
   readKindMeta,
@@ -300,6 +302,88 @@ export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgra
           .map((e) => e.kind)
           .sort(),
       ).toEqual([...kinds.keys()].sort());
+    });
+
+    /** A rights call as the gateway's rights job makes it: the one person, and the scopes it names. */
+    const rights = async <T>(person: string, query: string, variables: Record<string, unknown> = {}, scopes = [ERASE_SCOPE, RESTRICT_SCOPE]) =>
+      postGraphQL<T>(sg.url, query, variables, { [CREDENTIAL_HEADER]: await sg.credential(person, { scopes, actorType: 'job', actor: 'conformance' }) });
+    type Metas = { meta: { restricted: boolean; restriction: { ground: string; reason: string; until: string | null } | null; erasure: { action: string } } }[];
+    const metas = async (person: string) => {
+      const res = await postGraphQL<{ _entities: Record<string, Record<string, { nodes: Metas }>>[] }>(
+        sg.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${name} { ${plan.kinds.map((k) => `${k.field}(first: 50) { nodes { meta { kind restricted restriction { ground reason until since } erasure { action fields note retainFor retainFrom } } } }`).join(' ')} } } } }`,
+        { r: [{ __typename: 'Person', id: person }] },
+        await as(person),
+      );
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      const d = res.data!._entities[0]![name]!;
+      return plan.kinds.flatMap((k) => d[k.field]!.nodes);
+    };
+    const KINDS = () => [...kinds.keys()];
+    const STATE = 'domain restrictions { kind recordId ground reason until since } objections withdrawnConsents';
+
+    it('restricts and lifts: every record of a restricted kind shows it in RecordMeta; a past end and a missing scope are refused', async () => {
+      const restrict = `mutation($k: [String!]!, $u: DateTime) { _restrict(kinds: $k, reason: "contested", until: $u) { ${STATE} } }`;
+      const noScope = await rights(A, restrict, { k: KINDS() }, [ERASE_SCOPE]);
+      expect(noScope.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const past = await rights(A, restrict, { k: KINDS(), u: '2001-01-01T00:00:00Z' });
+      expect(past.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const unknown = await rights(A, restrict, { k: [`${name}.no_such_kind`] });
+      expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      for (const m of await metas(A)) expect(m.meta.restricted).toBe(false);
+
+      const res = await rights<{ _restrict: { restrictions: { kind: string; ground: string }[] } }>(A, restrict, { k: KINDS(), u: '2099-12-31T00:00:00Z' });
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      expect(res.data!._restrict.restrictions.map((r) => r.kind).sort()).toEqual(KINDS().sort());
+      for (const m of await metas(A)) expect(m.meta).toMatchObject({ restricted: true, restriction: { ground: 'PERSON_REQUEST', reason: 'contested', until: '2099-12-31T00:00:00.000Z' } });
+      // Someone else's records are not restricted by it.
+      for (const m of await metas(B)) expect(m.meta.restricted).toBe(false);
+
+      const lifted = await rights<{ _liftRestriction: { restrictions: unknown[] } }>(A, `mutation($k: [String!]!) { _liftRestriction(kinds: $k) { ${STATE} } }`, { k: KINDS() });
+      expect(lifted.data!._liftRestriction.restrictions).toEqual([]);
+      for (const m of await metas(A)) expect(m.meta.restricted).toBe(false);
+    });
+
+    it('erases a person: discovery equals what the receipt says remains, no one else changes, replay gives the same receipts', async () => {
+      const ERASE = `mutation($id: ID!, $k: [String!]) { _erase(requestId: $id, kinds: $k, reason: "conformance") { domain requestId replayed erasedAt kinds { kind action deleted anonymized retained fields ground retainedUntil noticesRecorded } } }`;
+      const requestId = `conformance-${HEAVY}`;
+      const refused = await rights(HEAVY, ERASE, { id: requestId }, [RESTRICT_SCOPE]);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const othersBefore = await Promise.all([A, B].map((p) => read(p, plan.kinds, { first: MAX_PAGE_SIZE })));
+      const before = domainOf(await read(HEAVY, [], { first: 1 }))!.discovery as Discovery;
+
+      type Receipt = { domain: string; requestId: string; replayed: boolean; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; fields: string[]; ground: string | null; retainedUntil: string | null }[] };
+      const res = await rights<{ _erase: Receipt }>(HEAVY, ERASE, { id: requestId });
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      const receipt = res.data!._erase;
+      expect(receipt).toMatchObject({ domain: name, requestId, replayed: false });
+      expect(receipt.kinds.map((k) => k.kind).sort()).toEqual(KINDS().sort());
+      const after = domainOf(await read(HEAVY, [], { first: 1 }))!.discovery as Discovery;
+      for (const k of receipt.kinds) {
+        const meta = kinds.get(k.kind)!;
+        expect(k.action, k.kind).toBe(meta.erasure);
+        const was = before.kinds.find((d) => d.kind === k.kind)!.count;
+        const now = after.kinds.find((d) => d.kind === k.kind)!.count;
+        expect(now, `${k.kind}: discovery after erasure`).toBe(k.retained + k.anonymized);
+        expect(k.deleted + k.anonymized + k.retained, `${k.kind}: every record accounted for`).toBe(was);
+        if (meta.erasure === 'DELETE') expect(now, k.kind).toBe(0);
+        if (meta.erasure === 'ANONYMIZE') expect(k.fields).toEqual(meta.erasureFields);
+        if (meta.erasure === 'RETAIN' && k.retained > 0) {
+          expect(k.ground).toBe(meta.erasureNote);
+          expect(Date.parse(k.retainedUntil!)).toBeGreaterThan(Date.now());
+        }
+      }
+      // What is kept under a legal hold shows as restricted, with its ground and end.
+      for (const m of await metas(HEAVY)) {
+        if (m.meta.erasure.action === 'RETAIN') expect(m.meta).toMatchObject({ restricted: true, restriction: { ground: 'LEGAL_HOLD' } });
+      }
+      const othersAfter = await Promise.all([A, B].map((p) => read(p, plan.kinds, { first: MAX_PAGE_SIZE })));
+      expect(othersAfter).toEqual(othersBefore);
+
+      const again = await rights<{ _erase: Receipt }>(HEAVY, ERASE, { id: requestId });
+      expect(again.data!._erase.replayed).toBe(true);
+      expect(again.data!._erase.kinds).toEqual(receipt.kinds);
+      expect(domainOf(await read(HEAVY, [], { first: 1 }))!.discovery).toEqual(after);
     });
   });
 }

@@ -8,6 +8,10 @@ export const SCOPES = {
   read: 'footprint:read',
   export: 'footprint:export',
   correct: 'footprint:correct',
+  /** Erase a person's data (requestErasure, erasureJob, cancelErasure). */
+  erase: 'footprint:erase',
+  /** Restrict processing, record an objection or a withdrawn consent for a person. */
+  restrict: 'footprint:restrict',
 } as const;
 
 export type Principal =

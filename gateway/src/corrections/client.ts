@@ -1,4 +1,4 @@
-import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, signCredential } from '@footprint/schema';
+import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, signCredential, type InternalCredential, type Logger } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
 import { CircuitOpenError, describeFailure, type DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
@@ -40,15 +40,29 @@ export async function callDomain<T>(
   variables: Record<string, unknown>,
 ): Promise<T> {
   const p = ctx.principal;
-  const credential = await signCredential(
-    { actor: p.sub, actorType: p.kind, person, scopes: p.kind === 'operator' ? p.scopes : [], requestId: ctx.requestId },
-    opts.internalSecret,
-  );
+  const credential: InternalCredential = { actor: p.sub, actorType: p.kind, person, scopes: p.kind === 'operator' ? p.scopes : [], requestId: ctx.requestId };
+  return callDomainAs<T>(opts, domain, url, credential, ctx.log, query, variables);
+}
+
+/**
+ * The same call with a credential the caller composes: a gateway job (an
+ * erasure) acts for its requester, with the extra scopes its internal fields need.
+ */
+export async function callDomainAs<T>(
+  opts: DomainCallOptions,
+  domain: string,
+  url: string,
+  c: InternalCredential,
+  log: Logger,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const credential = await signCredential(c, opts.internalSecret);
   let res: Response;
   try {
     res = await opts.circuits.fetcher(domain, opts.timeoutMs)(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: credential, [REQUEST_ID_HEADER]: ctx.requestId },
+      headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: credential, [REQUEST_ID_HEADER]: c.requestId },
       body: JSON.stringify({ query, variables }),
     });
   } catch (err) {
@@ -65,8 +79,8 @@ export async function callDomain<T>(
   if (first) {
     const code = typeof first.extensions?.code === 'string' ? first.extensions.code : '';
     if (!CALLER_CODES.has(code)) {
-      ctx.log.warn({ domain, err: first.message, code }, 'domain failed a correction call');
-      throw new DomainUnavailable(domain, 'it failed to answer');
+        log.warn({ domain, err: first.message, code }, 'domain failed an internal call');
+        throw new DomainUnavailable(domain, 'it failed to answer');
     }
     const { http: _http, ...extensions } = first.extensions ?? {};
     // No HTTP status: a domain's answer is relayed as a GraphQL error, like the planner relays it.

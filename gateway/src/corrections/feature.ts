@@ -17,11 +17,12 @@ import { callDomain, DomainUnavailable, type DomainCallOptions } from './client.
 
 const ENTRY = `number domain kind recordId field fieldLabel oldValueHash newValue correctedAt actor actorType reason confirmedWith region
   notices { recipient state attempts createdAt deliveredAt lastError }`;
-const KIND = `kind domain title policySection scope totalCount pageInfo { hasNextPage endCursor }
+const ERASURE = 'erasure { action fields note retainFor retainFrom }';
+const KIND = `kind domain title policySection scope totalCount pageInfo { hasNextPage endCursor } ${ERASURE}
   fields { name label masked confirmation recipients rule { type format required minLength maxLength pattern allowedValues description jsonSchema } }
   records { recordId label values { field value version } }`;
 const VIEW = `query($kinds: [String!], $first: Int, $after: String) { _correctionView(kinds: $kinds, first: $first, after: $after) {
-  domain correctable { ${KIND} } nonCorrectable { kind domain title reason policySection } } }`;
+  domain correctable { ${KIND} } nonCorrectable { kind domain title reason policySection ${ERASURE} } } }`;
 const HISTORY = `query($first: Int!, $afterAt: String, $afterNumber: Int) { _correctionHistory(first: $first, afterAt: $afterAt, afterNumber: $afterNumber) {
   hasMore totalCount entries { ${ENTRY} } } }`;
 const OUTCOME = `status entry { ${ENTRY} } confirmation { id channel sentTo expiresAt attemptsLeft }`;
@@ -50,6 +51,8 @@ const RequestArgs = z.object({
     value: z.string().max(20_000).nullish(),
     expectedVersion: z.string().min(1).max(100),
     reason: z.string().max(1000).nullish(),
+    /** Art. 18(1)(a): the person contests the record's accuracy; the domain restricts it until the correction is resolved. */
+    restrictUntilResolved: z.boolean().nullish(),
   }),
 });
 const ConfirmArgs = z.object({

@@ -2,9 +2,8 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { footprintError, type Logger } from '@footprint/schema';
 import type { ExportConfig } from './config.js';
-import { workerId, type ExportQueue } from './queue.js';
-import type { ExportJobs } from './store.js';
-import type { ExportRunner } from './worker.js';
+import { workerId, type ClaimableJobs, type ExportQueue, type JobRunner } from './queue.js';
+import type { ExportJob } from './store.js';
 
 const JobData = z.object({ jobId: z.uuid() });
 
@@ -20,16 +19,21 @@ const connection = (config: ExportConfig) => ({ url: config.redisUrl! });
 export class BullExportQueue implements ExportQueue {
   private readonly queue: Queue;
 
-  constructor(config: ExportConfig) {
-    this.queue = new Queue(config.queueName, { connection: connection(config), prefix: config.queuePrefix });
+  /** `queueName`: another queue on the same Redis for another kind of job (erasures); default the export queue. */
+  constructor(
+    config: ExportConfig,
+    queueName = config.queueName,
+    private readonly label = 'export',
+  ) {
+    this.queue = new Queue(queueName, { connection: connection(config), prefix: config.queuePrefix });
   }
 
   async enqueue(jobId: string): Promise<void> {
-    const added = this.queue.add('export', { jobId }, { jobId, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
+    const added = this.queue.add(this.label, { jobId }, { jobId, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
     // A request must not hang on a Redis that is down: the resolver then fails the job and says so.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(footprintError('INTERNAL_SERVER_ERROR', 'The export queue (Redis) did not answer; try again later')), 5000);
+      timer = setTimeout(() => reject(footprintError('INTERNAL_SERVER_ERROR', `The ${this.label} queue (Redis) did not answer; try again later`)), 5000);
     });
     try {
       await Promise.race([added, timeout]);
@@ -48,26 +52,30 @@ export class BullExportQueue implements ExportQueue {
   }
 }
 
-export interface BullWorkersOptions {
-  jobs: ExportJobs;
-  runner: ExportRunner;
+export interface BullWorkersOptions<J extends { id: string; runs: number } = ExportJob> {
+  jobs: ClaimableJobs<J>;
+  runner: JobRunner<J>;
   config: ExportConfig;
   logger: Logger;
+  /** Default the export queue; erasures use their own queue on the same Redis. */
+  queueName?: string;
+  label?: string;
 }
 
 /** Starts a BullMQ worker that runs export jobs; close() hands running jobs back (they resume elsewhere). */
-export function startBullWorkers(opts: BullWorkersOptions): { id: string; worker: Worker; close(): Promise<void> } {
+export function startBullWorkers<J extends { id: string; runs: number } = ExportJob>(opts: BullWorkersOptions<J>): { id: string; worker: Worker; close(): Promise<void> } {
   const { jobs, runner, config, logger } = opts;
+  const label = opts.label ?? 'export';
   const id = workerId('worker');
   const abort = new AbortController();
   const worker = new Worker(
-    config.queueName,
+    opts.queueName ?? config.queueName,
     async (job: Job, token?: string) => {
       const data = JobData.parse(job.data);
       const claimed = await jobs.claim(data.jobId, id);
       if (!claimed) return 'NOT_ACTIVE'; // cancelled or already finished
       if (claimed.runs > config.maxRuns) {
-        await jobs.fail(claimed.id, id, { code: 'INTERRUPTED', message: `The export was interrupted ${claimed.runs - 1} times; it was not retried again`, domain: null });
+        await jobs.fail(claimed.id, id, { code: 'INTERRUPTED', message: `The ${label} was interrupted ${claimed.runs - 1} times; it was not retried again`, domain: null });
         return 'FAILED';
       }
       const outcome = await runner.run(claimed, id, abort.signal);
@@ -88,8 +96,8 @@ export function startBullWorkers(opts: BullWorkersOptions): { id: string; worker
       maxStalledCount: 1000,
     },
   );
-  worker.on('failed', (job, err) => logger.error({ job: job?.id, err }, 'export job failed in the worker'));
-  worker.on('error', (err) => logger.error({ err }, 'export worker error'));
+  worker.on('failed', (job, err) => logger.error({ job: job?.id, err }, `${label} job failed in the worker`));
+  worker.on('error', (err) => logger.error({ err }, `${label} worker error`));
   return {
     id,
     worker,

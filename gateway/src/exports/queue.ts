@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@footprint/schema';
 import { workerIdentity, type WorkerIdentity } from './identity.js';
-import type { ExportJobs } from './store.js';
-import type { ExportRunner } from './worker.js';
+import type { ExportJob, JobError } from './store.js';
+import type { RunOutcome } from './worker.js';
 
 /** Where requested jobs go: the embedded SQLite table (polled by in-process workers) or BullMQ on Redis. */
 export interface ExportQueue {
@@ -17,11 +17,30 @@ export interface ExportQueue {
 /** One id per standalone worker process (BullMQ): a job's owner, checked on every write the worker makes. */
 export const workerId = (role: string) => `${role}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-export interface EmbeddedWorkersOptions {
-  /** This process's worker name (kept across restarts), known once the gateway listens. */
-  workerName: () => string;
-  jobs: ExportJobs;
-  runner: ExportRunner;
+/** What the workers need of a job table: exports and erasures (gateway/src/rights) share this machinery. */
+export interface ClaimableJobs<J extends { id: string; runs: number }> {
+  claimNext(worker: string): Promise<J | null>;
+  claim(id: string, worker: string): Promise<J | null>;
+  fail(id: string, worker: string | null, error: JobError): Promise<boolean>;
+  /** Requeues the jobs an earlier incarnation of the named worker left RUNNING (tables that support it). */
+  recoverOwn?(name: string, self: string, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }>;
+}
+
+/** Runs one claimed job to its end (or hands it back when the worker stops). */
+export interface JobRunner<J> {
+  run(job: J, worker: string, signal: AbortSignal): Promise<RunOutcome>;
+}
+
+export interface EmbeddedWorkersOptions<J extends { id: string; runs: number } = ExportJob> {
+  /**
+   * This process's worker name (kept across restarts), known once the gateway listens: with it, the jobs
+   * an earlier incarnation left RUNNING are taken back at once. Without it, a per-process id is used.
+   */
+  workerName?: () => string;
+  jobs: ClaimableJobs<J>;
+  runner: JobRunner<J>;
+  /** What the jobs are, for messages ("export", "erasure"). */
+  label?: string;
   concurrency: number;
   maxRuns: number;
   /** How often an idle worker looks for jobs it was not told about (another gateway's, a recovered crash). */
@@ -36,30 +55,32 @@ export interface EmbeddedWorkersOptions {
  * On start, the jobs an earlier incarnation of this worker left RUNNING (a
  * crash, a kill) are taken back at once, before anything else is claimed.
  */
-export class EmbeddedExportWorkers implements ExportQueue {
-  private id = '';
+export class EmbeddedWorkers<J extends { id: string; runs: number }> implements ExportQueue {
+  private id = workerId('gateway');
   private readonly abort = new AbortController();
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private stopping = false;
 
-  constructor(private readonly opts: EmbeddedWorkersOptions) {}
+  constructor(private readonly opts: EmbeddedWorkersOptions<J>) {}
 
   start(): void {
-    const identity = workerIdentity(this.opts.workerName());
-    this.id = identity.id;
-    const ready = this.takeBackOwn(identity);
+    const identity = this.opts.workerName ? workerIdentity(this.opts.workerName()) : null;
+    if (identity) this.id = identity.id;
+    const ready = identity ? this.takeBackOwn(identity) : Promise.resolve();
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(ready.then(() => this.loop()));
   }
 
   private async takeBackOwn(identity: WorkerIdentity): Promise<void> {
     const { jobs, logger, maxRuns } = this.opts;
+    const label = this.opts.label ?? 'export';
+    if (!jobs.recoverOwn) return;
     try {
       const r = await jobs.recoverOwn(identity.name, identity.id, maxRuns);
-      if (r.requeued.length) logger.warn({ worker: identity.name, jobs: r.requeued }, 'took back this worker’s own unfinished exports at once (it restarted); they resume from their checkpoints');
-      if (r.failed.length) logger.error({ worker: identity.name, jobs: r.failed }, 'own unfinished exports interrupted too often were failed');
+      if (r.requeued.length) logger.warn({ worker: identity.name, jobs: r.requeued }, `took back this worker’s own unfinished ${label} jobs at once (it restarted); they resume from their checkpoints`);
+      if (r.failed.length) logger.error({ worker: identity.name, jobs: r.failed }, `own unfinished ${label} jobs interrupted too often were failed`);
     } catch (err) {
-      logger.error({ err }, 'could not take back this worker’s unfinished exports; they are recovered after the stale threshold');
+      logger.error({ err }, `could not take back this worker’s unfinished ${label} jobs; they are recovered after the stale threshold`);
     }
   }
 
@@ -103,14 +124,17 @@ export class EmbeddedExportWorkers implements ExportQueue {
           continue;
         }
         if (job.runs > maxRuns) {
-          await jobs.fail(job.id, this.id, { code: 'INTERRUPTED', message: `The export was interrupted ${job.runs - 1} times; it was not retried again`, domain: null });
+          await jobs.fail(job.id, this.id, { code: 'INTERRUPTED', message: `The ${this.opts.label ?? 'export'} was interrupted ${job.runs - 1} times; it was not retried again`, domain: null });
           continue;
         }
         await runner.run(job, this.id, this.abort.signal);
       } catch (err) {
-        logger.error({ err }, 'export worker loop failed; continuing');
+        logger.error({ err }, `${this.opts.label ?? 'export'} worker loop failed; continuing`);
         await this.idle();
       }
     }
   }
 }
+
+/** The export jobs' embedded workers. */
+export class EmbeddedExportWorkers extends EmbeddedWorkers<ExportJob> {}

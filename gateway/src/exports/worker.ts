@@ -142,8 +142,9 @@ export class ExportRunner {
       const error = toJobError(err);
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err }, 'export failed');
       else log.warn({ error }, 'export failed');
-      await jobs.fail(job.id, worker, error, progress);
+      // Files first: once the job reads FAILED, nothing of it is left on disk (every lane has stopped by now).
       await this.cleanup(paths);
+      await jobs.fail(job.id, worker, error, progress);
       return 'FAILED';
     } finally {
       clearInterval(beat);

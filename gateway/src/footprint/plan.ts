@@ -46,7 +46,7 @@ function implementsPersonalData(t: GraphQLNamedType): t is GraphQLObjectType {
 const isInternal = (name: string) => name.startsWith('_') || name.startsWith('join__') || name.startsWith('link__');
 
 /** Fields of RecordMeta that differ from record to record; the rest is the kind's, in the supergraph. */
-export const RECORD_META_FIELDS = ['kind', 'source', 'region', 'collectedAt'] as const;
+export const RECORD_META_FIELDS = ['kind', 'source', 'region', 'collectedAt', 'restricted', 'restriction { since reason until ground }'] as const;
 
 export interface PlanOptions {
   /**

@@ -135,28 +135,43 @@ export interface NoticeDispatcher {
  * in FAILED after the configured attempts. A recipient without an endpoint
  * keeps its notices PENDING, saying so, until one is configured.
  */
-export function createNoticeDispatcher(opts: {
-  db: Kysely<CorrectionTables>;
+/** The columns every outbox table has (correction notices, erasure notices). */
+interface OutboxRow {
+  id: number;
+  recipient: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+export function createNoticeDispatcher<N extends { id: number; recipient: string } = { id: number; correctionId: number; recipient: string }>(opts: {
+  db: Kysely<CorrectionTables> | Kysely<unknown>;
+  /** The outbox table (default correctionNotice). */
+  table?: string;
   /** Resolves once the tables exist. */
   prepare(): Promise<void>;
   domain: string;
   cfg: CorrectionDeliveryConfig;
   log: Logger;
-  payload(notice: { id: number; correctionId: number; recipient: string }): Promise<NoticePayload | null>;
+  payload(notice: N): Promise<object | null>;
 }): NoticeDispatcher {
-  const { db, cfg, log } = opts;
+  const { cfg, log } = opts;
+  const table = opts.table ?? 'correctionNotice';
+  const db = opts.db as unknown as Kysely<Record<string, OutboxRow>>;
   const recipients = Object.keys(cfg.recipientUrls);
   let running: Promise<void> | null = null;
   let stopped = false;
   const timer = setInterval(() => void dispatcher.runOnce(), cfg.noticeIntervalMs);
   timer.unref();
 
-  async function deliver(n: { id: number; correctionId: number; recipient: string; attempts: number; nextAttemptAt: string }): Promise<void> {
+  async function deliver(n: OutboxRow): Promise<void> {
     const url = cfg.recipientUrls[n.recipient as Recipient];
     if (!url) return;
     const lease = new Date(Date.now() + cfg.noticeTimeoutMs * 2).toISOString();
     const claimed = await db
-      .updateTable('correctionNotice')
+      .updateTable(table)
       .set({ nextAttemptAt: lease })
       .where('id', '=', n.id)
       .where('state', '=', 'PENDING')
@@ -166,11 +181,11 @@ export function createNoticeDispatcher(opts: {
     const attempts = n.attempts + 1;
     let error: string | null = null;
     try {
-      const body = await opts.payload(n);
-      if (!body) throw new Error('the corrected record no longer exists');
+      const body = await opts.payload(n as unknown as N);
+      if (!body) throw new Error('the record the notice is about no longer exists');
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `${opts.domain}-notice-${n.id}` },
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${opts.domain}-${table === 'correctionNotice' ? 'notice' : table}-${n.id}` },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(cfg.noticeTimeoutMs),
       });
@@ -180,13 +195,13 @@ export function createNoticeDispatcher(opts: {
     }
     const now = new Date();
     if (!error) {
-      await db.updateTable('correctionNotice').set({ state: 'DELIVERED', attempts, deliveredAt: now.toISOString(), lastError: null }).where('id', '=', n.id).execute();
+      await db.updateTable(table).set({ state: 'DELIVERED', attempts, deliveredAt: now.toISOString(), lastError: null }).where('id', '=', n.id).execute();
       return;
     }
     const failed = attempts >= cfg.noticeMaxAttempts;
     const backoff = Math.min(cfg.noticeIntervalMs * 2 ** (attempts - 1), 3_600_000);
     await db
-      .updateTable('correctionNotice')
+      .updateTable(table)
       .set({ state: failed ? 'FAILED' : 'PENDING', attempts, lastError: error, nextAttemptAt: new Date(now.getTime() + backoff).toISOString() })
       .where('id', '=', n.id)
       .execute();
@@ -197,8 +212,8 @@ export function createNoticeDispatcher(opts: {
     if (recipients.length === 0) return;
     await opts.prepare();
     const due = await db
-      .selectFrom('correctionNotice')
-      .select(['id', 'correctionId', 'recipient', 'attempts', 'nextAttemptAt'])
+      .selectFrom(table)
+      .selectAll()
       .where('state', '=', 'PENDING')
       .where('recipient', 'in', recipients)
       .where('nextAttemptAt', '<=', new Date().toISOString())

@@ -29,7 +29,8 @@ import {
   type NoticeDispatcher,
 } from './corrections-delivery.js';
 import { migrateCorrectionTables, type CorrectionConfirmationRow, type CorrectionHistoryRow, type CorrectionTables } from './corrections-store.js';
-import type { KindMeta } from './meta.js';
+import { erasurePolicy, type KindMeta } from './meta.js';
+import type { RightsTables } from './rights-store.js';
 import type { RecordRow, Store } from './store.js';
 
 /** What a domain passes to createSubgraph to take corrections: its rules and the configuration read at startup. */
@@ -80,6 +81,7 @@ const RequestInput = z.object({
   value: z.string().max(20_000, 'A value can have at most 20000 characters').nullable().optional(),
   expectedVersion: z.string().min(1, 'expectedVersion is the version from the correction view').max(100),
   reason: z.string().trim().max(1000, 'A reason can have at most 1000 characters').nullable().optional(),
+  restrictUntilResolved: z.boolean().nullish(),
 });
 
 const ViewArgs = z.object({
@@ -357,6 +359,7 @@ export function createCorrectionEngine<DB>(opts: {
           domain,
           title: meta.title,
           policySection: meta.policy,
+          erasure: erasurePolicy(meta),
           reason: meta.correctable
             ? `Not correctable through Footprint yet: the ${domain} domain has no correction rules for it; ask support`
             : (meta.reason ?? 'The privacy policy does not make it correctable'),
@@ -381,6 +384,7 @@ export function createCorrectionEngine<DB>(opts: {
         title: meta.title,
         policySection: meta.policy,
         scope: kind.spec.scope ?? null,
+        erasure: erasurePolicy(meta),
         fields: [...kind.fields.values()].map((f) => ({
           name: f.name,
           label: f.spec.label,
@@ -454,6 +458,25 @@ export function createCorrectionEngine<DB>(opts: {
           requestId: who.requestId,
         };
         await (trx as unknown as Transaction<CorrectionTables>).insertInto('correctionConfirmation').values(pending).execute();
+        if (req.restrictUntilResolved) {
+          // Art. 18(1)(a): the person contests the record's accuracy; it is not processed until the correction resolves.
+          await (trx as unknown as Transaction<RightsTables>)
+            .insertInto('processingRestriction')
+            .values({
+              personId: person,
+              kind: kind.meta.kind,
+              recordNumber: row.id,
+              ground: 'CONTESTED_ACCURACY',
+              reason: `Accuracy of ${field.spec.label} contested; correction pending confirmation`,
+              since: pending.createdAt,
+              until: null,
+              liftedAt: null,
+              actor: who.actor,
+              requestId: who.requestId,
+              ref: `correction:${id}`,
+            })
+            .execute();
+        }
         return { applied: null, pending, code, to: String(value) };
       }
       return { applied: await apply(trx, kind, field, row, current, value, { ...who, confirmedWith: null }), pending: null, code: '', to: '' };
@@ -469,10 +492,21 @@ export function createCorrectionEngine<DB>(opts: {
       await sendCode(cfg, ctx.log, { domain, channel: pending.channel as 'EMAIL' | 'PHONE', to, code, expiresAt: pending.expiresAt, confirmationId: pending.id });
     } catch (err) {
       await kitDb.updateTable('correctionConfirmation').set({ state: 'UNSENT' }).where('id', '=', pending.id).execute();
+      await endContest(pending.id);
       ctx.log.error({ err, confirmationId: pending.id }, 'one-time code could not be sent');
       fail('SUBGRAPH_UNAVAILABLE', 'The one-time code could not be sent; nothing was changed. Try again later.');
     }
     return { status: 'PENDING_CONFIRMATION', entry: null, confirmation: pendingView(pending) };
+  }
+
+  /** The contest of a pending correction is over (applied, stale, expired, locked): its restriction ends. */
+  async function endContest(confirmationId: string) {
+    await (store.db as unknown as Kysely<RightsTables>)
+      .updateTable('processingRestriction')
+      .set({ liftedAt: new Date().toISOString() })
+      .where('ref', '=', `correction:${confirmationId}`)
+      .where('liftedAt', 'is', null)
+      .execute();
   }
 
   function pendingView(p: CorrectionConfirmationRow) {
@@ -489,6 +523,7 @@ export function createCorrectionEngine<DB>(opts: {
     if (p.state !== 'PENDING') fail('CONFLICT', `This confirmation is ${p.state.toLowerCase()}: request the change again`);
     if (Date.parse(p.expiresAt) <= Date.now()) {
       await kitDb.updateTable('correctionConfirmation').set({ state: 'EXPIRED' }).where('id', '=', p.id).where('state', '=', 'PENDING').execute();
+      await endContest(p.id);
       fail('BAD_USER_INPUT', 'The code has expired: request the change again to get a new code', { field: 'code', expired: true });
     }
     // Spend an attempt first, atomically, then compare: parallel guesses cannot get past the limit.
@@ -506,6 +541,7 @@ export function createCorrectionEngine<DB>(opts: {
       const left = p.maxAttempts - spent.attempts;
       if (left <= 0) {
         await kitDb.updateTable('correctionConfirmation').set({ state: 'LOCKED' }).where('id', '=', p.id).where('state', '=', 'PENDING').execute();
+        await endContest(p.id);
         fail('TOO_MANY_REQUESTS', 'Too many wrong codes: request the change again to get a new code', { field: 'code', attemptsLeft: 0 });
       }
       fail('BAD_USER_INPUT', `The code is not right; ${left} attempt(s) left`, { field: 'code', attemptsLeft: left });
@@ -530,6 +566,7 @@ export function createCorrectionEngine<DB>(opts: {
       if (problem) fieldIssue(field, problem);
       return { applied: await apply(trx, kind, field, row, current, value, { person, actor: p.actor, actorType: p.actorType, reason: p.reason, requestId: p.requestId, confirmedWith: p.channel }) };
     });
+    await endContest(p.id);
     if ('stale' in outcome) fail('CONFLICT', `${field.spec.label} changed after the code was sent; nothing was changed. Reload and correct it again.`, { field: field.name, stale: true });
     dispatcher?.kick();
     return { status: 'APPLIED', entry: await entryById(outcome.applied), confirmation: null };

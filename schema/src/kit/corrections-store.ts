@@ -64,6 +64,7 @@ export interface CorrectionConfirmationRow {
 }
 
 export interface CorrectionTables {
+  correctionErasureGuard: { personId: string };
   correctionHistory: CorrectionHistoryRow;
   correctionNotice: CorrectionNoticeRow;
   correctionConfirmation: CorrectionConfirmationRow;
@@ -141,6 +142,26 @@ const migrations: Record<string, Migration> = {
         .addColumn('request_id', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('correction_confirmation_person_idx').on('correction_confirmation').columns(['person_id']).execute();
+    },
+  },
+  /**
+   * Erasure (Art. 17) takes a person's correction history with the records it
+   * is about. The history stays append-only for everything else: a delete
+   * passes only while the erasing transaction holds the person's row in the
+   * guard table, which it inserts and removes itself (never visible outside it).
+   */
+  '002_erasure_guard': {
+    async up(db) {
+      const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema.createTable('correction_erasure_guard').addColumn('person_id', 'text', (c) => c.primaryKey()).execute();
+      if (isPg) {
+        await sql`create or replace function correction_history_append_only() returns trigger language plpgsql as $$ begin
+          if tg_op = 'DELETE' and exists (select 1 from correction_erasure_guard g where g.person_id = old.person_id) then return old; end if;
+          raise exception 'correction_history is append-only'; end $$`.execute(db);
+      } else {
+        await sql`drop trigger correction_history_no_delete`.execute(db);
+        await sql`create trigger correction_history_no_delete before delete on correction_history when not exists (select 1 from correction_erasure_guard g where g.person_id = old.person_id) begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
+      }
     },
   },
 };

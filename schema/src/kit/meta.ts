@@ -18,6 +18,37 @@ export interface KindMeta {
   reason: string | null;
   /** The record field naming where data not collected from the person came from (Art. 15(1)(g)). */
   origin: string | null;
+  /** What erasure does to the kind (null: the SDL says nothing, which the coverage gate refuses). */
+  erasure: ErasureAction | null;
+  erasureFields: string[];
+  erasureNote: string | null;
+  /** RETAIN: ISO-8601 duration of the hold. */
+  retainFor: string | null;
+  retainFrom: RetentionStart | null;
+}
+
+export type ErasureAction = 'DELETE' | 'ANONYMIZE' | 'RETAIN';
+export type RetentionStart = 'COLLECTED' | 'ERASURE';
+export const ERASURE_ACTIONS: readonly ErasureAction[] = ['DELETE', 'ANONYMIZE', 'RETAIN'];
+export const RETENTION_STARTS: readonly RetentionStart[] = ['COLLECTED', 'ERASURE'];
+
+/** A restriction of processing in force, as RecordMeta shows it. */
+export interface RestrictionView {
+  since: string;
+  reason: string;
+  until: string | null;
+  ground: string;
+}
+
+/** The KindErasurePolicy of a kind. */
+export function erasurePolicy(meta: KindMeta) {
+  return {
+    action: meta.erasure ?? 'DELETE',
+    fields: meta.erasureFields,
+    note: meta.erasureNote,
+    retainFor: meta.retainFor,
+    retainFrom: meta.retainFrom,
+  };
 }
 
 /** Reads @personalData from every object type of an SDL document (a subgraph's or the supergraph). */
@@ -43,13 +74,23 @@ export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'):
       sensitive: Boolean(args.sensitive),
       reason: (args.reason as string | undefined) ?? null,
       origin: (args.origin as string | undefined) ?? null,
+      erasure: (args.erasure as ErasureAction | undefined) ?? null,
+      erasureFields: (args.erasureFields as string[] | undefined) ?? [],
+      erasureNote: (args.erasureNote as string | undefined) ?? null,
+      retainFor: (args.retainFor as string | undefined) ?? null,
+      retainFrom: (args.retainFrom as RetentionStart | undefined) ?? null,
     });
   }
   return out;
 }
 
 /** The RecordMeta of one row: the kind's static metadata plus what the row itself says. */
-export function recordMeta(meta: KindMeta, domain: string, row: { collectedAt: string; region: string; source: string | null }) {
+export function recordMeta(
+  meta: KindMeta,
+  domain: string,
+  row: { collectedAt: string; region: string; source: string | null },
+  restriction: RestrictionView | null = null,
+) {
   return {
     kind: meta.kind,
     domain,
@@ -64,5 +105,26 @@ export function recordMeta(meta: KindMeta, domain: string, row: { collectedAt: s
     correctionNote: meta.correctable ? null : meta.reason,
     recipients: meta.recipients,
     policySection: meta.policy,
+    erasure: erasurePolicy(meta),
+    restricted: restriction !== null,
+    restriction,
   };
+}
+
+/** An ISO-8601 duration of years, months and days (P6Y, P18M, P1Y6M, P30D) added to a date; null when it is not one. */
+export function addDuration(from: Date, duration: string): Date | null {
+  const m = /^P(?:(\d{1,3})Y)?(?:(\d{1,4})M)?(?:(\d{1,5})D)?$/.exec(duration);
+  if (!m || duration === 'P') return null;
+  const d = new Date(from.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + Number(m[1] ?? 0), d.getUTCMonth() + Number(m[2] ?? 0), d.getUTCDate() + Number(m[3] ?? 0));
+  return d;
+}
+
+/** The date `duration` before `to` (the oldest collection date still under a hold that ends after `to`). */
+export function subtractDuration(to: Date, duration: string): Date | null {
+  const m = /^P(?:(\d{1,3})Y)?(?:(\d{1,4})M)?(?:(\d{1,5})D)?$/.exec(duration);
+  if (!m || duration === 'P') return null;
+  const d = new Date(to.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() - Number(m[1] ?? 0), d.getUTCMonth() - Number(m[2] ?? 0), d.getUTCDate() - Number(m[3] ?? 0));
+  return d;
 }

@@ -12,6 +12,7 @@ import {
   sql,
   type CreateTableBuilder,
   type Migration,
+  type Transaction,
 } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -187,4 +188,21 @@ export async function createRecordTable(
   builder = columns(builder as CreateTableBuilder<string, 'id'>);
   await builder.execute();
   await db.schema.createIndex(`${table}_person_idx`).on(table).columns(['person_id', 'id']).execute();
+}
+
+/** A record as it is inserted: the store assigns its id. */
+export type NewRecord<Row extends RecordRow> = Omit<Row, 'id'>;
+
+/**
+ * Inserts new records of one table in one statement, typed against the
+ * domain's row type without its id (which the store assigns; the row types
+ * declare it as a plain number, so Kysely's own insert type would ask for it).
+ */
+export async function insertRecords<DB, T extends keyof DB & string>(
+  db: Transaction<DB> | Kysely<DB>,
+  table: T,
+  rows: NoInfer<DB[T] extends RecordRow ? NewRecord<DB[T]>[] : never>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(rows as unknown as Record<string, unknown>[]).execute();
 }

@@ -15,6 +15,7 @@ import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, typ
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { listSubgraphs } from '../subgraphs.js';
 import { readKindMeta, recordMeta, type KindMeta } from './meta.js';
+import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights-engine.js';
 import type { RecordRow, Store } from './store.js';
 
 /** Per-request readers the kit gives every subgraph: generic record pages and batched counts. */
@@ -32,6 +33,8 @@ export interface SubgraphContext<DB = unknown, L = unknown> {
   records: RecordReaders;
   log: Logger;
   requestId: string;
+  /** The restrictions in force for the credential's person (read once per request). */
+  restrictions(): Promise<RestrictionLookup>;
 }
 
 export type Resolvers<DB, L> = GraphQLResolverMap<SubgraphContext<DB, L>>;
@@ -56,6 +59,13 @@ export interface SubgraphOptions<DB, L> {
    * refuses corrections.
    */
   corrections?: CorrectionsSetup<DB>;
+  /**
+   * The domain's rights rules (src/rights.ts: child tables, ANONYMIZE columns,
+   * objection and withdrawal hooks, processing activities) and the
+   * configuration read at startup. Without them the kit still erases,
+   * restricts and reports state from @personalData alone.
+   */
+  rights?: RightsSetup<DB>;
 }
 
 export interface Subgraph {
@@ -68,6 +78,8 @@ export interface Subgraph {
   prepare?: () => Promise<void>;
   /** The correction engine (history, notices, one-time codes). */
   corrections?: CorrectionEngine;
+  /** The rights engine (erasure, restriction, objection, withdrawal; processingAllowed for the domain's own processing). */
+  rights: RightsEngine;
 }
 
 /** The person a resolver may read; FORBIDDEN when the credential names none. */
@@ -134,7 +146,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   for (const k of kinds) {
     kit[k.typename] = {
       id: (row: RecordRow) => `${k.kind}:${row.id}`,
-      meta: (row: RecordRow) => recordMeta(k, opts.name, row),
+      meta: async (row: RecordRow, _: unknown, ctx: SubgraphContext<DB, L>) => recordMeta(k, opts.name, row, (await ctx.restrictions()).forRecord(k.kind, row.id)),
     };
   }
   // <Name>Data: a connection field per record table, and discovery over all of them.
@@ -186,8 +198,22 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     logger: opts.logger,
     setup: opts.corrections,
   });
-  kit.Query = corrections.resolvers.Query as never;
-  kit.Mutation = corrections.resolvers.Mutation as never;
+  const rights = createRightsEngine({
+    domain: opts.name,
+    kinds,
+    tables: opts.tables,
+    store: opts.store,
+    logger: opts.logger,
+    hasCorrections: Boolean(opts.corrections),
+    prepareCorrections: () => corrections.prepare(),
+    setup: opts.rights,
+  });
+  kit.Query = { ...corrections.resolvers.Query, ...rights.resolvers.Query } as never;
+  kit.Mutation = { ...corrections.resolvers.Mutation, ...rights.resolvers.Mutation } as never;
+  const prepare = async () => {
+    await corrections.prepare();
+    await rights.prepare();
+  };
 
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
@@ -222,11 +248,13 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     ],
     context: async (req, requestId) => {
       await started;
-      await corrections.prepare();
+      await prepare();
       const header = req.headers[CREDENTIAL_HEADER];
       const credential = await verifyCredential(typeof header === 'string' ? header : undefined, opts.internalSecret);
       const person = credential.person;
+      let restrictions: Promise<RestrictionLookup> | null = null;
       return {
+        restrictions: () => (restrictions ??= rights.restrictionsOf(requirePerson({ person }))),
         credential,
         person,
         store: opts.store,
@@ -238,9 +266,12 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     },
     onError: (err) => opts.logger.error({ err }, 'request failed'),
   });
-  http.once('close', () => corrections.stop());
+  http.once('close', () => {
+    corrections.stop();
+    rights.stop();
+  });
 
-  return { name: opts.name, typeDefs, kinds, apollo, http, prepare: corrections.prepare, corrections };
+  return { name: opts.name, typeDefs, kinds, apollo, http, prepare, corrections, rights };
 }
 
 async function ctxProbe<DB>(store: Store<DB>): Promise<void> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, createSubgraph, loadConfig, storeUrl, type SecretsConfig, type Subgraph } from '@footprint/schema';
 import { corrections } from './corrections.js';
 import { createLoaders } from './loaders.js';
+import { rights } from './rights.js';
 import { recordResolvers } from './resolvers/records.js';
 import { openCloudStore, TABLES, type CloudStore } from './store.js';
 
@@ -29,6 +30,7 @@ export async function createServer(config: SecretsConfig = loadConfig()): Promis
     internalSecret: config.internalSecret,
     logger: createLogger(`subgraph-${NAME}`, config.logLevel),
     corrections: { spec: corrections, config },
+    rights: { spec: rights, config },
   });
   return { ...subgraph, store };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, createSubgraph, loadConfig, storeUrl, type SecretsConfig, type Subgraph } from '@footprint/schema';
 import { createLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
 import { openMessagingStore, TABLES, type MessagingStore } from './store.js';
 
 export const NAME = 'messaging';
@@ -27,6 +28,7 @@ export async function createServer(config: SecretsConfig = loadConfig()): Promis
     createLoaders,
     internalSecret: config.internalSecret,
     logger: createLogger(`subgraph-${NAME}`, config.logLevel),
+    rights: { spec: rights, config },
   });
   return { ...subgraph, store };
 }

@@ -27,6 +27,7 @@ export async function createServer(config: SecretsConfig = loadConfig()): Promis
     createLoaders,
     internalSecret: config.internalSecret,
     logger: createLogger(`subgraph-${NAME}`, config.logLevel),
+    rights: { config },
   });
   return { ...subgraph, store };
 }

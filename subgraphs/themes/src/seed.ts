@@ -11,6 +11,7 @@ import type {
   ThemeSearchQueryRow,
   ThemeTagWeightRow,
 } from './store.js';
+import { MODEL_VERSION } from './recommendations.js';
 import { CHANGE_FREQUENCIES, VIEW_MODES } from './vocabulary.js';
 
 type New<Row> = Omit<Row, 'id'>;
@@ -51,7 +52,7 @@ const CURRENCY: Record<string, { code: string; prices: number[] }> = {
   INDIA: { code: 'INR', prices: [4900, 9900, 14900, 29900] },
   RUSSIA: { code: 'RUB', prices: [9900, 14900, 29900] },
 };
-const MODEL_VERSION = 'theme-rec 2025.3';
+
 /** Logs kept for 12 months (searches, carousel events) are seeded within the last 12 months of the seed window. */
 const LAST_YEAR = '2025-11-01T00:00:00Z';
 const END = '2026-10-31T00:00:00Z';

@@ -44,6 +44,32 @@ nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}
 details.domain{border:1px solid #8a8a8a;margin:.5rem 0;padding:0 .75rem}details.domain[open]{padding-bottom:.5rem}
 details.domain>summary{cursor:pointer;padding:.5rem 0;font-weight:600}details.domain>summary:focus{outline:3px solid #e8a500}`;
 
+/** P6Y → 6 years, P18M → 18 months (ISO-8601 durations of retention rules). */
+function duration(iso: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso);
+  if (!m) return iso;
+  const parts = [[m[1], 'year'], [m[2], 'month'], [m[3], 'day']].filter(([n]) => n).map(([n, u]) => `${n} ${u}${n === '1' ? '' : 's'}`);
+  return parts.join(' ') || iso;
+}
+
+const ERASURE_LABEL = { DELETE: 'Deleted', ANONYMIZE: 'Anonymised', RETAIN: 'Kept by law' } as const;
+
+function erasureCell(e: Processing['kinds'][number]['erasure']): string {
+  const head = `<strong>${ERASURE_LABEL[e.action]}</strong>`;
+  if (e.action === 'ANONYMIZE') return `${head}: ${esc(e.fields.join(', ') || '—')} cleared${e.note ? ` — ${esc(e.note)}` : ''}`;
+  if (e.action === 'RETAIN') return `${head}: ${esc(e.note ?? '')}${e.retainFor ? ` — kept ${esc(duration(e.retainFor))}${e.retainFrom ? ` from ${e.retainFrom === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : ''}`;
+  return head;
+}
+
+function retainedSection(p: Processing): string {
+  if (p.erasure.retained.length === 0) return `<h3 id="erasure">If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>`;
+  const rows = p.erasure.retained
+    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${nf.format(r.records)}</td><td>${esc(r.ground ?? '')}</td><td>${r.retainFor ? `${esc(duration(r.retainFor))}${r.from ? ` from ${r.from === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : esc(r.retention.description)}</td></tr>`)
+    .join('\n');
+  return `<h3 id="erasure">If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>
+<table><caption>Kept by law after an erasure</caption><thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Legal ground</th><th scope="col">How long</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /**
  * index.html: the archive for a person to read, offline, in any browser —
  * plain HTML with its style inline and no external assets (a Content Security
@@ -114,6 +140,7 @@ ${contents}
 <h2 id="processing-title">How your data is processed</h2>
 <p>${esc(processing.about)} The same information is in <a href="processing.json">processing.json</a>. Open a part of our services to see its data; the list below jumps to it.</p>
 ${processing_}
+${retainedSection(processing)}
 ${receivedFromSection(processing)}
 <h3 id="profiling">Profiling</h3><p>${esc(processing.profiling.about)}</p>
 ${transfersSection(processing)}
@@ -158,7 +185,7 @@ function processingSections(domains: ReturnType<typeof domainSummaries>, byKind:
     .filter((s) => s.kinds.length > 0);
   const toc = `<nav aria-label="How your data is processed, by part of our services"><ul>${sections
     .map((s) => `<li><a href="#p-${esc(s.domain)}">${esc(s.domain)}</a> <small>(${s.kinds.length})</small></li>`)
-    .join('')}<li><a href="#received-from">Where data came from</a></li><li><a href="#profiling">Profiling</a></li><li><a href="#transfers">Transfers abroad</a></li></ul></nav>`;
+    .join('')}<li><a href="#erasure">If you ask for erasure</a></li><li><a href="#received-from">Where data came from</a></li><li><a href="#profiling">Profiling</a></li><li><a href="#transfers">Transfers abroad</a></li></ul></nav>`;
   const list = (cs: { description: string }[], none: string) => (cs.length ? `<ul>${cs.map((c) => `<li>${esc(c.description)}</li>`).join('')}</ul>` : none);
   const from = (k: ProcessingKindView) =>
     list(k.sources, '—') + (k.receivedFrom.length ? `<p>From: ${k.receivedFrom.map((o) => `${esc(o.name)} <small>(${nf.format(o.records)})</small>`).join(', ')}</p>` : '');
@@ -167,11 +194,11 @@ function processingSections(domains: ReturnType<typeof domainSummaries>, byKind:
       const rows = s.kinds
         .map(
           (k) => `<tr><th scope="row">${esc(k.title)}${k.sensitive ? ' <small>(sensitive)</small>' : ''}<br><small>${nf.format(k.records)} records</small></th><td>${list(k.purposes, '—')}</td><td>${esc(k.legalBasis.description)}</td><td>${esc(k.retention.description)}</td>
-<td>${from(k)}</td><td>${list(k.recipients, 'Not shared')}</td><td>${list(k.regions, '—')}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${esc(k.policySection)}</td></tr>`,
+<td>${from(k)}</td><td>${list(k.recipients, 'Not shared')}</td><td>${list(k.regions, '—')}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${erasureCell(k.erasure)}</td><td>${esc(k.policySection)}</td></tr>`,
         )
         .join('\n');
       return `<details class="domain"><summary>${esc(s.domain)} — ${s.kinds.length} kinds of data</summary>
-<table id="p-${esc(s.domain)}"><caption>${esc(s.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+<table id="p-${esc(s.domain)}"><caption>${esc(s.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">If you ask for erasure</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table></details>`;
     })
     .join('\n');
   return toc + '\n' + body;

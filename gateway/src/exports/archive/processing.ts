@@ -1,4 +1,5 @@
 import { TAXONOMY, type DataRegion, type KindMeta } from '@footprint/schema';
+import { erasureOf, type ErasureBehaviour } from '../../rights/erasure.js';
 import type { ArchiveFacts } from './manifest.js';
 import { PORTABILITY_RULE } from './provenance.js';
 import { CONTROLLERS, HOW_TO_ASK, PRIVACY_CONTACT, RIGHTS } from './rights.js';
@@ -36,6 +37,19 @@ export interface ProcessingKind {
   sensitive: boolean;
   correctable: boolean;
   correctionNote: string | null;
+  /** What erasure does to this kind (Art. 17): deleted, anonymised (which fields, why the rest is kept) or retained (on what ground, from when). */
+  erasure: ErasureBehaviour & { description: string };
+}
+
+const ERASURE_TEXT = {
+  DELETE: 'Deleted when you ask for erasure.',
+  ANONYMIZE: 'Anonymised when you ask for erasure: the fields listed are cleared or generalised; the rest is kept without anything that identifies you.',
+  RETAIN: 'Kept when you ask for erasure, because a law requires it; it is then restricted (not used for anything else) until the retention period ends, and deleted after.',
+} as const;
+
+function erasureView(m: KindMeta | undefined): ProcessingKind['erasure'] {
+  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null };
+  return { ...e, description: ERASURE_TEXT[e.action] };
 }
 
 /**
@@ -67,6 +81,7 @@ export function buildProcessing(f: ArchiveFacts) {
       sensitive: m?.sensitive ?? false,
       correctable: m?.correctable ?? false,
       correctionNote: m?.correctable ? null : (m?.reason ?? null),
+      erasure: erasureView(m),
     };
   });
   const held = kinds.filter((k) => k.records > 0);
@@ -104,6 +119,11 @@ export function buildProcessing(f: ArchiveFacts) {
         SAFEGUARDS_COPY,
       regions: all('regions'),
       destinations: transferDestinations(held),
+    },
+    erasure: {
+      about:
+        'What happens to each kind of data when you ask for it to be erased (Art. 17): most is deleted; some is anonymised; some is kept because a law requires it (e.g. invoices under tax law), restricted and not processed further until its retention period ends.',
+      retained: kinds.filter((k) => k.erasure.action === 'RETAIN').map((k) => ({ kind: k.kind, title: k.title, records: k.records, ground: k.erasure.note, retention: k.retention, retainFor: k.erasure.retainFor, from: k.erasure.retainFrom })),
     },
     portability: PORTABILITY_RULE,
     rights: RIGHTS,

@@ -138,7 +138,7 @@ async function signIn(candidate: string): Promise<void> {
   $('signed-in').hidden = false;
   announce(`Signed in as ${res.data.me.id}`);
   $('main').focus();
-  await Promise.all([loadSummary(), loadCorrections(), loadHistory()]);
+  await Promise.all([loadSummary(), loadCorrections(), loadHistory(), loadRights()]);
   renderBrowse();
 }
 
@@ -158,17 +158,22 @@ function signOut(): void {
 
 async function loadSummary(): Promise<void> {
   const body = $('summary-body');
-  const res = await gql<{ me: { discovery: { domains: ({ domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null }[] } | null)[] } } }>(
-    '{ me { discovery { domains { domain kinds { kind title count earliest latest } } } } }',
-  );
+  const res = await gql<{
+    me: {
+      discovery: { domains: ({ domain: string; kinds: { kind: string; title: string; count: number; earliest: string | null; latest: string | null }[] } | null)[] };
+      processing: { restrictions: { kind: string; recordId: string | null; ground: string; until: string | null }[] } | null;
+    };
+  }>('{ me { discovery { domains { domain kinds { kind title count earliest latest } } } processing { restrictions { kind recordId ground until } } } }');
   const domains = res.data?.me?.discovery?.domains ?? [];
+  const restricted = new Map((res.data?.me?.processing?.restrictions ?? []).filter((r) => !r.recordId).map((r) => [r.kind, r]));
   const table = h(
     'table',
     {},
     h('caption', { text: 'Records per domain and kind, counted without reading them' }),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Kind of data' }), h('th', { scope: 'col', text: 'Records' }), h('th', { scope: 'col', text: 'From – to' }))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Domain' }), h('th', { scope: 'col', text: 'Kind of data' }), h('th', { scope: 'col', text: 'Records' }), h('th', { scope: 'col', text: 'From – to' }), h('th', { scope: 'col', text: 'Processing' }))),
   );
   const tbody = h('tbody');
+  held = new Map(domains.flatMap((d) => (d ? d.kinds.map((k) => [k.kind, k.count] as [string, number]) : [])));
   for (const d of domains) {
     if (!d) continue;
     d.kinds.forEach((k, i) => {
@@ -180,6 +185,7 @@ async function loadSummary(): Promise<void> {
           h('td', { text: k.title }),
           h('td', { class: 'num', text: String(k.count) }),
           h('td', { text: k.earliest ? `${k.earliest.slice(0, 10)} – ${(k.latest ?? '').slice(0, 10)}` : '—' }),
+          restrictionCell(restricted.get(k.kind)),
         ),
       );
     });
@@ -187,6 +193,12 @@ async function loadSummary(): Promise<void> {
   table.append(tbody);
   const failed = (res.errors ?? []).map((e) => e.extensions?.domain).filter(Boolean);
   body.replaceChildren(table, failed.length ? h('p', { class: 'error', text: `Not available right now: ${failed.join(', ')}` }) : '');
+}
+
+function restrictionCell(r: { ground: string; until: string | null } | undefined): El {
+  if (!r) return h('td', { text: 'in use' });
+  const why = r.ground === 'LEGAL_HOLD' ? 'kept by law, not used' : `restricted (${r.ground.toLowerCase().replace(/_/g, ' ')})`;
+  return h('td', { class: 'error', text: `${why}${r.until ? ` until ${r.until.slice(0, 10)}` : ''}` });
 }
 
 // ---------------------------------------------------------------------------
@@ -245,6 +257,7 @@ function recordView(r: Record<string, unknown>): El {
     if (key === 'meta' && v && typeof v === 'object') {
       const m = v as Record<string, unknown>;
       dl.append(h('dt', { text: 'how it is used' }), h('dd', { text: `${show(m.category)}; ${show(m.legalBasis)}; kept: ${show(m.retention)}; ${show(m.policySection)}` }));
+      if (m.restricted === true) dl.append(h('dt', { text: 'restricted' }), h('dd', { class: 'error', text: `not processed further: ${show((m.restriction as Record<string, unknown> | null)?.reason)}` }));
       continue;
     }
     dl.append(h('dt', { text: key }), h('dd', { text: show(v) }));
@@ -339,7 +352,11 @@ function fieldRow(recordId: string, recordLabel: string, f: FieldSpec, v: { valu
   error.hidden = true;
   const save = h('button', { type: 'submit', text: 'Save' });
   const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-  const form = h('form', { class: 'correct-form', novalidate: true }, h('label', { for: inputId, text: `New ${f.label.toLowerCase()}` }), input, hint, error, h('div', { class: 'actions' }, save, cancel));
+  // Art. 18(1)(a): a change that waits for a code can stop the current value being used meanwhile.
+  const contestId = nextId('contest');
+  const contest = f.confirmation ? h('input', { id: contestId, type: 'checkbox', name: 'restrictUntilResolved' }) : null;
+  const contestRow = contest ? h('p', { class: 'check' }, contest, h('label', { for: contestId, class: 'inline', text: `The current ${f.label.toLowerCase()} is wrong: do not use it until I confirm the new one` })) : null;
+  const form = h('form', { class: 'correct-form', novalidate: true }, h('label', { for: inputId, text: `New ${f.label.toLowerCase()}` }), input, hint, contestRow, error, h('div', { class: 'actions' }, save, cancel));
   form.hidden = true;
 
   const setError = (message: string | null) => {
@@ -367,7 +384,7 @@ function fieldRow(recordId: string, recordLabel: string, f: FieldSpec, v: { valu
       const text = input.value;
       const res = await gql<{ requestCorrection: { status: string; confirmation: { id: string; sentTo: string; expiresAt: string } | null } }>(
         'mutation($input: CorrectionInput!) { requestCorrection(input: $input) { status confirmation { id sentTo expiresAt } } }',
-        { input: { recordId, field: f.name, value: text === '' && !f.rule.required ? null : text, expectedVersion: v.version } },
+        { input: { recordId, field: f.name, value: text === '' && !f.rule.required ? null : text, expectedVersion: v.version, ...(contest?.checked ? { restrictUntilResolved: true } : {}) } },
       );
       save.disabled = false;
       const err = res.errors?.[0];
@@ -562,6 +579,296 @@ async function downloadArchive(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
+// Choices: consents, objections, restrictions (Art. 7(3), 21, 18)
+
+interface MapEntry {
+  kind: string;
+  title: string;
+  domain: string;
+  legalBasis: string;
+  purposes: string[];
+  erasure: 'DELETE' | 'ANONYMIZE' | 'RETAIN';
+  erasureFields: string[];
+  erasureNote: string | null;
+}
+interface Restriction {
+  kind: string;
+  title: string;
+  domain: string;
+  since: string;
+  reason: string;
+  until: string | null;
+  ground: string;
+}
+interface Processing {
+  restrictions: Restriction[];
+  objections: string[];
+  withdrawnConsents: string[];
+  unavailableDomains: string[];
+}
+const PROCESSING_FIELDS = 'restrictions { kind title domain since reason until ground } objections withdrawnConsents unavailableDomains';
+const OBJECTIONS: { purpose: string; label: string }[] = [
+  { purpose: 'AD_PROFILING', label: 'ad profiling' },
+  { purpose: 'DIRECT_MARKETING', label: 'direct marketing' },
+];
+const words = (code: string) => code.toLowerCase().replace(/_/g, ' ');
+
+let dataMap: MapEntry[] = [];
+/** What the person holds per kind (from the discovery summary), for the erasure plan. */
+let held = new Map<string, number>();
+
+async function loadRights(): Promise<void> {
+  if (dataMap.length === 0) {
+    const m = await gql<{ dataMap: { entries: MapEntry[] } }>('{ dataMap { entries { kind title domain legalBasis purposes erasure erasureFields erasureNote } } }');
+    dataMap = m.data?.dataMap.entries ?? [];
+  }
+  const res = await gql<{ me: { processing: Processing } }>(`{ me { processing { ${PROCESSING_FIELDS} } } }`);
+  const p = res.data?.me?.processing;
+  if (!p) {
+    $('consents-body').replaceChildren(h('p', { class: 'error', text: firstError(res) ?? 'Not available right now' }));
+    return;
+  }
+  renderConsents(p);
+  renderObjections(p);
+  renderRestrictions(p);
+}
+
+/** Runs one rights mutation; on success reloads the choices and the summary and announces `done`. */
+async function act(button: El | null, query: string, variables: Record<string, unknown>, done: string, errorAt?: El): Promise<boolean> {
+  if (button) button.disabled = true;
+  const res = await gql<Record<string, unknown>>(query, variables);
+  if (button) button.disabled = false;
+  const err = res.errors?.[0];
+  if (err) {
+    if (errorAt) {
+      errorAt.textContent = err.message;
+      errorAt.hidden = false;
+    } else announce(err.message);
+    return false;
+  }
+  announce(done);
+  await Promise.all([loadRights(), loadSummary()]);
+  return true;
+}
+
+function renderConsents(p: Processing): void {
+  const purposes = [...new Set(dataMap.filter((e) => e.legalBasis === 'CONSENT').flatMap((e) => e.purposes))].sort();
+  const list = h('ul', { class: 'plain' });
+  for (const purpose of purposes) {
+    const withdrawn = p.withdrawnConsents.includes(purpose);
+    const kinds = dataMap.filter((e) => e.legalBasis === 'CONSENT' && e.purposes.includes(purpose)).map((e) => e.title);
+    const item = h('li', {}, h('strong', { text: words(purpose) }), h('span', { class: withdrawn ? 'badge off' : 'badge', text: withdrawn ? 'withdrawn' : 'given' }), h('span', { class: 'muted', text: `Used for: ${kinds.join(', ')}` }));
+    if (!withdrawn) {
+      const b = h('button', { type: 'button', class: 'secondary', text: `Withdraw consent for ${words(purpose)}` });
+      b.addEventListener('click', () => void act(b, 'mutation($p: Purpose!) { withdrawConsent(input: { purpose: $p }) { objections } }', { p: purpose }, `Consent for ${words(purpose)} withdrawn`));
+      item.append(b);
+    }
+    list.append(item);
+  }
+  $('consents-body').replaceChildren(purposes.length ? list : h('p', { class: 'muted', text: 'Nothing is based on your consent.' }));
+}
+
+function renderObjections(p: Processing): void {
+  const list = h('ul', { class: 'plain' });
+  for (const o of OBJECTIONS) {
+    const on = p.objections.includes(o.purpose);
+    const item = h('li', {}, h('strong', { text: o.label }), h('span', { class: on ? 'badge off' : 'badge', text: on ? 'you object: stopped' : 'in use' }));
+    if (!on) {
+      const b = h('button', { type: 'button', class: 'secondary', text: `Object to ${o.label}` });
+      b.addEventListener('click', () => void act(b, 'mutation($p: RightsPurpose!) { objectToProcessing(input: { purpose: $p }) { objections } }', { p: o.purpose }, `You object to ${o.label}; it has stopped`));
+      item.append(b);
+    }
+    list.append(item);
+  }
+  $('objections-body').replaceChildren(list);
+}
+
+function renderRestrictions(p: Processing): void {
+  const body = $('restrictions-body');
+  if (p.restrictions.length === 0) body.replaceChildren(h('p', { class: 'muted', text: 'Nothing is restricted.' }));
+  else {
+    const list = h('ul', { class: 'plain' });
+    for (const r of p.restrictions) {
+      const item = h(
+        'li',
+        {},
+        h('strong', { text: r.title }),
+        h('span', { class: 'badge off', text: `restricted (${words(r.ground)})` }),
+        h('span', { class: 'muted', text: `since ${r.since.slice(0, 10)}${r.until ? `, until ${r.until.slice(0, 10)}` : ''}: ${r.reason}` }),
+      );
+      if (r.ground !== 'LEGAL_HOLD') {
+        const b = h('button', { type: 'button', class: 'secondary', text: `Lift the restriction of ${r.title}` });
+        b.addEventListener('click', () => void act(b, 'mutation($k: [String!]!) { liftRestriction(input: { kinds: $k }) { objections } }', { k: [r.kind] }, `${r.title}: restriction lifted`));
+        item.append(b);
+      }
+      list.append(item);
+    }
+    body.replaceChildren(list);
+  }
+  const select = $('restrict-kind');
+  const taken = new Set(p.restrictions.map((r) => r.kind));
+  select.replaceChildren(...dataMap.filter((e) => !taken.has(e.kind)).map((e) => h('option', { value: e.kind, text: `${e.title} (${e.domain})` })));
+}
+
+async function restrict(): Promise<void> {
+  const error = $('restrict-error');
+  error.hidden = true;
+  const reason = $('restrict-reason').value.trim();
+  const until = $('restrict-until').value;
+  if (!reason) {
+    error.textContent = 'Say why the processing should be restricted';
+    error.hidden = false;
+    $('restrict-reason').focus();
+    return;
+  }
+  const kind = $('restrict-kind').value;
+  const title = dataMap.find((e) => e.kind === kind)?.title ?? kind;
+  const ok = await act(
+    $('restrict-form').querySelector('button'),
+    'mutation($input: RestrictionInput!) { restrictProcessing(input: $input) { objections } }',
+    { input: { kinds: [kind], reason, until: until ? `${until}T23:59:59Z` : null } },
+    `${title}: processing restricted`,
+    error,
+  );
+  if (ok) {
+    $('restrict-reason').value = '';
+    $('restrict-until').value = '';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Erasure (Art. 17)
+
+interface KindReceipt {
+  kind: string;
+  title: string;
+  action: string;
+  deleted: number;
+  anonymized: number;
+  retained: number;
+  fields: string[];
+  ground: string | null;
+  retainedUntil: string | null;
+}
+interface ErasureJob {
+  id: string;
+  state: string;
+  progress: { domain: string; status: string; error: string | null }[];
+  error: { message: string; domain: string | null } | null;
+  receiptUrl: string | null;
+  receipts: { domain: string; kinds: KindReceipt[] }[];
+}
+const ERASURE_FIELDS = 'id state progress { domain status error } error { message domain } receiptUrl receipts { domain kinds { kind title action deleted anonymized retained fields ground retainedUntil } }';
+let confirmationId: string | null = null;
+
+function reviewErasure(): void {
+  const mine = dataMap.filter((e) => (held.get(e.kind) ?? 0) > 0);
+  const line = (e: MapEntry, extra = '') => h('li', { text: `${e.title} (${held.get(e.kind)})${extra}` });
+  const group = (title: string, items: El[], empty: string) => h('div', {}, h('h3', { text: title }), items.length ? h('ul', {}, ...items) : h('p', { class: 'muted', text: empty }));
+  $('erase-plan').replaceChildren(
+    h('div', { class: 'erase-lists' },
+      group('Will be deleted', mine.filter((e) => e.erasure === 'DELETE').map((e) => line(e)), 'Nothing.'),
+      group('Will be anonymised', mine.filter((e) => e.erasure === 'ANONYMIZE').map((e) => line(e, ` — ${e.erasureFields.join(', ')} cleared${e.erasureNote ? `; ${e.erasureNote}` : ''}`)), 'Nothing.'),
+      group('Will be kept, by law', mine.filter((e) => e.erasure === 'RETAIN').map((e) => line(e, ` — ${e.erasureNote ?? 'a legal obligation'}`)), 'Nothing.'),
+    ),
+  );
+  $('erase-plan').hidden = false;
+  $('erase-confirm').hidden = false;
+  $('erase-code').focus();
+}
+
+async function sendErasureCode(): Promise<void> {
+  const res = await gql<{ requestErasureCode: { confirmationId: string; sentTo: string; expiresAt: string } }>('mutation { requestErasureCode { confirmationId sentTo expiresAt } }');
+  const c = res.data?.requestErasureCode;
+  if (!c) {
+    announce(firstError(res) ?? 'The code could not be sent');
+    return;
+  }
+  confirmationId = c.confirmationId;
+  $('erase-sent').textContent = `We sent a 6-digit code to ${c.sentTo}. It is valid until ${c.expiresAt.slice(11, 16)} UTC.`;
+  $('erase-form').hidden = false;
+  $('erase-code-input').focus();
+}
+
+async function submitErasure(): Promise<void> {
+  const error = $('erase-error');
+  error.hidden = true;
+  const button = $('erase-submit');
+  button.disabled = true;
+  const res = await gql<{ requestErasure: ErasureJob }>(`mutation($input: ErasureRequestInput) { requestErasure(input: $input) { ${ERASURE_FIELDS} } }`, {
+    input: { confirmationId, code: $('erase-code-input').value.trim() },
+  });
+  button.disabled = false;
+  const job = res.data?.requestErasure;
+  if (!job) {
+    error.textContent = firstError(res) ?? 'The erasure could not be started';
+    error.hidden = false;
+    $('erase-code-input').setAttribute('aria-invalid', 'true');
+    $('erase-code-input').focus();
+    return;
+  }
+  $('erase-form').hidden = true;
+  announce('Erasure started');
+  await followErasure(job);
+}
+
+async function followErasure(initial: ErasureJob): Promise<void> {
+  let job = initial;
+  const receiptUrl = job.receiptUrl;
+  for (;;) {
+    $('erase-progress').textContent = `Erasure ${job.state.toLowerCase()}: ${job.progress.map((d) => `${d.domain} ${d.status.toLowerCase()}`).join(', ')}`;
+    if (job.state === 'FAILED' || job.state === 'CANCELLED') {
+      $('erase-progress').textContent = `The erasure ${job.state.toLowerCase()}${job.error ? `: ${job.error.message}` : ''}`;
+      $('erase-receipts').replaceChildren(receiptsView(job.receipts));
+      return;
+    }
+    if (job.state === 'SUCCEEDED') break;
+    await new Promise<void>((r) => setTimeout(r, 700));
+    const res: GqlResult<{ erasureJob: ErasureJob | null }> = await gql<{ erasureJob: ErasureJob | null }>(`query($id: ID!) { erasureJob(jobId: $id) { ${ERASURE_FIELDS} } }`, { id: job.id });
+    // Once the account domain is erased, this token is refused: the receipts are read through the signed link.
+    if (res.errors?.[0]?.extensions?.reason === 'ACCOUNT_ERASED') break;
+    if (!res.data?.erasureJob) {
+      $('erase-progress').textContent = `Lost track of the erasure: ${firstError(res) ?? 'no answer'}`;
+      return;
+    }
+    job = res.data.erasureJob;
+  }
+  await showErased(receiptUrl);
+}
+
+async function showErased(receiptUrl: string | null): Promise<void> {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('signed-in').hidden = true;
+  $('who').hidden = true;
+  $('erased').hidden = false;
+  if (receiptUrl) {
+    const u = new URL(receiptUrl);
+    const link = u.pathname + u.search;
+    $('erased-link').setAttribute('href', link);
+    const res = await fetch(link);
+    const body = (await res.json()) as { state: string; finishedAt: string | null; receipts: { domain: string; kinds: KindReceipt[] }[] };
+    const kinds = body.receipts.flatMap((r) => r.kinds);
+    const sum = (f: (k: KindReceipt) => number) => kinds.reduce((n, k) => n + f(k), 0);
+    $('erased-summary').textContent = `${sum((k) => k.deleted)} records deleted, ${sum((k) => k.anonymized)} anonymised and ${sum((k) => k.retained)} kept by law, in ${body.receipts.length} parts of our service.`;
+    $('erased-receipts').replaceChildren(receiptsView(body.receipts));
+  }
+  announce('Your account has been erased');
+  $('erased-h').focus();
+}
+
+function receiptsView(receipts: { domain: string; kinds: KindReceipt[] }[]): El {
+  const tbody = h('tbody');
+  for (const r of receipts) {
+    for (const k of r.kinds) {
+      const kept = k.action === 'RETAIN' ? `${k.ground ?? ''}${k.retainedUntil ? ` (until ${k.retainedUntil.slice(0, 10)})` : ''}` : k.action === 'ANONYMIZE' ? `${k.fields.join(', ')} cleared${k.ground ? `; ${k.ground}` : ''}` : '—';
+      tbody.append(h('tr', {}, h('td', { text: `${k.title} (${r.domain})` }), h('td', { text: words(k.action) }), h('td', { class: 'num', text: String(k.deleted) }), h('td', { class: 'num', text: String(k.anonymized) }), h('td', { class: 'num', text: String(k.retained) }), h('td', { text: kept })));
+    }
+  }
+  return h('table', {}, h('caption', { text: 'Receipts: what each part of our service erased and kept' }), h('thead', {}, h('tr', {}, ...['Data', 'Done', 'Deleted', 'Anonymised', 'Kept', 'Why kept / what was cleared'].map((t) => h('th', { scope: 'col', text: t })))), tbody);
+}
+
+// ---------------------------------------------------------------------------
 
 async function start(): Promise<void> {
   try {
@@ -589,6 +896,16 @@ async function start(): Promise<void> {
   $('sign-out').addEventListener('click', signOut);
   $('export-button').addEventListener('click', () => void requestExport());
   $('download-button').addEventListener('click', () => void downloadArchive());
+  $('restrict-form').addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void restrict();
+  });
+  $('erase-review').addEventListener('click', reviewErasure);
+  $('erase-code').addEventListener('click', () => void sendErasureCode());
+  $('erase-form').addEventListener('submit', (ev: Ev) => {
+    ev.preventDefault();
+    void submitErasure();
+  });
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) await signIn(saved);
   document.body.setAttribute('data-ready', 'true');

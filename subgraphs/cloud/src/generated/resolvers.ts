@@ -247,6 +247,8 @@ export type CorrectableField = {
 export type CorrectableKind = {
   __typename?: 'CorrectableKind';
   domain: Scalars['String']['output'];
+  /** What erasure does to this kind. */
+  erasure: KindErasurePolicy;
   fields: Array<CorrectableField>;
   kind: Scalars['String']['output'];
   pageInfo: PageInfo;
@@ -285,6 +287,8 @@ export type CorrectionInput = {
   reason?: InputMaybe<Scalars['String']['input']>;
   /** The record's PersonalData id, as the correction view lists it (<kind>:<number>). */
   recordId: Scalars['ID']['input'];
+  /** Restrict processing of the record while the correction is pending (the person contests its accuracy, Art. 18(1)(a)). */
+  restrictUntilResolved?: InputMaybe<Scalars['Boolean']['input']>;
   /** The new value as text (booleans true or false, enums by name); null clears an optional field. */
   value?: InputMaybe<Scalars['String']['input']>;
 };
@@ -529,6 +533,37 @@ export type DomainDiscovery = {
   kinds: Array<KindDiscovery>;
 };
 
+/** Internal: one domain's receipt for one erasure request (kept append-only in the domain). */
+export type DomainErasureReceipt = {
+  __typename?: 'DomainErasureReceipt';
+  domain: Scalars['String']['output'];
+  erasedAt: Scalars['DateTime']['output'];
+  kinds: Array<KindErasureReceipt>;
+  /** True when this requestId had already been carried out: the same receipts, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
+  requestId: Scalars['ID']['output'];
+};
+
+/** Internal: what processing of the person this domain has stopped. */
+export type DomainProcessingState = {
+  __typename?: 'DomainProcessingState';
+  domain: Scalars['String']['output'];
+  /** RightsPurpose values objected to. */
+  objections: Array<Scalars['String']['output']>;
+  restrictions: Array<KindRestriction>;
+  /** Purpose values whose consent was withdrawn. */
+  withdrawnConsents: Array<Scalars['String']['output']>;
+};
+
+/** What erasure (Art. 17) does to the records of a kind. */
+export type ErasureAction =
+  /** The fields named in erasureFields are cleared or generalised; the rest is kept for the reason given. */
+  | 'ANONYMIZE'
+  /** The records are deleted, with their child rows, correction history and outbox entries. */
+  | 'DELETE'
+  /** Kept under a legal hold (isolated, not processed further) until the retention rule ends, then deleted. */
+  | 'RETAIN';
+
 /** A photo or video synced from the gallery, with its location tag when the camera recorded one. */
 export type GalleryItem = PersonalData & {
   __typename?: 'GalleryItem';
@@ -582,6 +617,50 @@ export type KindDiscovery = {
   title: Scalars['String']['output'];
 };
 
+/** What erasure does to one kind, as the kind declares it (the erasure arguments of its metadata directive). */
+export type KindErasurePolicy = {
+  __typename?: 'KindErasurePolicy';
+  action: ErasureAction;
+  /** ANONYMIZE: the fields cleared or generalised. */
+  fields: Array<Scalars['String']['output']>;
+  /** Why the rest is kept (ANONYMIZE) or the legal ground of the hold (RETAIN). */
+  note?: Maybe<Scalars['String']['output']>;
+  /** RETAIN: how long, as an ISO-8601 duration (P10Y). */
+  retainFor?: Maybe<Scalars['String']['output']>;
+  /** RETAIN: from when the period runs. */
+  retainFrom?: Maybe<RetentionStart>;
+};
+
+/** Internal: what erasure did to one kind of one person. */
+export type KindErasureReceipt = {
+  __typename?: 'KindErasureReceipt';
+  action: ErasureAction;
+  anonymized: Scalars['Int']['output'];
+  deleted: Scalars['Int']['output'];
+  /** ANONYMIZE: the fields cleared; otherwise empty. */
+  fields: Array<Scalars['String']['output']>;
+  /** Why kept / the legal ground (RETAIN, ANONYMIZE). */
+  ground?: Maybe<Scalars['String']['output']>;
+  kind: Scalars['String']['output'];
+  /** Art. 19 notices put in the domain's outbox for this kind's recipients. */
+  noticesRecorded: Scalars['Int']['output'];
+  retained: Scalars['Int']['output'];
+  /** RETAIN: when the hold ends. */
+  retainedUntil?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Internal: a restriction in force on a kind (recordId null) or on one record. */
+export type KindRestriction = {
+  __typename?: 'KindRestriction';
+  ground: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  /** Set when only one record is restricted (a contested correction). */
+  recordId?: Maybe<Scalars['ID']['output']>;
+  since: Scalars['DateTime']['output'];
+  until?: Maybe<Scalars['DateTime']['output']>;
+};
+
 export type LegalBasis =
   /** The person consented and may withdraw at any time (§5, §8) */
   | 'CONSENT'
@@ -596,8 +675,18 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Internal: applies a pending correction once its one-time code is confirmed. */
   _confirmCorrection: DomainCorrectionOutcome;
+  /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. */
+  _erase: DomainErasureReceipt;
+  /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
+  _liftRestriction: DomainProcessingState;
+  /** Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions. */
+  _object: DomainProcessingState;
   /** Internal: validates and applies (or, for e-mail and phone, starts confirming) one correction, atomically. */
   _requestCorrection: DomainCorrectionOutcome;
+  /** Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST). */
+  _restrict: DomainProcessingState;
+  /** Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal. */
+  _withdrawConsent: DomainProcessingState;
 };
 
 
@@ -607,14 +696,48 @@ export type Mutation_ConfirmCorrectionArgs = {
 };
 
 
+export type Mutation_EraseArgs = {
+  kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
+};
+
+
+export type Mutation_LiftRestrictionArgs = {
+  kinds: Array<Scalars['String']['input']>;
+};
+
+
+export type Mutation_ObjectArgs = {
+  purpose: RightsPurpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type Mutation_RequestCorrectionArgs = {
   input: CorrectionInput;
+};
+
+
+export type Mutation_RestrictArgs = {
+  ground?: InputMaybe<Scalars['String']['input']>;
+  kinds: Array<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type Mutation_WithdrawConsentArgs = {
+  purpose: Purpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A kind of data that cannot be corrected, and why. */
 export type NonCorrectableKind = {
   __typename?: 'NonCorrectableKind';
   domain: Scalars['String']['output'];
+  /** What erasure does to this kind. */
+  erasure: KindErasurePolicy;
   kind: Scalars['String']['output'];
   policySection: Scalars['String']['output'];
   reason: Scalars['String']['output'];
@@ -677,6 +800,8 @@ export type Query = {
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
   _correctionView: DomainCorrectionView;
+  /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
+  _processingState: DomainProcessingState;
 };
 
 
@@ -716,6 +841,8 @@ export type RecordMeta = {
   /** Why the person cannot correct it, when they cannot. */
   correctionNote?: Maybe<Scalars['String']['output']>;
   domain: Scalars['String']['output'];
+  /** What erasure does to it (Art. 17). */
+  erasure: KindErasurePolicy;
   /** Inventory kind, domain-qualified (e.g. orders.order). */
   kind: Scalars['String']['output'];
   legalBasis: LegalBasis;
@@ -724,9 +851,34 @@ export type RecordMeta = {
   purposes: Array<Purpose>;
   recipients: Array<Recipient>;
   region: DataRegion;
+  /** True while processing of the record is restricted (Art. 18, or a legal hold after erasure): stored, not processed. */
+  restricted: Scalars['Boolean']['output'];
+  /** The restriction in force, when restricted. */
+  restriction?: Maybe<Restriction>;
   retention: RetentionRule;
   source: DataSource;
 };
+
+/** A restriction of processing in force on a record. */
+export type Restriction = {
+  __typename?: 'Restriction';
+  ground: RestrictionGround;
+  reason: Scalars['String']['output'];
+  since: Scalars['DateTime']['output'];
+  /** When it ends by itself (a legal hold's end); null until lifted. */
+  until?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Why processing of a record is restricted (Art. 18; §7). */
+export type RestrictionGround =
+  /** The person contests the accuracy of the data, until it is resolved (Art. 18(1)(a)). */
+  | 'CONTESTED_ACCURACY'
+  /** Kept only because the law requires it, after an erasure (§7): isolated, not processed further. */
+  | 'LEGAL_HOLD'
+  /** The person objected, pending the check of grounds (Art. 18(1)(d)). */
+  | 'OBJECTION'
+  /** The person asked for it (e.g. processing is unlawful but they do not want erasure). */
+  | 'PERSON_REQUEST';
 
 export type RetentionRule =
   /** Kept while the account exists, deleted or anonymised after it is closed (§7) */
@@ -741,6 +893,20 @@ export type RetentionRule =
   | 'SERVICE_PERIOD'
   /** Kept until consent is withdrawn or the person objects (§7, §8) */
   | 'UNTIL_WITHDRAWN';
+
+/** From when the retention period of a RETAIN kind runs. */
+export type RetentionStart =
+  /** From when each record was collected (e.g. an invoice from its date). */
+  | 'COLLECTED'
+  /** From the erasure request (e.g. proof of consent after the account is closed). */
+  | 'ERASURE';
+
+/** What a person may object to (Art. 21, policy §3.2): absolute, no balancing. */
+export type RightsPurpose =
+  /** Profiling for personalised ads: ad segments are erased and no new ones are made. */
+  | 'AD_PROFILING'
+  /** Direct marketing: marketing notices and promotions stop. */
+  | 'DIRECT_MARKETING';
 
 /** Other synced material: app data, voice and call recordings, backups. */
 export type SyncedFile = PersonalData & {
@@ -931,11 +1097,17 @@ export type ResolversTypes = ResolversObject<{
   DomainCorrectionOutcome: ResolverTypeWrapper<DomainCorrectionOutcome>;
   DomainCorrectionView: ResolverTypeWrapper<DomainCorrectionView>;
   DomainDiscovery: ResolverTypeWrapper<DomainDiscovery>;
+  DomainErasureReceipt: ResolverTypeWrapper<DomainErasureReceipt>;
+  DomainProcessingState: ResolverTypeWrapper<DomainProcessingState>;
+  ErasureAction: ErasureAction;
   GalleryItem: ResolverTypeWrapper<GalleryItemRow>;
   GalleryItemConnection: ResolverTypeWrapper<Omit<GalleryItemConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['GalleryItemEdge']>, nodes: Array<ResolversTypes['GalleryItem']> }>;
   GalleryItemEdge: ResolverTypeWrapper<Omit<GalleryItemEdge, 'node'> & { node: ResolversTypes['GalleryItem'] }>;
   GalleryMediaType: GalleryMediaType;
   KindDiscovery: ResolverTypeWrapper<KindDiscovery>;
+  KindErasurePolicy: ResolverTypeWrapper<KindErasurePolicy>;
+  KindErasureReceipt: ResolverTypeWrapper<KindErasureReceipt>;
+  KindRestriction: ResolverTypeWrapper<KindRestriction>;
   LegalBasis: LegalBasis;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NonCorrectableKind: ResolverTypeWrapper<NonCorrectableKind>;
@@ -947,7 +1119,11 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Recipient: Recipient;
   RecordMeta: ResolverTypeWrapper<RecordMeta>;
+  Restriction: ResolverTypeWrapper<Restriction>;
+  RestrictionGround: RestrictionGround;
   RetentionRule: RetentionRule;
+  RetentionStart: RetentionStart;
+  RightsPurpose: RightsPurpose;
   SyncedFile: ResolverTypeWrapper<SyncedFileRow>;
   SyncedFileConnection: ResolverTypeWrapper<Omit<SyncedFileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['SyncedFileEdge']>, nodes: Array<ResolversTypes['SyncedFile']> }>;
   SyncedFileEdge: ResolverTypeWrapper<Omit<SyncedFileEdge, 'node'> & { node: ResolversTypes['SyncedFile'] }>;
@@ -992,10 +1168,15 @@ export type ResolversParentTypes = ResolversObject<{
   DomainCorrectionOutcome: DomainCorrectionOutcome;
   DomainCorrectionView: DomainCorrectionView;
   DomainDiscovery: DomainDiscovery;
+  DomainErasureReceipt: DomainErasureReceipt;
+  DomainProcessingState: DomainProcessingState;
   GalleryItem: GalleryItemRow;
   GalleryItemConnection: Omit<GalleryItemConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['GalleryItemEdge']>, nodes: Array<ResolversParentTypes['GalleryItem']> };
   GalleryItemEdge: Omit<GalleryItemEdge, 'node'> & { node: ResolversParentTypes['GalleryItem'] };
   KindDiscovery: KindDiscovery;
+  KindErasurePolicy: KindErasurePolicy;
+  KindErasureReceipt: KindErasureReceipt;
+  KindRestriction: KindRestriction;
   Mutation: Record<PropertyKey, never>;
   NonCorrectableKind: NonCorrectableKind;
   PageInfo: PageInfo;
@@ -1004,6 +1185,7 @@ export type ResolversParentTypes = ResolversObject<{
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
   Query: Record<PropertyKey, never>;
   RecordMeta: RecordMeta;
+  Restriction: Restriction;
   SyncedFile: SyncedFileRow;
   SyncedFileConnection: Omit<SyncedFileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['SyncedFileEdge']>, nodes: Array<ResolversParentTypes['SyncedFile']> };
   SyncedFileEdge: Omit<SyncedFileEdge, 'node'> & { node: ResolversParentTypes['SyncedFile'] };
@@ -1014,6 +1196,9 @@ export type ResolversParentTypes = ResolversObject<{
 export type PersonalDataDirectiveArgs = {
   category: DataCategory;
   correctable: Scalars['Boolean']['input'];
+  erasure?: Maybe<ErasureAction>;
+  erasureFields?: Maybe<Array<Scalars['String']['input']>>;
+  erasureNote?: Maybe<Scalars['String']['input']>;
   kind: Scalars['String']['input'];
   legalBasis: LegalBasis;
   origin?: Maybe<Scalars['String']['input']>;
@@ -1021,6 +1206,8 @@ export type PersonalDataDirectiveArgs = {
   purposes: Array<Purpose>;
   reason?: Maybe<Scalars['String']['input']>;
   recipients?: Array<Recipient>;
+  retainFor?: Maybe<Scalars['String']['input']>;
+  retainFrom?: Maybe<RetentionStart>;
   retention: RetentionRule;
   sensitive?: Scalars['Boolean']['input'];
   source: DataSource;
@@ -1145,6 +1332,7 @@ export type CorrectableFieldResolvers<ContextType = Context, ParentType extends 
 
 export type CorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableKind'] = ResolversParentTypes['CorrectableKind']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['CorrectableField']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1285,6 +1473,21 @@ export type DomainDiscoveryResolvers<ContextType = Context, ParentType extends R
   kinds?: Resolver<Array<ResolversTypes['KindDiscovery']>, ParentType, ContextType>;
 }>;
 
+export type DomainErasureReceiptResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainErasureReceipt'] = ResolversParentTypes['DomainErasureReceipt']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kinds?: Resolver<Array<ResolversTypes['KindErasureReceipt']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type DomainProcessingStateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainProcessingState'] = ResolversParentTypes['DomainProcessingState']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  restrictions?: Resolver<Array<ResolversTypes['KindRestriction']>, ParentType, ContextType>;
+  withdrawnConsents?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type GalleryItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['GalleryItem'] = ResolversParentTypes['GalleryItem']> = ResolversObject<{
   album?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   durationSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1325,13 +1528,48 @@ export type KindDiscoveryResolvers<ContextType = Context, ParentType extends Res
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type KindErasurePolicyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindErasurePolicy'] = ResolversParentTypes['KindErasurePolicy']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ErasureAction'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retainFor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retainFrom?: Resolver<Maybe<ResolversTypes['RetentionStart']>, ParentType, ContextType>;
+}>;
+
+export type KindErasureReceiptResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindErasureReceipt'] = ResolversParentTypes['KindErasureReceipt']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ErasureAction'], ParentType, ContextType>;
+  anonymized?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ground?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  noticesRecorded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retainedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type KindRestrictionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindRestriction'] = ResolversParentTypes['KindRestriction']> = ResolversObject<{
+  ground?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  until?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
+  _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
+  _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
+  _object?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_ObjectArgs, 'purpose'>>;
   _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
+  _restrict?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_RestrictArgs, 'kinds' | 'reason'>>;
+  _withdrawConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_WithdrawConsentArgs, 'purpose'>>;
 }>;
 
 export type NonCorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NonCorrectableKind'] = ResolversParentTypes['NonCorrectableKind']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1364,6 +1602,7 @@ export type PersonalDataResolvers<ContextType = Context, ParentType extends Reso
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
+  _processingState?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType>;
 }>;
 
 export type RecordMetaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordMeta'] = ResolversParentTypes['RecordMeta']> = ResolversObject<{
@@ -1372,14 +1611,24 @@ export type RecordMetaResolvers<ContextType = Context, ParentType extends Resolv
   correctable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   correctionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   legalBasis?: Resolver<ResolversTypes['LegalBasis'], ParentType, ContextType>;
   policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
   recipients?: Resolver<Array<ResolversTypes['Recipient']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['DataRegion'], ParentType, ContextType>;
+  restricted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  restriction?: Resolver<Maybe<ResolversTypes['Restriction']>, ParentType, ContextType>;
   retention?: Resolver<ResolversTypes['RetentionRule'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['DataSource'], ParentType, ContextType>;
+}>;
+
+export type RestrictionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Restriction'] = ResolversParentTypes['Restriction']> = ResolversObject<{
+  ground?: Resolver<ResolversTypes['RestrictionGround'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  until?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type SyncedFileResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SyncedFile'] = ResolversParentTypes['SyncedFile']> = ResolversObject<{
@@ -1437,10 +1686,15 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DomainCorrectionOutcome?: DomainCorrectionOutcomeResolvers<ContextType>;
   DomainCorrectionView?: DomainCorrectionViewResolvers<ContextType>;
   DomainDiscovery?: DomainDiscoveryResolvers<ContextType>;
+  DomainErasureReceipt?: DomainErasureReceiptResolvers<ContextType>;
+  DomainProcessingState?: DomainProcessingStateResolvers<ContextType>;
   GalleryItem?: GalleryItemResolvers<ContextType>;
   GalleryItemConnection?: GalleryItemConnectionResolvers<ContextType>;
   GalleryItemEdge?: GalleryItemEdgeResolvers<ContextType>;
   KindDiscovery?: KindDiscoveryResolvers<ContextType>;
+  KindErasurePolicy?: KindErasurePolicyResolvers<ContextType>;
+  KindErasureReceipt?: KindErasureReceiptResolvers<ContextType>;
+  KindRestriction?: KindRestrictionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   NonCorrectableKind?: NonCorrectableKindResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1449,6 +1703,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PersonalData?: PersonalDataResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordMeta?: RecordMetaResolvers<ContextType>;
+  Restriction?: RestrictionResolvers<ContextType>;
   SyncedFile?: SyncedFileResolvers<ContextType>;
   SyncedFileConnection?: SyncedFileConnectionResolvers<ContextType>;
   SyncedFileEdge?: SyncedFileEdgeResolvers<ContextType>;

@@ -275,6 +275,8 @@ export type CorrectableField = {
 export type CorrectableKind = {
   __typename?: 'CorrectableKind';
   domain: Scalars['String']['output'];
+  /** What erasure does to this kind. */
+  erasure: KindErasurePolicy;
   fields: Array<CorrectableField>;
   kind: Scalars['String']['output'];
   pageInfo: PageInfo;
@@ -313,6 +315,8 @@ export type CorrectionInput = {
   reason?: InputMaybe<Scalars['String']['input']>;
   /** The record's PersonalData id, as the correction view lists it (<kind>:<number>). */
   recordId: Scalars['ID']['input'];
+  /** Restrict processing of the record while the correction is pending (the person contests its accuracy, Art. 18(1)(a)). */
+  restrictUntilResolved?: InputMaybe<Scalars['Boolean']['input']>;
   /** The new value as text (booleans true or false, enums by name); null clears an optional field. */
   value?: InputMaybe<Scalars['String']['input']>;
 };
@@ -470,6 +474,37 @@ export type DomainDiscovery = {
   kinds: Array<KindDiscovery>;
 };
 
+/** Internal: one domain's receipt for one erasure request (kept append-only in the domain). */
+export type DomainErasureReceipt = {
+  __typename?: 'DomainErasureReceipt';
+  domain: Scalars['String']['output'];
+  erasedAt: Scalars['DateTime']['output'];
+  kinds: Array<KindErasureReceipt>;
+  /** True when this requestId had already been carried out: the same receipts, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
+  requestId: Scalars['ID']['output'];
+};
+
+/** Internal: what processing of the person this domain has stopped. */
+export type DomainProcessingState = {
+  __typename?: 'DomainProcessingState';
+  domain: Scalars['String']['output'];
+  /** RightsPurpose values objected to. */
+  objections: Array<Scalars['String']['output']>;
+  restrictions: Array<KindRestriction>;
+  /** Purpose values whose consent was withdrawn. */
+  withdrawnConsents: Array<Scalars['String']['output']>;
+};
+
+/** What erasure (Art. 17) does to the records of a kind. */
+export type ErasureAction =
+  /** The fields named in erasureFields are cleared or generalised; the rest is kept for the reason given. */
+  | 'ANONYMIZE'
+  /** The records are deleted, with their child rows, correction history and outbox entries. */
+  | 'DELETE'
+  /** Kept under a legal hold (isolated, not processed further) until the retention rule ends, then deleted. */
+  | 'RETAIN';
+
 export type KindDiscovery = {
   __typename?: 'KindDiscovery';
   count: Scalars['Int']['output'];
@@ -479,6 +514,50 @@ export type KindDiscovery = {
   regions: Array<DataRegion>;
   sources: Array<DataSource>;
   title: Scalars['String']['output'];
+};
+
+/** What erasure does to one kind, as the kind declares it (the erasure arguments of its metadata directive). */
+export type KindErasurePolicy = {
+  __typename?: 'KindErasurePolicy';
+  action: ErasureAction;
+  /** ANONYMIZE: the fields cleared or generalised. */
+  fields: Array<Scalars['String']['output']>;
+  /** Why the rest is kept (ANONYMIZE) or the legal ground of the hold (RETAIN). */
+  note?: Maybe<Scalars['String']['output']>;
+  /** RETAIN: how long, as an ISO-8601 duration (P10Y). */
+  retainFor?: Maybe<Scalars['String']['output']>;
+  /** RETAIN: from when the period runs. */
+  retainFrom?: Maybe<RetentionStart>;
+};
+
+/** Internal: what erasure did to one kind of one person. */
+export type KindErasureReceipt = {
+  __typename?: 'KindErasureReceipt';
+  action: ErasureAction;
+  anonymized: Scalars['Int']['output'];
+  deleted: Scalars['Int']['output'];
+  /** ANONYMIZE: the fields cleared; otherwise empty. */
+  fields: Array<Scalars['String']['output']>;
+  /** Why kept / the legal ground (RETAIN, ANONYMIZE). */
+  ground?: Maybe<Scalars['String']['output']>;
+  kind: Scalars['String']['output'];
+  /** Art. 19 notices put in the domain's outbox for this kind's recipients. */
+  noticesRecorded: Scalars['Int']['output'];
+  retained: Scalars['Int']['output'];
+  /** RETAIN: when the hold ends. */
+  retainedUntil?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Internal: a restriction in force on a kind (recordId null) or on one record. */
+export type KindRestriction = {
+  __typename?: 'KindRestriction';
+  ground: Scalars['String']['output'];
+  kind: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  /** Set when only one record is restricted (a contested correction). */
+  recordId?: Maybe<Scalars['ID']['output']>;
+  since: Scalars['DateTime']['output'];
+  until?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type LegalBasis =
@@ -495,8 +574,18 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Internal: applies a pending correction once its one-time code is confirmed. */
   _confirmCorrection: DomainCorrectionOutcome;
+  /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. */
+  _erase: DomainErasureReceipt;
+  /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
+  _liftRestriction: DomainProcessingState;
+  /** Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions. */
+  _object: DomainProcessingState;
   /** Internal: validates and applies (or, for e-mail and phone, starts confirming) one correction, atomically. */
   _requestCorrection: DomainCorrectionOutcome;
+  /** Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST). */
+  _restrict: DomainProcessingState;
+  /** Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal. */
+  _withdrawConsent: DomainProcessingState;
 };
 
 
@@ -506,14 +595,48 @@ export type Mutation_ConfirmCorrectionArgs = {
 };
 
 
+export type Mutation_EraseArgs = {
+  kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
+};
+
+
+export type Mutation_LiftRestrictionArgs = {
+  kinds: Array<Scalars['String']['input']>;
+};
+
+
+export type Mutation_ObjectArgs = {
+  purpose: RightsPurpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type Mutation_RequestCorrectionArgs = {
   input: CorrectionInput;
+};
+
+
+export type Mutation_RestrictArgs = {
+  ground?: InputMaybe<Scalars['String']['input']>;
+  kinds: Array<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type Mutation_WithdrawConsentArgs = {
+  purpose: Purpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A kind of data that cannot be corrected, and why. */
 export type NonCorrectableKind = {
   __typename?: 'NonCorrectableKind';
   domain: Scalars['String']['output'];
+  /** What erasure does to this kind. */
+  erasure: KindErasurePolicy;
   kind: Scalars['String']['output'];
   policySection: Scalars['String']['output'];
   reason: Scalars['String']['output'];
@@ -613,6 +736,8 @@ export type Query = {
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
   _correctionView: DomainCorrectionView;
+  /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
+  _processingState: DomainProcessingState;
 };
 
 
@@ -652,6 +777,8 @@ export type RecordMeta = {
   /** Why the person cannot correct it, when they cannot. */
   correctionNote?: Maybe<Scalars['String']['output']>;
   domain: Scalars['String']['output'];
+  /** What erasure does to it (Art. 17). */
+  erasure: KindErasurePolicy;
   /** Inventory kind, domain-qualified (e.g. orders.order). */
   kind: Scalars['String']['output'];
   legalBasis: LegalBasis;
@@ -660,9 +787,34 @@ export type RecordMeta = {
   purposes: Array<Purpose>;
   recipients: Array<Recipient>;
   region: DataRegion;
+  /** True while processing of the record is restricted (Art. 18, or a legal hold after erasure): stored, not processed. */
+  restricted: Scalars['Boolean']['output'];
+  /** The restriction in force, when restricted. */
+  restriction?: Maybe<Restriction>;
   retention: RetentionRule;
   source: DataSource;
 };
+
+/** A restriction of processing in force on a record. */
+export type Restriction = {
+  __typename?: 'Restriction';
+  ground: RestrictionGround;
+  reason: Scalars['String']['output'];
+  since: Scalars['DateTime']['output'];
+  /** When it ends by itself (a legal hold's end); null until lifted. */
+  until?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Why processing of a record is restricted (Art. 18; §7). */
+export type RestrictionGround =
+  /** The person contests the accuracy of the data, until it is resolved (Art. 18(1)(a)). */
+  | 'CONTESTED_ACCURACY'
+  /** Kept only because the law requires it, after an erasure (§7): isolated, not processed further. */
+  | 'LEGAL_HOLD'
+  /** The person objected, pending the check of grounds (Art. 18(1)(d)). */
+  | 'OBJECTION'
+  /** The person asked for it (e.g. processing is unlawful but they do not want erasure). */
+  | 'PERSON_REQUEST';
 
 export type RetentionRule =
   /** Kept while the account exists, deleted or anonymised after it is closed (§7) */
@@ -677,6 +829,20 @@ export type RetentionRule =
   | 'SERVICE_PERIOD'
   /** Kept until consent is withdrawn or the person objects (§7, §8) */
   | 'UNTIL_WITHDRAWN';
+
+/** From when the retention period of a RETAIN kind runs. */
+export type RetentionStart =
+  /** From when each record was collected (e.g. an invoice from its date). */
+  | 'COLLECTED'
+  /** From the erasure request (e.g. proof of consent after the account is closed). */
+  | 'ERASURE';
+
+/** What a person may object to (Art. 21, policy §3.2): absolute, no balancing. */
+export type RightsPurpose =
+  /** Profiling for personalised ads: ad segments are erased and no new ones are made. */
+  | 'AD_PROFILING'
+  /** Direct marketing: marketing notices and promotions stop. */
+  | 'DIRECT_MARKETING';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -828,7 +994,13 @@ export type ResolversTypes = ResolversObject<{
   DomainCorrectionOutcome: ResolverTypeWrapper<DomainCorrectionOutcome>;
   DomainCorrectionView: ResolverTypeWrapper<DomainCorrectionView>;
   DomainDiscovery: ResolverTypeWrapper<DomainDiscovery>;
+  DomainErasureReceipt: ResolverTypeWrapper<DomainErasureReceipt>;
+  DomainProcessingState: ResolverTypeWrapper<DomainProcessingState>;
+  ErasureAction: ErasureAction;
   KindDiscovery: ResolverTypeWrapper<KindDiscovery>;
+  KindErasurePolicy: ResolverTypeWrapper<KindErasurePolicy>;
+  KindErasureReceipt: ResolverTypeWrapper<KindErasureReceipt>;
+  KindRestriction: ResolverTypeWrapper<KindRestriction>;
   LegalBasis: LegalBasis;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NonCorrectableKind: ResolverTypeWrapper<NonCorrectableKind>;
@@ -844,7 +1016,11 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Recipient: Recipient;
   RecordMeta: ResolverTypeWrapper<RecordMeta>;
+  Restriction: ResolverTypeWrapper<Restriction>;
+  RestrictionGround: RestrictionGround;
   RetentionRule: RetentionRule;
+  RetentionStart: RetentionStart;
+  RightsPurpose: RightsPurpose;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -886,7 +1062,12 @@ export type ResolversParentTypes = ResolversObject<{
   DomainCorrectionOutcome: DomainCorrectionOutcome;
   DomainCorrectionView: DomainCorrectionView;
   DomainDiscovery: DomainDiscovery;
+  DomainErasureReceipt: DomainErasureReceipt;
+  DomainProcessingState: DomainProcessingState;
   KindDiscovery: KindDiscovery;
+  KindErasurePolicy: KindErasurePolicy;
+  KindErasureReceipt: KindErasureReceipt;
+  KindRestriction: KindRestriction;
   Mutation: Record<PropertyKey, never>;
   NonCorrectableKind: NonCorrectableKind;
   PageInfo: PageInfo;
@@ -899,6 +1080,7 @@ export type ResolversParentTypes = ResolversObject<{
   PromotionShippingDetails: PromotionShippingDetails;
   Query: Record<PropertyKey, never>;
   RecordMeta: RecordMeta;
+  Restriction: Restriction;
   Boolean: Scalars['Boolean']['output'];
   String: Scalars['String']['output'];
 }>;
@@ -906,6 +1088,9 @@ export type ResolversParentTypes = ResolversObject<{
 export type PersonalDataDirectiveArgs = {
   category: DataCategory;
   correctable: Scalars['Boolean']['input'];
+  erasure?: Maybe<ErasureAction>;
+  erasureFields?: Maybe<Array<Scalars['String']['input']>>;
+  erasureNote?: Maybe<Scalars['String']['input']>;
   kind: Scalars['String']['input'];
   legalBasis: LegalBasis;
   origin?: Maybe<Scalars['String']['input']>;
@@ -913,6 +1098,8 @@ export type PersonalDataDirectiveArgs = {
   purposes: Array<Purpose>;
   reason?: Maybe<Scalars['String']['input']>;
   recipients?: Array<Recipient>;
+  retainFor?: Maybe<Scalars['String']['input']>;
+  retainFrom?: Maybe<RetentionStart>;
   retention: RetentionRule;
   sensitive?: Scalars['Boolean']['input'];
   source: DataSource;
@@ -1083,6 +1270,7 @@ export type CorrectableFieldResolvers<ContextType = Context, ParentType extends 
 
 export type CorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableKind'] = ResolversParentTypes['CorrectableKind']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['CorrectableField']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1171,6 +1359,21 @@ export type DomainDiscoveryResolvers<ContextType = Context, ParentType extends R
   kinds?: Resolver<Array<ResolversTypes['KindDiscovery']>, ParentType, ContextType>;
 }>;
 
+export type DomainErasureReceiptResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainErasureReceipt'] = ResolversParentTypes['DomainErasureReceipt']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kinds?: Resolver<Array<ResolversTypes['KindErasureReceipt']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type DomainProcessingStateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainProcessingState'] = ResolversParentTypes['DomainProcessingState']> = ResolversObject<{
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  restrictions?: Resolver<Array<ResolversTypes['KindRestriction']>, ParentType, ContextType>;
+  withdrawnConsents?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type KindDiscoveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindDiscovery'] = ResolversParentTypes['KindDiscovery']> = ResolversObject<{
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   earliest?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1181,13 +1384,48 @@ export type KindDiscoveryResolvers<ContextType = Context, ParentType extends Res
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type KindErasurePolicyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindErasurePolicy'] = ResolversParentTypes['KindErasurePolicy']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ErasureAction'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retainFor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retainFrom?: Resolver<Maybe<ResolversTypes['RetentionStart']>, ParentType, ContextType>;
+}>;
+
+export type KindErasureReceiptResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindErasureReceipt'] = ResolversParentTypes['KindErasureReceipt']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ErasureAction'], ParentType, ContextType>;
+  anonymized?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ground?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  noticesRecorded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retainedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type KindRestrictionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['KindRestriction'] = ResolversParentTypes['KindRestriction']> = ResolversObject<{
+  ground?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  until?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
+  _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
+  _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
+  _object?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_ObjectArgs, 'purpose'>>;
   _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
+  _restrict?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_RestrictArgs, 'kinds' | 'reason'>>;
+  _withdrawConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_WithdrawConsentArgs, 'purpose'>>;
 }>;
 
 export type NonCorrectableKindResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NonCorrectableKind'] = ResolversParentTypes['NonCorrectableKind']> = ResolversObject<{
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1248,6 +1486,7 @@ export type PromotionShippingDetailsResolvers<ContextType = Context, ParentType 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
+  _processingState?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType>;
 }>;
 
 export type RecordMetaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordMeta'] = ResolversParentTypes['RecordMeta']> = ResolversObject<{
@@ -1256,14 +1495,24 @@ export type RecordMetaResolvers<ContextType = Context, ParentType extends Resolv
   correctable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   correctionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  erasure?: Resolver<ResolversTypes['KindErasurePolicy'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   legalBasis?: Resolver<ResolversTypes['LegalBasis'], ParentType, ContextType>;
   policySection?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
   recipients?: Resolver<Array<ResolversTypes['Recipient']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['DataRegion'], ParentType, ContextType>;
+  restricted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  restriction?: Resolver<Maybe<ResolversTypes['Restriction']>, ParentType, ContextType>;
   retention?: Resolver<ResolversTypes['RetentionRule'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['DataSource'], ParentType, ContextType>;
+}>;
+
+export type RestrictionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Restriction'] = ResolversParentTypes['Restriction']> = ResolversObject<{
+  ground?: Resolver<ResolversTypes['RestrictionGround'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  until?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
@@ -1299,7 +1548,12 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DomainCorrectionOutcome?: DomainCorrectionOutcomeResolvers<ContextType>;
   DomainCorrectionView?: DomainCorrectionViewResolvers<ContextType>;
   DomainDiscovery?: DomainDiscoveryResolvers<ContextType>;
+  DomainErasureReceipt?: DomainErasureReceiptResolvers<ContextType>;
+  DomainProcessingState?: DomainProcessingStateResolvers<ContextType>;
   KindDiscovery?: KindDiscoveryResolvers<ContextType>;
+  KindErasurePolicy?: KindErasurePolicyResolvers<ContextType>;
+  KindErasureReceipt?: KindErasureReceiptResolvers<ContextType>;
+  KindRestriction?: KindRestrictionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   NonCorrectableKind?: NonCorrectableKindResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1312,6 +1566,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PromotionShippingDetails?: PromotionShippingDetailsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordMeta?: RecordMetaResolvers<ContextType>;
+  Restriction?: RestrictionResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{

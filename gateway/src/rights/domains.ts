@@ -1,0 +1,146 @@
+import { buildDataMap, fail, type DataMapEntry, type InternalCredential, type Logger } from '@footprint/schema';
+import { callDomainAs, type DomainCallOptions } from '../corrections/client.js';
+import { discoverableDomains } from '../datamap/discovery.js';
+import { schemaFromSupergraph } from '../footprint/plan.js';
+import type { DomainReceipt } from './store.js';
+
+/** Scopes the domains' internal rights fields require on the gateway credential (minted only here). */
+export const RIGHTS_SCOPES = { erase: 'rights:erase', restrict: 'rights:restrict' } as const;
+
+/** The domain that holds the account itself: erased last, since the person is known by it until the end. */
+export const ACCOUNT_DOMAIN = 'account';
+
+const RECEIPT = `domain requestId erasedAt replayed kinds { kind action deleted anonymized retained fields ground retainedUntil noticesRecorded }`;
+const STATE = `domain restrictions { kind recordId since reason until ground } objections withdrawnConsents`;
+
+export interface KindRestriction {
+  kind: string;
+  /** Set when only one record is restricted (a contested correction); null for the whole kind. */
+  recordId: string | null;
+  since: string;
+  reason: string;
+  until: string | null;
+  ground: string;
+}
+export interface DomainProcessingState {
+  domain: string;
+  restrictions: KindRestriction[];
+  objections: string[];
+  withdrawnConsents: string[];
+}
+
+/** Who a rights call is made for and by: the requester (person or operator) and the one person. */
+export interface Acting {
+  actor: string;
+  actorType: 'subject' | 'operator';
+  person: string;
+  requestId: string;
+  log: Logger;
+}
+
+/**
+ * The rights side of every domain: which domain owns which kind (from the
+ * supergraph's data map, never a list kept here) and the calls to the kit's
+ * internal fields (_erase, _restrict, _liftRestriction, _object,
+ * _withdrawConsent, _processingState) and to a domain's discovery, each with
+ * a short-lived credential naming the one person and the rights scope.
+ */
+export class RightsDomains {
+  readonly entries: DataMapEntry[];
+  /** Every domain that can be asked, the account domain last. */
+  readonly domains: string[];
+  private readonly byKind: Map<string, DataMapEntry>;
+
+  constructor(
+    supergraphSdl: string,
+    private readonly urls: Record<string, string>,
+    private readonly opts: DomainCallOptions,
+  ) {
+    const map = buildDataMap(supergraphSdl);
+    this.entries = map.entries.filter((e) => e.domain !== 'gateway');
+    this.byKind = new Map(this.entries.map((e) => [e.kind, e]));
+    const found = discoverableDomains(schemaFromSupergraph(supergraphSdl)).filter((d) => d in urls);
+    this.domains = [...found.filter((d) => d !== ACCOUNT_DOMAIN), ...found.filter((d) => d === ACCOUNT_DOMAIN)];
+  }
+
+  entry(kind: string): DataMapEntry | undefined {
+    return this.byKind.get(kind);
+  }
+
+  /** Groups kinds by their owning domain, in erasure order; an unknown kind is BAD_USER_INPUT naming it. */
+  group(kinds: string[]): Map<string, string[]> {
+    const unknown = kinds.filter((k) => !this.byKind.has(k));
+    if (unknown.length) fail('BAD_USER_INPUT', `Unknown kind(s) of data: ${unknown.join(', ')}. The data map (dataMap { entries { kind } }) lists every kind`, { field: 'kinds', unknownKinds: unknown });
+    const out = new Map<string, string[]>();
+    for (const d of this.domains) {
+      const mine = kinds.filter((k) => this.byKind.get(k)!.domain === d);
+      if (mine.length) out.set(d, [...new Set(mine)]);
+    }
+    return out;
+  }
+
+  private credential(a: Acting, scope: string): InternalCredential {
+    return { actor: a.actor, actorType: a.actorType, person: a.person, scopes: [scope], requestId: a.requestId };
+  }
+
+  private call<T>(domain: string, a: Acting, scope: string, query: string, variables: Record<string, unknown>): Promise<T> {
+    const url = this.urls[domain];
+    if (!url) fail('NOT_FOUND', `No domain named ${domain}`);
+    return callDomainAs<T>(this.opts, domain, url, this.credential(a, scope), a.log, query, variables);
+  }
+
+  async erase(domain: string, a: Acting, requestId: string, kinds: string[] | null, reason: string | null): Promise<DomainReceipt> {
+    const data = await this.call<{ _erase: DomainReceipt }>(domain, a, RIGHTS_SCOPES.erase, `mutation($requestId: ID!, $kinds: [String!], $reason: String) { _erase(requestId: $requestId, kinds: $kinds, reason: $reason) { ${RECEIPT} } }`, { requestId, kinds, reason });
+    return data._erase;
+  }
+
+  async restrict(domain: string, a: Acting, kinds: string[], reason: string, until: string | null, ground: string): Promise<DomainProcessingState> {
+    const data = await this.call<{ _restrict: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($kinds: [String!]!, $reason: String!, $until: DateTime, $ground: String) { _restrict(kinds: $kinds, reason: $reason, until: $until, ground: $ground) { ${STATE} } }`, { kinds, reason, until, ground });
+    return data._restrict;
+  }
+
+  async lift(domain: string, a: Acting, kinds: string[]): Promise<DomainProcessingState> {
+    const data = await this.call<{ _liftRestriction: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($kinds: [String!]!) { _liftRestriction(kinds: $kinds) { ${STATE} } }`, { kinds });
+    return data._liftRestriction;
+  }
+
+  async object(domain: string, a: Acting, purpose: string, reason: string | null): Promise<DomainProcessingState> {
+    const data = await this.call<{ _object: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: RightsPurpose!, $reason: String) { _object(purpose: $purpose, reason: $reason) { ${STATE} } }`, { purpose, reason });
+    return data._object;
+  }
+
+  async withdraw(domain: string, a: Acting, purpose: string, reason: string | null): Promise<DomainProcessingState> {
+    const data = await this.call<{ _withdrawConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String) { _withdrawConsent(purpose: $purpose, reason: $reason) { ${STATE} } }`, { purpose, reason });
+    return data._withdrawConsent;
+  }
+
+  async state(domain: string, a: Acting): Promise<DomainProcessingState> {
+    const data = await this.call<{ _processingState: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `{ _processingState { ${STATE} } }`, {});
+    return data._processingState;
+  }
+
+  /** A domain's discovery counts for the person, per kind (one indexed statement in the domain). */
+  async counts(domain: string, a: Acting): Promise<Map<string, number>> {
+    const data = await this.call<{ _entities: (Record<string, { discovery: { kinds: { kind: string; count: number }[] } } | null> | null)[] }>(
+      domain,
+      a,
+      RIGHTS_SCOPES.restrict,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${domain} { discovery { kinds { kind count } } } } } }`,
+      { r: [{ __typename: 'Person', id: a.person }] },
+    );
+    const kinds = data._entities?.[0]?.[domain]?.discovery.kinds ?? [];
+    return new Map(kinds.map((k) => [k.kind, k.count]));
+  }
+
+  /** The person's e-mail address, for the one-time code that confirms their erasure request. */
+  async email(a: Acting): Promise<string | null> {
+    const data = await this.call<{ _entities: ({ account: { profile: { nodes: { email: string | null }[] } } | null } | null)[] }>(
+      ACCOUNT_DOMAIN,
+      a,
+      RIGHTS_SCOPES.restrict,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { account { profile(first: 1) { nodes { email } } } } } }`,
+      { r: [{ __typename: 'Person', id: a.person }] },
+    );
+    return data._entities?.[0]?.account?.profile.nodes[0]?.email ?? null;
+  }
+}

@@ -1,0 +1,189 @@
+import type { Logger } from '@footprint/schema';
+import { GraphQLError } from 'graphql';
+import { audit, type GatewayStore } from '../auth/audit.js';
+import { DomainUnavailable } from '../corrections/client.js';
+import { sleep } from '../exports/reader.js';
+import type { ExportJobs } from '../exports/store.js';
+import type { RunOutcome } from '../exports/worker.js';
+import type { RightsConfig } from './config.js';
+import { ACCOUNT_DOMAIN, type Acting, type RightsDomains } from './domains.js';
+import type { DomainProgress, DomainReceipt, ErasureJob, ErasureJobs, ErasureProgress } from './store.js';
+
+export interface ErasureRunnerDeps {
+  jobs: ErasureJobs;
+  exports: ExportJobs;
+  store: GatewayStore;
+  domains: RightsDomains;
+  config: RightsConfig;
+  logger: Logger;
+  /** After a whole account is erased: what the gateway itself held for the person (export archives) goes too. */
+  onAccountErased?(person: string): Promise<void>;
+}
+
+class OwnershipLost extends Error {}
+class Stopping extends Error {}
+
+/** A domain that could not carry out (or prove) its part after every retry; the job FAILS naming it. */
+class DomainFailed extends Error {
+  constructor(
+    readonly domain: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one claimed erasure job: first an export of the person that is queued
+ * (cancelled) or running (waited for, then cancelled), then each domain in
+ * turn — the account domain last — `_erase` with the job id as the request id,
+ * so a resumed or repeated run gets the same receipts back (`replayed`)
+ * instead of erasing twice. After each domain the gateway reads that domain's
+ * discovery counts and checks them against the receipt (what remains is what
+ * was anonymised or retained), then keeps the receipt, append-only. A domain
+ * that keeps failing is retried with backoff and then FAILS the job, naming
+ * it: an erasure never SUCCEEDS with a domain left. Erasing the whole account
+ * ends by recording the account as erased, after which its tokens are refused.
+ */
+export class ErasureRunner {
+  constructor(private readonly deps: ErasureRunnerDeps) {}
+
+  async run(job: ErasureJob, worker: string, signal: AbortSignal): Promise<RunOutcome> {
+    const { jobs, config } = this.deps;
+    const log = this.deps.logger.child({ erasure: job.id, run: job.runs });
+    const progress: ErasureProgress = job.progress;
+    const save = async () => {
+      if (!(await jobs.heartbeat(job.id, worker, progress))) throw new OwnershipLost();
+    };
+    const beat = setInterval(() => void jobs.heartbeat(job.id, worker).catch((err: unknown) => log.warn({ err }, 'heartbeat failed')), Math.max(100, config.staleMs / 4));
+    const acting: Acting = { actor: job.requestedBy, actorType: job.requesterType, person: job.personId, requestId: job.id, log };
+    try {
+      await save();
+      await audit(this.deps.store, {
+        actor: `erasure:${job.id}`,
+        actorType: 'job',
+        person: job.personId,
+        operation: `erasure run ${job.runs} of ${job.kinds ? job.kinds.join(', ') : 'the whole account'} (requested by ${job.requesterType} ${job.requestedBy})`,
+        reason: job.reason,
+        requestId: job.id,
+        outcome: 'started',
+      });
+      if (!progress.exportJob) {
+        progress.exportJob = await this.settleExport(job.personId, signal, log);
+        await save();
+      }
+      for (const d of progress.domains) {
+        if (d.status === 'DONE') continue;
+        if (signal.aborted) throw new Stopping();
+        // An export asked for while the other domains were erased is settled too before the account itself goes.
+        if (job.kinds === null && d.domain === ACCOUNT_DOMAIN) await this.settleExport(job.personId, signal, log);
+        d.status = 'RUNNING';
+        d.error = null;
+        await save();
+        await this.eraseDomain(job, d, acting, save, signal);
+        d.status = 'DONE';
+        await save();
+      }
+      if (job.kinds === null) {
+        await this.deps.onAccountErased?.(job.personId);
+        await jobs.markErased(job.personId, job.id);
+      }
+      if (!(await jobs.succeed(job.id, worker, progress))) throw new OwnershipLost();
+      log.info({ person: job.personId, domains: progress.domains.length }, 'erasure finished');
+      return 'SUCCEEDED';
+    } catch (err) {
+      if (err instanceof Stopping) {
+        await jobs.release(job.id, worker);
+        log.info('erasure released for a later run; it resumes after the last finished domain');
+        return 'RELEASED';
+      }
+      if (err instanceof OwnershipLost) {
+        const now = await jobs.get(job.id);
+        log.warn({ state: now?.state }, 'erasure no longer owned by this worker; this run stops');
+        return now?.state === 'CANCELLED' ? 'CANCELLED' : 'LOST';
+      }
+      const error =
+        err instanceof DomainFailed
+          ? { code: err.code, message: err.message, domain: err.domain }
+          : { code: 'INTERNAL_SERVER_ERROR', message: 'The erasure failed because of an internal error; it has been logged. Ask again to finish it.', domain: null };
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err }, 'erasure failed');
+      else log.warn({ error }, 'erasure failed');
+      await jobs.fail(job.id, worker, error, progress);
+      return 'FAILED';
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** An export of the person still QUEUED is cancelled; one RUNNING is given time to finish, then cancelled. */
+  private async settleExport(person: string, signal: AbortSignal, log: Logger): Promise<ErasureProgress['exportJob']> {
+    const { exports, config } = this.deps;
+    const [latest] = await exports.listForPerson(person, 1);
+    if (!latest || (latest.state !== 'QUEUED' && latest.state !== 'RUNNING')) return null;
+    const deadline = Date.now() + config.exportWaitMs;
+    for (;;) {
+      const now = await exports.get(latest.id);
+      if (!now) return null;
+      if (now.state === 'QUEUED' || (now.state === 'RUNNING' && Date.now() >= deadline)) {
+        if (await exports.cancel(now.id)) {
+          log.info({ export: now.id, was: now.state }, 'export of the person cancelled before erasure');
+          return { id: now.id, outcome: 'CANCELLED' };
+        }
+        continue;
+      }
+      if (now.state !== 'RUNNING') return { id: now.id, outcome: now.state === 'SUCCEEDED' ? 'FINISHED' : 'CANCELLED' };
+      if (signal.aborted) throw new Stopping();
+      await sleep(500, signal).catch(() => undefined);
+    }
+  }
+
+  /** One domain's erasure, retried with exponential backoff; then its receipt checked against discovery and kept. */
+  private async eraseDomain(job: ErasureJob, d: DomainProgress, acting: Acting, save: () => Promise<void>, signal: AbortSignal): Promise<void> {
+    const { domains, jobs, config } = this.deps;
+    let receipt: DomainReceipt | null = null;
+    for (let attempt = 1; ; attempt++) {
+      d.attempts += 1;
+      try {
+        receipt = await domains.erase(d.domain, acting, job.id, d.kinds, job.reason);
+        break;
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        if (!(err instanceof DomainUnavailable) || attempt >= config.retries) {
+          // A domain refusing (its own code) is final; unavailable is final after the retries.
+          const code = err instanceof GraphQLError ? String(err.extensions.code ?? 'SUBGRAPH_UNAVAILABLE') : 'SUBGRAPH_UNAVAILABLE';
+          d.status = 'FAILED';
+          d.error = why;
+          throw new DomainFailed(d.domain, code, `The ${d.domain} domain could not erase the data (${why}) after ${attempt} attempt(s); the erasure stopped there. Domains before it are done (see their receipts); asking again finishes it.`);
+        }
+        d.error = `${why}; retrying`;
+        await save();
+        if (signal.aborted) throw new Stopping();
+        await sleep(config.retryBaseMs * 2 ** (attempt - 1), signal).catch(() => undefined);
+        if (signal.aborted) throw new Stopping();
+      }
+    }
+    // What was deleted must be gone: the discovery counts now equal what the receipt says remains.
+    let counts: Map<string, number>;
+    try {
+      counts = await domains.counts(d.domain, acting);
+    } catch (err) {
+      d.status = 'FAILED';
+      d.error = `could not be verified: ${err instanceof Error ? err.message : String(err)}`;
+      throw new DomainFailed(d.domain, 'SUBGRAPH_UNAVAILABLE', `The ${d.domain} domain erased, but its discovery could not be read to verify it; asking again verifies and finishes the erasure.`);
+    }
+    const verified: Record<string, number> = {};
+    const wrong: string[] = [];
+    for (const k of receipt.kinds) {
+      const remains = counts.get(k.kind) ?? 0;
+      verified[k.kind] = remains;
+      if (remains !== k.anonymized + k.retained) wrong.push(`${k.kind}: ${remains} record(s) found, ${k.anonymized + k.retained} expected`);
+    }
+    if (wrong.length) {
+      d.status = 'FAILED';
+      d.error = `verification failed: ${wrong.join('; ')}`;
+      throw new DomainFailed(d.domain, 'VERIFICATION_FAILED', `The ${d.domain} domain's receipt does not match what it still holds (${wrong.join('; ')}).`);
+    }
+    await jobs.recordReceipt(job.id, receipt, verified);
+  }
+}

@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { z } from 'zod';
+import { fail, footprintError } from '@footprint/schema';
+import type { GatewayStore } from '../auth/audit.js';
+import type { JobError } from '../exports/store.js';
+
+/**
+ * The gateway's side of erasure: the jobs (same states and ownership rules as
+ * export jobs, run by the same embedded/BullMQ workers), the receipts each
+ * domain returned (append-only, enforced by the database), the accounts that
+ * were erased (their tokens are refused), and the one-time codes that confirm
+ * a person's own erasure request.
+ */
+
+export const ERASURE_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type ErasureState = (typeof ERASURE_STATES)[number];
+const ACTIVE: ErasureState[] = ['QUEUED', 'RUNNING'];
+
+const DomainProgress = z.object({
+  domain: z.string(),
+  /** This domain's kinds asked for; null = every kind it holds (whole account). */
+  kinds: z.array(z.string()).nullable(),
+  status: z.enum(['PENDING', 'RUNNING', 'DONE', 'FAILED']),
+  attempts: z.number().int().min(0),
+  error: z.string().nullable(),
+});
+export type DomainProgress = z.infer<typeof DomainProgress>;
+
+const Progress = z.object({
+  domains: z.array(DomainProgress),
+  /** What happened to an export of the person that was queued or running when the erasure started. */
+  exportJob: z.object({ id: z.string(), outcome: z.enum(['FINISHED', 'CANCELLED']) }).nullable(),
+});
+export type ErasureProgress = z.infer<typeof Progress>;
+
+const JobErrorShape = z.object({ code: z.string(), message: z.string(), domain: z.string().nullable().optional() });
+
+export interface ErasureJobTable {
+  id: string;
+  personId: string;
+  requestedBy: string;
+  requesterType: string;
+  reason: string | null;
+  /** JSON array of kinds, or null for the whole account. */
+  kinds: string | null;
+  state: ErasureState;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  heartbeatAt: string | null;
+  worker: string | null;
+  runs: number;
+  progress: string;
+  error: string | null;
+}
+
+export interface KindReceipt {
+  kind: string;
+  action: 'DELETE' | 'ANONYMIZE' | 'RETAIN';
+  deleted: number;
+  anonymized: number;
+  retained: number;
+  fields: string[];
+  ground: string | null;
+  retainedUntil: string | null;
+  noticesRecorded: number;
+}
+
+export interface DomainReceipt {
+  domain: string;
+  requestId: string;
+  erasedAt: string;
+  kinds: KindReceipt[];
+  replayed: boolean;
+}
+
+export interface ErasureReceiptTable {
+  jobId: string;
+  domain: string;
+  requestId: string;
+  erasedAt: string;
+  /** JSON KindReceipt[] as the domain returned it. */
+  kinds: string;
+  /** JSON: the discovery counts the gateway read after the domain answered, per kind. */
+  verified: string;
+  recordedAt: string;
+}
+
+export interface ErasedAccountTable {
+  personId: string;
+  erasedAt: string;
+  jobId: string;
+}
+
+export interface ErasureCodeTable {
+  id: string;
+  personId: string;
+  codeHash: string;
+  sentTo: string;
+  expiresAt: string;
+  attemptsLeft: number;
+  usedAt: string | null;
+}
+
+type RightsDB = {
+  erasureJob: ErasureJobTable;
+  erasureReceipt: ErasureReceiptTable;
+  erasedAccount: ErasedAccountTable;
+  erasureCode: ErasureCodeTable;
+};
+
+export interface ErasureJob {
+  id: string;
+  personId: string;
+  requestedBy: string;
+  requesterType: 'subject' | 'operator';
+  reason: string | null;
+  kinds: string[] | null;
+  state: ErasureState;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  heartbeatAt: string | null;
+  worker: string | null;
+  runs: number;
+  progress: ErasureProgress;
+  error: JobError | null;
+}
+
+const isPg = (db: Kysely<unknown>) => db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+
+/** Refuses UPDATE and DELETE on a table, in the database itself. */
+async function appendOnly(db: Kysely<unknown>, table: string): Promise<void> {
+  if (isPg(db)) {
+    await sql`create or replace function ${sql.raw(`${table}_append_only`)}() returns trigger language plpgsql as ${sql.lit(`begin raise exception '${table} is append-only'; end`)}`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_no_change`)} before update or delete on ${sql.table(table)} for each row execute function ${sql.raw(`${table}_append_only`)}()`.execute(db);
+  } else {
+    await sql`create trigger ${sql.raw(`${table}_no_update`)} before update on ${sql.table(table)} begin select raise(abort, ${sql.lit(`${table} is append-only`)}); end`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_no_delete`)} before delete on ${sql.table(table)} begin select raise(abort, ${sql.lit(`${table} is append-only`)}); end`.execute(db);
+  }
+}
+
+export const rightsMigrations: Record<string, Migration> = {
+  '201_erasure': {
+    async up(db) {
+      await db.schema
+        .createTable('erasure_job')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requester_type', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('kinds', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .addColumn('heartbeat_at', 'text')
+        .addColumn('worker', 'text')
+        .addColumn('runs', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('progress', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('erasure_job_person_idx').on('erasure_job').columns(['person_id', 'created_at']).execute();
+      await db.schema.createIndex('erasure_job_state_idx').on('erasure_job').columns(['state', 'created_at']).execute();
+      // One queued or running erasure per person, enforced by the database even if two requests race.
+      await sql`create unique index erasure_job_one_active on erasure_job (person_id) where state in ('QUEUED', 'RUNNING')`.execute(db);
+
+      await db.schema
+        .createTable('erasure_receipt')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('erased_at', 'text', (c) => c.notNull())
+        .addColumn('kinds', 'text', (c) => c.notNull())
+        .addColumn('verified', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('erasure_receipt_pk', ['job_id', 'domain'])
+        .execute();
+      await appendOnly(db, 'erasure_receipt');
+
+      await db.schema
+        .createTable('erased_account')
+        .addColumn('person_id', 'text', (c) => c.primaryKey())
+        .addColumn('erased_at', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .execute();
+      await appendOnly(db, 'erased_account');
+
+      await db.schema
+        .createTable('erasure_code')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('sent_to', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('attempts_left', 'integer', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema.createIndex('erasure_code_person_idx').on('erasure_code').columns(['person_id', 'expires_at']).execute();
+    },
+  },
+};
+
+function parseJob(row: ErasureJobTable): ErasureJob {
+  return {
+    ...row,
+    requesterType: row.requesterType === 'operator' ? 'operator' : 'subject',
+    kinds: row.kinds === null ? null : z.array(z.string()).parse(JSON.parse(row.kinds)),
+    runs: Number(row.runs),
+    progress: Progress.parse(JSON.parse(row.progress)),
+    error: row.error ? JobErrorShape.parse(JSON.parse(row.error)) : null,
+  };
+}
+
+const isUniqueViolation = (err: unknown) => /unique|duplicate key/i.test(err instanceof Error ? err.message : String(err));
+
+export interface NewErasure {
+  personId: string;
+  requestedBy: string;
+  requesterType: 'subject' | 'operator';
+  reason: string | null;
+  kinds: string[] | null;
+  progress: ErasureProgress;
+}
+
+/**
+ * Erasure jobs, receipts and erased accounts in the gateway's store. As with
+ * export jobs, every change a worker makes is conditional on still owning the
+ * job (RUNNING and its worker id).
+ */
+export class ErasureJobs {
+  private readonly db: Kysely<RightsDB>;
+
+  constructor(store: GatewayStore) {
+    this.db = store.db.withTables<RightsDB>() as unknown as Kysely<RightsDB>;
+  }
+
+  /** Records a request; a second one while one is queued or running is CONFLICT (also when two race). */
+  async create(job: NewErasure, now = new Date()): Promise<ErasureJob> {
+    const id = randomUUID();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const active = await trx.selectFrom('erasureJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).executeTakeFirst();
+        if (active) fail('CONFLICT', `An erasure for person ${job.personId} is already ${active.state} (job ${active.id}); wait for it to finish or cancel it`, { jobId: active.id });
+        await trx
+          .insertInto('erasureJob')
+          .values({
+            id,
+            personId: job.personId,
+            requestedBy: job.requestedBy,
+            requesterType: job.requesterType,
+            reason: job.reason,
+            kinds: job.kinds === null ? null : JSON.stringify(job.kinds),
+            state: 'QUEUED',
+            createdAt: now.toISOString(),
+            startedAt: null,
+            finishedAt: null,
+            heartbeatAt: null,
+            worker: null,
+            runs: 0,
+            progress: JSON.stringify(job.progress),
+            error: null,
+          })
+          .execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw footprintError('CONFLICT', `An erasure for person ${job.personId} is already queued or running; wait for it to finish`);
+      throw err;
+    }
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<ErasureJob | null> {
+    const row = await this.db.selectFrom('erasureJob').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? parseJob(row) : null;
+  }
+
+  async listForPerson(personId: string, limit: number): Promise<ErasureJob[]> {
+    const rows = await this.db.selectFrom('erasureJob').selectAll().where('personId', '=', personId).orderBy('createdAt', 'desc').limit(limit).execute();
+    return rows.map(parseJob);
+  }
+
+  async claimNext(worker: string): Promise<ErasureJob | null> {
+    for (let tries = 0; tries < 5; tries++) {
+      const next = await this.db.selectFrom('erasureJob').select('id').where('state', '=', 'QUEUED').orderBy('createdAt').limit(1).executeTakeFirst();
+      if (!next) return null;
+      const claimed = await this.claim(next.id, worker, ['QUEUED']);
+      if (claimed) return claimed;
+    }
+    return null;
+  }
+
+  async claim(id: string, worker: string, from: ErasureState[] = ACTIVE): Promise<ErasureJob | null> {
+    const now = new Date().toISOString();
+    const res = await this.db
+      .updateTable('erasureJob')
+      .set((eb) => ({ state: 'RUNNING', worker, heartbeatAt: now, startedAt: eb.fn.coalesce('startedAt', eb.val(now)), runs: eb('runs', '+', 1) }))
+      .where('id', '=', id)
+      .where('state', 'in', from)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1 ? this.get(id) : null;
+  }
+
+  async heartbeat(id: string, worker: string, progress?: ErasureProgress): Promise<boolean> {
+    const res = await this.db
+      .updateTable('erasureJob')
+      .set({ heartbeatAt: new Date().toISOString(), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
+      .where('id', '=', id)
+      .where('state', '=', 'RUNNING')
+      .where('worker', '=', worker)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async succeed(id: string, worker: string, progress: ErasureProgress): Promise<boolean> {
+    const now = new Date().toISOString();
+    const res = await this.db
+      .updateTable('erasureJob')
+      .set({ state: 'SUCCEEDED', finishedAt: now, heartbeatAt: now, progress: JSON.stringify(progress), error: null })
+      .where('id', '=', id)
+      .where('state', '=', 'RUNNING')
+      .where('worker', '=', worker)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async fail(id: string, worker: string | null, error: JobError, progress?: ErasureProgress): Promise<boolean> {
+    let q = this.db
+      .updateTable('erasureJob')
+      .set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
+      .where('id', '=', id);
+    q = worker === null ? q.where('state', 'in', ACTIVE) : q.where('state', '=', 'RUNNING').where('worker', '=', worker);
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async release(id: string, worker: string): Promise<boolean> {
+    const res = await this.db.updateTable('erasureJob').set({ state: 'QUEUED', worker: null }).where('id', '=', id).where('state', '=', 'RUNNING').where('worker', '=', worker).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Only before it starts: once a domain may have erased, an erasure runs to its end. */
+  async cancel(id: string): Promise<boolean> {
+    const res = await this.db.updateTable('erasureJob').set({ state: 'CANCELLED', finishedAt: new Date().toISOString() }).where('id', '=', id).where('state', '=', 'QUEUED').executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Embedded mode after a crash: RUNNING jobs whose heartbeat stopped go back to the queue (they resume), or FAIL after their runs. */
+  async recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
+    const stale = await this.db.selectFrom('erasureJob').select(['id', 'runs']).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString()).execute();
+    const out = { requeued: [] as string[], failed: [] as string[] };
+    for (const s of stale) {
+      const base = this.db.updateTable('erasureJob');
+      const guard = <Q extends typeof base>(q: Q) => q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString());
+      if (Number(s.runs) >= maxRuns) {
+        const error: JobError = { code: 'INTERRUPTED', message: `The erasure was interrupted ${s.runs} times; it was not retried again`, domain: null };
+        const res = await guard(base).set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error) }).executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 1) out.failed.push(s.id);
+      } else {
+        const res = await guard(base).set({ state: 'QUEUED', worker: null }).executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 1) out.requeued.push(s.id);
+      }
+    }
+    return out;
+  }
+
+  /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */
+  async recordReceipt(jobId: string, r: DomainReceipt, verified: Record<string, number>): Promise<void> {
+    await this.db
+      .insertInto('erasureReceipt')
+      .values({ jobId, domain: r.domain, requestId: r.requestId, erasedAt: r.erasedAt, kinds: JSON.stringify(r.kinds), verified: JSON.stringify(verified), recordedAt: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['jobId', 'domain']).doNothing())
+      .execute();
+  }
+
+  async receipts(jobId: string): Promise<(DomainReceipt & { verified: Record<string, number>; recordedAt: string })[]> {
+    const rows = await this.db.selectFrom('erasureReceipt').selectAll().where('jobId', '=', jobId).orderBy('recordedAt').execute();
+    return rows.map((r) => ({
+      domain: r.domain,
+      requestId: r.requestId,
+      erasedAt: r.erasedAt,
+      kinds: JSON.parse(r.kinds) as KindReceipt[],
+      replayed: false,
+      verified: JSON.parse(r.verified) as Record<string, number>,
+      recordedAt: r.recordedAt,
+    }));
+  }
+
+  async markErased(personId: string, jobId: string): Promise<void> {
+    await this.db.insertInto('erasedAccount').values({ personId, jobId, erasedAt: new Date().toISOString() }).onConflict((oc) => oc.column('personId').doNothing()).execute();
+  }
+
+  async erased(personId: string): Promise<{ erasedAt: string; jobId: string } | null> {
+    const row = await this.db.selectFrom('erasedAccount').select(['erasedAt', 'jobId']).where('personId', '=', personId).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async saveCode(c: Omit<ErasureCodeTable, 'usedAt'>): Promise<void> {
+    await this.db.insertInto('erasureCode').values({ ...c, usedAt: null }).execute();
+  }
+
+  /** Codes sent to the person that expire after `expiresAfter` (i.e. were sent since then minus their lifetime). */
+  async codesExpiringAfter(personId: string, expiresAfter: string): Promise<number> {
+    const row = await this.db.selectFrom('erasureCode').select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', personId).where('expiresAt', '>', expiresAfter).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async code(id: string): Promise<ErasureCodeTable | null> {
+    return (await this.db.selectFrom('erasureCode').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  /** One attempt used; false when none was left (or the code was used meanwhile). */
+  async spendAttempt(id: string): Promise<boolean> {
+    const res = await this.db.updateTable('erasureCode').set((eb) => ({ attemptsLeft: eb('attemptsLeft', '-', 1) })).where('id', '=', id).where('attemptsLeft', '>', 0).where('usedAt', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async useCode(id: string): Promise<boolean> {
+    const res = await this.db.updateTable('erasureCode').set({ usedAt: new Date().toISOString() }).where('id', '=', id).where('usedAt', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { ErasureJobs, rightsMigrations, type ErasureProgress } from '../src/rights/store.js';
+
+/**
+ * The erasure job store on both of the gateway's databases — SQLite and a
+ * real PostgreSQL (127.0.0.1:5432, a database of its own for this run, dropped
+ * after): one active erasure per person even when two requests race, work
+ * only by the job's owner, a crashed job taken back, cancel only before it
+ * starts, and receipts and erased accounts append-only in the database itself.
+ */
+
+const PG_ADMIN = process.env.FOOTPRINT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const run = `rights_${randomUUID().slice(0, 8)}`;
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function sqliteStore(): Promise<GatewayStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'footprint-rights-store-'));
+  const store = openGatewayStore(dir, rightsMigrations);
+  cleanups.push(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+async function postgresStore(): Promise<GatewayStore> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${run}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${run}`;
+  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
+  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
+  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-rights-pg-')), rightsMigrations);
+  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
+  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
+  cleanups.push(async () => {
+    await store.close();
+    const a = new pg.Client({ connectionString: PG_ADMIN });
+    await a.connect();
+    await a.query(`drop database if exists ${run} with (force)`);
+    await a.end();
+  });
+  return store;
+}
+
+const progress: ErasureProgress = { exportJob: null, domains: [{ domain: 'themes', kinds: null, status: 'PENDING', attempts: 0, error: null }] };
+const newJob = (personId: string) => ({ personId, requestedBy: personId, requesterType: 'subject' as const, reason: null, kinds: null, progress });
+
+describe.each([
+  ['SQLite', sqliteStore],
+  ['PostgreSQL', postgresStore],
+])('erasure jobs on %s', (_name, open) => {
+  it('keeps one active erasure per person, work only by its owner, and the proof append-only', async () => {
+    const store = await open();
+    await store.migrate();
+    const jobs = new ErasureJobs(store);
+
+    // Two requests racing for one person: one job, one CONFLICT.
+    const raced = await Promise.allSettled([jobs.create(newJob('10000001')), jobs.create(newJob('10000001'))]);
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = raced.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as { extensions?: { code?: string } }).extensions?.code).toBe('CONFLICT');
+    const job = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<ErasureJobs['create']>>>).value;
+
+    // Claimed by one worker; another cannot write to it.
+    const claimed = await jobs.claimNext('w1');
+    expect(claimed).toMatchObject({ id: job.id, state: 'RUNNING', runs: 1, worker: 'w1' });
+    expect(await jobs.heartbeat(job.id, 'w2')).toBe(false);
+    expect(await jobs.heartbeat(job.id, 'w1', progress)).toBe(true);
+    expect(await jobs.cancel(job.id)).toBe(false);
+
+    // A worker that stopped: its job goes back to the queue and is claimed again (a second run).
+    expect((await jobs.recoverStale(new Date(Date.now() + 60_000), 3)).requeued).toEqual([job.id]);
+    expect(await jobs.heartbeat(job.id, 'w1')).toBe(false);
+    expect(await jobs.claimNext('w3')).toMatchObject({ id: job.id, runs: 2, worker: 'w3' });
+
+    // Receipts: the first one a domain gave is kept; a replay adds nothing; the table refuses changes.
+    const receipt = { domain: 'themes', requestId: job.id, erasedAt: new Date().toISOString(), replayed: false, kinds: [{ kind: 'themes.download', action: 'DELETE' as const, deleted: 3, anonymized: 0, retained: 0, fields: [], ground: null, retainedUntil: null, noticesRecorded: 0 }] };
+    await jobs.recordReceipt(job.id, receipt, { 'themes.download': 0 });
+    await jobs.recordReceipt(job.id, { ...receipt, replayed: true, kinds: [{ ...receipt.kinds[0]!, deleted: 0 }] }, { 'themes.download': 0 });
+    const kept = await jobs.receipts(job.id);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.kinds[0]!.deleted).toBe(3);
+    await expect(sql`update erasure_receipt set kinds = '[]'`.execute(store.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from erasure_receipt`.execute(store.db)).rejects.toThrow(/append-only/);
+
+    expect(await jobs.succeed(job.id, 'w1', progress)).toBe(false);
+    expect(await jobs.succeed(job.id, 'w3', progress)).toBe(true);
+    await jobs.markErased('10000001', job.id);
+    expect(await jobs.erased('10000001')).toMatchObject({ jobId: job.id });
+    await expect(sql`delete from erased_account`.execute(store.db)).rejects.toThrow(/append-only/);
+
+    // A new erasure can be asked once the first is over; cancel works only while QUEUED.
+    const next = await jobs.create(newJob('10000001'));
+    expect(await jobs.cancel(next.id)).toBe(true);
+    expect((await jobs.get(next.id))?.state).toBe('CANCELLED');
+    expect(await jobs.cancel(next.id)).toBe(false);
+  });
+});

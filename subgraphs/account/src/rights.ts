@@ -1,0 +1,30 @@
+import { defineRights, fail, insertRecords, type Purpose } from '@footprint/schema';
+import type { Transaction } from 'kysely';
+import type { AccountDB } from './store.js';
+
+/** Notification topics that are marketing (§8): withdrawing the MARKETING consent switches them off. */
+const MARKETING_TOPICS = ['promotions', 'offers', 'newsletter'];
+
+async function marketingTopicsOff(trx: Transaction<AccountDB>, person: string, now: string): Promise<void> {
+  await trx.updateTable('notificationPreference').set({ enabled: 0, updatedAt: now }).where('personId', '=', person).where('topic', 'in', MARKETING_TOPICS).execute();
+}
+
+/**
+ * The account domain keeps the consent records (§8, §9). A withdrawal is
+ * recorded there as a new consent record (granted: false, channel
+ * "privacy centre"), exactly as a consent is given: the history stays, the
+ * latest record per purpose is in force. Notification preferences are kept on
+ * a withdrawal (they also hold service notices); their marketing topics are
+ * switched off, as they are on an objection to direct marketing.
+ */
+export const rights = defineRights<AccountDB>({
+  kinds: [{ kind: 'account.notification_preference', onWithdrawal: 'KEEP' }],
+  async onWithdrawal(trx, purpose: Purpose, ctx) {
+    // The record lives in the person's data region (§11), which their account records carry.
+    if (!ctx.region) fail('NOT_FOUND', `The account domain holds no account ${ctx.person}`);
+    await insertRecords(trx, 'consent', [{ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, purpose, granted: 0, at: ctx.now, channel: 'privacy centre' }]);
+    if (purpose === 'MARKETING') await marketingTopicsOff(trx, ctx.person, ctx.now);
+  },
+  // An objection to direct marketing (absolute, Art. 21(3)) switches the marketing topics off as well.
+  objections: { DIRECT_MARKETING: { apply: (trx, ctx) => marketingTopicsOff(trx, ctx.person, ctx.now) } },
+});

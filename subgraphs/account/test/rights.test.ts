@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables } from '@footprint/schema';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { createServer } from '../src/server.js';
+import { seed } from '../src/seed.js';
+import { TABLES, type AccountDB } from '../src/store.js';
+
+/**
+ * The account domain's part of the rights: a consent withdrawal is recorded on
+ * its consent records as the consent was given; a contested e-mail correction
+ * restricts the profile until it is confirmed; erasure deletes the account and
+ * keeps the consent records under a legal hold, restricted, with their ground.
+ */
+const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR] = ['32000001', '32000002', '32000003', '32000004', '32000005'];
+
+let sg: TestSubgraph<AccountDB>;
+beforeAll(async () => {
+  sg = await startTestSubgraph(createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR].map((id) => ({ id, scale: 2 })));
+});
+afterAll(() => sg.close());
+
+async function call<T>(person: string, query: string, variables: Record<string, unknown> = {}, scopes: string[] = [ERASE_SCOPE, RESTRICT_SCOPE]) {
+  return postGraphQL<T>(sg.url, query, variables, { [CREDENTIAL_HEADER]: await sg.credential(person, { scopes }) });
+}
+const STATE = 'domain restrictions { kind recordId ground reason until } objections withdrawnConsents';
+const consents = (person: string) => sg.store.db.selectFrom('consent').selectAll().where('personId', '=', person).orderBy('id').execute();
+
+describe('account: rights', () => {
+  it('records a consent withdrawal as a consent record, switches marketing topics off, and does it once', async () => {
+    const before = await consents(WITHDRAWER);
+    const res = await call<{ _withdrawConsent: { withdrawnConsents: string[] } }>(WITHDRAWER, `mutation { _withdrawConsent(purpose: MARKETING, reason: "no more offers") { ${STATE} } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._withdrawConsent.withdrawnConsents).toEqual(['MARKETING']);
+    const after = await consents(WITHDRAWER);
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.at(-1)).toMatchObject({ purpose: 'MARKETING', granted: 0, channel: 'privacy centre' });
+    const prefs = await sg.store.db.selectFrom('notificationPreference').selectAll().where('personId', '=', WITHDRAWER).execute();
+    expect(prefs.find((p) => p.topic === 'promotions')?.enabled).toBe(0);
+    // Notification preferences are kept (they also hold service notices): consent-based, but KEEP on withdrawal.
+    expect(prefs.length).toBeGreaterThan(0);
+    await call(WITHDRAWER, `mutation { _withdrawConsent(purpose: MARKETING) { domain } }`);
+    expect(await consents(WITHDRAWER)).toHaveLength(after.length);
+    // The one-click record is in the person's own footprint.
+    const page = await sg.entities(WITHDRAWER, 'account { consents(first: 20) { nodes { purpose granted channel } } }');
+    expect(JSON.stringify(page.data)).toContain('privacy centre');
+  });
+
+  it('switches marketing topics off on an objection to direct marketing, leaving service topics alone', async () => {
+    await sg.store.db.updateTable('notificationPreference').set({ enabled: 1 }).where('personId', '=', OBJECTOR).execute();
+    const res = await call<{ _object: { objections: string[] } }>(OBJECTOR, `mutation { _object(purpose: DIRECT_MARKETING) { ${STATE} } }`);
+    expect(res.data!._object.objections).toEqual(['DIRECT_MARKETING']);
+    const prefs = await sg.store.db.selectFrom('notificationPreference').select(['topic', 'enabled']).where('personId', '=', OBJECTOR).execute();
+    expect(prefs.find((p) => p.topic === 'promotions')?.enabled).toBe(0);
+    expect(prefs.find((p) => p.topic === 'security alerts')?.enabled).toBe(1);
+  });
+
+  it('restricts the profile while a contested e-mail correction is pending, and lifts it when confirmed', async () => {
+    const view = await call<{ _correctionView: { correctable: { records: { recordId: string; values: { field: string; version: string }[] }[] }[] } }>(
+      CONTESTER,
+      `{ _correctionView(kinds: ["account.profile"]) { correctable { records { recordId values { field version } } } } }`,
+    );
+    const rec = view.data!._correctionView.correctable[0]!.records[0]!;
+    const version = rec.values.find((v) => v.field === 'email')!.version;
+    const req = await call<{ _requestCorrection: { status: string; confirmation: { id: string } } }>(
+      CONTESTER,
+      `mutation($input: CorrectionInput!) { _requestCorrection(input: $input) { status confirmation { id } } }`,
+      { input: { recordId: rec.recordId, field: 'email', value: 'contested@example.com', expectedVersion: version, restrictUntilResolved: true } },
+    );
+    expect(req.errors).toBeUndefined();
+    expect(req.data!._requestCorrection.status).toBe('PENDING_CONFIRMATION');
+    const metaOf = async () => {
+      const r = await sg.entities(CONTESTER, 'account { profile(first: 1) { nodes { meta { restricted restriction { ground reason } } } } }');
+      return (r.data!._entities[0] as { account: { profile: { nodes: { meta: { restricted: boolean; restriction: { ground: string } | null } }[] } } }).account.profile.nodes[0]!.meta;
+    };
+    expect(await metaOf()).toMatchObject({ restricted: true, restriction: { ground: 'CONTESTED_ACCURACY' } });
+    const state = await call<{ _processingState: { restrictions: { recordId: string; ground: string }[] } }>(CONTESTER, `{ _processingState { ${STATE} } }`);
+    expect(state.data!._processingState.restrictions).toEqual([expect.objectContaining({ recordId: rec.recordId, ground: 'CONTESTED_ACCURACY' })]);
+
+    const id = req.data!._requestCorrection.confirmation.id;
+    const mail = readFileSync(join(sg.dataDir, DEV_MAILBOX), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { confirmationId: string; code: string });
+    const code = mail.find((m) => m.confirmationId === id)!.code;
+    const confirmed = await call<{ _confirmCorrection: { status: string } }>(CONTESTER, `mutation($id: ID!, $code: String!) { _confirmCorrection(confirmationId: $id, code: $code) { status } }`, { id, code });
+    expect(confirmed.data!._confirmCorrection.status).toBe('APPLIED');
+    expect(await metaOf()).toMatchObject({ restricted: false, restriction: null });
+  });
+
+  it('erases the account, keeping the consent records under a legal hold shown on them, with their correction history gone', async () => {
+    // A correction first, so there is history of the profile to take with it.
+    const view = await call<{ _correctionView: { correctable: { records: { recordId: string; values: { field: string; version: string }[] }[] }[] } }>(
+      ERASED,
+      `{ _correctionView(kinds: ["account.profile"]) { correctable { records { recordId values { field version } } } } }`,
+    );
+    const rec = view.data!._correctionView.correctable[0]!.records[0]!;
+    const fix = await call(ERASED, `mutation($input: CorrectionInput!) { _requestCorrection(input: $input) { status } }`, {
+      input: { recordId: rec.recordId, field: 'nickname', value: 'to_be_erased', expectedVersion: rec.values.find((v) => v.field === 'nickname')!.version },
+    });
+    expect(fix.errors).toBeUndefined();
+    const kit = sg.store.db as unknown as Kysely<CorrectionTables>;
+    const history = (p: string) => kit.selectFrom('correctionHistory').select('id').where('personId', '=', p).execute();
+    expect((await history(ERASED)).length).toBeGreaterThan(0);
+    const bystanderConsents = await consents(BYSTANDER);
+
+    const only = await call(ERASED, `mutation { _erase(requestId: "acc-1", kinds: ["account.consent"]) { domain } }`);
+    expect(only.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RETAINED' });
+    expect(await consents(ERASED)).not.toHaveLength(0);
+
+    const res = await call<{ _erase: { kinds: { kind: string; action: string; deleted: number; retained: number; ground: string | null; retainedUntil: string | null }[] } }>(
+      ERASED,
+      `mutation { _erase(requestId: "acc-2") { kinds { kind action deleted retained ground retainedUntil } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const consent = res.data!._erase.kinds.find((k) => k.kind === 'account.consent')!;
+    expect(consent).toMatchObject({ action: 'RETAIN', deleted: 0 });
+    expect(consent.retained).toBeGreaterThan(0);
+    expect(consent.ground).toContain('Art. 7(1)');
+    // Kept three years from the erasure (retainFrom: ERASURE).
+    const years = (Date.parse(consent.retainedUntil!) - Date.now()) / (365.25 * 24 * 3600 * 1000);
+    expect(years).toBeGreaterThan(2.9);
+    expect(years).toBeLessThan(3.1);
+    for (const table of Object.values(TABLES).filter((t) => t !== 'consent')) {
+      const n = await sg.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', ERASED).executeTakeFirstOrThrow();
+      expect(Number(n.n), table).toBe(0);
+    }
+    expect(await history(ERASED)).toEqual([]);
+    expect(await consents(BYSTANDER)).toEqual(bystanderConsents);
+    const page = await sg.entities(ERASED, 'account { consents(first: 20) { nodes { meta { restricted restriction { ground until reason } } } } }');
+    const nodes = (page.data!._entities[0] as { account: { consents: { nodes: { meta: { restricted: boolean; restriction: { ground: string; until: string } } }[] } } }).account.consents.nodes;
+    expect(nodes.length).toBe(consent.retained);
+    for (const n of nodes) expect(n.meta).toMatchObject({ restricted: true, restriction: { ground: 'LEGAL_HOLD', until: consent.retainedUntil } });
+    // The hold is not the person's to lift.
+    await call(ERASED, `mutation { _liftRestriction(kinds: ["account.consent"]) { domain } }`);
+    const state = await call<{ _processingState: { restrictions: { ground: string }[] } }>(ERASED, `{ _processingState { ${STATE} } }`);
+    expect(state.data!._processingState.restrictions.map((r) => r.ground)).toEqual(['LEGAL_HOLD']);
+  });
+});

@@ -1,0 +1,24 @@
+import { defineRights } from '@footprint/schema';
+import type { OrdersDB } from './store.js';
+
+/**
+ * What erasure does in the orders domain beyond @personalData: the child rows
+ * that go with a record and the columns an ANONYMIZE clears. Orders themselves
+ * are RETAINed under tax law (their items with them); a delivery keeps what
+ * the carrier settlement and accounting need, a ticket what consumer law does.
+ */
+export const rights = defineRights<OrdersDB>({
+  kinds: [
+    { kind: 'orders.order', children: [{ table: 'orderItem', column: 'orderId' }] },
+    {
+      kind: 'orders.delivery',
+      // NOT NULL columns are generalised to an empty value; nullable ones are cleared.
+      anonymize: { recipientName: '', phone: '', street: '', city: '', postalCode: '', trackingEmail: null, instructions: null, trackingNumber: null },
+    },
+    {
+      kind: 'orders.support_ticket',
+      children: [{ table: 'supportMessage', column: 'ticketId' }],
+      anonymize: { subject: '' },
+    },
+  ],
+});

@@ -1,0 +1,20 @@
+import { defineRights } from '@footprint/schema';
+import type { ThemesDB } from './store.js';
+
+/**
+ * What the rights do in the themes domain beyond @personalData: a
+ * recommendation profile's weights go with it, and recommending (profiling
+ * from downloads and searches, §3.2) stops when the person restricts those
+ * kinds or withdraws consent to personalisation.
+ */
+export const rights = defineRights<ThemesDB>({
+  kinds: [{ kind: 'themes.recommendation_profile', children: [{ table: 'recommendationWeight', column: 'profileId' }] }],
+  activities: [
+    {
+      name: 'recommendations',
+      description: 'Builds the recommendation profile from downloads and searches and recommends themes from it (§3.2)',
+      kinds: ['themes.download', 'themes.search_query', 'themes.recommendation_profile'],
+      consent: 'PERSONALISATION',
+    },
+  ],
+});

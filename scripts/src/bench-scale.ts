@@ -26,6 +26,8 @@ const SECONDS = arg('seconds', 10);
 const CONCURRENCY = 50;
 const SERVER = process.env.FOOTPRINT_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** FOOTPRINT_BENCH_LOGS=1: the services' logs on this terminal (a service that will not start says why). */
+const stdio = process.env.FOOTPRINT_BENCH_LOGS === '1' ? 'inherit' : 'ignore';
 const secret = loadConfig().jwtSecret;
 if (!secret) throw new Error('bench:scale mints its own tokens: it needs the development JWT secret (not NODE_ENV=production)');
 
@@ -111,7 +113,7 @@ try {
   let base = 0;
   for (const workers of [1, 2, 4]) {
     const run = randomBytes(4).toString('hex');
-    const cluster = await launchCluster({ dataDir, exportDir: join(dataDir, `exports-${run}`), workers, env: { ...env, FOOTPRINT_EXPORT_QUEUE: `bench-${run}`, FOOTPRINT_EXPORT_QUEUE_PREFIX: `footprint-bench-${run}` } });
+    const cluster = await launchCluster({ stdio, dataDir, exportDir: join(dataDir, `exports-${run}`), workers, env: { ...env, FOOTPRINT_EXPORT_QUEUE: `bench-${run}`, FOOTPRINT_EXPORT_QUEUE_PREFIX: `footprint-bench-${run}` } });
     try {
       const r = await exportsRound(cluster, tokens);
       const rate = r.records / r.seconds;
@@ -124,7 +126,7 @@ try {
 
   console.log(`\nFootprint query, ${CONCURRENCY} concurrent clients for ${SECONDS} s each:`);
   const run = randomBytes(4).toString('hex');
-  const cluster = await launchCluster({ dataDir, workers: 1, env: { ...env, FOOTPRINT_EXPORT_QUEUE: `bench-${run}`, FOOTPRINT_EXPORT_QUEUE_PREFIX: `footprint-bench-${run}` } });
+  const cluster = await launchCluster({ stdio, dataDir, workers: 1, env: { ...env, FOOTPRINT_EXPORT_QUEUE: `bench-${run}`, FOOTPRINT_EXPORT_QUEUE_PREFIX: `footprint-bench-${run}` } });
   try {
     const list = [...tokens.values()];
     const one = await load(`http://127.0.0.1:${cluster.gateways[0]!.port}/graphql`, list);

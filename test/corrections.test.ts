@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX, listen, closeServer } from '@footprint/schema';
+import { openGatewayStore } from '../gateway/dist/auth/audit.js';
 import { traverseFootprint } from '../gateway/dist/footprint/traverse.js';
 import { launchFederation, type Federation } from '../scripts/dist/federation.js';
 import { seedAll } from '../scripts/dist/seeding.js';
 import { bearer, footprintPlan, gql, operatorToken, subjectToken } from './support/client.js';
+import { isolateStores, TEST_ENGINE } from './support/engine.js';
 
 /**
  * Corrections through the federation: a federation of its own (fresh stores,
@@ -34,9 +35,11 @@ let dataDir: string;
 let federation: Federation;
 let url: string;
 let me: Record<string, string>;
+let dropStores: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'footprint-corrections-'));
+  dropStores = await isolateStores('corrections');
   const port = await listen(partner, 0);
   await seedAll({ dataDir });
   federation = await launchFederation({
@@ -51,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await federation?.stop();
   await closeServer(partner);
+  await dropStores();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -184,6 +188,28 @@ describe('requestCorrection through the gateway', () => {
     expect((await current('account.profile', 'name')).value).toBe('Leyla Əliyeva');
   });
 
+  // Both a value updated in place and one corrected by appending a new record (push keeps every choice).
+  for (const [kind, field] of [
+    ['account.profile', 'name'],
+    ['push.marketing_choice', 'optedIn'],
+  ] as const) {
+    it(`of twenty concurrent corrections of one ${kind} ${field}, exactly one wins on ${TEST_ENGINE}; the others are stale conflicts`, async () => {
+      const before = await current(kind, field);
+      const values = Array.from({ length: 20 }, (_, i) => (field === 'name' ? `Racer ${String.fromCharCode(97 + i)}${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 5)}` : String(before.value !== 'true')));
+      const historyBefore = (await gql<{ me: { corrections: { history: { totalCount: number } } } }>(url, HISTORY, { first: 1 }, me)).data!.me.corrections.history.totalCount;
+      const results = await Promise.all(values.map((value) => gql(url, REQUEST, { input: { recordId: before.recordId, field, value, expectedVersion: before.version } }, me)));
+      const winners = results.filter((r) => !r.errors);
+      expect(winners, JSON.stringify(results.map((r) => r.errors?.[0]?.extensions?.code ?? 'APPLIED'))).toHaveLength(1);
+      for (const r of results.filter((x) => x.errors)) expect(r.errors?.[0]?.extensions, JSON.stringify(r.errors)).toMatchObject({ code: 'CONFLICT', stale: true });
+      const won = values[results.findIndex((r) => !r.errors)]!;
+      const after = await current(kind, field);
+      expect(after.value).toBe(won);
+      expect(after.version).not.toBe(before.version);
+      const historyAfter = (await gql<{ me: { corrections: { history: { totalCount: number } } } }>(url, HISTORY, { first: 1 }, me)).data!.me.corrections.history.totalCount;
+      expect(historyAfter).toBe(historyBefore + 1);
+    });
+  }
+
   it('changes a phone number only once the one-time code sent to it is confirmed', async () => {
     const phone = await current('account.profile', 'phone');
     const next = `+99470${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
@@ -250,13 +276,13 @@ describe('requestCorrection through the gateway', () => {
     const ok = await gql<{ requestCorrection: { correction: { actor: string; actorType: string; reason: string } } }>(url, REQUEST_FOR, { personId: OTHER, input }, op);
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.requestCorrection.correction).toMatchObject({ actor: ops, actorType: 'operator', reason: 'DSAR ticket 88: gender recorded wrongly' });
-    const db = new Database(join(dataDir, 'gateway.db'), { readonly: true });
+    const store = openGatewayStore(dataDir);
     try {
-      const rows = db.prepare('select outcome, reason, person, operation from audit_log where actor = ? order by id').all(ops) as { outcome: string; reason: string; person: string; operation: string }[];
+      const rows = await store.db.selectFrom('auditLog').select(['outcome', 'reason', 'person', 'operation']).where('actor', '=', ops).orderBy('id').execute();
       expect(rows.some((r) => r.outcome === 'allowed' && r.person === OTHER && /requestCorrection/.test(r.operation) && r.reason === 'DSAR ticket 88: gender recorded wrongly')).toBe(true);
       expect(rows.some((r) => r.outcome.startsWith('refused') && /footprint:correct/.test(r.outcome))).toBe(true);
     } finally {
-      db.close();
+      await store.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import {
   DEMO_PERSON,
   HEAVY_PERSON,
+  isPostgresUrl,
   listSubgraphs,
   loadConfig,
   OTHER_PERSON,
@@ -54,7 +55,7 @@ export function seedPeople(opts: Pick<SeedOptions, 'heavy' | 'users' | 'heavySca
 /** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
 export async function resetStore(domain: string, dataDir: string): Promise<void> {
   const url = storeUrl(domain, dataDir);
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {

@@ -4,29 +4,35 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { launchFederation } from '../../scripts/dist/federation.js';
 import { seedAll } from '../../scripts/dist/seeding.js';
+import { isolateStores, TEST_ENGINE } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     gatewayUrl: string;
     subgraphUrls: Record<string, string>;
     dataDir: string;
+    engine: 'sqlite' | 'postgres';
   }
 }
 
 /**
  * One federation for the cross-service tests: every subgraph and the gateway
- * as real processes over fresh SQLite files, seeded with the demo people and
+ * as real processes over fresh SQLite files (or one PostgreSQL database), seeded with the demo people and
  * the heavy person. Tests that stop a service start their own.
  */
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'footprint-fed-'));
+  // FOOTPRINT_TEST_ENGINE=postgres: every store in a database of this run's (test files inherit its URL).
+  const dropDatabase = await isolateStores('federation');
   await seedAll({ dataDir, heavy: true });
   const federation = await launchFederation({ dataDir, env: { LOG_LEVEL: 'warn' }, stdio: 'inherit' });
   project.provide('gatewayUrl', federation.gatewayUrl);
   project.provide('subgraphUrls', Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url])));
   project.provide('dataDir', dataDir);
+  project.provide('engine', TEST_ENGINE);
   return async () => {
     await federation.stop();
+    await dropDatabase();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

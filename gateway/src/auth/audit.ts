@@ -50,7 +50,7 @@ export type GatewayStore = Store<GatewayDB>;
 
 /** The gateway's own store (audit log; export jobs and corrections add tables). */
 export function openGatewayStore(dataDir: string, extra: Record<string, Migration> = {}): GatewayStore {
-  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra } });
+  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra }, appendOnly: ['audit_log'] });
 }
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;

@@ -212,6 +212,31 @@ export function createCorrectionEngine<DB>(opts: {
     fail('CONFLICT', `This record can no longer be corrected: ${kind.spec.scope ?? 'it is history now'}`, { stale: true });
   }
 
+  /**
+   * Runs a correction's read-check-write. SQLite has one writer, so its
+   * transactions never interleave. PostgreSQL runs them SERIALIZABLE: the row
+   * lock in loadRow covers a value updated in place, but a kind corrected by
+   * appending a new record (push's latest choice) or a check over other rows
+   * (a nickname no one else uses) needs the database to see the interleaving.
+   * A transaction it aborts (40001) is run again, and then reads the winner's
+   * value: it ends as a stale CONFLICT, so of concurrent corrections exactly one wins.
+   */
+  async function correctionTransaction<T>(fn: (trx: Transaction<AnyDB>) => Promise<T>): Promise<T> {
+    if (store.dialect !== 'postgres') return anyDb.transaction().execute(fn);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await anyDb.transaction().setIsolationLevel('serializable').execute(fn);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if ((code !== '40001' && code !== '40P01') || attempt >= 8) {
+          if (code === '40001' || code === '40P01') fail('CONFLICT', 'The record changed while it was being corrected; nothing was changed. Reload and correct it again.', { stale: true });
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, randomInt(5, 20 * attempt)));
+      }
+    }
+  }
+
   function fieldIssue(field: Field, message: string, extra: Record<string, unknown> = {}): never {
     fail('BAD_USER_INPUT', `${field.spec.label}: ${message}`, { field: field.name, issues: [{ message }], ...extra });
   }
@@ -398,7 +423,7 @@ export function createCorrectionEngine<DB>(opts: {
     if (field.spec.confirmWith && !canSendCodes(cfg)) fail('SUBGRAPH_UNAVAILABLE', 'One-time codes cannot be sent (no code sender is configured), so this change cannot be confirmed now');
     const who = { person, actor: ctx.credential.actor, actorType: ctx.credential.actorType, reason: req.reason || null, requestId: ctx.credential.requestId };
 
-    const outcome = await anyDb.transaction().execute(async (trx) => {
+    const outcome = await correctionTransaction(async (trx) => {
       const row = await loadRow(trx, kind, number, person);
       const current = readField(field.spec, field.name, field.rule.type, row);
       if (versionOf(req.recordId, field.name, current) !== req.expectedVersion) {
@@ -526,7 +551,7 @@ export function createCorrectionEngine<DB>(opts: {
     const field = kind.fields.get(p.field)!;
     const value = validate(field, p.newValue);
     const recordId = `${p.kind}:${p.recordNumber}`;
-    const outcome = await anyDb.transaction().execute(async (trx) => {
+    const outcome = await correctionTransaction(async (trx) => {
       const kit = trx as unknown as Transaction<CorrectionTables>;
       // Conditional: of two confirmations racing, one wins.
       const took = await kit.updateTable('correctionConfirmation').set({ state: 'CONFIRMED' }).where('id', '=', p.id).where('state', '=', 'PENDING').executeTakeFirst();

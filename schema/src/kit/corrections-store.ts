@@ -171,6 +171,8 @@ export async function migrateCorrectionTables(db: Kysely<unknown>, domain: strin
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // Its own schema's migration tables: another store's in the same database would otherwise be found.
+    ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: domain } : {}),
     migrationTableName: 'kit_correction_migration',
     migrationLockTableName: 'kit_correction_migration_lock',
   });

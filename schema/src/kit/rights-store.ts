@@ -168,6 +168,8 @@ export async function migrateRightsTables(db: Kysely<unknown>, domain: string): 
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // Its own schema's migration tables: another store's in the same database would otherwise be found.
+    ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: domain } : {}),
     migrationTableName: 'kit_rights_migration',
     migrationLockTableName: 'kit_rights_migration_lock',
   });

@@ -44,11 +44,57 @@ export interface StoreOptions {
   url?: string | undefined;
   dataDir: string;
   migrations: Record<string, Migration>;
+  /**
+   * Tables nobody may change once written (e.g. the audit log). On PostgreSQL
+   * the store's service role gets no UPDATE, DELETE or TRUNCATE on them, so
+   * even a compromised service cannot rewrite them (a trigger guards the owner).
+   */
+  appendOnly?: string[];
+  /** Read for the role's name (FOOTPRINT_<DOMAIN>_DATABASE_ROLE); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Where a domain's store lives: FOOTPRINT_<DOMAIN>_DATABASE_URL, else <dataDir>/<domain>.db. */
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
+/**
+ * Where a domain's store lives: FOOTPRINT_<DOMAIN>_DATABASE_URL, else
+ * FOOTPRINT_DATABASE_URL (every store in one database, a schema each), else
+ * the SQLite file <dataDir>/<domain>.db.
+ */
 export function storeUrl(domain: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env[`FOOTPRINT_${domain.toUpperCase()}_DATABASE_URL`] ?? join(dataDir, `${domain}.db`);
+  return env[`FOOTPRINT_${domain.toUpperCase()}_DATABASE_URL`] || env.FOOTPRINT_DATABASE_URL || join(dataDir, `${domain}.db`);
+}
+
+/**
+ * The PostgreSQL role a domain's service runs as: FOOTPRINT_<DOMAIN>_DATABASE_ROLE,
+ * else footprint_<domain>. It may read and write its schema's tables but does
+ * not own them, so it cannot alter or drop them, nor change append-only ones.
+ */
+export function storeRole(domain: string, env: NodeJS.ProcessEnv = process.env): string {
+  const role = env[`FOOTPRINT_${domain.toUpperCase()}_DATABASE_ROLE`] || `footprint_${domain}`;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`FOOTPRINT_${domain.toUpperCase()}_DATABASE_ROLE must be a lower-case SQL identifier, got ${JSON.stringify(role)}`);
+  return role;
+}
+
+/**
+ * Creates the service role if missing and grants it what the service needs
+ * in its schema, run by the migrating (owning) login after each migration so
+ * tables added by any feature's migrations are covered.
+ */
+async function grantServiceRole(db: Kysely<unknown>, schema: string, role: string, appendOnly: string[]): Promise<void> {
+  const r = sql.id(role);
+  const s = sql.id(schema);
+  // Two services migrating at once may both try to create it: either error means it exists.
+  await sql`do $$ begin create role ${r} nologin; exception when duplicate_object or unique_violation then null; end $$`.execute(db);
+  // A non-superuser login must be a member to act as the role (a superuser already may).
+  await sql
+    .raw(`do $$ begin if not (select rolsuper from pg_roles where rolname = current_user) and not pg_has_role(current_user, '${role}', 'member') then execute 'grant ${role} to ' || quote_ident(current_user); end if; end $$`)
+    .execute(db);
+  // CREATE: the kit creates its correction tables on first use; the role owns only those.
+  await sql`grant usage, create on schema ${s} to ${r}`.execute(db);
+  await sql`grant select, insert, update, delete on all tables in schema ${s} to ${r}`.execute(db);
+  await sql`grant usage, select, update on all sequences in schema ${s} to ${r}`.execute(db);
+  for (const table of appendOnly) await sql`revoke update, delete, truncate on ${sql.table(`${schema}.${table}`)} from ${r}`.execute(db);
 }
 
 /**
@@ -58,14 +104,16 @@ export function storeUrl(domain: string, dataDir: string, env: NodeJS.ProcessEnv
  */
 export function openStore<DB>(opts: StoreOptions): Store<DB> {
   const url = opts.url ?? join(opts.dataDir, `${opts.domain}.db`);
-  const dialect: Dialect = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+  const dialect: Dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
+  const role = dialect === 'postgres' ? storeRole(opts.domain, opts.env) : null;
   let statements = 0;
   const log = () => {
     statements += 1;
   };
   let db: Kysely<DB>;
   if (dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${opts.domain}` });
+    // The service works as its role in its schema; migrations run as the login, which owns the tables.
+    const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${opts.domain} -c role=${role}` });
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()], log });
   } else {
     const file = url.replace(/^sqlite:/, '');
@@ -84,11 +132,37 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
       return statements;
     },
     async migrate() {
-      if (dialect === 'postgres') await sql`create schema if not exists ${sql.id(opts.domain)}`.execute(db);
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => opts.migrations } });
-      const { error, results } = await migrator.migrateToLatest();
-      const failed = results?.find((r) => r.status === 'Error');
-      if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+      const owner =
+        dialect === 'postgres'
+          ? new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${opts.domain}` }) }) })
+          : (db as unknown as Kysely<unknown>);
+      try {
+        if (dialect === 'postgres') {
+          // Two stores' first migrations may race on one database: create if not exists can still collide.
+          await sql`create schema if not exists ${sql.id(opts.domain)}`.execute(owner).catch(async (err: unknown) => {
+            const exists = await sql<{ n: number }>`select count(*)::int as n from pg_namespace where nspname = ${opts.domain}`.execute(owner);
+            if (exists.rows[0]?.n !== 1) throw err;
+          });
+        }
+        // Each store keeps its migration tables in its own schema: without it Kysely finds another store's and fails.
+        const migrator = new Migrator({
+          db: owner,
+          provider: { getMigrations: async () => opts.migrations },
+          ...(dialect === 'postgres' ? { migrationTableSchema: opts.domain } : {}),
+        });
+        const { error, results } = await migrator.migrateToLatest();
+        const failed = results?.find((r) => r.status === 'Error');
+        if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+        if (role) {
+          // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").
+          await owner.transaction().execute(async (trx) => {
+            await sql`select pg_advisory_xact_lock(hashtext(${`footprint-grants:${opts.domain}`}))`.execute(trx);
+            await grantServiceRole(trx, opts.domain, role, opts.appendOnly ?? []);
+          });
+        }
+      } finally {
+        if (owner !== (db as unknown)) await owner.destroy();
+      }
     },
     close: () => db.destroy(),
   };

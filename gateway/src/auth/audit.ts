@@ -50,8 +50,11 @@ export type GatewayStore = Store<GatewayDB>;
 
 /** The gateway's own store (audit log; export jobs and corrections add tables). */
 export function openGatewayStore(dataDir: string, extra: Record<string, Migration> = {}): GatewayStore {
-  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra }, appendOnly: ['audit_log'] });
+  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra }, appendOnly: APPEND_ONLY });
 }
+
+/** Tables the gateway only ever appends to: on PostgreSQL its service role may not update, delete or truncate them (the triggers stop the owner). */
+const APPEND_ONLY = ['audit_log', 'erasure_receipt', 'erased_account', 'privacy_request_event'];
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;
 

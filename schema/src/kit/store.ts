@@ -94,7 +94,10 @@ async function grantServiceRole(db: Kysely<unknown>, schema: string, role: strin
   await sql`grant usage, create on schema ${s} to ${r}`.execute(db);
   await sql`grant select, insert, update, delete on all tables in schema ${s} to ${r}`.execute(db);
   await sql`grant usage, select, update on all sequences in schema ${s} to ${r}`.execute(db);
-  for (const table of appendOnly) await sql`revoke update, delete, truncate on ${sql.table(`${schema}.${table}`)} from ${r}`.execute(db);
+  // A table a feature's migrations have not created (yet) has nothing to revoke.
+  for (const table of appendOnly) {
+    await sql.raw(`do $$ begin if to_regclass('${schema}.${table}') is not null then execute 'revoke update, delete, truncate on ${schema}.${table} from ${role}'; end if; end $$`).execute(db);
+  }
 }
 
 /**

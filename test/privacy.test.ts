@@ -56,7 +56,7 @@ function readZip(file: string): Promise<ZipEntry[]> {
   });
 }
 
-describe.skipIf(!haveChromium)('the privacy centre in a real browser', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('the privacy centre in a real browser', () => {
   let dataDir: string;
   let downloads: string;
   let federation: Federation;

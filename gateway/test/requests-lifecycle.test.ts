@@ -35,7 +35,7 @@ const operator: Actor = { id: 'ops-anna', type: 'operator' };
 const subject: Actor = { id: PERSON, type: 'subject' };
 
 const MIGRATIONS = { ...exportMigrations, ...requestMigrations };
-const PG_ADMIN = process.env.FOOTPRINT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A PostgreSQL database of its own for this run (dropped after), holding the gateway's store. */
 async function postgresStore(dataDir: string): Promise<{ store: GatewayStore; drop: () => Promise<void> }> {

@@ -19,7 +19,7 @@ const APPEND_ONLY_REFUSAL = /append-only|permission denied/;
  * starts, and receipts and erased accounts append-only in the database itself.
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const run = `rights_${randomUUID().slice(0, 8)}`;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

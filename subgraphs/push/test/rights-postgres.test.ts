@@ -12,9 +12,9 @@ import { TABLES, type PushDB } from '../src/store.js';
  * with FOOTPRINT_PUSH_DATABASE_URL): erasure with correction history (its
  * append-only trigger lets the erasing transaction through and nothing else),
  * receipts, replay, restriction and objection. A database of its own per run,
- * dropped after. Needs PostgreSQL (POSTGRES_URL, default the local server).
+ * dropped after. Needs PostgreSQL (FOOTPRINT_TEST_POSTGRES_URL, default the local server).
  */
-const ADMIN = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const database = `footprint_rights_${process.pid}_${Date.now().toString(36)}`;
 const [ME, OTHER] = ['37000001', '37000002'];
 let sg: TestSubgraph<PushDB>;

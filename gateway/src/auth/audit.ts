@@ -1,5 +1,5 @@
-import { sql, type Generated, type Migration } from 'kysely';
-import { openStore, storeUrl, type Store } from '@footprint/schema';
+import { PostgresAdapter, type Generated, type Migration } from 'kysely';
+import { makeAppendOnly, openStore, storeUrl, type Store } from '@footprint/schema';
 
 export interface AuditRow {
   id: Generated<number>;
@@ -20,7 +20,7 @@ export interface GatewayDB {
 const migrations: Record<string, Migration> = {
   '001_audit_log': {
     async up(db) {
-      const isPg = db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+      const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
       await db.schema
         .createTable('audit_log')
         .addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
@@ -35,13 +35,8 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('audit_log_person_idx').on('audit_log').columns(['person', 'at']).execute();
       // Append-only, enforced by the database itself, not only by this code.
-      if (isPg) {
-        await sql`create or replace function audit_log_append_only() returns trigger language plpgsql as $$ begin raise exception 'audit_log is append-only'; end $$`.execute(db);
-        await sql`create trigger audit_log_no_update before update or delete on audit_log for each row execute function audit_log_append_only()`.execute(db);
-      } else {
-        await sql`create trigger audit_log_no_update before update on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
-        await sql`create trigger audit_log_no_delete before delete on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
-      }
+      // Its PostgreSQL trigger keeps the name the first deployments gave it.
+      await makeAppendOnly(db, 'audit_log', 'audit_log_no_update');
     },
   },
 };

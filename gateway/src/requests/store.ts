@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
-import { fail } from '@footprint/schema';
+import { fail, makeAppendOnly } from '@footprint/schema';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,
@@ -150,13 +150,7 @@ export const requestMigrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('privacy_request_event_request_idx').on('privacy_request_event').columns(['request_id', 'id']).execute();
       // The timeline is evidence: append-only, enforced by the database itself.
-      if (pg) {
-        await sql`create or replace function privacy_request_event_append_only() returns trigger language plpgsql as $$ begin raise exception 'privacy_request_event is append-only'; end $$`.execute(db);
-        await sql`create trigger privacy_request_event_no_change before update or delete on privacy_request_event for each row execute function privacy_request_event_append_only()`.execute(db);
-      } else {
-        await sql`create trigger privacy_request_event_no_update before update on privacy_request_event begin select raise(abort, 'privacy_request_event is append-only'); end`.execute(db);
-        await sql`create trigger privacy_request_event_no_delete before delete on privacy_request_event begin select raise(abort, 'privacy_request_event is append-only'); end`.execute(db);
-      }
+      await makeAppendOnly(db, 'privacy_request_event');
 
       await db.schema
         .createTable('privacy_request_code')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
-import { fail, footprintError } from '@footprint/schema';
+import { fail, footprintError, makeAppendOnly } from '@footprint/schema';
 import type { GatewayStore } from '../auth/audit.js';
 import type { JobError } from '../exports/store.js';
 
@@ -128,19 +128,6 @@ export interface ErasureJob {
   error: JobError | null;
 }
 
-const isPg = (db: Kysely<unknown>) => db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
-
-/** Refuses UPDATE and DELETE on a table, in the database itself. */
-async function appendOnly(db: Kysely<unknown>, table: string): Promise<void> {
-  if (isPg(db)) {
-    await sql`create or replace function ${sql.raw(`${table}_append_only`)}() returns trigger language plpgsql as ${sql.lit(`begin raise exception '${table} is append-only'; end`)}`.execute(db);
-    await sql`create trigger ${sql.raw(`${table}_no_change`)} before update or delete on ${sql.table(table)} for each row execute function ${sql.raw(`${table}_append_only`)}()`.execute(db);
-  } else {
-    await sql`create trigger ${sql.raw(`${table}_no_update`)} before update on ${sql.table(table)} begin select raise(abort, ${sql.lit(`${table} is append-only`)}); end`.execute(db);
-    await sql`create trigger ${sql.raw(`${table}_no_delete`)} before delete on ${sql.table(table)} begin select raise(abort, ${sql.lit(`${table} is append-only`)}); end`.execute(db);
-  }
-}
-
 export const rightsMigrations: Record<string, Migration> = {
   '201_erasure': {
     async up(db) {
@@ -178,7 +165,7 @@ export const rightsMigrations: Record<string, Migration> = {
         .addColumn('recorded_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('erasure_receipt_pk', ['job_id', 'domain'])
         .execute();
-      await appendOnly(db, 'erasure_receipt');
+      await makeAppendOnly(db, 'erasure_receipt');
 
       await db.schema
         .createTable('erased_account')
@@ -186,7 +173,7 @@ export const rightsMigrations: Record<string, Migration> = {
         .addColumn('erased_at', 'text', (c) => c.notNull())
         .addColumn('job_id', 'text', (c) => c.notNull())
         .execute();
-      await appendOnly(db, 'erased_account');
+      await makeAppendOnly(db, 'erased_account');
 
       await db.schema
         .createTable('erasure_code')

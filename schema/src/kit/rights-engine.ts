@@ -4,9 +4,9 @@ import type { SecretsConfig } from '../config.js';
 import { fail } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Purpose as PurposeTaxonomy, type Purpose, type Recipient } from '../taxonomy.js';
-import type { AnyDB } from './corrections.js';
-import { createNoticeDispatcher, loadCorrectionDeliveryConfig, noEndpointNote, type CorrectionDeliveryConfig, type NoticeDispatcher } from './corrections-delivery.js';
-import type { CorrectionTables } from './corrections-store.js';
+import { loadCorrectionDeliveryConfig, noEndpointNote, type CorrectionDeliveryConfig } from './corrections/delivery.js';
+import type { CorrectionTables } from './corrections/store.js';
+import { createNoticeDispatcher, type NoticeDispatcher } from './outbox.js';
 import { addDuration, subtractDuration, type KindMeta, type RestrictionView } from './meta.js';
 import {
   ERASE_SCOPE,
@@ -21,8 +21,8 @@ import {
   type RightsPurpose,
   type RightsSpec,
 } from './rights.js';
-import { migrateRightsTables, type RestrictionRow, type RightsNoticeRow, type RightsTables } from './rights-store.js';
-import type { Store } from './store.js';
+import { migrateRightsTables, type RestrictionRow, type RightsNoticeRow, type RightsTables } from './rights/store.js';
+import type { AnyDB, Store } from './store.js';
 
 /** What a domain passes to createSubgraph for the rights: its rules and the configuration read at startup. */
 export interface RightsSetup<DB> {

@@ -17,6 +17,9 @@ import {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** A database of any domain, as the kit reads it (domain code keeps its precise types). */
+export type AnyDB = Record<string, Record<string, unknown>>;
+
 /** Columns every record table has; a domain table adds its own. */
 export interface RecordRow {
   id: number;

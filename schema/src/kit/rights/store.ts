@@ -1,4 +1,7 @@
-import { Migrator, PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, type Generated, type Kysely, type Migration } from 'kysely';
+import { makeAppendOnly } from '../append-only.js';
+import { migrateOwnTables } from '../own-migrations.js';
+import type { AnyDB } from '../store.js';
 
 /**
  * The kit's rights tables (erasure receipts, restrictions, objections and
@@ -104,13 +107,7 @@ const migrations: Record<string, Migration> = {
       // One receipt per kind and request: a concurrent replay cannot write a second.
       await db.schema.createIndex('erasure_receipt_request_idx').on('erasure_receipt').columns(['request_id', 'kind']).unique().execute();
       await db.schema.createIndex('erasure_receipt_person_idx').on('erasure_receipt').columns(['person_id']).execute();
-      if (isPg) {
-        await sql`create or replace function erasure_receipt_append_only() returns trigger language plpgsql as $$ begin raise exception 'erasure_receipt is append-only'; end $$`.execute(db);
-        await sql`create trigger erasure_receipt_no_change before update or delete on erasure_receipt for each row execute function erasure_receipt_append_only()`.execute(db);
-      } else {
-        await sql`create trigger erasure_receipt_no_update before update on erasure_receipt begin select raise(abort, 'erasure_receipt is append-only'); end`.execute(db);
-        await sql`create trigger erasure_receipt_no_delete before delete on erasure_receipt begin select raise(abort, 'erasure_receipt is append-only'); end`.execute(db);
-      }
+      await makeAppendOnly(db, 'erasure_receipt');
 
       await db.schema
         .createTable('processing_restriction')
@@ -164,16 +161,11 @@ const migrations: Record<string, Migration> = {
 };
 
 /** Creates (or brings up to date) the rights tables in a domain's store. */
-export async function migrateRightsTables(db: Kysely<unknown>, domain: string): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    // Its own schema's migration tables: another store's in the same database would otherwise be found.
-    ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: domain } : {}),
-    migrationTableName: 'kit_rights_migration',
-    migrationLockTableName: 'kit_rights_migration_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`Migration of the ${domain} rights tables failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+export function migrateRightsTables<DB>(db: Kysely<DB>, domain: string): Promise<void> {
+  return migrateOwnTables(db, domain, 'rights', migrations);
+}
+
+/** The rights tables of a domain's store or transaction: they live beside the domain's own tables, which its DB type does not list. */
+export function rightsTables(db: Kysely<AnyDB>): Kysely<RightsTables> {
+  return db as unknown as Kysely<RightsTables>;
 }

@@ -1,4 +1,7 @@
-import { Migrator, PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { makeAppendOnly } from '../append-only.js';
+import { migrateOwnTables } from '../own-migrations.js';
+import type { AnyDB } from '../store.js';
 
 /**
  * The kit's correction tables, in each domain's own store so that a correction,
@@ -95,13 +98,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('correction_history_person_idx').on('correction_history').columns(['person_id', 'at', 'id']).execute();
       // Append-only, enforced by the database itself, like the gateway's audit log.
-      if (isPg) {
-        await sql`create or replace function correction_history_append_only() returns trigger language plpgsql as $$ begin raise exception 'correction_history is append-only'; end $$`.execute(db);
-        await sql`create trigger correction_history_no_change before update or delete on correction_history for each row execute function correction_history_append_only()`.execute(db);
-      } else {
-        await sql`create trigger correction_history_no_update before update on correction_history begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
-        await sql`create trigger correction_history_no_delete before delete on correction_history begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
-      }
+      await makeAppendOnly(db, 'correction_history');
 
       await db.schema
         .createTable('correction_notice')
@@ -167,16 +164,11 @@ const migrations: Record<string, Migration> = {
 };
 
 /** Creates (or brings up to date) the correction tables in a domain's store. */
-export async function migrateCorrectionTables(db: Kysely<unknown>, domain: string): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    // Its own schema's migration tables: another store's in the same database would otherwise be found.
-    ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: domain } : {}),
-    migrationTableName: 'kit_correction_migration',
-    migrationLockTableName: 'kit_correction_migration_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`Migration of the ${domain} correction tables failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+export function migrateCorrectionTables<DB>(db: Kysely<DB>, domain: string): Promise<void> {
+  return migrateOwnTables(db, domain, 'correction', migrations);
+}
+
+/** The correction tables of a domain's store or transaction: they live beside the domain's own tables, which its DB type does not list. */
+export function correctionTables(db: Kysely<AnyDB>): Kysely<CorrectionTables> {
+  return db as unknown as Kysely<CorrectionTables>;
 }

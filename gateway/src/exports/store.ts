@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { fail, footprintError } from '@footprint/schema';
-import type { GatewayStore } from '../auth/audit.js';
+import type { GatewayDB, GatewayStore } from '../auth/audit.js';
+import { JobError, JobTable } from '../jobs/table.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -50,8 +51,7 @@ export type KindProgress = z.infer<typeof KindProgress>;
 const Progress = z.object({ schemaHash: z.string(), kinds: z.array(KindProgress) });
 export type Progress = z.infer<typeof Progress>;
 
-const JobError = z.object({ code: z.string(), message: z.string(), domain: z.string().nullable().optional() });
-export type JobError = z.infer<typeof JobError>;
+export { JobError };
 
 /**
  * A finished job's progress: no kind is left PENDING or RUNNING. Kinds the
@@ -177,16 +177,23 @@ export interface RequestLimits {
 const isUniqueViolation = (err: unknown) => /unique|duplicate key/i.test(err instanceof Error ? err.message : String(err));
 
 /**
- * The export jobs in the gateway's store. Every change a worker makes is
- * conditional on still owning the job (state RUNNING and its worker id), so a
- * worker that lost the job — cancelled, or taken over after it was thought
- * dead — cannot overwrite what happened since.
+ * The export jobs in the gateway's store: requests, reads and archive expiry
+ * here; claiming, heartbeats, failure and recovery in the shared job table
+ * (../jobs/table.ts), whose every change a worker makes is conditional on
+ * still owning the job.
  */
 export class ExportJobs {
-  private readonly db: Kysely<ExportDB>;
+  private readonly db: Kysely<GatewayDB & ExportDB>;
+  private readonly table: JobTable;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<ExportDB>() as unknown as Kysely<ExportDB>;
+    this.db = store.db.withTables<ExportDB>();
+    this.table = new JobTable(store, {
+      table: 'exportJob',
+      active: ACTIVE,
+      interrupted: (runs, cause) => ({ code: 'INTERRUPTED', message: `The export was interrupted ${runs} times (${cause}); it was not retried again`, domain: null }),
+      settle: (progress, error) => JSON.stringify(settledProgress(Progress.parse(JSON.parse(progress)), error)),
+    });
   }
 
   /**
@@ -264,13 +271,8 @@ export class ExportJobs {
 
   /** Embedded queue: takes the oldest QUEUED job, if another worker does not take it first. */
   async claimNext(worker: string): Promise<ExportJob | null> {
-    for (let tries = 0; tries < 5; tries++) {
-      const next = await this.db.selectFrom('exportJob').select('id').where('state', '=', 'QUEUED').orderBy('createdAt').limit(1).executeTakeFirst();
-      if (!next) return null;
-      const claimed = await this.claim(next.id, worker, ['QUEUED']);
-      if (claimed) return claimed;
-    }
-    return null;
+    const id = await this.table.claimNext(worker);
+    return id ? this.get(id) : null;
   }
 
   /**
@@ -278,74 +280,39 @@ export class ExportJobs {
    * whose worker died, so there a RUNNING job may be taken over as well.
    */
   async claim(id: string, worker: string, from: ExportState[] = ACTIVE): Promise<ExportJob | null> {
-    const now = new Date().toISOString();
-    const res = await this.db
-      .updateTable('exportJob')
-      .set((eb) => ({ state: 'RUNNING', worker, heartbeatAt: now, startedAt: eb.fn.coalesce('startedAt', eb.val(now)), runs: eb('runs', '+', 1) }))
-      .where('id', '=', id)
-      .where('state', 'in', from)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1 ? this.get(id) : null;
+    return (await this.table.claim(id, worker, from)) ? this.get(id) : null;
   }
 
   /** Heartbeat (and progress); false when the worker no longer owns the job (cancelled or taken over). */
-  async heartbeat(id: string, worker: string, progress?: Progress): Promise<boolean> {
-    const res = await this.db
-      .updateTable('exportJob')
-      .set({ heartbeatAt: new Date().toISOString(), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
-      .where('id', '=', id)
-      .where('state', '=', 'RUNNING')
-      .where('worker', '=', worker)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  heartbeat(id: string, worker: string, progress?: Progress): Promise<boolean> {
+    return this.table.heartbeat(id, worker, progress ? JSON.stringify(progress) : undefined);
   }
 
-  async succeed(
+  succeed(
     id: string,
     worker: string,
     done: { progress: Progress; archiveBytes: number; archiveSha256: string; records: number; expiresAt: string; finishedAt: string },
   ): Promise<boolean> {
-    const res = await this.db
-      .updateTable('exportJob')
-      .set({
-        state: 'SUCCEEDED',
-        finishedAt: done.finishedAt,
-        heartbeatAt: new Date().toISOString(),
-        progress: JSON.stringify(done.progress),
-        archiveBytes: done.archiveBytes,
-        archiveSha256: done.archiveSha256,
-        records: done.records,
-        expiresAt: done.expiresAt,
-        error: null,
-      })
-      .where('id', '=', id)
-      .where('state', '=', 'RUNNING')
-      .where('worker', '=', worker)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.table.succeed(id, worker, {
+      progress: JSON.stringify(done.progress),
+      finishedAt: done.finishedAt,
+      columns: { archiveBytes: done.archiveBytes, archiveSha256: done.archiveSha256, records: done.records, expiresAt: done.expiresAt },
+    });
   }
 
   /** Ends the job FAILED with `error`; its progress (the given one, else the stored one) is settled: no kind left running. */
   async fail(id: string, worker: string | null, error: JobError, progress?: Progress): Promise<boolean> {
     const from = progress ?? (await this.get(id))?.progress;
-    let q = this.db
-      .updateTable('exportJob')
-      .set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), ...(from ? { progress: JSON.stringify(settledProgress(from, error)) } : {}) })
-      .where('id', '=', id);
-    q = worker === null ? q.where('state', 'in', ACTIVE) : q.where('state', '=', 'RUNNING').where('worker', '=', worker);
-    const res = await q.executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.table.fail(id, worker, error, from ? JSON.stringify(settledProgress(from, error)) : undefined);
   }
 
   /** Gives a job back to the queue (graceful shutdown): the next run resumes from its checkpoints. */
-  async release(id: string, worker: string): Promise<boolean> {
-    const res = await this.db.updateTable('exportJob').set({ state: 'QUEUED', worker: null }).where('id', '=', id).where('state', '=', 'RUNNING').where('worker', '=', worker).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  release(id: string, worker: string): Promise<boolean> {
+    return this.table.release(id, worker);
   }
 
-  async cancel(id: string): Promise<boolean> {
-    const res = await this.db.updateTable('exportJob').set({ state: 'CANCELLED', finishedAt: new Date().toISOString() }).where('id', '=', id).where('state', 'in', ACTIVE).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  cancel(id: string): Promise<boolean> {
+    return this.table.cancel(id, ACTIVE);
   }
 
   /**
@@ -353,56 +320,13 @@ export class ExportJobs {
    * to the queue (its checkpoints let the next run resume), or FAILED once it has
    * had its runs. Returns what it did, for the log.
    */
-  async recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const before = staleBefore.toISOString();
-    const rows = await this.runningJobs().where('heartbeatAt', '<', before).execute();
-    return this.takeBack(rows, maxRuns, 'its worker stopped without finishing', before);
+  recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
+    return this.table.recoverStale(staleBefore, maxRuns);
   }
 
-  /**
-   * A worker that (re)started as `name`: the jobs an earlier incarnation of the
-   * same name left RUNNING go back to the queue at once — no stale threshold,
-   * since that process is gone — or FAILED once they have had their runs.
-   * Other workers' jobs are left to recoverStale.
-   */
-  async recoverOwn(name: string, self: string, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const prefix = `${name}/`;
-    const rows = await this.runningJobs().where(sql<string>`substr(worker, 1, ${prefix.length})`, '=', prefix).where('worker', '!=', self).execute();
-    return this.takeBack(rows, maxRuns, 'the gateway running it restarted');
-  }
-
-  private runningJobs() {
-    return this.db.selectFrom('exportJob').select(['id', 'runs', 'worker', 'progress']).where('state', '=', 'RUNNING');
-  }
-
-  /** Requeues (or fails, after maxRuns) jobs read as RUNNING, if still owned as read (and, for stale ones, still silent). */
-  private async takeBack(
-    rows: { id: string; runs: number; worker: string | null; progress: string }[],
-    maxRuns: number,
-    cause: string,
-    heartbeatBefore?: string,
-  ): Promise<{ requeued: string[]; failed: string[] }> {
-    const out = { requeued: [] as string[], failed: [] as string[] };
-    for (const s of rows) {
-      const guard = (q: ReturnType<typeof this.staleUpdate>) => {
-        const owned = q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('worker', s.worker === null ? 'is' : '=', s.worker);
-        return heartbeatBefore ? owned.where('heartbeatAt', '<', heartbeatBefore) : owned;
-      };
-      if (Number(s.runs) >= maxRuns) {
-        const error: JobError = { code: 'INTERRUPTED', message: `The export was interrupted ${s.runs} times (${cause}); it was not retried again`, domain: null };
-        const progress = JSON.stringify(settledProgress(Progress.parse(JSON.parse(s.progress)), error));
-        const res = await guard(this.staleUpdate().set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), progress })).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) out.failed.push(s.id);
-      } else {
-        const res = await guard(this.staleUpdate().set({ state: 'QUEUED', worker: null })).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) out.requeued.push(s.id);
-      }
-    }
-    return out;
-  }
-
-  private staleUpdate() {
-    return this.db.updateTable('exportJob');
+  /** A worker that (re)started as `name` takes back at once the jobs its earlier incarnation left RUNNING (see JobTable.recoverOwn). */
+  recoverOwn(name: string, self: string, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
+    return this.table.recoverOwn(name, self, maxRuns);
   }
 
   /** SUCCEEDED jobs whose archive is past its retention. */

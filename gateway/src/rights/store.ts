@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { fail, footprintError, makeAppendOnly } from '@footprint/schema';
-import type { GatewayStore } from '../auth/audit.js';
-import type { JobError } from '../exports/store.js';
+import type { GatewayDB, GatewayStore } from '../auth/audit.js';
+import { JobError, JobTable } from '../jobs/table.js';
 
 /**
  * The gateway's side of erasure: the jobs (same states and ownership rules as
@@ -33,8 +33,6 @@ const Progress = z.object({
   exportJob: z.object({ id: z.string(), outcome: z.enum(['FINISHED', 'CANCELLED']) }).nullable(),
 });
 export type ErasureProgress = z.infer<typeof Progress>;
-
-const JobErrorShape = z.object({ code: z.string(), message: z.string(), domain: z.string().nullable().optional() });
 
 export interface ErasureJobTable {
   id: string;
@@ -197,7 +195,7 @@ function parseJob(row: ErasureJobTable): ErasureJob {
     kinds: row.kinds === null ? null : z.array(z.string()).parse(JSON.parse(row.kinds)),
     runs: Number(row.runs),
     progress: Progress.parse(JSON.parse(row.progress)),
-    error: row.error ? JobErrorShape.parse(JSON.parse(row.error)) : null,
+    error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
   };
 }
 
@@ -213,15 +211,21 @@ export interface NewErasure {
 }
 
 /**
- * Erasure jobs, receipts and erased accounts in the gateway's store. As with
- * export jobs, every change a worker makes is conditional on still owning the
- * job (RUNNING and its worker id).
+ * Erasure jobs, receipts and erased accounts in the gateway's store. The jobs'
+ * claiming, heartbeats, failure and recovery are the shared job table's
+ * (../jobs/table.ts), as for export jobs.
  */
 export class ErasureJobs {
-  private readonly db: Kysely<RightsDB>;
+  private readonly db: Kysely<GatewayDB & RightsDB>;
+  private readonly table: JobTable;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<RightsDB>() as unknown as Kysely<RightsDB>;
+    this.db = store.db.withTables<RightsDB>();
+    this.table = new JobTable(store, {
+      table: 'erasureJob',
+      active: ACTIVE,
+      interrupted: (runs) => ({ code: 'INTERRUPTED', message: `The erasure was interrupted ${runs} times; it was not retried again`, domain: null }),
+    });
   }
 
   /** Records a request; a second one while one is queued or running is CONFLICT (also when two race). */
@@ -270,87 +274,38 @@ export class ErasureJobs {
   }
 
   async claimNext(worker: string): Promise<ErasureJob | null> {
-    for (let tries = 0; tries < 5; tries++) {
-      const next = await this.db.selectFrom('erasureJob').select('id').where('state', '=', 'QUEUED').orderBy('createdAt').limit(1).executeTakeFirst();
-      if (!next) return null;
-      const claimed = await this.claim(next.id, worker, ['QUEUED']);
-      if (claimed) return claimed;
-    }
-    return null;
+    const id = await this.table.claimNext(worker);
+    return id ? this.get(id) : null;
   }
 
   async claim(id: string, worker: string, from: ErasureState[] = ACTIVE): Promise<ErasureJob | null> {
-    const now = new Date().toISOString();
-    const res = await this.db
-      .updateTable('erasureJob')
-      .set((eb) => ({ state: 'RUNNING', worker, heartbeatAt: now, startedAt: eb.fn.coalesce('startedAt', eb.val(now)), runs: eb('runs', '+', 1) }))
-      .where('id', '=', id)
-      .where('state', 'in', from)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1 ? this.get(id) : null;
+    return (await this.table.claim(id, worker, from)) ? this.get(id) : null;
   }
 
-  async heartbeat(id: string, worker: string, progress?: ErasureProgress): Promise<boolean> {
-    const res = await this.db
-      .updateTable('erasureJob')
-      .set({ heartbeatAt: new Date().toISOString(), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
-      .where('id', '=', id)
-      .where('state', '=', 'RUNNING')
-      .where('worker', '=', worker)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  heartbeat(id: string, worker: string, progress?: ErasureProgress): Promise<boolean> {
+    return this.table.heartbeat(id, worker, progress ? JSON.stringify(progress) : undefined);
   }
 
-  async succeed(id: string, worker: string, progress: ErasureProgress): Promise<boolean> {
-    const now = new Date().toISOString();
-    const res = await this.db
-      .updateTable('erasureJob')
-      .set({ state: 'SUCCEEDED', finishedAt: now, heartbeatAt: now, progress: JSON.stringify(progress), error: null })
-      .where('id', '=', id)
-      .where('state', '=', 'RUNNING')
-      .where('worker', '=', worker)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  succeed(id: string, worker: string, progress: ErasureProgress): Promise<boolean> {
+    return this.table.succeed(id, worker, { progress: JSON.stringify(progress), finishedAt: new Date().toISOString() });
   }
 
-  async fail(id: string, worker: string | null, error: JobError, progress?: ErasureProgress): Promise<boolean> {
-    let q = this.db
-      .updateTable('erasureJob')
-      .set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error), ...(progress ? { progress: JSON.stringify(progress) } : {}) })
-      .where('id', '=', id);
-    q = worker === null ? q.where('state', 'in', ACTIVE) : q.where('state', '=', 'RUNNING').where('worker', '=', worker);
-    const res = await q.executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  fail(id: string, worker: string | null, error: JobError, progress?: ErasureProgress): Promise<boolean> {
+    return this.table.fail(id, worker, error, progress ? JSON.stringify(progress) : undefined);
   }
 
-  async release(id: string, worker: string): Promise<boolean> {
-    const res = await this.db.updateTable('erasureJob').set({ state: 'QUEUED', worker: null }).where('id', '=', id).where('state', '=', 'RUNNING').where('worker', '=', worker).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  release(id: string, worker: string): Promise<boolean> {
+    return this.table.release(id, worker);
   }
 
   /** Only before it starts: once a domain may have erased, an erasure runs to its end. */
-  async cancel(id: string): Promise<boolean> {
-    const res = await this.db.updateTable('erasureJob').set({ state: 'CANCELLED', finishedAt: new Date().toISOString() }).where('id', '=', id).where('state', '=', 'QUEUED').executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+  cancel(id: string): Promise<boolean> {
+    return this.table.cancel(id, ['QUEUED']);
   }
 
   /** Embedded mode after a crash: RUNNING jobs whose heartbeat stopped go back to the queue (they resume), or FAIL after their runs. */
-  async recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const stale = await this.db.selectFrom('erasureJob').select(['id', 'runs']).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString()).execute();
-    const out = { requeued: [] as string[], failed: [] as string[] };
-    for (const s of stale) {
-      const base = this.db.updateTable('erasureJob');
-      const guard = <Q extends typeof base>(q: Q) => q.where('id', '=', s.id).where('state', '=', 'RUNNING').where('heartbeatAt', '<', staleBefore.toISOString());
-      if (Number(s.runs) >= maxRuns) {
-        const error: JobError = { code: 'INTERRUPTED', message: `The erasure was interrupted ${s.runs} times; it was not retried again`, domain: null };
-        const res = await guard(base).set({ state: 'FAILED', finishedAt: new Date().toISOString(), error: JSON.stringify(error) }).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) out.failed.push(s.id);
-      } else {
-        const res = await guard(base).set({ state: 'QUEUED', worker: null }).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 1) out.requeued.push(s.id);
-      }
-    }
-    return out;
+  recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
+    return this.table.recoverStale(staleBefore, maxRuns);
   }
 
   /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */

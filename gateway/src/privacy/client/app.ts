@@ -1,5 +1,6 @@
 import type { Doc, El, Ev, KeyValueStore } from './dom.js';
 import { loadRequests, setUpRequestForm } from './requests.js';
+import { $, announce as announceIn, gql as gqlWith, h, type GqlResult } from './ui.js';
 
 /**
  * The privacy centre: one page, no framework, no external assets. It signs a
@@ -32,14 +33,6 @@ interface PageConfig {
   demoPerson: string | null;
   domains: DomainConfig[];
 }
-interface GqlError {
-  message: string;
-  extensions?: { code?: string; field?: string; domain?: string; issues?: { message: string }[] } & Record<string, unknown>;
-}
-interface GqlResult<T> {
-  data?: T | null;
-  errors?: GqlError[];
-}
 interface Rule {
   type: 'STRING' | 'BOOLEAN' | 'ENUM';
   format: string | null;
@@ -69,48 +62,15 @@ interface CorrectableKind {
 }
 
 const TOKEN_KEY = 'footprint.privacy.token';
-const $ = (id: string): El => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`The page has no #${id}`);
-  return el;
-};
-
-/** Builds an element; children are text or elements, never HTML, so no data is ever parsed as markup. */
-function h(tag: string, attrs: Record<string, string | boolean | undefined> = {}, ...children: (El | string | null | undefined | false)[]): El {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    if (k === 'text') el.textContent = String(v);
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
-
 let token: string | null = null;
 let config: PageConfig = { demo: false, demoPerson: null, domains: [] };
 let uid = 0;
 const nextId = (p: string) => `${p}-${++uid}`;
 
-function announce(message: string): void {
-  // Re-set so a repeated message is announced again.
-  const status = $('status');
-  status.textContent = '';
-  setTimeout(() => (status.textContent = message), 30);
-}
+const announce = (message: string): void => announceIn('status', message);
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
-  const res = await fetch('/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? ''}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  try {
-    return (await res.json()) as GqlResult<T>;
-  } catch {
-    return { errors: [{ message: `The gateway answered HTTP ${res.status}` }] };
-  }
-}
+/** A GraphQL call with the signed-in person's token. */
+const gql = <T>(query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> => gqlWith<T>(token ?? '', query, variables);
 
 const firstError = (r: GqlResult<unknown>) => r.errors?.[0]?.message ?? null;
 

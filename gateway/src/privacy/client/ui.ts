@@ -11,7 +11,7 @@ declare function setTimeout(fn: () => void, ms: number): number;
 
 export interface GqlError {
   message: string;
-  extensions?: { code?: string; reason?: string; field?: string } & Record<string, unknown>;
+  extensions?: { code?: string; reason?: string; field?: string; domain?: string; issues?: { message: string }[] } & Record<string, unknown>;
 }
 export interface GqlResult<T> {
   data?: T | null;
@@ -24,6 +24,7 @@ export const $ = (id: string): El => {
   return el;
 };
 
+/** Builds an element; children are text or elements, never HTML, so no data is ever parsed as markup. */
 export function h(tag: string, attrs: Record<string, string | boolean | undefined> = {}, ...children: (El | string | null | undefined | false)[]): El {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -35,6 +36,7 @@ export function h(tag: string, attrs: Record<string, string | boolean | undefine
   return el;
 }
 
+/** Says `message` in the live status line; re-set, so a repeated message is announced again. */
 export function announce(statusId: string, message: string): void {
   const status = $(statusId);
   status.textContent = '';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../logger.js';
 import type { Recipient } from '../taxonomy.js';
 import type { CorrectionDeliveryConfig } from './corrections/delivery.js';
-import type { CorrectionTables } from './corrections/store.js';
+import type { AnyDB } from './store.js';
 
 /**
  * The outbox of Art. 19 notices (corrections, erasures, restrictions): rows
@@ -50,7 +50,8 @@ export interface NoticeDispatcher {
  * keeps its notices PENDING, saying so, until one is configured.
  */
 export function createNoticeDispatcher<N extends { id: number; recipient: string } = { id: number; correctionId: number; recipient: string }>(opts: {
-  db: Kysely<CorrectionTables> | Kysely<unknown>;
+  /** The domain's store. */
+  db: Kysely<AnyDB>;
   /** The outbox table (default correctionNotice). */
   table?: string;
   /** Resolves once the tables exist. */
@@ -62,6 +63,7 @@ export function createNoticeDispatcher<N extends { id: number; recipient: string
 }): NoticeDispatcher {
   const { cfg, log } = opts;
   const table = opts.table ?? 'correctionNotice';
+  // The outbox table is named at run time; every outbox table has OutboxRow's columns.
   const db = opts.db as unknown as Kysely<Record<string, OutboxRow>>;
   const recipients = Object.keys(cfg.recipientUrls);
   let running: Promise<void> | null = null;

@@ -69,7 +69,7 @@ export function createCorrectionEngine<DB>(opts: {
 
   const dispatcher: NoticeDispatcher | null = delivery
     ? createNoticeDispatcher({
-        db: correctionTables(db),
+        db,
         prepare,
         domain,
         cfg: delivery,

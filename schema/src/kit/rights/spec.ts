@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
-import type { Purpose } from '../taxonomy.js';
-import type { AnyDB } from './store.js';
+import type { Purpose } from '../../taxonomy.js';
+import type { AnyDB } from '../store.js';
 
 /**
  * Erasure, restriction, objection and consent withdrawal, the domain side

@@ -1,0 +1,38 @@
+import type { Transaction } from 'kysely';
+import { noEndpointNote } from '../corrections/delivery.js';
+import type { AnyDB } from '../store.js';
+import type { Kind, RightsDeps } from './deps.js';
+import { rightsTables } from './store.js';
+
+/** Art. 19: records, in the caller's transaction, a notice to each recipient of the kind that its data was erased, anonymised or restricted; returns how many. */
+export async function recordNotices(
+  deps: Pick<RightsDeps, 'delivery'>,
+  trx: Transaction<AnyDB>,
+  k: Kind,
+  person: string,
+  action: 'ERASED' | 'ANONYMIZED' | 'RESTRICTED',
+  requestId: string,
+  now: string,
+): Promise<number> {
+  const recipients = k.meta.recipients;
+  if (recipients.length === 0) return 0;
+  await rightsTables(trx)
+    .insertInto('rightsNotice')
+    .values(
+      recipients.map((r) => ({
+        personId: person,
+        kind: k.meta.kind,
+        action,
+        requestId,
+        recipient: r,
+        state: 'PENDING',
+        attempts: 0,
+        createdAt: now,
+        nextAttemptAt: now,
+        deliveredAt: null,
+        lastError: deps.delivery?.recipientUrls[r] ? null : noEndpointNote(r),
+      })),
+    )
+    .execute();
+  return recipients.length;
+}

@@ -35,8 +35,8 @@ export interface DomainReceipt {
   replayed: boolean;
 }
 
-const KIND_LIST = z.array(z.string().min(1).max(200)).max(200);
-export { KIND_LIST };
+/** Kinds named in a call (<domain>.<kind>). */
+export const KIND_LIST = z.array(z.string().min(1).max(200)).max(200);
 
 export const EraseArgs = z.object({
   requestId: z.string().trim().min(1, 'requestId is required').max(200),

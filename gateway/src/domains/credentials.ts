@@ -23,6 +23,8 @@ export class CredentialSigner {
     private readonly secret: string,
     private readonly ttlSeconds = CREDENTIAL_TTL_SECONDS,
     private readonly now: () => number = Date.now,
+    /** The signing itself (a test counts it). */
+    private readonly signWith: typeof signCredential = signCredential,
   ) {}
 
   /** The signed credential for `c`; reused within `request` (when given) until it nears its expiry. */
@@ -43,6 +45,6 @@ export class CredentialSigner {
   private fresh(c: InternalCredential): Signed {
     // exp is whole seconds after iat, which jose takes from the same clock; floor it so the cache never outlives the token.
     const expiresAt = (Math.floor(this.now() / 1000) + this.ttlSeconds) * 1000;
-    return { token: signCredential(c, this.secret, this.ttlSeconds), expiresAt };
+    return { token: this.signWith(c, this.secret, this.ttlSeconds), expiresAt };
   }
 }

@@ -132,8 +132,8 @@ class Circuit {
 }
 
 /**
- * One circuit breaker per domain, shared by every path that calls a domain:
- * the query planner's data sources, discovery and corrections. A domain that
+ * One circuit breaker per domain, shared by every path that calls a domain
+ * (all through the DomainClient, gateway/src/domains/client.ts). A domain that
  * keeps failing at the transport level (a hung or dead process) is not called
  * for a while — requests fail fast with SUBGRAPH_UNAVAILABLE naming it instead
  * of each waiting out the subgraph timeout — then one short health probe

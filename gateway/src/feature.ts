@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Logger, Route } from '@footprint/schema';
 import type { GatewayStore } from './auth/audit.js';
 import type { DomainCircuits } from './circuit.js';
+import type { DomainClient } from './domains/client.js';
 import type { Principal } from './auth/principal.js';
 import type { GatewayConfig } from './config.js';
 import type { LocalResolvers } from './local.js';
@@ -15,8 +16,10 @@ export interface FeatureContext {
   supergraphSdl: string;
   /** Domain subgraph URLs by name. */
   subgraphUrls: Record<string, string>;
-  /** The per-domain circuit breakers every call to a domain goes through. */
+  /** The per-domain circuit breakers every call to a domain goes through (the domain client's; /health shows them). */
   circuits: DomainCircuits;
+  /** The one client every call to a domain subgraph goes through: credential, timeout, circuit, error table. */
+  domains: DomainClient;
   /** This gateway's own GraphQL URL, known once it listens (for jobs that read through it). */
   gatewayUrl(): string;
 }

@@ -13,6 +13,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { describeFailure, DomainCircuits } from './circuit.js';
 import { DomainDataSource } from './datasource.js';
+import { DomainClient } from './domains/client.js';
 import type { FeatureContext, GatewayFeature } from './feature.js';
 import { FEATURES } from './features.js';
 import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
@@ -57,6 +58,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   const urls: Record<string, string> = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s)]));
   Object.assign(urls, subgraphUrls);
   const circuits = new DomainCircuits(urls, config.breaker, logger.child({ component: 'circuit' }));
+  const domains = new DomainClient({ urls, internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs, circuits });
   let gatewayUrl = '';
   const featureContext: FeatureContext = {
     config,
@@ -65,6 +67,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     supergraphSdl,
     subgraphUrls: urls,
     circuits,
+    domains,
     gatewayUrl: () => gatewayUrl || config.publicUrl.replace(/\/$/, '') + '/graphql',
   };
   const features: GatewayFeature[] = [];
@@ -80,7 +83,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     buildService: ({ name, url }) =>
       name === GATEWAY_SUBGRAPH
         ? new LocalGraphQLDataSource(localSchema)
-        : new DomainDataSource({ name, url: urls[name] ?? url ?? '', internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs, circuits }),
+        : new DomainDataSource(name, domains, url),
   });
 
   const armor = new ApolloArmor({

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { fail } from './errors.js';
@@ -30,7 +31,22 @@ export interface InternalCredential {
   requestId: string;
 }
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/**
+ * The HMAC key per secret, imported once: jose imports a raw Uint8Array key on
+ * every sign and verify, which was most of the cost of a credential (the
+ * gateway signs, and every subgraph verifies, one per call).
+ */
+const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+function key(secret: string): Promise<webcrypto.CryptoKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    // A process knows one or two secrets (its own, a test's forged one); never let the map grow without bound.
+    if (keys.size >= 16) keys.clear();
+    keys.set(secret, k);
+  }
+  return k;
+}
 
 export async function signCredential(c: InternalCredential, secret: string, ttlSeconds = CREDENTIAL_TTL_SECONDS): Promise<string> {
   return new SignJWT({ act: c.actor, actorType: c.actorType, per: c.person, scp: c.scopes, rid: c.requestId })
@@ -39,14 +55,14 @@ export async function signCredential(c: InternalCredential, secret: string, ttlS
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+    .sign(await key(secret));
 }
 
 /** Verifies a credential; any failure is UNAUTHENTICATED with the reason. */
 export async function verifyCredential(token: string | undefined, secret: string): Promise<InternalCredential> {
   if (!token) fail('UNAUTHENTICATED', `Missing ${CREDENTIAL_HEADER}: subgraphs answer only calls that come through the gateway`);
   try {
-    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     const claims = Claims.parse(payload);
     return { actor: claims.act, actorType: claims.actorType, person: claims.per, scopes: claims.scp, requestId: claims.rid };
   } catch (err) {

@@ -5,7 +5,8 @@ import { requireOperatorGrant, SCOPES } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
 import type { GatewayContext } from '../context.js';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
-import { callDomain, DomainUnavailable, type DomainCallOptions } from './client.js';
+import { requestCredential } from '../domains/client.js';
+import { DomainUnavailable } from '../domains/errors.js';
 
 /**
  * Corrections at the gateway: the correction view across domains, the
@@ -103,14 +104,14 @@ function decodeHistoryCursor(cursor: string): z.infer<typeof HistoryCursor> {
 const byTime = (a: DomainEntry, b: DomainEntry) => (a.correctedAt < b.correctedAt ? -1 : a.correctedAt > b.correctedAt ? 1 : a.domain.localeCompare(b.domain) || a.number - b.number);
 
 export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
-  const opts: DomainCallOptions = { internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs, circuits: fc.circuits };
   const domains = Object.keys(fc.subgraphUrls);
   const recordKind: KindMeta = readKindMeta(subgraphDocument(gatewayTypeDefs())).find((k) => k.typename === 'CorrectionRecord')!;
 
   const call = <T>(domain: string, ctx: GatewayContext, person: string, query: string, variables: Record<string, unknown>) => {
     const url = fc.subgraphUrls[domain];
     if (!url) fail('NOT_FOUND', `No domain named ${domain}`);
-    return callDomain<T>(opts, domain, url, ctx, person, query, variables);
+    // The corrections' internal fields are not in the API: called on the domain directly, for this request and person.
+    return fc.domains.request<T>(domain, query, variables, requestCredential(ctx, person));
   };
 
   /** The one person a read is about: the parent Person, which the authorization plugin already allowed. */

@@ -1,9 +1,8 @@
-import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { fail } from '@footprint/schema';
-import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
-import type { DomainCircuits } from '../circuit.js';
+import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { DomainDataSource } from '../datasource.js';
+import { requestCredential, type DomainClient } from '../domains/client.js';
+import { DomainUnavailable } from '../domains/errors.js';
 
 /**
  * The domains a person's discovery asks: every field of Person whose type has
@@ -26,42 +25,28 @@ const SELECTION = 'discovery { domain kinds { kind title count earliest latest r
 
 export interface DiscoveryOptions {
   domains: string[];
-  urls: Record<string, string>;
-  internalSecret: string;
-  timeoutMs: number;
-  circuits: DomainCircuits;
+  client: DomainClient;
 }
+
+type Answer = { _entities?: (Record<string, { discovery?: unknown } | null> | null)[] };
 
 /**
  * Asks every domain, in parallel, for its discovery of one person — one
- * `_entities` call each, answered from the person index. The calls go through
- * the gateway's own DomainDataSource, so they carry the same short-lived
- * credential (this request's actor and person), timeout, circuit breaker and
- * error mapping as the query planner's.
+ * `_entities` call each, answered from the person index — through the shared
+ * DomainClient: the request's credential, timeout, circuit breaker and error
+ * table, as the query planner's calls.
  */
 export function createDiscovery(opts: DiscoveryOptions) {
   const sources = opts.domains.map((name) => ({
     name,
-    ds: new DomainDataSource({ name, url: opts.urls[name] ?? '', internalSecret: opts.internalSecret, timeoutMs: opts.timeoutMs, circuits: opts.circuits }),
     query: `query Discovery($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${name} { ${SELECTION} } } } }`,
   }));
 
   async function ask(source: (typeof sources)[number], person: string, ctx: GatewayContext): Promise<unknown> {
-    if (!opts.urls[source.name]) throw domainError('SUBGRAPH_UNAVAILABLE', `The ${source.name} domain has no configured URL`, source.name);
-    const request = { query: source.query, variables: { r: [{ __typename: 'Person', id: person }] } };
-    // Not an operation the planner made, but the same kind of call: the data source reads only `context`.
-    // ('incoming operation' is GraphQLDataSourceRequestKind.INCOMING_OPERATION, which @apollo/gateway does not export.)
-    const res = await source.ds.process({
-      kind: 'incoming operation',
-      request,
-      context: ctx,
-      incomingRequestContext: { request, context: ctx },
-    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
-    const first = res.errors?.[0];
-    if (first) throw domainError(String(first.extensions?.code ?? 'SUBGRAPH_UNAVAILABLE'), first.message, source.name);
-    const entity = (res.data as { _entities?: (Record<string, { discovery?: unknown } | null> | null)[] } | undefined)?._entities?.[0];
-    const discovery = entity?.[source.name]?.discovery;
-    if (!discovery) throw domainError('SUBGRAPH_UNAVAILABLE', `The ${source.name} domain returned no discovery`, source.name);
+    const { data, errors } = await opts.client.callDomain<Answer>(source.name, source.query, { r: [{ __typename: 'Person', id: person }] }, requestCredential(ctx, person));
+    if (errors[0]) throw errors[0];
+    const discovery = data?._entities?.[0]?.[source.name]?.discovery;
+    if (!discovery) throw new DomainUnavailable(source.name, 'it returned no discovery');
     return discovery;
   }
 
@@ -72,8 +57,4 @@ export function createDiscovery(opts: DiscoveryOptions) {
       return sources.map((s) => ask(s, person, ctx));
     },
   };
-}
-
-function domainError(code: string, message: string, domain: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, domain } });
 }

@@ -16,10 +16,7 @@ export const dataMapFeature: FeatureModule = {
     const dataMap = buildDataMap(ctx.supergraphSdl);
     const discovery = createDiscovery({
       domains: discoverableDomains(schemaFromSupergraph(ctx.supergraphSdl)),
-      urls: ctx.subgraphUrls,
-      internalSecret: ctx.config.internalSecret,
-      timeoutMs: ctx.config.subgraphTimeoutMs,
-      circuits: ctx.circuits,
+      client: ctx.domains,
     });
     return {
       fieldScopes: { dataMap: SCOPES.read },

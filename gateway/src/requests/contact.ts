@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@footprint/schema';
-import type { GatewayContext } from '../context.js';
-import { callDomain, type DomainCallOptions } from '../corrections/client.js';
+import type { DomainClient } from '../domains/client.js';
 
 /** Where a person can be reached: the account's own e-mail address and phone number. */
 export interface Contact {
@@ -19,17 +18,13 @@ const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Per
  * operator) and the one person. Used to send the verification code and the
  * notices of a request; the address is never stored with the request.
  */
-export function accountContactLookup(opts: DomainCallOptions & { accountUrl: string | undefined; logger: Logger }): ContactLookup {
+export function accountContactLookup(opts: { client: DomainClient; logger: Logger }): ContactLookup {
   return async (personId) => {
-    if (!opts.accountUrl) return { email: null, phone: null };
-    const ctx: GatewayContext = {
-      requestId: `privacy-request-${randomUUID()}`,
-      principal: { kind: 'operator', sub: 'gateway:privacy-requests', scopes: [], reason: 'Contacting the person about their privacy request (GDPR Art. 12)' },
-      person: personId,
-      log: opts.logger,
-    };
+    if (!opts.client.url('account')) return { email: null, phone: null };
+    // One call, not a request: the credential is signed for it alone.
+    const credential = { actor: 'gateway:privacy-requests', actorType: 'operator' as const, person: personId, scopes: [], requestId: `privacy-request-${randomUUID()}` };
     type Answer = { _entities: ({ account: { profile: { nodes: { email: string | null; phone: string | null }[] } } | null } | null)[] };
-    const data = await callDomain<Answer>(opts, 'account', opts.accountUrl, ctx, personId, QUERY, { r: [{ __typename: 'Person', id: personId }] });
+    const data = await opts.client.request<Answer>('account', QUERY, { r: [{ __typename: 'Person', id: personId }] }, { credential, log: opts.logger });
     const profile = data._entities[0]?.account?.profile.nodes[0];
     return { email: profile?.email ?? null, phone: profile?.phone ?? null };
   };

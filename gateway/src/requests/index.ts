@@ -41,7 +41,7 @@ export function defaultDrivers(fc: FeatureContext, exportQueue: BullExportQueue 
   const exportConfig = loadExportConfig(fc.config);
   return new DriverRegistry()
     .register(exportDriver({ jobs: new ExportJobs(fc.store), queue: exportQueue, config: exportConfig, plan: exportPlan(fc.supergraphSdl) }))
-    .register(rectificationDriver({ internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs, circuits: fc.circuits, subgraphUrls: fc.subgraphUrls }))
+    .register(rectificationDriver({ client: fc.domains, subgraphUrls: fc.subgraphUrls }))
     .register(rightsDriver({ rights: currentRights, logger: fc.logger.child({ feature: 'requests' }) }));
 }
 
@@ -58,7 +58,7 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
     messenger: overrides.messenger ?? codeSenderMessenger(delivery, logger),
     contacts:
       overrides.contacts ??
-      accountContactLookup({ internalSecret: fc.config.internalSecret, timeoutMs: fc.config.subgraphTimeoutMs, circuits: fc.circuits, accountUrl: fc.subgraphUrls.account, logger }),
+      accountContactLookup({ client: fc.domains, logger }),
     logger,
     secret: fc.config.internalSecret,
     repeatWindowDays: config.repeatWindowDays,

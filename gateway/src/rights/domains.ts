@@ -1,5 +1,5 @@
 import { buildDataMap, fail, type DataMapEntry, type InternalCredential, type Logger } from '@footprint/schema';
-import { callDomainAs, type DomainCallOptions } from '../corrections/client.js';
+import type { DomainClient } from '../domains/client.js';
 import { discoverableDomains } from '../datamap/discovery.js';
 import { schemaFromSupergraph } from '../footprint/plan.js';
 import type { DomainReceipt } from './store.js';
@@ -53,8 +53,8 @@ export class RightsDomains {
 
   constructor(
     supergraphSdl: string,
-    private readonly urls: Record<string, string>,
-    private readonly opts: DomainCallOptions,
+    urls: Record<string, string>,
+    private readonly client: DomainClient,
   ) {
     const map = buildDataMap(supergraphSdl);
     this.entries = map.entries.filter((e) => e.domain !== 'gateway');
@@ -84,9 +84,9 @@ export class RightsDomains {
   }
 
   private call<T>(domain: string, a: Acting, scope: string, query: string, variables: Record<string, unknown>): Promise<T> {
-    const url = this.urls[domain];
-    if (!url) fail('NOT_FOUND', `No domain named ${domain}`);
-    return callDomainAs<T>(this.opts, domain, url, this.credential(a, scope), a.log, query, variables);
+    if (!this.client.url(domain)) fail('NOT_FOUND', `No domain named ${domain}`);
+    // Signed once per Acting (one request, or one job) and scope; re-signed when a long job outlives it.
+    return this.client.request<T>(domain, query, variables, { credential: this.credential(a, scope), log: a.log, request: a });
   }
 
   async erase(domain: string, a: Acting, requestId: string, kinds: string[] | null, reason: string | null): Promise<DomainReceipt> {

@@ -62,7 +62,7 @@ export const rightsFeature: FeatureModule = {
     const logger = ctx.logger.child({ feature: 'rights' });
     const jobs = new ErasureJobs(ctx.store);
     const exports = new ExportJobs(ctx.store);
-    const domains = new RightsDomains(ctx.supergraphSdl, ctx.subgraphUrls, { internalSecret: ctx.config.internalSecret, timeoutMs: ctx.config.subgraphTimeoutMs, circuits: ctx.circuits });
+    const domains = new RightsDomains(ctx.supergraphSdl, ctx.subgraphUrls, ctx.domains);
     const runner = new ErasureRunner({
       jobs,
       exports,

@@ -1,7 +1,7 @@
 import type { Logger } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
 import { audit, type GatewayStore } from '../auth/audit.js';
-import { DomainUnavailable } from '../corrections/client.js';
+import { DomainUnavailable } from '../domains/errors.js';
 import { sleep } from '../exports/reader.js';
 import type { ExportJobs } from '../exports/store.js';
 import type { RunOutcome } from '../exports/worker.js';

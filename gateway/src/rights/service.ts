@@ -1,6 +1,6 @@
 import { fail, footprintError, Purpose, type Logger } from '@footprint/schema';
 import { z } from 'zod';
-import { DomainUnavailable } from '../corrections/client.js';
+import { DomainUnavailable } from '../domains/errors.js';
 import type { ExportQueue } from '../exports/queue.js';
 import { ErasureCodes, type PendingCode } from './code.js';
 import type { Acting, DomainProcessingState, KindRestriction, RightsDomains } from './domains.js';

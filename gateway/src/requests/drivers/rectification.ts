@@ -1,6 +1,7 @@
 import { fail } from '@footprint/schema';
 import type { GatewayContext } from '../../context.js';
-import { callDomain, DomainUnavailable, type DomainCallOptions } from '../../corrections/client.js';
+import { requestCredential, type DomainClient } from '../../domains/client.js';
+import { DomainUnavailable } from '../../domains/errors.js';
 import type { RequestDriver } from './driver.js';
 
 const HISTORY = `query($first: Int!, $afterAt: String, $afterNumber: Int) { _correctionHistory(first: $first, afterAt: $afterAt, afterNumber: $afterNumber) {
@@ -14,7 +15,7 @@ const CORRECTION_ID = /^gateway\.correction:([a-z][a-z0-9]*)-(\d{1,15})$/;
  * correction of this person's data made since the request was received; the
  * owning domain's history says so, not the caller.
  */
-export function rectificationDriver(opts: DomainCallOptions & { subgraphUrls: Record<string, string> }): RequestDriver {
+export function rectificationDriver(opts: { client: DomainClient; subgraphUrls: Record<string, string> }): RequestDriver {
   return {
     types: ['RECTIFICATION'],
     describe: 'corrections made with requestCorrection, completed with their ids',
@@ -39,8 +40,8 @@ export function rectificationDriver(opts: DomainCallOptions & { subgraphUrls: Re
         let after: { afterAt: string; afterNumber: number } = { afterAt: req.receivedAt, afterNumber: 0 };
         try {
           for (let page = 0; page < 20 && missing.size > 0; page++) {
-            const data = await callDomain<{ _correctionHistory: { hasMore: boolean; entries: { number: number; correctedAt: string }[] } }>(
-              opts, domain, opts.subgraphUrls[domain]!, ctx, req.personId, HISTORY, { first: 1000, ...after },
+            const data = await opts.client.request<{ _correctionHistory: { hasMore: boolean; entries: { number: number; correctedAt: string }[] } }>(
+              domain, HISTORY, { first: 1000, ...after }, requestCredential(ctx, req.personId),
             );
             for (const e of data._correctionHistory.entries) missing.delete(e.number);
             const last = data._correctionHistory.entries.at(-1);

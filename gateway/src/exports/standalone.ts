@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { ConfigError, createLogger, type Logger } from '@footprint/schema';
+import { ConfigError, createLogger, listSubgraphs, subgraphUrl, type Logger } from '@footprint/schema';
 import { openGatewayStore } from '../auth/audit.js';
 import { loadGatewayConfig } from '../config.js';
 import { FEATURES } from '../features.js';
@@ -43,7 +43,9 @@ export async function startStandaloneWorkers(env: NodeJS.ProcessEnv = process.en
   await mkdir(config.dir, { recursive: true });
   const plan = exportPlan(readFileSync(config.supergraphPath, 'utf8'));
   const jobs = new ExportJobs(store);
-  const runner = new ExportRunner({ jobs, store, plan, config, gatewayUrl: () => config.gatewayUrl, logger });
+  // Direct reads go to the subgraphs at the URLs the gateway uses (FOOTPRINT_SUBGRAPH_<NAME>_URL, else schema/subgraphs.json).
+  const subgraphUrls = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s, env)]));
+  const runner = new ExportRunner({ jobs, store, plan, config, gatewayUrl: () => config.gatewayUrl, subgraphUrls, logger });
   const workers = startBullWorkers({ jobs, runner, config, logger });
   const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: false });
   maintenance.start();

@@ -4,6 +4,9 @@ import type { ExportConfig } from './config.js';
 import type { ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';
 
+/** The export thread's young generation (MB): enough for a page's objects, small enough to stay out of the gateway's RSS. */
+const YOUNG_MB = 16;
+
 export interface ExportThreadOptions {
   config: ExportConfig;
   dataDir: string;
@@ -39,7 +42,8 @@ export class ExportThread implements ExportQueue {
     const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
       workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl(), subgraphUrls, workerName: workerName() },
       // Building an archive holds a couple of pages, never a person; past this the thread dies alone, is restarted and resumes.
-      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
+      // A small young generation too: pages are short-lived garbage, and its semi-spaces are resident memory.
+      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb, maxYoungGenerationSizeMb: YOUNG_MB },
     });
     worker.on('error', (err) => logger.error({ err }, 'export thread failed'));
     worker.on('exit', (code) => {

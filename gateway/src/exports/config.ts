@@ -34,12 +34,13 @@ const Env = z.object({
   /** Kinds of different domains read at once within one job (their subgraphs then work in parallel). */
   FOOTPRINT_EXPORT_PARALLEL_KINDS: z.coerce.number().int().min(1).max(16).default(2),
   /**
-   * How jobs read the domains' records: `direct` (default) asks each kind's own subgraph (`_entities`, one signed
-   * internal credential per job; the job was authorised when it was requested), `gateway` reads every page through
-   * the gateway's GraphQL endpoint as the job. The gateway's own data (corrections, privacy requests) is always
-   * read through the gateway.
+   * How jobs read the domains' records: `direct` asks each kind's own subgraph (`_entities`, one signed internal
+   * credential per job; the job was authorised when it was requested), `gateway` reads every page through the
+   * gateway's GraphQL endpoint as the job. Default: direct for the gateway's own workers (embedded), gateway for
+   * `npm run worker` (a process elsewhere may not reach the subgraphs; set FOOTPRINT_SUBGRAPH_<NAME>_URL with it).
+   * The gateway's own data (corrections, privacy requests) is always read through the gateway.
    */
-  FOOTPRINT_EXPORT_READ: z.enum(['direct', 'gateway']).default('direct'),
+  FOOTPRINT_EXPORT_READ: z.enum(['direct', 'gateway']).optional(),
   /** Records per page read through the gateway (the subgraphs' maximum is 5,000). */
   FOOTPRINT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(2000),
   /** Attempts per gateway request before a domain counts as unreadable, with exponential backoff from the base. */
@@ -97,8 +98,8 @@ export interface ExportConfig {
   breaker: CircuitOptions;
 }
 
-/** Reads the export settings once at startup, validated; nothing below reads process.env. */
-export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv = process.env): ExportConfig {
+/** Reads the export settings once at startup, validated; nothing below reads process.env. `runs`: in the gateway, or `npm run worker`. */
+export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv = process.env, runs: 'gateway' | 'worker' = 'gateway'): ExportConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`Invalid export environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -117,7 +118,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
     threadHeapMb: e.FOOTPRINT_EXPORT_THREAD_HEAP_MB,
     parallelKinds: e.FOOTPRINT_EXPORT_PARALLEL_KINDS,
-    read: e.FOOTPRINT_EXPORT_READ,
+    read: e.FOOTPRINT_EXPORT_READ ?? (runs === 'gateway' ? 'direct' : 'gateway'),
     pageSize: e.FOOTPRINT_EXPORT_PAGE_SIZE,
     retries: e.FOOTPRINT_EXPORT_RETRIES,
     retryBaseMs: e.FOOTPRINT_EXPORT_RETRY_BASE_MS,

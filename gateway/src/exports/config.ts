@@ -29,8 +29,8 @@ const Env = z.object({
    * 0: in the gateway's event loop (and heap).
    */
   FOOTPRINT_EXPORT_THREAD: z.enum(['0', '1', 'false', 'true']).default('1'),
-  /** The export thread's V8 heap limit (resourceLimits.maxOldGenerationSizeMb): a job holds a couple of pages, never a person. */
-  FOOTPRINT_EXPORT_THREAD_HEAP_MB: z.coerce.number().int().min(32).max(4096).default(96),
+  /** The export thread's V8 heap limit (resourceLimits.maxOldGenerationSizeMb): a job holds two pages per lane (FOOTPRINT_EXPORT_PARALLEL_KINDS), never a person; 48 MB suffices at the defaults. */
+  FOOTPRINT_EXPORT_THREAD_HEAP_MB: z.coerce.number().int().min(32).max(4096).default(64),
   /** Kinds of different domains read at once within one job (their subgraphs then work in parallel). */
   FOOTPRINT_EXPORT_PARALLEL_KINDS: z.coerce.number().int().min(1).max(16).default(2),
   /**

@@ -63,8 +63,8 @@ function applyResult(kp: KindProgress, r: KindResult): void {
 }
 
 /**
- * Runs one claimed export job to its end: reads every kind through the
- * gateway (page by page, as the job), stages each kind's files and checkpoints
+ * Runs one claimed export job to its end: reads every kind (page by page, as
+ * the job: from its subgraph, or through the gateway), stages each kind's files and checkpoints
  * it, then assembles the ZIP. A run that starts after a crash keeps the kinds
  * whose staged files still match their checkpoint and reads the rest again.
  */
@@ -197,11 +197,11 @@ export class ExportRunner {
 
   /**
    * Reads every kind not finished yet. Up to `parallelKinds` kinds are read at
-   * once, each from a different domain, so several subgraphs work while the
-   * gateway shapes and this worker writes. A domain that fails ends the job at
+   * once, each from a different domain, so several subgraphs work while this
+   * worker writes. A domain that fails ends the job at
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
-  private async readAll(job: ExportJob, progress: Progress, reader: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
+  private async readAll(job: ExportJob, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
     const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
@@ -224,7 +224,7 @@ export class ExportRunner {
         }
         busy.add(k.domain);
         try {
-          const why = await this.readKind(job, k, kp, reader, staging, save, () => stop !== null);
+          const why = await this.readKind(job, k, kp, source, staging, save, () => stop !== null);
           if (why) failedDomains.set(k.domain, why);
         } catch (err) {
           stop ??= err;
@@ -288,7 +288,7 @@ export class ExportRunner {
     job: ExportJob,
     k: ExportKind,
     kp: KindProgress,
-    reader: PageSource,
+    source: PageSource,
     staging: string,
     save: (force?: boolean) => Promise<void>,
     stopped: () => boolean,
@@ -304,7 +304,7 @@ export class ExportRunner {
       await traverseFootprint(
         { kinds: [k], domains: this.deps.plan.footprint.domains },
         job.personId,
-        reader,
+        source,
         {
           onPage: async ({ records, totalCount }) => {
             // Another lane failed the job: stop reading this kind too.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/schema';
+import type { CircuitOptions } from '../circuit.js';
 import type { GatewayConfig } from '../config.js';
 
 const Env = z.object({
@@ -28,10 +29,18 @@ const Env = z.object({
    * 0: in the gateway's event loop (and heap).
    */
   FOOTPRINT_EXPORT_THREAD: z.enum(['0', '1', 'false', 'true']).default('1'),
-  /** The export thread's V8 heap limit (resourceLimits.maxOldGenerationSizeMb): a job holds a couple of pages, never a person. */
-  FOOTPRINT_EXPORT_THREAD_HEAP_MB: z.coerce.number().int().min(32).max(4096).default(96),
+  /** The export thread's V8 heap limit (resourceLimits.maxOldGenerationSizeMb): a job holds two pages per lane (FOOTPRINT_EXPORT_PARALLEL_KINDS), never a person; 48 MB suffices at the defaults. */
+  FOOTPRINT_EXPORT_THREAD_HEAP_MB: z.coerce.number().int().min(32).max(4096).default(64),
   /** Kinds of different domains read at once within one job (their subgraphs then work in parallel). */
   FOOTPRINT_EXPORT_PARALLEL_KINDS: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * How jobs read the domains' records: `direct` asks each kind's own subgraph (`_entities`, one signed internal
+   * credential per job; the job was authorised when it was requested), `gateway` reads every page through the
+   * gateway's GraphQL endpoint as the job. Default: direct for the gateway's own workers (embedded), gateway for
+   * `npm run worker` (a process elsewhere may not reach the subgraphs; set FOOTPRINT_SUBGRAPH_<NAME>_URL with it).
+   * The gateway's own data (corrections, privacy requests) is always read through the gateway.
+   */
+  FOOTPRINT_EXPORT_READ: z.enum(['direct', 'gateway']).optional(),
   /** Records per page read through the gateway (the subgraphs' maximum is 5,000). */
   FOOTPRINT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(2000),
   /** Attempts per gateway request before a domain counts as unreadable, with exponential backoff from the base. */
@@ -68,6 +77,7 @@ export interface ExportConfig {
   thread: boolean;
   threadHeapMb: number;
   parallelKinds: number;
+  read: 'direct' | 'gateway';
   pageSize: number;
   retries: number;
   retryBaseMs: number;
@@ -83,10 +93,13 @@ export interface ExportConfig {
   internalSecret: string;
   publicUrl: string;
   supergraphPath: string;
+  /** The gateway's subgraph timeout and circuit breaking, for direct reads. */
+  subgraphTimeoutMs: number;
+  breaker: CircuitOptions;
 }
 
-/** Reads the export settings once at startup, validated; nothing below reads process.env. */
-export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv = process.env): ExportConfig {
+/** Reads the export settings once at startup, validated; nothing below reads process.env. `runs`: in the gateway, or `npm run worker`. */
+export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv = process.env, runs: 'gateway' | 'worker' = 'gateway'): ExportConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`Invalid export environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -105,6 +118,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     thread: e.FOOTPRINT_EXPORT_THREAD === '1' || e.FOOTPRINT_EXPORT_THREAD === 'true',
     threadHeapMb: e.FOOTPRINT_EXPORT_THREAD_HEAP_MB,
     parallelKinds: e.FOOTPRINT_EXPORT_PARALLEL_KINDS,
+    read: e.FOOTPRINT_EXPORT_READ ?? (runs === 'gateway' ? 'direct' : 'gateway'),
     pageSize: e.FOOTPRINT_EXPORT_PAGE_SIZE,
     retries: e.FOOTPRINT_EXPORT_RETRIES,
     retryBaseMs: e.FOOTPRINT_EXPORT_RETRY_BASE_MS,
@@ -119,5 +133,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     internalSecret: gateway.internalSecret,
     publicUrl,
     supergraphPath: gateway.supergraphPath,
+    subgraphTimeoutMs: gateway.subgraphTimeoutMs,
+    breaker: gateway.breaker,
   };
 }

@@ -35,10 +35,10 @@ export const exportsFeature: FeatureModule = {
     const gatewayUrl = config.gatewayUrlConfigured ? () => config.gatewayUrl : ctx.gatewayUrl;
     // Kept across restarts (FOOTPRINT_WORKER_ID, else host and port): a restarted gateway takes back its own jobs at once.
     const workerName = () => embeddedWorkerName(config.workerId, ctx.gatewayUrl());
-    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl, workerName, logger }) : null;
+    const thread = runsHere && config.thread ? new ExportThread({ config, dataDir: ctx.config.dataDir, logLevel: ctx.config.logLevel, plan, gatewayUrl, subgraphUrls: ctx.subgraphUrls, workerName, logger }) : null;
     const inline =
       runsHere && !config.thread
-        ? new EmbeddedExportWorkers({ workerName, jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
+        ? new EmbeddedExportWorkers({ workerName, jobs, runner: new ExportRunner({ jobs, store: ctx.store, plan, config, gatewayUrl, subgraphUrls: ctx.subgraphUrls, circuits: ctx.circuits, logger }), concurrency: config.concurrency, maxRuns: config.maxRuns, pollMs: 1000, logger })
         : null;
     const local = thread ?? inline;
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);

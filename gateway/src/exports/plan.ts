@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { getNamedType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { readKindMeta, type KindMeta } from '@footprint/schema';
+import { kindOwners, type KindOwner } from '../footprint/owners.js';
 import { planFootprint, schemaFromSupergraph, type FootprintPlan, type KindPlan } from '../footprint/plan.js';
 import { columnsFor, type Column } from './archive/columns.js';
 import { archiveSchema, schemaHash } from './archive/schema.js';
@@ -17,6 +18,8 @@ export interface ExportPlan {
   kinds: ExportKind[];
   meta: Map<string, KindMeta>;
   columns: Map<string, Column[]>;
+  /** The subgraph that serves each kind alone (by `domain.field`), for direct reads; URLs as composition saw them. */
+  owners: Map<string, KindOwner>;
   /** Domains whose data type has `discovery` (counts for progress before reading). */
   discoveryDomains: string[];
   schemaText: string;
@@ -70,6 +73,7 @@ export function exportPlan(supergraphSdl: string): ExportPlan {
     kinds,
     meta,
     columns,
+    owners: kindOwners(schema, footprint),
     discoveryDomains: footprint.domains.filter((d) => hasDiscovery(schema, d)),
     schemaText: archiveSchema(schema, kinds, hash),
     schemaHash: hash,

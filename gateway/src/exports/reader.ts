@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeNetworkError, type Logger } from '@footprint/schema';
 import { JOB_TOKEN, mintJobToken } from '../auth/principal.js';
-import type { Execute, GraphQLErrorShape } from '../footprint/traverse.js';
+import type { Answer, Execute } from '../footprint/traverse.js';
 
 /** Errors worth another try: the domain or the gateway was down, overloaded or failed. */
 const RETRYABLE = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS']);
@@ -54,13 +54,57 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+export interface RetryPolicy {
+  retries: number;
+  retryBaseMs: number;
+  signal: AbortSignal;
+  logger: Logger;
+  job: string;
+}
+
+/** An attempt's outcome: a GraphQL answer, or why there was none (the gateway could not be reached). */
+export type Attempt = { body: Answer } | { problem: string };
+
+/**
+ * Tries a read until its answer has an error that is not worth another try
+ * (or none), with exponential backoff and jitter: an answer whose errors are
+ * all retryable (a domain down, overloaded or failing) or no answer at all.
+ * After the last attempt the answer, errors and all, goes back to the
+ * traversal, which marks the domain it names; no answer at all throws
+ * GatewayUnavailableError.
+ */
+export async function withRetries(p: RetryPolicy, attempt: () => Promise<Attempt>): Promise<Answer> {
+  for (let n = 1; ; n++) {
+    if (p.signal.aborted) throw new AbortedError('stopped');
+    let outcome: Attempt;
+    try {
+      outcome = await attempt();
+    } catch (err) {
+      if (p.signal.aborted) throw new AbortedError('stopped');
+      throw err;
+    }
+    const body = 'body' in outcome ? outcome.body : null;
+    const errors = body?.errors ?? [];
+    const retryable = !body || (errors.length > 0 && errors.every((e) => RETRYABLE.has(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'))));
+    if (!retryable) return body!;
+    const problem = 'problem' in outcome ? outcome.problem : errors.map((e) => e.message).join('; ');
+    if (n >= p.retries) {
+      if (body) return body;
+      throw new GatewayUnavailableError(`${problem}, ${p.retries} attempts`);
+    }
+    const delay = p.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() / 2);
+    p.logger.warn({ job: p.job, attempt: n, delay: Math.round(delay), problem }, 'export read failed; retrying');
+    await sleep(delay, p.signal);
+  }
+}
+
 /**
  * Reads through the gateway's public endpoint as the export job: its own
  * short-lived token (minted again before it expires), so the gateway's
  * authorization, the domains' checks and their metadata apply exactly as for
- * anyone else. A request whose errors are all retryable is tried again with
- * exponential backoff and jitter; after the last attempt the answer (errors
- * and all) goes back to the traversal, which marks the domain it names.
+ * anyone else. Retried as `withRetries` says. Exports read most kinds
+ * straight from their subgraphs (footprint/direct.ts); this reads the rest
+ * (the gateway's own data) and the discovery counts.
  */
 export class GatewayReader {
   private token: { value: string; renewAt: number } | null = null;
@@ -77,50 +121,34 @@ export class GatewayReader {
     return this.token.value;
   }
 
-  readonly execute: Execute = async (query, variables) => {
-    const { retries, retryBaseMs, signal, logger } = this.opts;
-    let renewed = false;
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw new AbortedError('stopped');
-      let body: z.infer<typeof Body> | null = null;
-      let problem = '';
-      try {
-        const res = await fetch(this.opts.url(), {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${await this.bearer()}`,
-            'x-request-id': `export-${this.opts.job.id}-${++this.sent}`,
-          },
-          body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs ?? 120_000)]),
-        });
-        const text = await res.text();
-        const parsed = Body.safeParse(safeJson(text));
-        if (parsed.success) body = parsed.data;
-        else problem = `the gateway answered HTTP ${res.status} with no GraphQL body`;
-      } catch (err) {
-        if (signal.aborted) throw new AbortedError('stopped');
-        problem = `the gateway at ${this.opts.url()} could not be reached (${describeNetworkError(err)})`;
-      }
-      const errors = (body?.errors ?? []) as GraphQLErrorShape[];
-      if (body && errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED') && !renewed) {
-        renewed = true;
-        await this.bearer(true);
-        attempt -= 1;
-        continue;
-      }
-      const retryable = !body || (errors.length > 0 && errors.every((e) => RETRYABLE.has(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'))));
-      if (!retryable) return body!;
-      if (attempt >= retries) {
-        if (body) return body;
-        throw new GatewayUnavailableError(`${problem}, ${retries} attempts`);
-      }
-      const delay = retryBaseMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-      logger.warn({ job: this.opts.job.id, attempt, delay: Math.round(delay), problem: problem || errors.map((e) => e.message).join('; ') }, 'export read failed; retrying');
-      await sleep(delay, signal);
+  private async post(query: string, variables: Record<string, unknown>, renew: boolean): Promise<Attempt> {
+    try {
+      const res = await fetch(this.opts.url(), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await this.bearer(renew)}`,
+          'x-request-id': `export-${this.opts.job.id}-${++this.sent}`,
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.any([this.opts.signal, AbortSignal.timeout(this.opts.timeoutMs ?? 120_000)]),
+      });
+      const text = await res.text();
+      const parsed = Body.safeParse(safeJson(text));
+      return parsed.success ? { body: parsed.data as Answer } : { problem: `the gateway answered HTTP ${res.status} with no GraphQL body` };
+    } catch (err) {
+      if (this.opts.signal.aborted) throw new AbortedError('stopped');
+      return { problem: `the gateway at ${this.opts.url()} could not be reached (${describeNetworkError(err)})` };
     }
-  };
+  }
+
+  readonly execute: Execute = (query, variables) =>
+    withRetries({ ...this.opts, job: this.opts.job.id }, async () => {
+      const first = await this.post(query, variables, false);
+      // A token that expired in flight: mint a new one and ask again, without counting an attempt.
+      const expired = 'body' in first && (first.body.errors ?? []).some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+      return expired ? this.post(query, variables, true) : first;
+    });
 }
 
 function safeJson(text: string): unknown {

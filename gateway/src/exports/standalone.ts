@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { ConfigError, createLogger, type Logger } from '@footprint/schema';
+import { ConfigError, createLogger, listSubgraphs, subgraphUrl, type Logger } from '@footprint/schema';
 import { openGatewayStore } from '../auth/audit.js';
 import { loadGatewayConfig } from '../config.js';
 import { FEATURES } from '../features.js';
@@ -26,7 +26,7 @@ export interface StandaloneWorkers {
  */
 export async function startStandaloneWorkers(env: NodeJS.ProcessEnv = process.env): Promise<StandaloneWorkers> {
   const gatewayConfig = loadGatewayConfig(env);
-  const config = loadExportConfig(gatewayConfig, env);
+  const config = loadExportConfig(gatewayConfig, env, 'worker');
   if (!config.redisUrl) throw new ConfigError('npm run worker needs REDIS_URL (a BullMQ queue); without it the gateway runs exports in its own process');
   const logger = createLogger('export-worker', gatewayConfig.logLevel);
   const store = openGatewayStore(gatewayConfig.dataDir, Object.assign({}, ...FEATURES.map((f) => f.migrations ?? {})));
@@ -43,7 +43,9 @@ export async function startStandaloneWorkers(env: NodeJS.ProcessEnv = process.en
   await mkdir(config.dir, { recursive: true });
   const plan = exportPlan(readFileSync(config.supergraphPath, 'utf8'));
   const jobs = new ExportJobs(store);
-  const runner = new ExportRunner({ jobs, store, plan, config, gatewayUrl: () => config.gatewayUrl, logger });
+  // With FOOTPRINT_EXPORT_READ=direct, reads go to the subgraphs at FOOTPRINT_SUBGRAPH_<NAME>_URL (else schema/subgraphs.json), as the gateway's do.
+  const subgraphUrls = Object.fromEntries(listSubgraphs().map((s) => [s.name, subgraphUrl(s, env)]));
+  const runner = new ExportRunner({ jobs, store, plan, config, gatewayUrl: () => config.gatewayUrl, subgraphUrls, logger });
   const workers = startBullWorkers({ jobs, runner, config, logger });
   const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: false });
   maintenance.start();

@@ -11,8 +11,9 @@ import { ExportRunner } from './worker.js';
 /**
  * Inside the export thread of an embedded gateway: its own connection to the
  * gateway store (already migrated by the gateway), the export plan, and the
- * loops that claim and run jobs. It reads through the gateway's HTTP endpoint
- * like any client, so nothing but messages crosses to the main thread.
+ * loops that claim and run jobs. It reads the subgraphs directly (and the
+ * gateway's own data through its HTTP endpoint), so nothing but messages
+ * crosses to the main thread; its circuit breakers are therefore its own.
  */
 const Data = z.object({
   config: z.custom<ExportConfig>((v) => typeof v === 'object' && v !== null && typeof (v as ExportConfig).dir === 'string'),
@@ -20,6 +21,7 @@ const Data = z.object({
   logLevel: z.string(),
   plan: z.custom<ExportPlan>((v) => typeof v === 'object' && v !== null && Array.isArray((v as ExportPlan).kinds) && (v as ExportPlan).meta instanceof Map),
   gatewayUrl: z.url(),
+  subgraphUrls: z.record(z.string(), z.url()),
   workerName: z.string().min(1),
 });
 const Message = z.enum(['wake', 'stop']);
@@ -28,7 +30,7 @@ const data = Data.parse(workerData);
 const logger = createLogger('gateway', data.logLevel).child({ feature: 'exports', thread: 'export' });
 const store = openGatewayStore(data.dataDir);
 const jobs = new ExportJobs(store);
-const runner = new ExportRunner({ jobs, store, plan: data.plan, config: data.config, gatewayUrl: () => data.gatewayUrl, logger });
+const runner = new ExportRunner({ jobs, store, plan: data.plan, config: data.config, gatewayUrl: () => data.gatewayUrl, subgraphUrls: data.subgraphUrls, logger });
 const workers = new EmbeddedExportWorkers({ workerName: () => data.workerName, jobs, runner, concurrency: data.config.concurrency, maxRuns: data.config.maxRuns, pollMs: 1000, logger });
 workers.start();
 

@@ -4,6 +4,9 @@ import type { ExportConfig } from './config.js';
 import type { ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';
 
+/** The export thread's young generation (MB): enough for a page's objects, small enough to stay out of the gateway's RSS. */
+const YOUNG_MB = 16;
+
 export interface ExportThreadOptions {
   config: ExportConfig;
   dataDir: string;
@@ -12,6 +15,8 @@ export interface ExportThreadOptions {
   plan: ExportPlan;
   /** The gateway's own URL, known once it listens. */
   gatewayUrl: () => string;
+  /** Subgraph URLs by name, for direct reads (the thread keeps circuit breakers of its own: objects do not cross threads). */
+  subgraphUrls: Record<string, string>;
   /** The worker name the thread's workers run as (kept across restarts), known once the gateway listens. */
   workerName: () => string;
   logger: Logger;
@@ -33,11 +38,12 @@ export class ExportThread implements ExportQueue {
   constructor(private readonly opts: ExportThreadOptions) {}
 
   start(): void {
-    const { config, dataDir, logLevel, plan, gatewayUrl, workerName, logger } = this.opts;
+    const { config, dataDir, logLevel, plan, gatewayUrl, subgraphUrls, workerName, logger } = this.opts;
     const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
-      workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl(), workerName: workerName() },
+      workerData: { config, dataDir, logLevel, plan, gatewayUrl: gatewayUrl(), subgraphUrls, workerName: workerName() },
       // Building an archive holds a couple of pages, never a person; past this the thread dies alone, is restarted and resumes.
-      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
+      // A small young generation too: pages are short-lived garbage, and its semi-spaces are resident memory.
+      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb, maxYoungGenerationSizeMb: YOUNG_MB },
     });
     worker.on('error', (err) => logger.error({ err }, 'export thread failed'));
     worker.on('exit', (code) => {

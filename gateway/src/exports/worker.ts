@@ -2,13 +2,15 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@footprint/schema';
 import { audit, type GatewayStore } from '../auth/audit.js';
-import { traverseFootprint, type GraphQLErrorShape } from '../footprint/traverse.js';
+import { DomainCircuits } from '../circuit.js';
+import { DirectSource } from '../footprint/direct.js';
+import { gatewaySource, traverseFootprint, type GraphQLErrorShape, type PageSource } from '../footprint/traverse.js';
 import { buildArchive } from './archive/build.js';
 import type { ArchiveFacts } from './archive/manifest.js';
 import { KindWriter, verifyStaged, type KindResult } from './archive/stage.js';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
-import { AbortedError, GatewayReader, GatewayUnavailableError } from './reader.js';
+import { AbortedError, GatewayReader, GatewayUnavailableError, withRetries } from './reader.js';
 import type { ExportJob, ExportJobs, JobError, KindProgress, Progress } from './store.js';
 
 export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'LOST' | 'RELEASED';
@@ -20,6 +22,13 @@ export interface RunnerDeps {
   config: ExportConfig;
   /** The gateway's GraphQL URL the job reads through. */
   gatewayUrl: () => string;
+  /** Subgraph URLs by name (the gateway's), for direct reads. */
+  subgraphUrls: Record<string, string>;
+  /**
+   * The per-domain circuit breakers direct reads go through: the gateway's own when the runner is in its
+   * event loop; a worker thread or a standalone worker cannot share those objects, so it keeps its own.
+   */
+  circuits?: DomainCircuits;
   logger: Logger;
 }
 
@@ -54,13 +63,41 @@ function applyResult(kp: KindProgress, r: KindResult): void {
 }
 
 /**
- * Runs one claimed export job to its end: reads every kind through the
- * gateway (page by page, as the job), stages each kind's files and checkpoints
+ * Runs one claimed export job to its end: reads every kind (page by page, as
+ * the job: from its subgraph, or through the gateway), stages each kind's files and checkpoints
  * it, then assembles the ZIP. A run that starts after a crash keeps the kinds
  * whose staged files still match their checkpoint and reads the rest again.
  */
 export class ExportRunner {
-  constructor(private readonly deps: RunnerDeps) {}
+  private readonly circuits: DomainCircuits;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.circuits = deps.circuits ?? new DomainCircuits(deps.subgraphUrls, deps.config.breaker, deps.logger.child({ component: 'circuit' }));
+  }
+
+  /**
+   * Where a job's pages come from. Direct (default): each kind from the subgraph that owns it, under one internal
+   * credential naming the job and its one person — the job was authorised (and an operator's request audited) when
+   * it was requested, and the run is audited before it reads, as through the gateway. Kinds only the gateway serves
+   * (its own data) are read through it with the job token, as every kind is with FOOTPRINT_EXPORT_READ=gateway.
+   */
+  private pageSource(job: ExportJob, reader: GatewayReader, signal: AbortSignal, log: Logger): PageSource {
+    const viaGateway = gatewaySource(reader.execute);
+    const { config, plan, subgraphUrls } = this.deps;
+    if (config.read === 'gateway') return viaGateway;
+    const owners = new Map([...plan.owners].map(([k, o]) => [k, { ...o, url: subgraphUrls[o.subgraph] ?? o.url }]));
+    const policy = { retries: config.retries, retryBaseMs: config.retryBaseMs, signal, logger: log, job: job.id };
+    return new DirectSource({
+      owners,
+      fallback: viaGateway,
+      credential: { actor: `job:${job.id}`, actorType: 'job', person: job.personId, scopes: [], requestId: `export-${job.id}` },
+      internalSecret: config.internalSecret,
+      fetchFor: (subgraph) => this.circuits.fetcher(subgraph, config.subgraphTimeoutMs),
+      timeoutMs: config.subgraphTimeoutMs,
+      signal,
+      retry: (call) => withRetries(policy, async () => ({ body: await call() })),
+    });
+  }
 
   async run(job: ExportJob, worker: string, signal: AbortSignal): Promise<RunOutcome> {
     const { jobs, config } = this.deps;
@@ -93,7 +130,7 @@ export class ExportRunner {
       await this.countTotals(new GatewayReader({ ...readerOpts, retries: 1, retryBaseMs: 1 }), job.personId, progress);
       await save(true);
 
-      await this.readAll(job, progress, reader, paths.staging, save, signal);
+      await this.readAll(job, progress, this.pageSource(job, reader, signal, log), paths.staging, save, signal);
 
       await save(true);
       const finishedAt = new Date().toISOString();
@@ -160,11 +197,11 @@ export class ExportRunner {
 
   /**
    * Reads every kind not finished yet. Up to `parallelKinds` kinds are read at
-   * once, each from a different domain, so several subgraphs work while the
-   * gateway shapes and this worker writes. A domain that fails ends the job at
+   * once, each from a different domain, so several subgraphs work while this
+   * worker writes. A domain that fails ends the job at
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
-  private async readAll(job: ExportJob, progress: Progress, reader: GatewayReader, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
+  private async readAll(job: ExportJob, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
     const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
@@ -187,7 +224,7 @@ export class ExportRunner {
         }
         busy.add(k.domain);
         try {
-          const why = await this.readKind(job, k, kp, reader, staging, save, () => stop !== null);
+          const why = await this.readKind(job, k, kp, source, staging, save, () => stop !== null);
           if (why) failedDomains.set(k.domain, why);
         } catch (err) {
           stop ??= err;
@@ -251,7 +288,7 @@ export class ExportRunner {
     job: ExportJob,
     k: ExportKind,
     kp: KindProgress,
-    reader: GatewayReader,
+    source: PageSource,
     staging: string,
     save: (force?: boolean) => Promise<void>,
     stopped: () => boolean,
@@ -267,7 +304,7 @@ export class ExportRunner {
       await traverseFootprint(
         { kinds: [k], domains: this.deps.plan.footprint.domains },
         job.personId,
-        reader.execute,
+        source,
         {
           onPage: async ({ records, totalCount }) => {
             // Another lane failed the job: stop reading this kind too.

@@ -2,3 +2,5 @@
 export * from './plan.js';
 export * from './traverse.js';
 export * from './read.js';
+export * from './owners.js';
+export * from './direct.js';

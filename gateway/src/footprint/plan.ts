@@ -124,3 +124,18 @@ export function firstPageOperation(plan: FootprintPlan): string {
 export function nextPageOperation(k: KindPlan): string {
   return `query FootprintPage($id: ID!, $first: Int, $after: String) { person(id: $id) { ${k.domain} { ${k.field}(first: $first, after: $after) { ${connectionSelection(k)} } } } }`;
 }
+
+/**
+ * Pages of one subgraph's kinds, asked of that subgraph itself as the gateway
+ * would: `_entities` with the person's representation, the same connection
+ * selection as through the gateway (so the records are the same, field for
+ * field). `$after` only when one kind's next page is asked.
+ */
+export function entitiesOperation(kinds: KindPlan[], paged: boolean): string {
+  const args = paged ? '(first: $first, after: $after)' : '(first: $first)';
+  const byDomain = new Map<string, KindPlan[]>();
+  for (const k of kinds) byDomain.set(k.domain, [...(byDomain.get(k.domain) ?? []), k]);
+  const domains = [...byDomain.entries()].map(([d, ks]) => `${d} { ${ks.map((k) => `${k.field}${args} { ${connectionSelection(k)} }`).join(' ')} }`);
+  const vars = paged ? '$r: [_Any!]!, $first: Int, $after: String' : '$r: [_Any!]!, $first: Int';
+  return `query FootprintDirect(${vars}) { _entities(representations: $r) { ... on Person { ${domains.join(' ')} } } }`;
+}

@@ -7,8 +7,34 @@ export interface GraphQLErrorShape {
   extensions?: { code?: string; domain?: string } & Record<string, unknown>;
 }
 
+/** A GraphQL answer: data and errors, as JSON. */
+export interface Answer {
+  data?: unknown;
+  errors?: GraphQLErrorShape[];
+}
+
 /** Sends one operation to the gateway and returns its JSON body. */
-export type Execute = (query: string, variables: Record<string, unknown>) => Promise<{ data?: unknown; errors?: GraphQLErrorShape[] }>;
+export type Execute = (query: string, variables: Record<string, unknown>) => Promise<Answer>;
+
+/**
+ * Where the traversal gets its pages, always in the gateway's shape
+ * (`data.person.<domain>.<field>`, errors naming their domain): the gateway
+ * itself (`gatewaySource`), or each kind's own subgraph (`DirectSource`, direct.ts).
+ */
+export interface PageSource {
+  /** The first page of every kind of `plan`, `first` records each. */
+  firstPages(plan: FootprintPlan, personId: string, first: number): Promise<Answer>;
+  /** The page of one kind after `after`. */
+  nextPage(kind: KindPlan, personId: string, first: number, after: string | null): Promise<Answer>;
+}
+
+/** Pages read through the gateway's GraphQL endpoint with `execute` (its authorization applies to every page). */
+export function gatewaySource(execute: Execute): PageSource {
+  return {
+    firstPages: (plan, id, first) => execute(firstPageOperation(plan), { id, first }),
+    nextPage: (k, id, first, after) => execute(nextPageOperation(k), { id, first, after }),
+  };
+}
 
 export interface KindPage {
   kind: KindPlan;
@@ -45,7 +71,8 @@ function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | unde
 }
 
 /**
- * Reads a person's whole footprint through the gateway: the first page of
+ * Reads a person's whole footprint — through the gateway (an Execute), or
+ * from each kind's subgraph (a PageSource such as DirectSource): the first page of
  * every kind in one request (bounded: FIRST_REQUEST_RECORDS), then each kind's
  * remaining pages of `pageSize` by cursor. Pages
  * are handed to `onPage` one at a time, so memory holds one page, not the person.
@@ -53,15 +80,16 @@ function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | unde
 export async function traverseFootprint(
   plan: FootprintPlan,
   personId: string,
-  execute: Execute,
+  read: Execute | PageSource,
   cb: TraverseCallbacks,
   pageSize = 1000,
   opts: { concurrency?: number } = {},
 ): Promise<TraverseResult> {
+  const source = typeof read === 'function' ? gatewaySource(read) : read;
   const failed = new Map<string, GraphQLErrorShape>();
   let records = 0;
   const firstPage = Math.max(1, Math.min(pageSize, Math.floor(FIRST_REQUEST_RECORDS / Math.max(1, plan.kinds.length))));
-  const first = await execute(firstPageOperation(plan), { id: personId, first: firstPage });
+  const first = await source.firstPages(plan, personId, firstPage);
   for (const e of first.errors ?? []) {
     const d = domainOfError(e, plan);
     if (!d) throw Object.assign(new Error(e.message), { graphql: e });
@@ -82,7 +110,7 @@ export async function traverseFootprint(
       records += conn.nodes.length;
       await cb.onPage({ kind: k, records: conn.nodes, totalCount: conn.totalCount });
       if (!conn.pageInfo.hasNextPage) break;
-      const next = await execute(nextPageOperation(k), { id: personId, first: pageSize, after: conn.pageInfo.endCursor });
+      const next = await source.nextPage(k, personId, pageSize, conn.pageInfo.endCursor);
       const err = next.errors?.[0];
       const page = (next.data as { person?: Record<string, Record<string, Connection> | null> } | undefined)?.person?.[k.domain]?.[k.field];
       if (err || !page) {

@@ -1,0 +1,175 @@
+import { CREDENTIAL_HEADER, CREDENTIAL_TTL_SECONDS, REQUEST_ID_HEADER, signCredential, type InternalCredential } from '@footprint/schema';
+import { CircuitOpenError, describeFailure, type DomainRequestInit } from '../circuit.js';
+import { kindKey, type KindOwner } from './owners.js';
+import { entitiesOperation, type FootprintPlan, type KindPlan } from './plan.js';
+import type { Answer, GraphQLErrorShape, PageSource } from './traverse.js';
+
+/** fetch for calls to one domain: DomainCircuits.fetcher (circuit breaker and timeout), or plain fetch. */
+export type DomainFetch = (url: string, init: DomainRequestInit) => Promise<Response>;
+
+export interface SubgraphCall {
+  /** The domain the call reads (Person.<domain>): every error of the answer names it. */
+  domain: string;
+  url: string;
+  query: string;
+  variables: Record<string, unknown>;
+  headers: Record<string, string>;
+  fetch: DomainFetch;
+  /** For the wording of a timeout ("did not answer within … ms"). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A domain that gave nothing, as through the gateway: Person.<domain> is null, the error names it. */
+const failed = (domain: string, error: GraphQLErrorShape): Answer => ({ data: { person: { [domain]: null } }, errors: [error] });
+
+const unavailable = (domain: string, why: string): Answer =>
+  failed(domain, { message: `The ${domain} domain is unavailable: it ${why}`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain } });
+
+/**
+ * The transport of the direct path, in one function: POSTs one `_entities`
+ * operation to a subgraph and returns the answer in the gateway's shape —
+ * `data.person.<domain>` — with every error naming its domain and its path
+ * as the gateway would give it (person.<domain>.…). A transport failure, an
+ * open circuit or an answer that is not GraphQL is SUBGRAPH_UNAVAILABLE, worded
+ * as the gateway's data sources word it. Throws only when `signal` aborted.
+ */
+export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
+  let res: Response;
+  let text: string;
+  try {
+    res = await c.fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers }, body: JSON.stringify({ query: c.query, variables: c.variables }), signal: c.signal });
+    text = await res.text();
+  } catch (err) {
+    if (c.signal?.aborted) throw err;
+    if (err instanceof CircuitOpenError) return failed(c.domain, { message: err.message, extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain: c.domain, circuit: 'open', retryAt: err.retryAt.toISOString() } });
+    return unavailable(c.domain, describeFailure(err, c.timeoutMs));
+  }
+  let body: { data?: { _entities?: (Record<string, unknown> | null)[] | null } | null; errors?: GraphQLErrorShape[] } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  if (!body || typeof body !== 'object' || (!body.data && !Array.isArray(body.errors))) return unavailable(c.domain, `answered HTTP ${res.status}`);
+  const errors = (body.errors ?? []).map((e): GraphQLErrorShape => {
+    // _entities.0.<domain>.<field>… → person.<domain>.<field>…, as through the gateway.
+    const path = e.path && e.path[0] === '_entities' ? ['person', ...e.path.slice(2)] : e.path;
+    return { message: e.message, ...(path ? { path } : {}), extensions: { ...e.extensions, domain: e.extensions?.domain ?? c.domain } };
+  });
+  const entity = body.data?._entities?.[0] ?? null;
+  return { data: { person: entity ?? { [c.domain]: null } }, ...(errors.length > 0 ? { errors } : {}) };
+}
+
+export interface DirectSourceOptions {
+  /** The subgraph of each kind it can read alone (kindOwners); other kinds go to `fallback`. */
+  owners: Map<string, KindOwner>;
+  /** Reads kinds no subgraph serves alone (the gateway's own data): through the gateway, with its authorization. */
+  fallback: PageSource;
+  /** Who reads, for the credential: the caller has authorised this reader for `person` already. */
+  credential: Omit<InternalCredential, 'person'> & { person: string };
+  internalSecret: string;
+  /** fetch per subgraph (by subgraph name): DomainCircuits.fetcher in the gateway, so its circuit breakers apply. */
+  fetchFor: (subgraph: string) => DomainFetch;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Wraps each direct call, e.g. with retries and backoff. */
+  retry?: (call: () => Promise<Answer>) => Promise<Answer>;
+}
+
+type PersonData = Record<string, Record<string, unknown> | null>;
+
+/**
+ * Reads each kind from the subgraph that owns it (`_entities` with the
+ * person's representation) under one signed internal credential, instead of
+ * through the gateway's endpoint, which re-shapes every record field by field.
+ * For readers that run inside the gateway AFTER the read was authorised (an
+ * export job, authorised when it was requested): the credential vouches for
+ * exactly that — the actor, the one person — so the subgraphs' own checks
+ * apply as for a gateway call. Pages come back in the gateway's shape, so the
+ * traversal and everything after it see the same records as through the gateway.
+ */
+export class DirectSource implements PageSource {
+  private signed: { value: string; renewAt: number } | null = null;
+  private sent = 0;
+
+  constructor(private readonly opts: DirectSourceOptions) {}
+
+  /** Signed once, again before it expires (half its life), or when a subgraph says it has. */
+  private async credential(force = false): Promise<string> {
+    if (force || !this.signed || Date.now() >= this.signed.renewAt) {
+      const value = await signCredential(this.opts.credential, this.opts.internalSecret);
+      this.signed = { value, renewAt: Date.now() + (CREDENTIAL_TTL_SECONDS * 1000) / 2 };
+    }
+    return this.signed.value;
+  }
+
+  private async call(owner: KindOwner, kinds: KindPlan[], variables: Record<string, unknown>, paged: boolean): Promise<Answer> {
+    const once = async (force: boolean) =>
+      callSubgraph({
+        domain: kinds[0]!.domain,
+        url: owner.url,
+        query: entitiesOperation(kinds, paged),
+        variables: { r: [{ __typename: 'Person', id: this.opts.credential.person }], ...variables },
+        headers: { [CREDENTIAL_HEADER]: await this.credential(force), [REQUEST_ID_HEADER]: `${this.opts.credential.requestId}-d${++this.sent}` },
+        fetch: this.opts.fetchFor(owner.subgraph),
+        timeoutMs: this.opts.timeoutMs,
+        signal: this.opts.signal,
+      });
+    const attempt = async () => {
+      const answer = await once(false);
+      // A credential that expired in flight (a slow page, a clock step): sign a new one and ask again once.
+      return answer.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED') ? once(true) : answer;
+    };
+    return this.opts.retry ? this.opts.retry(attempt) : attempt();
+  }
+
+  private ownerOf(k: KindPlan): KindOwner | undefined {
+    return this.opts.owners.get(kindKey(k));
+  }
+
+  async firstPages(plan: FootprintPlan, personId: string, first: number): Promise<Answer> {
+    this.checkPerson(personId);
+    const groups = new Map<string, { owner: KindOwner; kinds: KindPlan[] }>();
+    const rest: KindPlan[] = [];
+    for (const k of plan.kinds) {
+      const owner = this.ownerOf(k);
+      if (!owner) {
+        rest.push(k);
+        continue;
+      }
+      // One call per subgraph and domain (the errors of a call name one domain).
+      const g = `${owner.subgraph}\u0000${k.domain}`;
+      if (!groups.has(g)) groups.set(g, { owner, kinds: [] });
+      groups.get(g)!.kinds.push(k);
+    }
+    const answers = await Promise.all([
+      ...[...groups.values()].map((g) => this.call(g.owner, g.kinds, { first }, false)),
+      ...(rest.length > 0 ? [this.opts.fallback.firstPages({ kinds: rest, domains: plan.domains }, personId, first)] : []),
+    ]);
+    const person: PersonData = {};
+    const errors: GraphQLErrorShape[] = [];
+    for (const a of answers) {
+      errors.push(...(a.errors ?? []));
+      const p = (a.data as { person?: PersonData | null } | null | undefined)?.person;
+      // Only the gateway's answer can lack the person (a direct one always has it): it refused the whole read, so is this one.
+      if (!p) return { data: { person: null }, errors };
+      for (const [d, v] of Object.entries(p)) {
+        const had = person[d];
+        person[d] = v && had ? { ...had, ...v } : (v ?? had ?? null);
+      }
+    }
+    return { data: { person }, ...(errors.length > 0 ? { errors } : {}) };
+  }
+
+  async nextPage(kind: KindPlan, personId: string, first: number, after: string | null): Promise<Answer> {
+    this.checkPerson(personId);
+    const owner = this.ownerOf(kind);
+    return owner ? this.call(owner, [kind], { first, after }, true) : this.opts.fallback.nextPage(kind, personId, first, after);
+  }
+
+  /** The credential names one person; a reader is never asked for another. */
+  private checkPerson(personId: string): void {
+    if (personId !== this.opts.credential.person) throw new Error(`This direct reader reads person ${this.opts.credential.person}, not ${personId}`);
+  }
+}

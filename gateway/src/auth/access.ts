@@ -118,3 +118,12 @@ export async function authorizeOwned<T extends { personId: string }>(store: Gate
   await authorize(store, caller, { ...act, person: owned?.personId ?? null }, owned ? 'allowed' : 'not found');
   return owned;
 }
+
+/**
+ * The second lock of every field that reads a person's data: the person must
+ * be the one the authorization plugin decided for this request (ctx.person).
+ */
+export function requireDecidedPerson(ctx: Pick<GatewayContext, 'person'>, person: string): string {
+  if (person !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${person}`);
+  return person;
+}

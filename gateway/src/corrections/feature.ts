@@ -1,7 +1,7 @@
 import { fail, footprintError, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { personActedFor } from '../auth/access.js';
+import { personActedFor, requireDecidedPerson } from '../auth/access.js';
 import { SCOPES } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
 import type { GatewayContext } from '../context.js';
@@ -116,8 +116,7 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
 
   /** The one person a read is about: the parent Person, which the authorization plugin already allowed. */
   const readable = (parent: { id: string }, ctx: GatewayContext) => {
-    if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
-    return parent.id;
+    return requireDecidedPerson(ctx, parent.id);
   };
 
   /** The person a correction is for: the @person argument the plugin decided and audited (auth/access.ts). */

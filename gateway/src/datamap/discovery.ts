@@ -1,6 +1,6 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { fail } from '@footprint/schema';
 import { getNamedType, GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
+import { requireDecidedPerson } from '../auth/access.js';
 import type { DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
 import { DomainDataSource } from '../datasource.js';
@@ -68,7 +68,7 @@ export function createDiscovery(opts: DiscoveryOptions) {
   return {
     /** One promise per domain; a failed domain rejects alone, so the list keeps the others. */
     forPerson(person: string, ctx: GatewayContext): Promise<unknown>[] {
-      if (person !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${person}`);
+      requireDecidedPerson(ctx, person);
       return sources.map((s) => ask(s, person, ctx));
     },
   };

@@ -1,6 +1,6 @@
 import { fail, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
 import { z } from 'zod';
-import { authorizeOwned, personActedFor } from '../auth/access.js';
+import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import { AccountId } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
@@ -121,7 +121,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
   return {
     Person: {
       privacyRequests: (parent: { id: string }, _: unknown, ctx: GatewayContext) => {
-        if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
+        requireDecidedPerson(ctx, parent.id);
         return { personId: parent.id };
       },
     },

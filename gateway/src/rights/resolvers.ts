@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
-import { authorizeOwned, personActedFor } from '../auth/access.js';
+import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import { SCOPES } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
@@ -51,8 +51,7 @@ export function rightsResolvers(deps: RightsResolverDeps): LocalResolvers {
   }
 
   const readable = (parent: { id: string }, ctx: GatewayContext) => {
-    if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
-    return parent.id;
+    return requireDecidedPerson(ctx, parent.id);
   };
 
   const stateView = (s: Awaited<ReturnType<RightsService['processingState']>>) => ({

@@ -1,6 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { fail, subgraphDocument } from '@footprint/schema';
 import type { GraphQLSchema } from 'graphql';
+import { requireDecidedPerson } from './auth/access.js';
 import { gatewayTypeDefs } from './compose.js';
 import type { GatewayContext } from './context.js';
 
@@ -15,14 +16,12 @@ export const personResolvers: LocalResolvers = {
     },
     person: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
       // The authorization plugin already decided; this is the second lock.
-      if (args.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${args.id}`);
-      return { id: args.id };
+      return { id: requireDecidedPerson(ctx, args.id) };
     },
   },
   Person: {
     __resolveReference: (ref: { id: string }, ctx: GatewayContext) => {
-      if (ref.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${ref.id}`);
-      return { id: ref.id };
+      return { id: requireDecidedPerson(ctx, ref.id) };
     },
   },
 };

@@ -8,6 +8,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { closeServer, ConfigError, createGraphQLHttpServer, createLogger, listSubgraphs, subgraphUrl, type Logger, type Route } from '@footprint/schema';
 import { openGatewayStore, type GatewayStore } from './auth/audit.js';
 import { createTokenVerifier } from './auth/principal.js';
+import { personMarks } from './auth/targets.js';
 import { GATEWAY_SUBGRAPH } from './compose.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -74,6 +75,9 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   for (const f of FEATURES) features.push(await f.create(featureContext));
   const localResolvers: LocalResolvers[] = [personResolvers, ...features.flatMap((f) => (f.resolvers ? [f.resolvers] : []))];
   const localSchema = buildLocalSchema(localResolvers);
+  const persons = personMarks(localSchema);
+  // Without its marks the plugin would see no person in any request; the resolvers' second lock would then refuse everything.
+  if (persons.arguments.size === 0) throw new ConfigError('The gateway\'s own schema marks no argument @person (gateway/schema/person.graphql)');
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -114,7 +118,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(),
-      authorizationPlugin({ store, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
+      authorizationPlugin({ store, persons, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
     ],
     formatError,
   });

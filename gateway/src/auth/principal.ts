@@ -166,10 +166,17 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 }
 
-/** Refuses an operator that lacks `scope` or gave no reason; subjects pass; a job token never holds a grant. */
+/** Why `p` holds no grant for `scope`, or null: an operator needs the scope and a reason; subjects pass; a job token never holds one. */
+export function grantRefusal(p: Principal, scope: string): string | null {
+  if (p.kind === 'job') return 'An export-job token may only read its own person';
+  if (p.kind !== 'operator') return null;
+  if (!p.scopes.includes(scope)) return `Operator token lacks the scope ${scope}`;
+  if (!p.reason) return 'Operator requests need a reason: send a non-empty X-Footprint-Reason header';
+  return null;
+}
+
+/** Refuses (FORBIDDEN) an operator that lacks `scope` or gave no reason; subjects pass; a job token never holds a grant. */
 export function requireOperatorGrant(p: Principal, scope: string): void {
-  if (p.kind === 'job') fail('FORBIDDEN', 'An export-job token may only read its own person');
-  if (p.kind !== 'operator') return;
-  if (!p.scopes.includes(scope)) fail('FORBIDDEN', `Operator token lacks the scope ${scope}`);
-  if (!p.reason) fail('FORBIDDEN', 'Operator requests need a reason: send a non-empty X-Footprint-Reason header');
+  const refusal = grantRefusal(p, scope);
+  if (refusal) fail('FORBIDDEN', refusal);
 }

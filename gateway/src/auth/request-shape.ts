@@ -29,6 +29,6 @@ export function requireOperation(document: DocumentNode, operationName: string |
 export function requireWellFormedPersonIds(targets: Targets): void {
   for (const id of targets.ids) {
     if (id === '') fail('BAD_USER_INPUT', 'A person id must be given as a string or a variable');
-    if (!isPersonId(id)) fail('BAD_USER_INPUT', `"${excerpt(id)}" is not a person id: a person id is ${PERSON_ID_RULE}`, { argument: 'id' });
+    if (!isPersonId(id)) fail('BAD_USER_INPUT', `"${excerpt(id)}" is not a person id: a person id is ${PERSON_ID_RULE}`, { argument: targets.namedBy.get(id) ?? 'id' });
   }
 }

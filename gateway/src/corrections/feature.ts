@@ -1,7 +1,8 @@
 import { fail, footprintError, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { requireOperatorGrant, SCOPES } from '../auth/principal.js';
+import { personActedFor, requireDecidedPerson } from '../auth/access.js';
+import { SCOPES } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
 import type { GatewayContext } from '../context.js';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
@@ -116,23 +117,13 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
 
   /** The one person a read is about: the parent Person, which the authorization plugin already allowed. */
   const readable = (parent: { id: string }, ctx: GatewayContext) => {
-    if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
-    return parent.id;
+    return requireDecidedPerson(ctx, parent.id);
   };
 
-  /** The person a correction is for: a subject, themselves; an operator, the personId the plugin audited. */
+  /** The person a correction is for: the @person argument the plugin decided and audited (auth/access.ts). */
   function corrector(personId: string | null | undefined, ctx: GatewayContext): string {
-    const p = ctx.principal;
-    if (p.kind === 'subject') {
-      if (personId && personId !== p.sub) fail('FORBIDDEN', 'A person may correct only their own data');
-      return p.sub;
-    }
-    if (p.kind !== 'operator') fail('FORBIDDEN', 'Only a person or an operator can correct data');
-    if (!personId) fail('BAD_USER_INPUT', 'An operator names the person whose data is corrected with personId');
-    // The plugin checked the scope and the reason and audited the request; this is the second lock.
-    requireOperatorGrant(p, SCOPES.correct);
-    if (ctx.person !== personId) fail('FORBIDDEN', `Not allowed to correct person ${personId}`);
-    return personId;
+    if (ctx.principal.kind === 'job') fail('FORBIDDEN', 'Only a person or an operator can correct data');
+    return personActedFor(ctx, personId, SCOPES.correct, 'correct');
   }
 
   const reasonOf = (given: string | null | undefined, ctx: GatewayContext) => {

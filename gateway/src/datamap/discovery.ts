@@ -1,5 +1,5 @@
-import { fail } from '@footprint/schema';
 import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
+import { requireDecidedPerson } from '../auth/access.js';
 import type { GatewayContext } from '../context.js';
 import { requestCredential, type DomainClient } from '../domains/client.js';
 import { DomainUnavailable } from '../domains/errors.js';
@@ -53,7 +53,7 @@ export function createDiscovery(opts: DiscoveryOptions) {
   return {
     /** One promise per domain; a failed domain rejects alone, so the list keeps the others. */
     forPerson(person: string, ctx: GatewayContext): Promise<unknown>[] {
-      if (person !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${person}`);
+      requireDecidedPerson(ctx, person);
       return sources.map((s) => ask(s, person, ctx));
     },
   };

@@ -4,8 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { REQUEST_ID_HEADER, sendJson, type ErrorCode, type Logger, type Route } from '@footprint/schema';
-import { audit, type GatewayStore } from '../auth/audit.js';
-import { requireOperatorGrant, SCOPES, type Principal, type TokenVerifier } from '../auth/principal.js';
+import { GraphQLError } from 'graphql';
+import { decide, recordAccess, type Caller } from '../auth/access.js';
+import type { GatewayStore } from '../auth/audit.js';
+import { SCOPES, type Principal, type TokenVerifier } from '../auth/principal.js';
 import type { ExportConfig } from './config.js';
 import type { ExportMaintenance } from './maintenance.js';
 import { verifyDownloadSignature } from './signing.js';
@@ -30,15 +32,10 @@ function refuse(res: ServerResponse, status: number, code: ErrorCode, message: s
   return true;
 }
 
-/** Why this caller may not have this person's archive, or null: the person themselves, or an operator with footprint:export and a reason. */
-function refusal(p: Principal, person: string): string | null {
-  if (p.kind === 'subject') return p.sub === person ? null : 'Not allowed: an archive can be downloaded only by the person it belongs to (or an operator)';
-  try {
-    requireOperatorGrant(p, SCOPES.export);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
+/** A refusal from auth/access.ts as this route answers it: FORBIDDEN is 403, anything else (the audit log could not be written) 500. */
+function refuseWith(res: ServerResponse, err: unknown): true {
+  if (err instanceof GraphQLError && err.extensions.code === 'FORBIDDEN') return refuse(res, 403, 'FORBIDDEN', err.message);
+  return refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'The audit log could not be written; the archive was not sent');
 }
 
 /**
@@ -75,11 +72,13 @@ export function downloadRoute(opts: DownloadRouteOptions): Route {
     } catch (err) {
       return refuse(res, 401, 'UNAUTHENTICATED', `${(err as Error).message}. The download link must be used with the person's own bearer token (or an operator's)`);
     }
-    const entry = { actor: principal.sub, actorType: principal.kind, person: job.personId, operation: `download export ${jobId}`, reason: principal.kind === 'operator' ? principal.reason : null, requestId };
-    const denied = refusal(principal, job.personId);
-    if (denied) {
-      if (principal.kind === 'operator') await audit(opts.store, { ...entry, outcome: `refused: ${denied}` });
-      return refuse(res, 403, 'FORBIDDEN', denied);
+    // The person themselves, or an operator with footprint:export and a reason (a refusal of an operator is audited): auth/access.ts.
+    const caller: Caller = { principal, requestId, log: opts.logger };
+    const act = { person: job.personId, scope: SCOPES.export, operation: `download export ${jobId}`, verb: 'download the archive of' };
+    try {
+      await decide(opts.store, caller, act);
+    } catch (err) {
+      return refuseWith(res, err);
     }
 
     if (job.state === 'SUCCEEDED' && job.expiresAt && Date.parse(job.expiresAt) <= Date.now()) await opts.maintenance.expire(job.id);
@@ -95,10 +94,10 @@ export function downloadRoute(opts: DownloadRouteOptions): Route {
     } catch {
       return refuse(res, 410, 'NOT_FOUND', 'This archive is no longer available; request a new export', { reason: 'ARCHIVE_MISSING' });
     }
+    // Every download is audited, a person's own too, before a byte is sent.
     try {
-      await audit(opts.store, { ...entry, outcome: 'allowed' });
-    } catch (err) {
-      opts.logger.error({ err }, 'audit write failed');
+      await recordAccess(opts.store, caller, act, 'allowed');
+    } catch {
       return refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'The audit log could not be written; the archive was not sent');
     }
     res.writeHead(200, {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { fail, footprintError } from '@footprint/schema';
-import { audit, type GatewayStore } from '../auth/audit.js';
-import { AccountId, requireOperatorGrant, SCOPES, type Principal } from '../auth/principal.js';
+import { authorizeOwned, personActedFor } from '../auth/access.js';
+import type { GatewayStore } from '../auth/audit.js';
+import { SCOPES } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import type { ExportConfig } from './config.js';
@@ -28,46 +29,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
-/**
- * The person a list or a request is for. The authorization plugin has already
- * checked a `personId` argument (a subject only itself; an operator with the
- * scope and a reason, audited) and put it in ctx.person; this is the second lock.
- */
-function targetPerson(ctx: GatewayContext, personId: string | null | undefined): string {
-  const p = ctx.principal;
-  if (p.kind === 'job') fail('FORBIDDEN', 'An export-job token cannot request or list exports');
-  if (p.kind === 'subject') {
-    if (personId && personId !== p.sub) fail('FORBIDDEN', `Not allowed to export person ${personId}: a person may export only their own data`);
-    return p.sub;
-  }
-  if (!personId) fail('BAD_USER_INPUT', 'An operator names the person: requestExport(personId: "…") / exportJobs(personId: "…")');
-  if (ctx.person !== personId) fail('FORBIDDEN', `Not allowed to act for person ${personId}`);
-  return parse(AccountId, personId);
+/** Who may see or cancel a job (a job id names no person): its person, or an audited operator with footprint:export. */
+async function authorizeJob(ctx: GatewayContext, store: GatewayStore, job: ExportJob | null, operation: string): Promise<ExportJob | null> {
+  if (ctx.principal.kind === 'job') fail('FORBIDDEN', 'An export-job token cannot read export jobs');
+  return authorizeOwned(store, ctx, job, { scope: SCOPES.export, operation });
 }
 
-/**
- * Who may see or cancel a job: the person it is for, or an operator with
- * footprint:export and a reason (audited here: a job id names no person, so
- * the authorization plugin could not). Another person's job is "not found".
- */
-async function authorizeJob(ctx: GatewayContext, store: GatewayStore, job: ExportJob | null, operation: string): Promise<ExportJob | null> {
-  const p: Principal = ctx.principal;
-  if (p.kind === 'job') fail('FORBIDDEN', 'An export-job token cannot read export jobs');
-  if (p.kind === 'subject') return job && job.personId === p.sub ? job : null;
-  const entry = { actor: p.sub, actorType: 'operator', person: job?.personId ?? null, operation, reason: p.reason, requestId: ctx.requestId };
-  try {
-    requireOperatorGrant(p, SCOPES.export);
-  } catch (err) {
-    await audit(store, { ...entry, outcome: `refused: ${(err as Error).message}` });
-    throw err;
-  }
-  try {
-    await audit(store, { ...entry, outcome: job ? 'allowed' : 'not found' });
-  } catch (err) {
-    ctx.log.error({ err }, 'audit write failed');
-    throw footprintError('INTERNAL_SERVER_ERROR', 'The audit log could not be written; the request was not run');
-  }
-  return job;
+/** The person a list or a request is for: the @person argument the plugin decided (auth/access.ts). */
+function targetPerson(ctx: GatewayContext, personId: string | null | undefined): string {
+  if (ctx.principal.kind === 'job') fail('FORBIDDEN', 'An export-job token cannot request or list exports');
+  return personActedFor(ctx, personId, SCOPES.export, 'export');
 }
 
 type DomainStatus = 'PENDING' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';

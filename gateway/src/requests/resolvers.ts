@@ -1,5 +1,6 @@
 import { fail, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
 import { z } from 'zod';
+import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import { AccountId } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
@@ -7,7 +8,7 @@ import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import { DAY_MS, daysLeft } from './clock.js';
 import type { DriverRegistry } from './drivers/registry.js';
-import { deskOperator, requestActor } from './access.js';
+import { deskOperator, REQUESTS_SCOPE, requestActor } from './access.js';
 import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
 import type { PrivacyRequestService } from './service.js';
 import type { QueueCursor } from './store.js';
@@ -120,7 +121,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
   return {
     Person: {
       privacyRequests: (parent: { id: string }, _: unknown, ctx: GatewayContext) => {
-        if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
+        requireDecidedPerson(ctx, parent.id);
         return { personId: parent.id };
       },
     },
@@ -148,10 +149,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
       },
       privacyRequest: async (_: unknown, args: { requestId: string }, ctx: GatewayContext) => {
         const id = parse(RequestId, args.requestId);
-        const p = ctx.principal;
-        const req = await service.get(id);
-        if (p.kind === 'subject') return req && req.personId === p.sub ? one(req) : null;
-        await deskOperator(ctx, store, `query privacyRequest ${id}`, req?.personId ?? null);
+        const req = await authorizeOwned(store, ctx, await service.get(id), { scope: REQUESTS_SCOPE, operation: `query privacyRequest ${id}` });
         return req ? one(req) : null;
       },
       privacyRequestStats: async (_: unknown, __: unknown, ctx: GatewayContext) => {
@@ -178,8 +176,8 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         const p = ctx.principal;
         if (p.kind !== 'operator') fail('FORBIDDEN', 'createPrivacyRequest is for operators entering a written request; a person uses submitPrivacyRequest');
         const args = parse(CreateArgs, rawArgs);
-        // The authorization plugin checked footprint:requests and the reason for this personId and audited it; this is the second lock.
-        if (ctx.person !== args.personId) fail('FORBIDDEN', `Not allowed to act for person ${args.personId}`);
+        // The authorization plugin decided and audited this @person argument; this is the second lock.
+        personActedFor(ctx, args.personId, REQUESTS_SCOPE);
         const input = args.input;
         return one(
           await service.createWritten(

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { fail, footprintError } from '@footprint/schema';
-import { audit, type GatewayStore } from '../auth/audit.js';
-import { AccountId, requireOperatorGrant, SCOPES } from '../auth/principal.js';
+import { fail } from '@footprint/schema';
+import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
+import type { GatewayStore } from '../auth/audit.js';
+import { SCOPES } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import type { RightsDomains } from './domains.js';
@@ -33,22 +34,10 @@ const requester = (ctx: GatewayContext): Requester => {
   return { actor: p.sub, actorType: p.kind, reason: p.kind === 'operator' ? p.reason : null, requestId: ctx.requestId, log: ctx.log };
 };
 
-/**
- * The person a request is for. The authorization plugin already checked a
- * `personId` (a subject only itself; an operator with the field's scope and a
- * reason, audited) and put it in ctx.person; this is the second lock.
- */
+/** The person a request is for: the @person argument the plugin decided, with the field's scope (auth/access.ts). */
 function targetPerson(ctx: GatewayContext, personId: string | null | undefined, scope: string): string {
-  const p = ctx.principal;
-  if (p.kind === 'job') fail('FORBIDDEN', 'A job token cannot make rights requests');
-  if (p.kind === 'subject') {
-    if (personId && personId !== p.sub) fail('FORBIDDEN', `Not allowed to act for person ${personId}: a person may exercise their rights only for themselves`);
-    return p.sub;
-  }
-  if (!personId) fail('BAD_USER_INPUT', 'An operator names the person with personId');
-  requireOperatorGrant(p, scope);
-  if (ctx.person !== personId) fail('FORBIDDEN', `Not allowed to act for person ${personId}`);
-  return parse(AccountId, personId);
+  if (ctx.principal.kind === 'job') fail('FORBIDDEN', 'A job token cannot make rights requests');
+  return personActedFor(ctx, personId, scope);
 }
 
 export function rightsResolvers(deps: RightsResolverDeps): LocalResolvers {
@@ -57,28 +46,12 @@ export function rightsResolvers(deps: RightsResolverDeps): LocalResolvers {
 
   /** A job id names no person, so the plugin could not authorise it: the person it is for, or an audited operator. */
   async function authorizeJob(ctx: GatewayContext, job: ErasureJob | null, operation: string): Promise<ErasureJob | null> {
-    const p = ctx.principal;
-    if (p.kind === 'job') fail('FORBIDDEN', 'A job token cannot read erasure jobs');
-    if (p.kind === 'subject') return job && job.personId === p.sub ? job : null;
-    const entry = { actor: p.sub, actorType: 'operator', person: job?.personId ?? null, operation, reason: p.reason, requestId: ctx.requestId };
-    try {
-      requireOperatorGrant(p, SCOPES.erase);
-    } catch (err) {
-      await audit(store, { ...entry, outcome: `refused: ${(err as Error).message}` });
-      throw err;
-    }
-    try {
-      await audit(store, { ...entry, outcome: job ? 'allowed' : 'not found' });
-    } catch (err) {
-      ctx.log.error({ err }, 'audit write failed');
-      throw footprintError('INTERNAL_SERVER_ERROR', 'The audit log could not be written; the request was not run');
-    }
-    return job;
+    if (ctx.principal.kind === 'job') fail('FORBIDDEN', 'A job token cannot read erasure jobs');
+    return authorizeOwned(store, ctx, job, { scope: SCOPES.erase, operation });
   }
 
   const readable = (parent: { id: string }, ctx: GatewayContext) => {
-    if (parent.id !== ctx.person) fail('FORBIDDEN', `Not allowed to read person ${parent.id}`);
-    return parent.id;
+    return requireDecidedPerson(ctx, parent.id);
   };
 
   const stateView = (s: Awaited<ReturnType<RightsService['processingState']>>) => ({

@@ -1,3 +1,4 @@
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { fail } from '../errors.js';
@@ -163,4 +164,41 @@ export async function countTables(db: Kysely<unknown>, tables: readonly string[]
   const query = parts.slice(1).reduce((q, p) => q.unionAll(p), parts[0]!);
   for (const r of await query.execute()) out.set(r.table as string, Number(r.count));
   return out;
+}
+
+const selectsCache = new WeakMap<FieldNode, Map<string, boolean>>();
+
+/**
+ * Whether a connection field's selection asks for `field` of its records
+ * (through `nodes` or `edges { node }`, fragments included), so a resolver
+ * can load what that field needs together with the page. Directives are
+ * ignored: at worst the answer is a needless yes. Cached per document node.
+ */
+export function connectionSelects(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, field: string): boolean {
+  const first = info.fieldNodes[0];
+  const cacheable = info.fieldNodes.length === 1 && first !== undefined;
+  const cached = cacheable ? selectsCache.get(first)?.get(field) : undefined;
+  if (cached !== undefined) return cached;
+  const within = (set: SelectionSetNode | undefined, names: readonly string[], seen: Set<string>): boolean => {
+    if (!set) return false;
+    const [name, ...rest] = names;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value === name && (rest.length === 0 || within(sel.selectionSet, rest, seen))) return true;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        if (within(sel.selectionSet, names, seen)) return true;
+      } else if (!seen.has(`${sel.name.value}:${names.length}`)) {
+        seen.add(`${sel.name.value}:${names.length}`);
+        if (within(info.fragments[sel.name.value]?.selectionSet, names, seen)) return true;
+      }
+    }
+    return false;
+  };
+  const yes = info.fieldNodes.some((f) => within(f.selectionSet, ['nodes', field], new Set()) || within(f.selectionSet, ['edges', 'node', field], new Set()));
+  if (cacheable) {
+    const m = selectsCache.get(first) ?? new Map<string, boolean>();
+    m.set(field, yes);
+    selectsCache.set(first, m);
+  }
+  return yes;
 }

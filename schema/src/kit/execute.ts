@@ -1,8 +1,17 @@
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
-import { execute, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { createRequire } from 'node:module';
+import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
+
+/**
+ * graphql-js's execute from the CommonJS build, the one @apollo/subgraph built
+ * the schema with (and Node resolves for `import 'graphql'` too): a test runner
+ * or bundler may give this module the ESM build, whose instanceof checks refuse
+ * the other build's types.
+ */
+const { execute } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /**
  * How a subgraph executes its operations. `jit` compiles each query once
@@ -74,8 +83,8 @@ type Plan = { compiled: CompiledQuery } | { compiled: null };
 
 export interface CompiledExecutor {
   run(req: ExecutionRequest): Promise<ExecutionResult>;
-  /** Compiled plans currently cached (tests, metrics). */
-  readonly cached: number;
+  /** Plans cached, and operations run compiled or on graphql-js since start (the subgraph's /metrics). */
+  stats(): { cached: number; compiledRuns: number; referenceRuns: number };
 }
 
 /**
@@ -90,18 +99,20 @@ export interface CompiledExecutor {
  */
 export function createCompiledExecutor(cacheSize: number): CompiledExecutor {
   const plans = new LruCache<string, Plan>(cacheSize);
-  const reference = (req: ExecutionRequest) =>
-    execute({
+  let compiledRuns = 0;
+  let referenceRuns = 0;
+  const reference = (req: ExecutionRequest) => {
+    referenceRuns += 1;
+    return execute({
       schema: req.schema,
       document: req.document,
       contextValue: req.context,
       variableValues: req.request.variables,
       operationName: req.operationName,
     });
+  };
   return {
-    get cached() {
-      return plans.size;
-    },
+    stats: () => ({ cached: plans.size, compiledRuns, referenceRuns }),
     async run(req) {
       // Mutations change data one field after another and are rare: graphql-js, the reference, runs them.
       if (req.operation.operation !== 'query') return reference(req);
@@ -113,6 +124,7 @@ export function createCompiledExecutor(cacheSize: number): CompiledExecutor {
         plans.set(key, plan);
       }
       if (plan.compiled === null) return reference(req);
+      compiledRuns += 1;
       return plan.compiled.query(undefined, req.context, req.request.variables ?? {});
     },
   };
@@ -136,7 +148,7 @@ type Gateway = NonNullable<ApolloServerOptions<BaseContext>['gateway']>;
  * passed to the compiled executor. Parsing, validation, context, error
  * formatting and HTTP stay Apollo Server's.
  */
-export function compiledGateway(schema: GraphQLSchema, executor: CompiledExecutor): Gateway {
+export function compiledGateway(schema: GraphQLSchema, sdl: string, executor: CompiledExecutor): Gateway {
   const listeners = new Set<(s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void>();
   return {
     onSchemaLoadOrUpdate(cb) {
@@ -144,7 +156,6 @@ export function compiledGateway(schema: GraphQLSchema, executor: CompiledExecuto
       return () => listeners.delete(cb);
     },
     async load() {
-      const sdl = printSchema(schema);
       for (const cb of listeners) cb({ apiSchema: schema, coreSupergraphSdl: sdl });
       return { executor: (ctx) => executor.run(ctx) };
     },

@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
-import { GraphQLScalarType, Kind, parse, type DocumentNode, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
+import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
 import { contractTypeDefs } from '../contract.js';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '../credential.js';
 import { fail } from '../errors.js';
@@ -235,10 +235,11 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   };
 
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
+  const compiled = execution.mode === 'jit' ? createCompiledExecutor(execution.cacheSize) : null;
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
   const apollo = new ApolloServer<SubgraphContext>({
     // jit: each query compiled once and run compiled (execute.ts); graphql-js: Apollo Server's own execution.
-    ...(execution.mode === 'jit' ? { gateway: compiledGateway(schema, createCompiledExecutor(execution.cacheSize)) } : { schema }),
+    ...(compiled ? { gateway: compiledGateway(schema, print(typeDefs), compiled) } : { schema }),
     introspection: false,
     // No per-field cache hints or traces: they wrap every resolver, and a footprint page has thousands.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
@@ -262,7 +263,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       (_req, res, url) => {
         if (url.pathname !== '/metrics') return false;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements }));
+        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements, execution: { mode: execution.mode, ...compiled?.stats() } }));
         return true;
       },
     ],
@@ -308,7 +309,10 @@ function recordReaders<DB>(store: Store<DB>, person: string | null): RecordReade
       Promise.all(
         keys.map((key) => {
           const { table, first, after } = JSON.parse(key) as { table: string; first?: number | null; after?: string | null };
-          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after });
+          // One connection's bad arguments fail that connection only, not every page batched with it.
+          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after }).catch((err: unknown) =>
+            err instanceof Error ? err : new Error(String(err)),
+          );
         }),
       ),
   );

@@ -11,7 +11,7 @@ import { fail } from '../errors.js';
 import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
-import { connectionSelects, countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
+import { connectionSelects, countTables, fetchRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { listSubgraphs } from '../subgraphs.js';
@@ -133,6 +133,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   const execution = executionSettings();
   // The restrictions of a request once read: record metadata is then built synchronously (no promise per record).
   const restrictionsRead = new WeakMap<object, RestrictionLookup>();
+  const summariesRead = new WeakMap<object, Promise<Map<string, TableSummary>>>();
   const readRestrictions = async (ctx: SubgraphContext<DB, L>): Promise<RestrictionLookup> => {
     const r = await ctx.restrictions();
     restrictionsRead.set(ctx, r);
@@ -174,7 +175,10 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   const dataResolvers: Record<string, unknown> = {
     discovery: async (_: unknown, __: unknown, ctx: SubgraphContext<DB, L>) => {
       const person = requirePerson(ctx);
-      const summaries = await summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person);
+      // One statement per request, however many times the document asks for discovery.
+      let pending = summariesRead.get(ctx);
+      if (!pending) summariesRead.set(ctx, (pending = summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person)));
+      const summaries = await pending;
       return {
         domain: opts.name,
         kinds: tableKinds.map(({ table, meta }) => {
@@ -200,7 +204,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>, info: GraphQLResolveInfo) => {
       // Metadata asked for: read the restrictions beside the page, so every record's meta resolves without a promise.
       const [page] = await Promise.all([ctx.records.page(table, args), connectionSelects(info, 'meta') ? readRestrictions(ctx) : null]);
-      return { ...page, totalCount: () => ctx.records.count(table) };
+      return withPage(page, { totalCount: () => ctx.records.count(table) });
     };
     // graphql-jit does not call a function-valued property as graphql-js does: resolve the lazy count explicitly.
     kit[ret] = { totalCount: (c: { totalCount: unknown }) => (typeof c.totalCount === 'function' ? (c.totalCount as () => unknown)() : c.totalCount) };

@@ -19,5 +19,6 @@ export * from './kit/append-only.js';
 export * from './kit/corrections/index.js';
 export * from './kit/outbox.js';
 export * from './kit/rights/index.js';
+export * from './kit/execute.js';
 export * from './datamap.js';
 export * from './coverage.js';

@@ -111,6 +111,41 @@ export function recordMeta(
   };
 }
 
+/** The RecordMeta of one row, as {@link recordMeta} returns it (a plain object). */
+export type RecordMetaValue = ReturnType<typeof recordMeta>;
+
+/**
+ * recordMeta for many rows of one kind without rebuilding what the kind fixes:
+ * the static fields (and the erasure policy object) live once on a prototype
+ * shared by every row of the kind; each row's value holds only what the row
+ * says. GraphQL reads the fields the same either way (prototype properties
+ * included), so the output is identical; a 5,000-record page makes 5,000
+ * small objects instead of 10,000 large ones.
+ */
+export function recordMetaFactory(meta: KindMeta, domain: string): (row: { collectedAt: string; region: string; source: string | null }, restriction?: RestrictionView | null) => RecordMetaValue {
+  const shared = recordMeta(meta, domain, { collectedAt: '', region: '', source: null });
+  const fixed: Partial<RecordMetaValue> = { ...shared };
+  delete fixed.source;
+  delete fixed.region;
+  delete fixed.collectedAt;
+  delete fixed.restricted;
+  delete fixed.restriction;
+  class KindRecordMeta {
+    constructor(
+      readonly source: DataSource,
+      readonly region: string,
+      readonly collectedAt: string,
+      readonly restriction: RestrictionView | null,
+    ) {}
+    get restricted(): boolean {
+      return this.restriction !== null;
+    }
+  }
+  Object.assign(KindRecordMeta.prototype, fixed);
+  return (row, restriction = null) =>
+    new KindRecordMeta((row.source as DataSource | null) ?? meta.source, row.region, row.collectedAt, restriction) as unknown as RecordMetaValue;
+}
+
 /** An ISO-8601 duration of years, months and days (P6Y, P18M, P1Y6M, P30D) added to a date; null when it is not one. */
 export function addDuration(from: Date, duration: string): Date | null {
   const m = /^P(?:(\d{1,3})Y)?(?:(\d{1,4})M)?(?:(\d{1,5})D)?$/.exec(duration);

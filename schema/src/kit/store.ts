@@ -159,6 +159,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
         const { error, results } = await migrator.migrateToLatest();
         const failed = results?.find((r) => r.status === 'Error');
         if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+        await ensureDiscoveryIndexes(owner, dialect, opts.domain);
         if (role) {
           // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").
           await owner.transaction().execute(async (trx) => {
@@ -194,6 +195,40 @@ export async function createRecordTable(
   builder = columns(builder as CreateTableBuilder<string, 'id'>);
   await builder.execute();
   await db.schema.createIndex(`${table}_person_idx`).on(table).columns(['person_id', 'id']).execute();
+}
+
+/** The columns of a record table's discovery index, after the person: a person's discovery reads only this index. */
+export const DISCOVERY_INDEX_COLUMNS = ['region', 'source', 'collected_at'] as const;
+
+/**
+ * Gives every record table (one with the person index createRecordTable
+ * makes) its discovery index, (person_id, region, source, collected_at), if
+ * missing: counts, date range, regions and sources of a person's records are
+ * then read from the index alone. Run by the owning login after the domain's
+ * migrations, so tables of shipped migrations get it too.
+ */
+async function ensureDiscoveryIndexes(owner: Kysely<unknown>, dialect: Dialect, schema: string): Promise<void> {
+  const columns = ['person_id', ...DISCOVERY_INDEX_COLUMNS];
+  const run = async (db: Kysely<unknown>) => {
+    const tables =
+      dialect === 'postgres'
+        ? (await sql<{ t: string }>`select tablename as t from pg_indexes where schemaname = ${schema} and indexname = tablename || '_person_idx'`.execute(db)).rows
+        : (await sql<{ t: string }>`select tbl_name as t from sqlite_master where type = 'index' and name = tbl_name || '_person_idx'`.execute(db)).rows;
+    for (const { t } of tables) {
+      const has =
+        dialect === 'postgres'
+          ? (await sql<{ c: string }>`select column_name as c from information_schema.columns where table_schema = ${schema} and table_name = ${t}`.execute(db)).rows.map((r) => r.c)
+          : (await sql<{ c: string }>`select name as c from pragma_table_info(${t})`.execute(db)).rows.map((r) => r.c);
+      if (!columns.every((c) => has.includes(c))) continue;
+      await db.schema.createIndex(`${t}_discovery_idx`).ifNotExists().on(t).columns(columns).execute();
+    }
+  };
+  if (dialect === 'sqlite') return run(owner);
+  // Two services migrating one database at once would both try to create the same index.
+  await owner.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`footprint-discovery-indexes:${schema}`}))`.execute(trx);
+    await run(trx);
+  });
 }
 
 /** A record as it is inserted: the store assigns its id. */

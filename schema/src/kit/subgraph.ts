@@ -4,17 +4,18 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
-import { GraphQLScalarType, Kind, parse, type DocumentNode, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
+import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
 import { contractTypeDefs } from '../contract.js';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '../credential.js';
 import { fail } from '../errors.js';
 import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
-import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
+import { connectionSelects, countTables, fetchRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
+import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { listSubgraphs } from '../subgraphs.js';
-import { readKindMeta, recordMeta, type KindMeta } from './meta.js';
+import { readKindMeta, recordMetaFactory, type KindMeta } from './meta.js';
 import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights-engine.js';
 import type { RecordRow, Store } from './store.js';
 
@@ -128,6 +129,16 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!byType.has(typename)) throw new Error(`${opts.name}: table mapping names ${typename}, which has no @personalData`);
   }
   const tableKinds = Object.entries(opts.tables).map(([typename, table]) => ({ table, meta: byType.get(typename)! }));
+  // Read at startup so a wrong value stops the service before it listens.
+  const execution = executionSettings();
+  // The restrictions of a request once read: record metadata is then built synchronously (no promise per record).
+  const restrictionsRead = new WeakMap<object, RestrictionLookup>();
+  const summariesRead = new WeakMap<object, Promise<Map<string, TableSummary>>>();
+  const readRestrictions = async (ctx: SubgraphContext<DB, L>): Promise<RestrictionLookup> => {
+    const r = await ctx.restrictions();
+    restrictionsRead.set(ctx, r);
+    return r;
+  };
 
   const kit: Resolvers<DB, L> = {
     DateTime,
@@ -144,9 +155,15 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     },
   };
   for (const k of kinds) {
+    const metaOf = recordMetaFactory(k, opts.name);
+    const prefix = `${k.kind}:`;
     kit[k.typename] = {
-      id: (row: RecordRow) => `${k.kind}:${row.id}`,
-      meta: async (row: RecordRow, _: unknown, ctx: SubgraphContext<DB, L>) => recordMeta(k, opts.name, row, (await ctx.restrictions()).forRecord(k.kind, row.id)),
+      id: (row: RecordRow) => prefix + row.id,
+      meta: (row: RecordRow, _: unknown, ctx: SubgraphContext<DB, L>) => {
+        const read = restrictionsRead.get(ctx);
+        if (read) return metaOf(row, read.forRecord(k.kind, row.id));
+        return readRestrictions(ctx).then((r) => metaOf(row, r.forRecord(k.kind, row.id)));
+      },
     };
   }
   // <Name>Data: a connection field per record table, and discovery over all of them.
@@ -158,7 +175,10 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   const dataResolvers: Record<string, unknown> = {
     discovery: async (_: unknown, __: unknown, ctx: SubgraphContext<DB, L>) => {
       const person = requirePerson(ctx);
-      const summaries = await summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person);
+      // One statement per request, however many times the document asks for discovery.
+      let pending = summariesRead.get(ctx);
+      if (!pending) summariesRead.set(ctx, (pending = summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person)));
+      const summaries = await pending;
       return {
         domain: opts.name,
         kinds: tableKinds.map(({ table, meta }) => {
@@ -181,10 +201,13 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!ret.endsWith('Connection')) continue;
     const table = opts.tables[ret.slice(0, -'Connection'.length)];
     if (!table) continue;
-    dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>) => {
-      const page = await ctx.records.page(table, args);
-      return { ...page, totalCount: () => ctx.records.count(table) };
+    dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>, info: GraphQLResolveInfo) => {
+      // Metadata asked for: read the restrictions beside the page, so every record's meta resolves without a promise.
+      const [page] = await Promise.all([ctx.records.page(table, args), connectionSelects(info, 'meta') ? readRestrictions(ctx) : null]);
+      return withPage(page, { totalCount: () => ctx.records.count(table) });
     };
+    // graphql-jit does not call a function-valued property as graphql-js does: resolve the lazy count explicitly.
+    kit[ret] = { totalCount: (c: { totalCount: unknown }) => (typeof c.totalCount === 'function' ? (c.totalCount as () => unknown)() : c.totalCount) };
   }
   kit[dataTypeName] = dataResolvers as never;
 
@@ -216,9 +239,11 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   };
 
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
+  const compiled = execution.mode === 'jit' ? createCompiledExecutor(execution.cacheSize) : null;
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
   const apollo = new ApolloServer<SubgraphContext>({
-    schema,
+    // jit: each query compiled once and run compiled (execute.ts); graphql-js: Apollo Server's own execution.
+    ...(compiled ? { gateway: compiledGateway(schema, print(typeDefs), compiled) } : { schema }),
     introspection: false,
     // No per-field cache hints or traces: they wrap every resolver, and a footprint page has thousands.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
@@ -242,7 +267,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       (_req, res, url) => {
         if (url.pathname !== '/metrics') return false;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements }));
+        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements, execution: { mode: execution.mode, ...compiled?.stats() } }));
         return true;
       },
     ],
@@ -288,7 +313,10 @@ function recordReaders<DB>(store: Store<DB>, person: string | null): RecordReade
       Promise.all(
         keys.map((key) => {
           const { table, first, after } = JSON.parse(key) as { table: string; first?: number | null; after?: string | null };
-          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after });
+          // One connection's bad arguments fail that connection only, not every page batched with it.
+          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after }).catch((err: unknown) =>
+            err instanceof Error ? err : new Error(String(err)),
+          );
         }),
       ),
   );

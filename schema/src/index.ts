@@ -15,6 +15,7 @@ export * from './kit/connection.js';
 export * from './kit/meta.js';
 export * from './kit/seed.js';
 export * from './kit/subgraph.js';
+export * from './kit/connections-sdl.js';
 export * from './kit/corrections.js';
 export * from './kit/corrections-engine.js';
 export * from './kit/corrections-delivery.js';

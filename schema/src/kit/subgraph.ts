@@ -10,6 +10,7 @@ import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '..
 import { fail } from '../errors.js';
 import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
+import { deriveConnections } from './connections-sdl.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
 import { countTables, fetchRecordPage, summariseTables, type ConnectionArgs, type Page } from './connection.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
@@ -109,9 +110,9 @@ const DateTime = new GraphQLScalarType<string, string>({
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const namedType = (t: TypeNode): string => (t.kind === Kind.NAMED_TYPE ? t.name.value : namedType(t.type));
 
-/** Parses the domain SDL behind the shared contract. */
+/** Parses the domain SDL behind the shared contract, with the Connection/Edge pairs it leaves to the kit. */
 export function subgraphDocument(domainTypeDefs: string): DocumentNode {
-  return parse(`${contractTypeDefs}\n${domainTypeDefs}`);
+  return deriveConnections(parse(`${contractTypeDefs}\n${domainTypeDefs}`));
 }
 
 /**

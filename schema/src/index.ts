@@ -16,6 +16,8 @@ export * from './kit/meta.js';
 export * from './kit/seed.js';
 export * from './kit/subgraph.js';
 export * from './kit/connections-sdl.js';
+export * from './kit/define.js';
+export * from './kit/tables.js';
 export * from './kit/corrections.js';
 export * from './kit/corrections-engine.js';
 export * from './kit/corrections-delivery.js';

@@ -1136,6 +1136,7 @@ export type PersonalDataDirectiveArgs = {
   erasure?: Maybe<ErasureAction>;
   erasureFields?: Maybe<Array<Scalars['String']['input']>>;
   erasureNote?: Maybe<Scalars['String']['input']>;
+  format?: Maybe<Scalars['String']['input']>;
   kind: Scalars['String']['input'];
   legalBasis: LegalBasis;
   origin?: Maybe<Scalars['String']['input']>;

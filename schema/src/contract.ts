@@ -391,6 +391,8 @@ directive @personalData(
   retainFor: String
   "RETAIN: from when the period runs."
   retainFrom: RetentionStart
+  "A format the export archive also writes the kind in, beside JSON and CSV, for the person's own tools (Art. 20): VCARD (an address book). A string, not an enum: an enum only directives use would join the public API."
+  format: String
 ) on OBJECT
 
 "An ISO-8601 date-time in UTC."

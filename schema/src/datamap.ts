@@ -1,6 +1,6 @@
 import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { INVENTORY, type InventoryItem } from './inventory.js';
-import { addDuration, ERASURE_ACTIONS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './kit/meta.js';
+import { addDuration, ERASURE_ACTIONS, EXPORT_FORMATS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './kit/meta.js';
 import { TAXONOMY, type DataCategory, type DataRegion, type DataSource, type LegalBasis, type Purpose, type Recipient, type RetentionRule } from './taxonomy.js';
 
 /** One record type of the record of processing (GDPR Art. 30): what is held, where, and how the policy treats it. */
@@ -122,6 +122,9 @@ export function personalDataProblems(doc: DocumentNode, ownerOf: (def: ObjectDef
     check('RetentionRule', [meta.retention]);
     check('Recipient', meta.recipients);
     problems.push(...erasureProblems(def, meta).map((problem) => ({ typename, domain, problem })));
+    if (meta.format !== null && !(EXPORT_FORMATS as readonly string[]).includes(meta.format)) {
+      problems.push({ typename, domain, problem: `format "${meta.format}" is not an export format the archive writes (${EXPORT_FORMATS.join(', ')})` });
+    }
   }
   return problems;
 }

@@ -20,5 +20,8 @@ export * from './kit/corrections/index.js';
 export * from './kit/outbox.js';
 export * from './kit/rights/index.js';
 export * from './kit/execute.js';
+export * from './kit/connections-sdl.js';
+export * from './kit/define.js';
+export * from './kit/tables.js';
 export * from './datamap.js';
 export * from './coverage.js';

@@ -96,7 +96,8 @@ it composes with the other ${existing.length} subgraphs and the gateway (gateway
 Next:
   1. npm install        links the new workspace and adds it to package-lock.json (commit both)
   2. edit subgraphs/${name.data}/schema.graphql: replace the example kind with yours, each with its @personalData
-     metadata; mirror it in src/store.ts (row type, TABLES, a migration), src/seed.ts and src/resolvers/;
+     metadata and a field returning <Type>Connection! (the kit derives the Connection/Edge pair); describe its table
+     once in src/store.ts (recordTable('<Type>', { columns })), seed it in src/seed.ts, resolve what differs in src/resolvers/;
      then CODEGEN_ONLY=${name.data} npm run codegen
   3. list your kinds in schema/src/inventory.ts (npm run check:coverage fails until every kind is listed)
   4. npm test           your own tests, and the conformance suite for ${name.data} (test/conformance.test.ts)

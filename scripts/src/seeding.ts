@@ -35,8 +35,9 @@ export interface SeedOptions {
   onProgress?: (msg: string) => void;
 }
 
+/** A domain's dist/subgraph.js: its defineSubgraph declaration. */
 interface SubgraphModule {
-  createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }>;
+  subgraph: { createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }> };
 }
 interface SeedModule {
   seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
@@ -83,9 +84,9 @@ export async function seedAll(opts: SeedOptions): Promise<{ people: number; doma
     const started = Date.now();
     await resetStore(name, opts.dataDir);
     const dir = join(REPO_ROOT, 'subgraphs', name, 'dist');
-    const { createServer } = (await import(pathToFileURL(join(dir, 'server.js')).href)) as SubgraphModule;
+    const { subgraph } = (await import(pathToFileURL(join(dir, 'subgraph.js')).href)) as SubgraphModule;
     const { seed } = (await import(pathToFileURL(join(dir, 'seed.js')).href)) as SeedModule;
-    const sg = await createServer(config);
+    const sg = await subgraph.createServer(config);
     try {
       await seed(
         sg.store,

@@ -47,8 +47,9 @@ import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/
  * reads what to check from the SDL the subgraph serves.
  */
 
+/** A domain's dist/subgraph.js: its defineSubgraph declaration. */
 interface SubgraphModule {
-  createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }>;
+  subgraph: { createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }> };
 }
 interface SeedModule {
   seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
@@ -115,9 +116,9 @@ export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgra
     };
 
     beforeAll(async () => {
-      const { createServer } = (await import(pathToFileURL(join(dist, 'server.js')).href)) as SubgraphModule;
+      const { subgraph } = (await import(pathToFileURL(join(dist, 'subgraph.js')).href)) as SubgraphModule;
       const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
-      sg = await startTestSubgraph(createServer, seed, [
+      sg = await startTestSubgraph(subgraph.createServer, seed, [
         { id: A, scale: 1 },
         { id: B, scale: 1 },
         { id: HEAVY, scale: HEAVY_SCALE },

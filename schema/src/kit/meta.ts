@@ -25,8 +25,13 @@ export interface KindMeta {
   /** RETAIN: ISO-8601 duration of the hold. */
   retainFor: string | null;
   retainFrom: RetentionStart | null;
+  /** A format the export archive also writes the kind in (@personalData(format:)). */
+  format: string | null;
 }
 
+/** The formats @personalData(format:) may name; the coverage gate refuses any other. */
+export const EXPORT_FORMATS = ['VCARD'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ErasureAction = 'DELETE' | 'ANONYMIZE' | 'RETAIN';
 export type RetentionStart = 'COLLECTED' | 'ERASURE';
 export const ERASURE_ACTIONS: readonly ErasureAction[] = ['DELETE', 'ANONYMIZE', 'RETAIN'];
@@ -79,6 +84,7 @@ export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'):
       erasureNote: (args.erasureNote as string | undefined) ?? null,
       retainFor: (args.retainFor as string | undefined) ?? null,
       retainFrom: (args.retainFrom as RetentionStart | undefined) ?? null,
+      format: (args.format as string | undefined) ?? null,
     });
   }
   return out;

@@ -1,3 +1,4 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DataRegion } from '../taxonomy.js';
 
 /** mulberry32: a tiny seeded PRNG, so every seed run writes the same data. */
@@ -116,17 +117,28 @@ export const DEMO_PERSON = '10000001';
 export const OTHER_PERSON = '10000002';
 export const HEAVY_PERSON = '10000099';
 
-/** Inserts rows in chunks that stay under SQLite's and PostgreSQL's bound-parameter limits. */
-export async function insertChunked<Row extends Record<string, unknown>>(
-  db: import('kysely').Kysely<unknown>,
-  table: string,
-  rows: Row[],
-): Promise<void> {
+/** A row as a seed inserts it: every column, the id optional (the store assigns it). */
+export type SeedRow<Row> = Omit<Row, 'id'> & Partial<Pick<Row, Extract<'id', keyof Row>>>;
+
+/**
+ * Inserts rows in chunks that stay under SQLite's and PostgreSQL's
+ * bound-parameter limits, typed against the domain's tables: every column of
+ * the row type must be given, so a misspelt one fails to compile. Written as
+ * one parameterised statement per chunk (identifiers go through the store's
+ * camelCase plugin like any query's), which needs no cast of the generic table.
+ */
+export async function insertChunked<DB, T extends keyof DB & string>(db: Kysely<DB> | Transaction<DB>, table: T, rows: NoInfer<SeedRow<DB[T]>>[]): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!).length;
-  const chunk = Math.max(1, Math.floor(30000 / columns));
-  const k = db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
-  for (let i = 0; i < rows.length; i += chunk) await k.insertInto(table).values(rows.slice(i, i + chunk)).execute();
+  const columns = Object.keys(rows[0]!);
+  const chunk = Math.max(1, Math.floor(30000 / columns.length));
+  const cols = sql.join(columns.map((c) => sql.ref(c)));
+  for (let i = 0; i < rows.length; i += chunk) {
+    const values = rows.slice(i, i + chunk).map((r) => {
+      const row: Record<string, unknown> = r;
+      return sql`(${sql.join(columns.map((c) => row[c] ?? null))})`;
+    });
+    await sql`insert into ${sql.table(table)} (${cols}) values ${sql.join(values)}`.execute(db);
+  }
 }
 
 /** The columns every record row has, for one person. */

@@ -10,6 +10,7 @@ import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from '..
 import { fail } from '../errors.js';
 import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
+import { deriveConnections } from './connections-sdl.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
 import { connectionSelects, countTables, fetchRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
@@ -110,9 +111,9 @@ const DateTime = new GraphQLScalarType<string, string>({
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const namedType = (t: TypeNode): string => (t.kind === Kind.NAMED_TYPE ? t.name.value : namedType(t.type));
 
-/** Parses the domain SDL behind the shared contract. */
+/** Parses the domain SDL behind the shared contract, with the Connection/Edge pairs it leaves to the kit. */
 export function subgraphDocument(domainTypeDefs: string): DocumentNode {
-  return parse(`${contractTypeDefs}\n${domainTypeDefs}`);
+  return deriveConnections(parse(`${contractTypeDefs}\n${domainTypeDefs}`));
 }
 
 /**

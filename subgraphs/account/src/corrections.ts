@@ -1,6 +1,6 @@
 import { correctableKind, defineCorrections, EmailAddress, maskEmail, maskPhone, PhoneE164, text } from '@footprint/schema';
 import { z } from 'zod';
-import type { AccountDB, NotificationPreferenceRow, ProfileRow } from './store.js';
+import type { AccountDB, KindRows } from './store.js';
 
 /**
  * What a person can correct in their account (policy §9), with the rules the
@@ -10,7 +10,7 @@ import type { AccountDB, NotificationPreferenceRow, ProfileRow } from './store.j
 
 const GENDERS = ['FEMALE', 'MALE', 'OTHER', 'UNDISCLOSED'] as const;
 
-const profile = correctableKind<AccountDB, ProfileRow>({
+const profile = correctableKind<AccountDB, KindRows['Profile']>({
   kind: 'account.profile',
   label: (row) => `Account ${row.accountId}`,
   fields: {
@@ -60,7 +60,7 @@ const profile = correctableKind<AccountDB, ProfileRow>({
   },
 });
 
-const notificationPreference = correctableKind<AccountDB, NotificationPreferenceRow>({
+const notificationPreference = correctableKind<AccountDB, KindRows['NotificationPreference']>({
   kind: 'account.notification_preference',
   label: (row) => `${row.topic} by ${row.channel.toLowerCase()}`,
   touch: 'updatedAt',

@@ -1,4 +1,4 @@
-import { defineRights, fail, insertRecords, type Purpose } from '@footprint/schema';
+import { defineRights, fail, type Purpose } from '@footprint/schema';
 import type { Transaction } from 'kysely';
 import type { AccountDB } from './store.js';
 
@@ -22,7 +22,7 @@ export const rights = defineRights<AccountDB>({
   async onWithdrawal(trx, purpose: Purpose, ctx) {
     // The record lives in the person's data region (§11), which their account records carry.
     if (!ctx.region) fail('NOT_FOUND', `The account domain holds no account ${ctx.person}`);
-    await insertRecords(trx, 'consent', [{ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, purpose, granted: 0, at: ctx.now, channel: 'privacy centre' }]);
+    await trx.insertInto('consent').values({ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, purpose, granted: 0, at: ctx.now, channel: 'privacy centre' }).execute();
     if (purpose === 'MARKETING') await marketingTopicsOff(trx, ctx.person, ctx.now);
   },
   // An objection to direct marketing (absolute, Art. 21(3)) switches the marketing topics off as well.

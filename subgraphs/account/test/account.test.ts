@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { AccountDB } from '../src/store.js';
 
 let sg: TestSubgraph<AccountDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed);
+  sg = await startTestSubgraph(subgraph.createServer, seed);
 });
 afterAll(() => sg.close());
 

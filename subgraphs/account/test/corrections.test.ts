@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, DEV_MAILBOX, listen, closeServer } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { AccountDB } from '../src/store.js';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const port = await listen(affiliate, 0);
   process.env.FOOTPRINT_RECIPIENT_AFFILIATE_URL = `http://127.0.0.1:${port}/notices`;
   process.env.FOOTPRINT_NOTICE_INTERVAL_MS = '100';
-  sg = await startTestSubgraph(createServer, seed);
+  sg = await startTestSubgraph(subgraph.createServer, seed);
 });
 afterAll(async () => {
   await sg.close();

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { TABLES, type AccountDB } from '../src/store.js';
 
@@ -18,7 +18,7 @@ const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR] = ['32000001', '32000
 
 let sg: TestSubgraph<AccountDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR].map((id) => ({ id, scale: 2 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR].map((id) => ({ id, scale: 2 })));
 });
 afterAll(() => sg.close());
 

@@ -117,7 +117,7 @@ export async function seed(store: CloudStore, targets: SeedTarget[]): Promise<vo
 
 async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<void> {
   const { profile: p, rng } = t;
-  const raw = trx as never;
+  const raw = trx;
   const home = CITY_COORDS[p.city] ?? CITY_COORDS['Bakı']!;
 
   // Devices: the current phone, a phone lost early in the window, a Wi-Fi tablet (no IMEI).

@@ -3,7 +3,7 @@ import { INVENTORY } from '@footprint/schema';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
 import { createLoaders } from '../src/loaders.js';
 import { maskImei } from '../src/resolvers/records.js';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { TABLES, type CloudDB } from '../src/store.js';
 
@@ -47,7 +47,7 @@ type Cloud = Record<string, Conn<Record<string, unknown>>> & {
 
 let sg: TestSubgraph<CloudDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: DEMO, scale: 1 },
     { id: OTHER, scale: 1 },
     { id: MEDIUM, scale: 40 },
@@ -333,7 +333,7 @@ describe('cloud subgraph', () => {
 describe('cloud seed', () => {
   let heavy: TestSubgraph<CloudDB>;
   beforeAll(async () => {
-    heavy = await startTestSubgraph(createServer, seed, [
+    heavy = await startTestSubgraph(subgraph.createServer, seed, [
       { id: DEMO, scale: 1 },
       { id: HEAVY, scale: 1000 },
     ]);

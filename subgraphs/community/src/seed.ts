@@ -80,14 +80,14 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
       // Profile and its badges.
       const joinedAt = rng.date(since, '2020-01-01T00:00:00Z');
       const level = rng.int(1, LEVELS.length);
-      await insertChunked(trx as never, 'profile', [
+      await insertChunked(trx, 'profile', [
         { ...recordBase(t, joinedAt), nickname: p.nickname, rating: rng.int(10, 5000) * level, level, levelName: LEVELS[level - 1]!, joinedAt },
       ]);
       const { id: profileId } = await trx.selectFrom('profile').select('id').where('personId', '=', p.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
       const badgeNames = BADGES.filter(() => rng.bool(0.5));
       if (badgeNames.length === 0) badgeNames.push(BADGES[0]!);
       await insertChunked(
-        trx as never,
+        trx,
         'badge',
         badgeNames.map((name) => ({ profileId, personId: p.id, name, awardedAt: rng.date(joinedAt) })),
       );
@@ -100,7 +100,7 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
           return { ...recordBase(t, postedAt), board: rng.pick(BOARDS), title: rng.pick(TOPICS), body, postedAt, likes: rng.int(0, 250) };
         }),
       ).map((x, i) => ({ ...x, postId: `P${p.id}-${i + 1}` }));
-      await insertChunked(trx as never, 'post', posts);
+      await insertChunked(trx, 'post', posts);
       await upsertForumPosts(
         trx,
         posts.map((x) => ({ id: x.postId, board: x.board, title: x.title })),
@@ -120,7 +120,7 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
         const at = rng.date(joinedAt);
         return { ...recordBase(t, at), postId: somePost().id, body: tricky() ?? rng.pick(COMMENT_BODIES), at };
       });
-      await insertChunked(trx as never, 'comment', byTime(comments));
+      await insertChunked(trx, 'comment', byTime(comments));
 
       // Private messages: the other member is kept only as their nickname.
       const counterparts = [p.id === DEMO_PERSON ? OTHER_PERSON : DEMO_PERSON, ...Array.from({ length: 6 }, () => `100${rng.digits(5)}`)].filter((id) => id !== p.id);
@@ -129,7 +129,7 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
         const direction = i === 0 ? 'SENT' : i === 1 ? 'RECEIVED' : rng.pick(['SENT', 'RECEIVED']);
         return { ...recordBase(t, at), direction, counterpartNickname: personProfile(rng.pick(counterparts)).nickname, body: tricky() ?? rng.pick(MESSAGE_BODIES), at };
       });
-      await insertChunked(trx as never, 'privateMessage', byTime(messages));
+      await insertChunked(trx, 'privateMessage', byTime(messages));
 
       const browsing = Array.from({ length: 3 * scale }, (_, i) => {
         const at = rng.date(LOG_FROM);
@@ -137,13 +137,13 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
         const post = somePost();
         return { ...recordBase(t, at), board: post.board, threadId: post.id, at };
       });
-      await insertChunked(trx as never, 'browsing', byTime(browsing));
+      await insertChunked(trx, 'browsing', byTime(browsing));
 
       const logins = Array.from({ length: scale }, () => {
         const at = rng.date(LOG_FROM);
         return { ...recordBase(t, at), at, ip: `${rng.pick(['85.132', '5.191', '94.20'])}.${rng.int(0, 255)}.${rng.int(1, 254)}`, client: rng.pick(CLIENTS) };
       });
-      await insertChunked(trx as never, 'login', byTime(logins));
+      await insertChunked(trx, 'login', byTime(logins));
 
       // Promotions: the first entry won and gave shipping details, the second did not win.
       const promotions = Array.from({ length: Math.max(2, Math.floor(scale / 50)) }, (_, i) => {
@@ -160,7 +160,7 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
           shippingPhone: shipped ? p.phone : null,
         };
       });
-      await insertChunked(trx as never, 'promotionEntry', byTime(promotions));
+      await insertChunked(trx, 'promotionEntry', byTime(promotions));
     });
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEAVY_PERSON, inventoryKinds, personProfile } from '@footprint/schema';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { CommunityDB } from '../src/store.js';
 
@@ -12,7 +12,7 @@ const MY_SCALE = 40;
 
 let sg: TestSubgraph<CommunityDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: ME, scale: MY_SCALE },
     { id: OTHER, scale: 1 },
   ]);
@@ -223,7 +223,7 @@ describe('community seed', () => {
   let seconds = 0;
   beforeAll(async () => {
     const started = performance.now();
-    heavy = await startTestSubgraph(createServer, seed, [
+    heavy = await startTestSubgraph(subgraph.createServer, seed, [
       { id: HEAVY_PERSON, scale: 1000 },
       { id: ME, scale: MY_SCALE },
     ]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { promotionAudience, type CommunityProcessor } from '../src/promotions.js';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { CommunityDB } from '../src/store.js';
 
@@ -16,7 +16,7 @@ const [FREE, OBJECTOR, WITHDRAWER, RESTRICTED, ERASED] = ['34000001', '34000002'
 let sg: TestSubgraph<CommunityDB>;
 let community: CommunityProcessor;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [FREE, OBJECTOR, WITHDRAWER, RESTRICTED, ERASED].map((id) => ({ id, scale: 2 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [FREE, OBJECTOR, WITHDRAWER, RESTRICTED, ERASED].map((id) => ({ id, scale: 2 })));
   community = { store: sg.store, rights: sg.subgraph.rights };
 });
 afterAll(() => sg.close());

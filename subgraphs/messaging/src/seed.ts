@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedRow, type SeedTarget } from '@footprint/schema';
 import { maskPhone, type MessagingDB, type MessagingStore, type RoutingIdentifierRow } from './store.js';
 
 const END = '2026-10-31T00:00:00Z';
@@ -115,7 +114,7 @@ export async function seed(store: MessagingStore, targets: SeedTarget[]): Promis
     for (let m = conversations.length; m < messageCount; m++) rng.pick(conversations).messages += 1;
 
     // Messages with their routing parties, written in the order they were sent.
-    const messages: (Record<string, unknown> & { sentAt: string })[] = [];
+    const messages: SeedRow<MessagingDB['message']>[] = [];
     const parties: { messageId: string; phoneNumber: string; role: string }[] = [];
     const lastMessageAt = new Map<string, string>();
     let n = 0;
@@ -156,17 +155,16 @@ export async function seed(store: MessagingStore, targets: SeedTarget[]): Promis
     messages.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
 
     await db.transaction().execute(async (trx) => {
-      const k = trx as unknown as Kysely<unknown>;
-      await insertChunked(k, 'routingIdentifier', identifiers);
-      await insertChunked(k, 'correspondent', correspondents.map((c) => ({ personId: p.id, ...c })));
+      await insertChunked(trx, 'routingIdentifier', identifiers);
+      await insertChunked(trx, 'correspondent', correspondents.map((c) => ({ personId: p.id, ...c })));
       const ids = new Map(
-        (await (trx as unknown as Kysely<MessagingDB>).selectFrom('correspondent').select(['id', 'phoneNumber']).where('personId', '=', p.id).execute()).map((r) => [
+        (await trx.selectFrom('correspondent').select(['id', 'phoneNumber']).where('personId', '=', p.id).execute()).map((r) => [
           r.phoneNumber,
           r.id,
         ]),
       );
       await insertChunked(
-        k,
+        trx,
         'conversation',
         conversations.map((c) => ({
           ...recordBase(t, c.createdAt),
@@ -180,13 +178,13 @@ export async function seed(store: MessagingStore, targets: SeedTarget[]): Promis
         })),
       );
       await insertChunked(
-        k,
+        trx,
         'conversationMember',
         conversations.flatMap((c) => c.members.map((m) => ({ personId: p.id, conversationId: c.conversationId, correspondentId: ids.get(m)!, joinedAt: c.createdAt }))),
       );
-      await insertChunked(k, 'message', messages);
+      await insertChunked(trx, 'message', messages);
       await insertChunked(
-        k,
+        trx,
         'messageParty',
         parties.map((x) => ({ personId: p.id, messageId: x.messageId, correspondentId: ids.get(x.phoneNumber)!, role: x.role })),
       );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HEAVY_PERSON, inventoryKinds, personProfile } from '@footprint/schema';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { maskPhone, type MessagingDB } from '../src/store.js';
 
@@ -113,7 +113,7 @@ function forbiddenStrings(c: { phoneNumber: string; displayName: string | null; 
 
 let sg: TestSubgraph<MessagingDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed);
+  sg = await startTestSubgraph(subgraph.createServer, seed);
 });
 afterAll(() => sg.close());
 
@@ -296,7 +296,7 @@ describe('pagination', () => {
 describe('the heavy person', () => {
   let heavy: TestSubgraph<MessagingDB>;
   beforeAll(async () => {
-    heavy = await startTestSubgraph(createServer, seed, [
+    heavy = await startTestSubgraph(subgraph.createServer, seed, [
       { id: HEAVY_PERSON, scale: 1000 },
       { id: ME, scale: 1 },
     ]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { MessagingDB } from '../src/store.js';
 
@@ -9,7 +9,7 @@ import type { MessagingDB } from '../src/store.js';
 const [ERASED, OTHER] = ['38000001', '38000002'];
 let sg: TestSubgraph<MessagingDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [ERASED, OTHER].map((id) => ({ id, scale: 5 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [ERASED, OTHER].map((id) => ({ id, scale: 5 })));
 });
 afterAll(() => sg.close());
 

@@ -1,4 +1,3 @@
-import { serveSubgraph } from '@footprint/schema';
-import { createServer, NAME } from './server.js';
+import { subgraph } from './subgraph.js';
 
-serveSubgraph(NAME, () => createServer());
+subgraph.serve();

@@ -58,8 +58,8 @@ export async function seed(store: MusicStore, targets: SeedTarget[]): Promise<vo
       return { ...recordBase(t, at), text: rng.pick(SEARCHES), searchedAt: at, resultCount, playedTrackId: resultCount > 0 && rng.bool(0.6) ? rng.pick(tracks).id : null };
     }).sort((a, b) => a.searchedAt.localeCompare(b.searchedAt));
     await store.db.transaction().execute(async (trx) => {
-      await insertChunked(trx as never, 'playback', plays);
-      await insertChunked(trx as never, 'searchQuery', searches);
+      await insertChunked(trx, 'playback', plays);
+      await insertChunked(trx, 'searchQuery', searches);
     });
   }
 }

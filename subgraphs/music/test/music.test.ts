@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personProfile, Rng, TRICKY_TEXT } from '@footprint/schema';
 import { startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { catalogue, seed } from '../src/seed.js';
 import { openMusicStore, type MusicDB, type MusicStore } from '../src/store.js';
 
@@ -17,7 +17,7 @@ const BUSY = `4${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 let sg: TestSubgraph<MusicDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: ME, scale: 1 },
     { id: BUSY, scale: 40 },
   ]);

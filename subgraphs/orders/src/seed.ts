@@ -111,7 +111,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
           invoiceEmail: invoiced ? p.email : null,
         });
       }
-      await insertChunked(trx as never, 'storeOrder', orders);
+      await insertChunked(trx, 'storeOrder', orders);
       const orderIds = new Map(
         (await trx.selectFrom('storeOrder').select(['id', 'orderNumber']).where('personId', '=', p.id).execute()).map((o) => [o.orderNumber, o.id]),
       );
@@ -144,21 +144,21 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
           deliveredAt: status === 'DELIVERED' && shippedAt ? addMinutes(shippedAt, rng.int(600, 7200)) : null,
         });
       }
-      await insertChunked(trx as never, 'orderItem', items);
-      await insertChunked(trx as never, 'orderDelivery', deliveries);
+      await insertChunked(trx, 'orderItem', items);
+      await insertChunked(trx, 'orderDelivery', deliveries);
 
       // The address book and payment methods: a few per person.
       const addresses: New<SavedAddressRow>[] = [
         { ...recordBase(t, p.registeredAt), label: 'Ev', recipientName: p.fullName, phone: p.phone, street: p.street, city: p.city, postalCode: p.postalCode, country: 'AZ', isDefault: 1, updatedAt: rng.date() },
         { ...recordBase(t, rng.date()), label: 'İş', recipientName: `${p.fullName} (ofis)`, phone: p.phone, street: 'Neftçilər pr. 153, Port Baku Towers, 12-ci mərtəbə', city: 'Bakı', postalCode: 'AZ1010', country: 'AZ', isDefault: 0, updatedAt: rng.date() },
       ];
-      await insertChunked(trx as never, 'savedAddress', addresses);
+      await insertChunked(trx, 'savedAddress', addresses);
       const cardAdded = rng.date();
       const payments: New<PaymentMethodRow>[] = [
         { ...recordBase(t, cardAdded), type: 'CARD', issuer: rng.pick(['VISA', 'MASTERCARD']), accountHolder: p.fullName.toLocaleUpperCase('az'), numberLast4: rng.digits(4), providerToken: `tok_${rng.hex(24)}`, expiryMonth: rng.int(1, 12), expiryYear: rng.int(2026, 2031), isDefault: 1, addedAt: cardAdded },
         { ...recordBase(t, rng.date()), type: 'BANK_ACCOUNT', issuer: rng.pick(BANKS), accountHolder: p.fullName, numberLast4: rng.digits(4), providerToken: `ba_${rng.hex(24)}`, expiryMonth: null, expiryYear: null, isDefault: 0, addedAt: rng.date() },
       ];
-      await insertChunked(trx as never, 'paymentMethod', payments);
+      await insertChunked(trx, 'paymentMethod', payments);
 
       // Support tickets, with their conversations.
       const tickets: New<SupportTicketRow>[] = [];
@@ -178,7 +178,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
           closedAt: status === 'RESOLVED' || status === 'CLOSED' ? addMinutes(openedAt, rng.int(60, 20000)) : null,
         });
       }
-      await insertChunked(trx as never, 'supportTicket', tickets);
+      await insertChunked(trx, 'supportTicket', tickets);
       const ticketIds = new Map(
         (await trx.selectFrom('supportTicket').select(['id', 'ticketNumber']).where('personId', '=', p.id).execute()).map((r) => [r.ticketNumber, r.id]),
       );
@@ -192,7 +192,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
           at = addMinutes(at, rng.int(5, 2000));
         }
       }
-      await insertChunked(trx as never, 'supportMessage', messages);
+      await insertChunked(trx, 'supportMessage', messages);
 
       // Addresses other buyers typed in to send the person a gift (THIRD_PARTY per record).
       const gifts: New<GiftAddressRow>[] = [];
@@ -212,7 +212,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
           receivedAt,
         });
       }
-      await insertChunked(trx as never, 'giftAddress', gifts);
+      await insertChunked(trx, 'giftAddress', gifts);
     });
   }
 }

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { OrdersDB } from '../src/store.js';
 
 let sg: TestSubgraph<OrdersDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [{ id: '10000001', scale: 12 }]);
+  sg = await startTestSubgraph(subgraph.createServer, seed, [{ id: '10000001', scale: 12 }]);
 });
 afterAll(() => sg.close());
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKinds, personProfile, recordBase, Rng, type SeedTarget } from '@footprint/schema';
 import { startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { createLoaders } from '../src/loaders.js';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { openOrdersStore, TABLES, type OrdersDB, type OrdersStore } from '../src/store.js';
 
@@ -17,7 +17,7 @@ const SCALE = 10;
 
 let sg: TestSubgraph<OrdersDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: ME, scale: SCALE },
     { id: OTHER, scale: 1 },
     { id: SPARE, scale: 1 },

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDuration, CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, subtractDuration, type RightsTables } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { OrdersDB } from '../src/store.js';
 
@@ -15,7 +15,7 @@ import type { OrdersDB } from '../src/store.js';
 const [ERASED, OTHER] = ['36000001', '36000002'];
 let sg: TestSubgraph<OrdersDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [ERASED, OTHER].map((id) => ({ id, scale: 40 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [ERASED, OTHER].map((id) => ({ id, scale: 40 })));
 });
 afterAll(() => sg.close());
 

@@ -118,7 +118,7 @@ export async function seed(store: PushStore, targets: SeedTarget[]): Promise<voi
         limitAdTracking: rng.bool(0.2) ? 1 : 0,
         resetAt: i === 0 ? null : createdAt,
       }));
-      await insertChunked(trx as never, 'adId', adIds);
+      await insertChunked(trx, 'adId', adIds);
       const adIdAt = (at: string) => [...adIds].reverse().find((a) => a.collectedAt <= at) ?? adIds[0]!;
 
       // Registrations: a few apps on each of the person's devices.
@@ -147,13 +147,13 @@ export async function seed(store: PushStore, targets: SeedTarget[]): Promise<voi
           });
         }
       }
-      await insertChunked(trx as never, 'registration', registrations);
+      await insertChunked(trx, 'registration', registrations);
       const stored = await trx.selectFrom('registration').select(['id', 'appPackage']).where('personId', '=', p.id).orderBy('id').execute();
 
       // Per-app choices: one per app the person has registered.
       const packages = [...new Set(stored.map((r) => r.appPackage))];
       await insertChunked(
-        trx as never,
+        trx,
         'appNotificationSetting',
         packages.map((appPackage) => {
           const updatedAt = rng.date(p.registeredAt, NOW);
@@ -181,7 +181,7 @@ export async function seed(store: PushStore, targets: SeedTarget[]): Promise<voi
         });
       }
       notifications.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
-      await insertChunked(trx as never, 'notification', notifications);
+      await insertChunked(trx, 'notification', notifications);
 
       // Marketing choices: the choice made at registration per channel, sometimes changed later.
       const choices = [];
@@ -193,12 +193,12 @@ export async function seed(store: PushStore, targets: SeedTarget[]): Promise<voi
           choices.push({ ...recordBase(t, at), optedIn: optedIn ? 0 : 1, channel, at });
         }
       }
-      await insertChunked(trx as never, 'marketingChoice', choices);
+      await insertChunked(trx, 'marketingChoice', choices);
 
       // The objection to profiling; segments were only placed before an objection.
       const objected = rng.bool(0.35);
       const objectionAt = rng.date('2024-01-01T00:00:00Z', '2026-06-01T00:00:00Z');
-      await insertChunked(trx as never, 'profilingObjection', [{ ...recordBase(t, objectionAt), objected: objected ? 1 : 0, at: objectionAt }]);
+      await insertChunked(trx, 'profilingObjection', [{ ...recordBase(t, objectionAt), objected: objected ? 1 : 0, at: objectionAt }]);
 
       // Ad segments: our model's inferences and partners' segments (both always present).
       const segments = [];
@@ -214,7 +214,7 @@ export async function seed(store: PushStore, targets: SeedTarget[]): Promise<voi
           placedBy: fromPartner ? rng.pick(PARTNERS) : OUR_MODEL,
         });
       }
-      await insertChunked(trx as never, 'adSegment', segments);
+      await insertChunked(trx, 'adSegment', segments);
     });
   }
 }

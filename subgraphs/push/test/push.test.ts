@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, HEAVY_PERSON, inventoryKinds, personProfile, Rng } from '@footprint/schema';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { openPushStore, TABLES, type PushDB } from '../src/store.js';
 import { fcmTokenColumns, maskFcmToken } from '../src/tokens.js';
@@ -12,7 +12,7 @@ const HEAVY_SCALE = 1000;
 
 let sg: TestSubgraph<PushDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: ME, scale: 1 },
     { id: OTHER, scale: 1 },
     { id: HEAVY_PERSON, scale: HEAVY_SCALE },

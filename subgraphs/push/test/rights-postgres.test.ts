@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { TABLES, type PushDB } from '../src/store.js';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   const url = new URL(ADMIN);
   url.pathname = `/${database}`;
   process.env.FOOTPRINT_PUSH_DATABASE_URL = url.toString();
-  sg = await startTestSubgraph(createServer, seed, [ME, OTHER].map((id) => ({ id, scale: 5 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [ME, OTHER].map((id) => ({ id, scale: 5 })));
   expect(sg.store.dialect).toBe('postgres');
 });
 afterAll(async () => {

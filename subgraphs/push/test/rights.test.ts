@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, insertRecords, RESTRICT_SCOPE, type RightsEngine, type RightsTables } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { buildAdSegments, sendNotification, type PushProcessor } from '../src/processing.js';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { TABLES, type PushDB } from '../src/store.js';
 
@@ -19,7 +19,7 @@ let sg: TestSubgraph<PushDB>;
 let push: PushProcessor;
 beforeAll(async () => {
   sg = await startTestSubgraph(
-    createServer,
+    subgraph.createServer,
     seed,
     [...[ERASED, RESTRICTED, AD_OBJECTOR, MARKETING_OBJECTOR, WITHDRAWER, BYSTANDER, RACER].map((id) => ({ id, scale: 3 })), { id: HEAVY, scale: 60 }],
   );

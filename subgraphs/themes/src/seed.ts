@@ -1,4 +1,3 @@
-import type { Generated, Kysely } from 'kysely';
 import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
 import type {
   CarouselEventRow,
@@ -15,8 +14,6 @@ import { MODEL_VERSION } from './recommendations.js';
 import { CHANGE_FREQUENCIES, VIEW_MODES } from './vocabulary.js';
 
 type New<Row> = Omit<Row, 'id'>;
-/** The store's `id` is generated on insert; RecordRow types it as a plain number, so inserts that return it see it as Generated. */
-type ProfileInsertDB = { recommendationProfile: New<RecommendationProfileRow> & { id: Generated<number> } };
 
 /** The store catalogue the seed picks from: id, title as shown in the store, type. */
 const CATALOGUE: { id: string; title: string; type: string }[] = [
@@ -90,7 +87,7 @@ export async function seed(store: ThemesStore, targets: SeedTarget[]): Promise<v
   for (const t of targets) {
     const { profile: p, rng } = t;
     await store.db.transaction().execute(async (trx) => {
-      const raw = trx as unknown as Kysely<unknown>;
+      const raw = trx;
       const item = () => rng.pick(CATALOGUE);
 
       const downloads: New<ThemeDownloadRow>[] = dates(rng, t.scale, p.registeredAt).map((at) => {
@@ -154,7 +151,9 @@ export async function seed(store: ThemesStore, targets: SeedTarget[]): Promise<v
           basedOnDownloads: rng.int(Math.min(1, downloads.length), downloads.length),
           basedOnSearches: rng.int(Math.min(1, searches.length), searches.length),
         };
-        const { id } = await (raw as Kysely<ProfileInsertDB>).insertInto('recommendationProfile').values(row).returning('id').executeTakeFirstOrThrow();
+        await insertChunked(raw, 'recommendationProfile', [row]);
+        // The one just written: the latest of this person's (the seed writes one person at a time).
+        const { id } = await raw.selectFrom('recommendationProfile').select('id').where('personId', '=', p.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
         for (const [facet, pool, min, max] of [['STYLE', STYLES, 3, 5], ['TAG', TAGS, 4, 8]] as const) {
           for (const w of weigh(rng, pickSome(rng, pool, min, max))) weights.push({ profileId: id, personId: p.id, facet, ...w });
         }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { rebuildRecommendationProfile, recommendedTags, type ThemesProcessor } from '../src/recommendations.js';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { ThemesDB } from '../src/store.js';
 
@@ -15,7 +15,7 @@ const [FREE, RESTRICTED, WITHDRAWER] = ['33000001', '33000002', '33000003'];
 let sg: TestSubgraph<ThemesDB>;
 let themes: ThemesProcessor;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [FREE, RESTRICTED, WITHDRAWER].map((id) => ({ id, scale: 20 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [FREE, RESTRICTED, WITHDRAWER].map((id) => ({ id, scale: 20 })));
   themes = { store: sg.store, rights: sg.subgraph.rights };
 });
 afterAll(() => sg.close());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, inventoryKinds, personProfile, Rng, type SeedTarget } from '@footprint/schema';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '../src/server.js';
+import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { openThemesStore, TABLES, type ThemesDB } from '../src/store.js';
 import { formatMinor, maskCard } from '../src/vocabulary.js';
@@ -17,7 +17,7 @@ const BUSY_SCALE = 200;
 
 let sg: TestSubgraph<ThemesDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(createServer, seed, [
+  sg = await startTestSubgraph(subgraph.createServer, seed, [
     { id: ME, scale: 1 },
     { id: OTHER, scale: 1 },
     { id: BUSY, scale: BUSY_SCALE },

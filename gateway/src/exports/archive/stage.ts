@@ -7,7 +7,7 @@ import type { ProvenanceCounts, StagedFile } from '../store.js';
 import { hasPosition, valueAt, type Column } from './columns.js';
 import { CSV_BOM, csvHeader, csvRow } from './csv.js';
 import { emptyProvenance, isPortable, provenanceOf } from './provenance.js';
-import { contactToVCard, VCARD_KINDS } from './vcard.js';
+import { contactToVCard } from './vcard.js';
 
 /** What the archive writes for one kind. */
 export interface KindSpec {
@@ -105,7 +105,8 @@ export class KindWriter {
     const base = `${spec.domain}/${spec.stem}`;
     w.json = await StagedWriter.open(root, `${base}.json`, 'json', 'application/json');
     w.csv = await StagedWriter.open(root, `${base}.csv`, 'csv', 'text/csv; charset=utf-8; header=present');
-    if (VCARD_KINDS.has(spec.kind)) w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
+    // The owning domain declares it: @personalData(format: VCARD).
+    if (spec.meta?.format === 'VCARD') w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
     if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
     const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
     await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);

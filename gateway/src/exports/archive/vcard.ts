@@ -2,10 +2,8 @@
  * Synced contacts as vCard 4.0 (RFC 6350), the format every address book
  * imports: CRLF lines folded at 75 octets without splitting a UTF-8 character,
  * text escaped (\\ \, \; \n), dates in the basic ISO-8601 form vCard uses.
+ * Which kinds are written so is the owning domain's to say: @personalData(format: VCARD).
  */
-
-/** The kinds written as vCard: synced address-book contacts. */
-export const VCARD_KINDS = new Set(['cloud.contact']);
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 

@@ -1,0 +1,20 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { corrections } from './corrections.js';
+import { createLoaders, type CloudLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type CloudDB } from './store.js';
+
+/** The cloud domain: The cloud domain subgraph. */
+export const subgraph = defineSubgraph<CloudDB, CloudLoaders>({
+  name: 'cloud',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+  corrections,
+  rights,
+});
+
+/** What every cloud resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<CloudDB, CloudLoaders>;

@@ -1,0 +1,20 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { corrections } from './corrections.js';
+import { createLoaders, type CommunityLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type CommunityDB } from './store.js';
+
+/** The community domain: The community domain subgraph. */
+export const subgraph = defineSubgraph<CommunityDB, CommunityLoaders>({
+  name: 'community',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+  corrections,
+  rights,
+});
+
+/** What every community resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<CommunityDB, CommunityLoaders>;

@@ -1,0 +1,18 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { createLoaders, type MessagingLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type MessagingDB } from './store.js';
+
+/** The messaging domain: The messaging domain subgraph. */
+export const subgraph = defineSubgraph<MessagingDB, MessagingLoaders>({
+  name: 'messaging',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+  rights,
+});
+
+/** What every messaging resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<MessagingDB, MessagingLoaders>;

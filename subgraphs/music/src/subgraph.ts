@@ -1,0 +1,16 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { createLoaders, type MusicLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { migrations, TABLES, type MusicDB } from './store.js';
+
+/** The music domain: playback history and search queries. */
+export const subgraph = defineSubgraph<MusicDB, MusicLoaders>({
+  name: 'music',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+});
+
+/** What every music resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<MusicDB, MusicLoaders>;

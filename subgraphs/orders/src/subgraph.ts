@@ -1,0 +1,20 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { corrections } from './corrections.js';
+import { createLoaders, type OrdersLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type OrdersDB } from './store.js';
+
+/** The orders domain: The orders domain subgraph. */
+export const subgraph = defineSubgraph<OrdersDB, OrdersLoaders>({
+  name: 'orders',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+  corrections,
+  rights,
+});
+
+/** What every orders resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<OrdersDB, OrdersLoaders>;

@@ -1,0 +1,20 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { corrections } from './corrections.js';
+import { createLoaders, type PushLoaders } from './loaders.js';
+import { recordResolvers } from './resolvers/records.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type PushDB } from './store.js';
+
+/** The push domain: The push domain subgraph. */
+export const subgraph = defineSubgraph<PushDB, PushLoaders>({
+  name: 'push',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers: recordResolvers,
+  loaders: createLoaders,
+  corrections,
+  rights,
+});
+
+/** What every push resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<PushDB, PushLoaders>;

@@ -1,0 +1,20 @@
+import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { corrections } from './corrections.js';
+import { createLoaders, type ThemesLoaders } from './loaders.js';
+import { resolvers } from './resolvers/index.js';
+import { rights } from './rights.js';
+import { migrations, TABLES, type ThemesDB } from './store.js';
+
+/** The themes domain: The themes domain subgraph. */
+export const subgraph = defineSubgraph<ThemesDB, ThemesLoaders>({
+  name: 'themes',
+  module: import.meta.url,
+  tables: { kinds: TABLES, migrations },
+  resolvers,
+  loaders: createLoaders,
+  corrections,
+  rights,
+});
+
+/** What every themes resolver receives: the verified gateway credential, the store and this request's loaders. */
+export type Context = SubgraphContext<ThemesDB, ThemesLoaders>;

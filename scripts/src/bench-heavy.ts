@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
+import { REPO_ROOT } from '@footprint/schema';
+import { schemaFromSupergraph } from '@footprint/gateway/footprint';
+import { launchFederation, type Federation } from './federation.js';
+import { seedAll } from './seeding.js';
+
+/**
+ * One seeded federation (the demo people and the heavy person) shared by the
+ * benchmark's parts that only read: the footprint, the pages and the load
+ * rows. Seeded and started on first use, stopped by closeHeavy.
+ */
+export interface HeavyFederation {
+  dataDir: string;
+  fed: Federation;
+  jwtSecret: string;
+  internalSecret: string;
+  supergraphSdl: string;
+  schema: GraphQLSchema;
+}
+
+let pending: Promise<HeavyFederation> | null = null;
+
+export function heavyFederation(): Promise<HeavyFederation> {
+  pending ??= (async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'footprint-bench-'));
+    console.log('seeding the demo people and the heavy person …');
+    const t = performance.now();
+    await seedAll({ dataDir, heavy: true });
+    console.log(`  seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    // Services run as in production (graphql-js skips its development-only checks there), with throw-away secrets.
+    const jwtSecret = randomBytes(32).toString('hex');
+    const internalSecret = randomBytes(32).toString('hex');
+    const env = { NODE_ENV: 'production', FOOTPRINT_JWT_SECRET: jwtSecret, FOOTPRINT_INTERNAL_SECRET: internalSecret, LOG_LEVEL: 'warn' };
+    const fed = await launchFederation({ dataDir, env });
+    const supergraphSdl = readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8');
+    return { dataDir, fed, jwtSecret, internalSecret, supergraphSdl, schema: schemaFromSupergraph(supergraphSdl) };
+  })();
+  return pending;
+}
+
+export async function closeHeavy(): Promise<void> {
+  if (!pending) return;
+  const h = await pending;
+  pending = null;
+  await h.fed.stop();
+  rmSync(h.dataDir, { recursive: true, force: true });
+}
+
+/** POSTs one GraphQL operation; throws on an HTTP failure or any GraphQL error (a benchmark of errors measures nothing). */
+export async function postGraphQL<T = unknown>(url: string, headers: Record<string, string>, query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; bytes: number }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const text = await res.text();
+  const body = JSON.parse(text) as { data?: T; errors?: { message: string }[] };
+  if (!res.ok || body.errors?.length || !body.data) throw new Error(`${url}: ${body.errors?.[0]?.message ?? `HTTP ${res.status}`}`);
+  return { data: body.data, bytes: text.length };
+}

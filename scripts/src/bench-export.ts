@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
-import { launchFederation } from './federation.js';
+import { launchForBench } from './bench-heavy.js';
 import { peakRssMb } from './rss.js';
 import { record } from './bench-table.js';
 import { seedAll } from './seeding.js';
@@ -205,7 +205,7 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
   };
   // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
-  const fed = await launchFederation({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
+  const fed = await launchForBench({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
   try {
     const token = await mintToken(jwtSecret, { sub: person });
     const call = async (query: string, variables: Record<string, unknown> = {}) => {

@@ -35,7 +35,10 @@ export function heavyFederation(): Promise<HeavyFederation> {
     const jwtSecret = randomBytes(32).toString('hex');
     const internalSecret = randomBytes(32).toString('hex');
     const env = { NODE_ENV: 'production', FOOTPRINT_JWT_SECRET: jwtSecret, FOOTPRINT_INTERNAL_SECRET: internalSecret, LOG_LEVEL: 'warn' };
-    const fed = await launchForBench({ dataDir, env });
+    const fed = await launchForBench({ dataDir, env }).catch((err: unknown) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    });
     const supergraphSdl = readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8');
     return { dataDir, fed, jwtSecret, internalSecret, supergraphSdl, schema: schemaFromSupergraph(supergraphSdl) };
   })();

@@ -7,8 +7,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
-import { launchFederation } from './federation.js';
+import { launchForBench } from './bench-heavy.js';
 import { peakRssMb } from './rss.js';
+import { record } from './bench-table.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
 
@@ -20,16 +21,29 @@ import { mintToken } from './tokens.js';
  * person of about 10k records and one of over 1M: throughput (records/s) and
  * the ratio to the floor (target ≥ 50%), and peak RSS (target flat, < 300 MB).
  *
- * BENCH_EXPORT_SCALES (default "170,18000": heavy-person scales, about 64
- * records per unit; messaging stays at scale 4,000 at most),
- * BENCH_EXPORT_HEAP_MB (default 160: the services' --max-old-space-size in the
- * first of the two federation runs; the second uses V8's default), BENCH_EXPORT_PAGE_SIZE (default: the export default);
- * any FOOTPRINT_EXPORT_* variable is passed to the gateway.
+ * BENCH_EXPORT_SIZES (default "10000,100000": records of the heavy person,
+ * roughly — the seed grows by scale units; add 1000000 for the 1M row, which
+ * seeds for several minutes), or BENCH_EXPORT_SCALES (heavy-person scales,
+ * about 64 records per unit; messaging stays at scale 4,000 at most).
+ * The services run with default settings (launchFederation's, as `npm start`:
+ * FOOTPRINT_GATEWAY_HEAP_MB / FOOTPRINT_SUBGRAPH_HEAP_MB, else 256 MB); with
+ * BENCH_EXPORT_HEAP_MB a second run bounds both heaps to that many MB.
+ * BENCH_EXPORT_PAGE_SIZE (default: the export default); any FOOTPRINT_EXPORT_*
+ * variable is passed to the gateway (the run is then not "default settings").
  */
 
 const RECORDS_PER_SCALE = 64;
 /** The messaging seed cannot invent more than a few hundred distinct masked correspondents: it stays at this scale, the other domains make up the 1M. */
 const MESSAGING_MAX_SCALE = 4000;
+/** About this many records per scale unit are messaging's, which stop growing at MESSAGING_MAX_SCALE. */
+const MESSAGING_PER_SCALE = 10;
+
+/** The heavy-person scale that seeds about `records` records. */
+function scaleFor(records: number): number {
+  const capped = RECORDS_PER_SCALE * MESSAGING_MAX_SCALE;
+  if (records <= capped) return Math.max(1, Math.round(records / RECORDS_PER_SCALE));
+  return Math.round((records - MESSAGING_PER_SCALE * MESSAGING_MAX_SCALE) / (RECORDS_PER_SCALE - MESSAGING_PER_SCALE));
+}
 
 interface FloorResult {
   records: number;
@@ -177,7 +191,8 @@ interface FederationResult {
   subgraphRssMb: number;
 }
 
-async function runFederation(dataDir: string, person: string, pageSize: string | undefined, heapMb: number | null): Promise<FederationResult> {
+/** heapMb undefined: launchFederation's defaults (as npm start); a number bounds both kinds of service. */
+async function runFederation(dataDir: string, person: string, pageSize: string | undefined, heapMb: number | undefined): Promise<FederationResult> {
   // As in production: graphql-js skips its development-only checks there; throw-away secrets.
   const jwtSecret = randomBytes(32).toString('hex');
   const env: Record<string, string> = {
@@ -190,7 +205,7 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
   };
   // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
-  const fed = await launchFederation({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
+  const fed = await launchForBench({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
   try {
     const token = await mintToken(jwtSecret, { sub: person });
     const call = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -223,13 +238,18 @@ const nf = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 
 export async function benchExport(): Promise<void> {
-  const scales = (process.env.BENCH_EXPORT_SCALES ?? '170,18000').split(',').map((s) => z.coerce.number().int().min(1).parse(s.trim()));
+  const scales = process.env.BENCH_EXPORT_SCALES
+    ? process.env.BENCH_EXPORT_SCALES.split(',').map((x) => z.coerce.number().int().min(1).parse(x.trim()))
+    : (process.env.BENCH_EXPORT_SIZES ?? '10000,100000').split(',').map((x) => scaleFor(z.coerce.number().int().min(64).parse(x.trim())));
   const pageSize = process.env.BENCH_EXPORT_PAGE_SIZE;
-  const heapMb = z.coerce.number().int().min(32).parse(process.env.BENCH_EXPORT_HEAP_MB ?? 160);
+  const bounded = process.env.BENCH_EXPORT_HEAP_MB ? z.coerce.number().int().min(32).parse(process.env.BENCH_EXPORT_HEAP_MB) : undefined;
+  const tuned = Object.keys(process.env).filter((k) => k.startsWith('FOOTPRINT_EXPORT_') || k === 'FOOTPRINT_GATEWAY_HEAP_MB' || k === 'FOOTPRINT_SUBGRAPH_HEAP_MB');
+  if (pageSize) tuned.push('BENCH_EXPORT_PAGE_SIZE');
   console.log(
     `\nexport benchmark: the heavy person's archive through the federation vs the floor (scales ${scales.join(', ')}, ~${RECORDS_PER_SCALE} records per unit; ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(1)})`,
   );
   const rows: string[] = [];
+  const defaults: { records: number; ratio: number; gatewayRssMb: number; subgraphRssMb: number }[] = [];
   for (const scale of scales) {
     const dataDir = mkdtempSync(join(tmpdir(), 'footprint-bench-export-'));
     try {
@@ -240,12 +260,13 @@ export async function benchExport(): Promise<void> {
       const floor = await floorInChild(dataDir, HEAVY_PERSON, dataDir);
       const floorRate = floor.records / (floor.ms / 1000);
       console.log(`  floor: ${nf.format(floor.records)} records in ${(floor.ms / 1000).toFixed(1)} s`);
-      // Services with the heap bound recommended for production, then with V8's default (a heap sized to the garbage rate).
-      for (const heap of [heapMb, null]) {
+      // Default settings (what npm start and the systemd units use), then, if asked, with a tighter heap bound.
+      for (const heap of bounded ? [undefined, bounded] : [undefined]) {
         const fed = await runFederation(dataDir, HEAVY_PERSON, pageSize, heap);
-        const label = heap ? `heap ${heap} MB` : 'default heap';
+        const label = heap ? `heap ${heap} MB` : 'defaults';
         console.log(`  federation (${label}): ${nf.format(fed.records)} records in ${(fed.ms / 1000).toFixed(1)} s`);
         const fedRate = fed.records / (fed.ms / 1000);
+        if (!heap) defaults.push({ records: fed.records, ratio: fedRate / floorRate, gatewayRssMb: fed.gatewayRssMb, subgraphRssMb: fed.subgraphRssMb });
         rows.push(
           [
             nf.format(fed.records).padStart(10),
@@ -268,7 +289,24 @@ export async function benchExport(): Promise<void> {
   console.log('\n   records  services      federation     floor  ratio   gateway  subgraph     floor        ZIP');
   console.log('                                                        peak RSS  peak RSS  peak RSS');
   for (const r of rows) console.log(r);
-  console.log('targets: ratio ≥ 50% of the floor; peak RSS flat from 10k to 1M records and under 300 MB (the gateway runs the export)\n');
+  if (!defaults.some((d) => d.records >= 1_000_000)) console.log('  (the 1M row: BENCH_ONLY=export BENCH_EXPORT_SIZES=10000,100000,1000000 npm run bench — the 1M seed alone takes minutes)');
+  if (tuned.length) console.log(`  note: ${tuned.join(', ')} set — not default settings`);
+  const sizes = defaults.map((d) => nf.format(d.records)).join(' / ');
+  record({
+    measure: `export throughput vs the DB→ZIP floor (${sizes} records)`,
+    figure: defaults.map((d) => `${(d.ratio * 100).toFixed(0)}%`).join(' / '),
+    target: '≥ 50% at every size',
+    pass: defaults.length ? defaults.every((d) => d.ratio >= 0.5) : null,
+  });
+  // Flat: the largest export's peak within 25% of the smallest's; the gateway runs the export (in a worker thread), the subgraphs serve its pages.
+  const peaks = defaults.map((d) => Math.max(d.gatewayRssMb, d.subgraphRssMb));
+  const flat = peaks.length > 1 ? peaks[peaks.length - 1]! <= peaks[0]! * 1.25 : null;
+  record({
+    measure: `peak RSS of an export, default settings (${sizes} records)`,
+    figure: defaults.map((d) => `gateway ${mb(d.gatewayRssMb)}, subgraphs ≤ ${mb(d.subgraphRssMb)}`).join(' / ') + (flat === null ? '' : flat ? ' — flat' : ' — grows'),
+    target: 'flat (largest ≤ 1.25× smallest), < 300 MB, no manual flags',
+    pass: defaults.length && !tuned.length ? peaks.every((p) => p < 300) && flat !== false : null,
+  });
 }
 
 // Run directly: `node scripts/dist/bench-export.js` (the whole benchmark) or, internally, one floor run.

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
-import { planFootprint, schemaFromSupergraph, traverseFootprint } from '@footprint/gateway/footprint';
+import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
+import { planFootprint, traverseFootprint } from '@footprint/gateway/footprint';
 import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';
 import { benchRequests } from './bench-requests.js';
-import { launchFederation } from './federation.js';
 import { residentMb } from './rss.js';
-import { seedAll } from './seeding.js';
+import { closeHeavy, heavyFederation } from './bench-heavy.js';
+import { benchLoad } from './bench-load.js';
+import { benchPages } from './bench-pages.js';
+import { machine, median, printSummary, record } from './bench-table.js';
 import { mintToken } from './tokens.js';
 
 /**
@@ -54,19 +54,11 @@ async function statements(urls: string[]): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 async function benchFootprint(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'footprint-bench-'));
-  console.log('seeding the heavy person …');
-  await seedAll({ dataDir, heavy: true });
-  // Services run as in production (graphql-js skips its development-only checks there), with throw-away secrets.
-  const jwtSecret = randomBytes(32).toString('hex');
-  const env = { NODE_ENV: 'production', FOOTPRINT_JWT_SECRET: jwtSecret, FOOTPRINT_INTERNAL_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn' };
-  const fed = await launchFederation({ dataDir, env });
-  try {
-    const schema = schemaFromSupergraph(readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8'));
-    const token = await mintToken(jwtSecret, { sub: HEAVY_PERSON });
+  const h = await heavyFederation();
+  const { fed, dataDir, schema } = h;
+  {
+    const token = await mintToken(h.jwtSecret, { sub: HEAVY_PERSON });
     const execute = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(fed.gatewayUrl, {
         method: 'POST',
@@ -87,7 +79,8 @@ async function benchFootprint(): Promise<void> {
     console.log(`
 footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds after a warm-up; page size ${PAGE}, ${CONCURRENCY} kinds at a time
   floor (the same tables straight from SQLite → JSON, one process): ${fl.toFixed(0)} ms for ${floorRows} rows`);
-    for (const meta of ['full', 'record'] as const) {
+    const ratios: { meta: string; ratio: number; records: number }[] = [];
+    for (const meta of ['record', 'full'] as const) {
       const plan = planFootprint(schema, { meta });
       const times: number[] = [];
       let records = 0;
@@ -106,7 +99,14 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
       const label = meta === 'full' ? 'every RecordMeta field on every record' : 'per-record metadata only (as exports read)';
       console.log(`  federation, ${label}:
       ${f.toFixed(0)} ms for ${records} records → ${(f / fl).toFixed(2)}× the floor (target ≤ 3×); ${stmts} SQL statements`);
+      ratios.push({ meta: meta === 'full' ? 'every metadata field' : 'per-record metadata', ratio: f / fl, records });
     }
+    record({
+      measure: `heavy person's whole footprint (${ratios[0]?.records ?? '?'} records) through the gateway vs the SQLite floor`,
+      figure: ratios.map((r) => `${r.ratio.toFixed(2)}× with ${r.meta}`).join(', '),
+      target: '≤ 3× both',
+      pass: ratios.every((r) => r.ratio <= 3),
+    });
     // Memory under load: several clients read the whole footprint (full metadata) at once, three times over.
     const gw = fed.gateway.child.pid;
     const subgraphPeak = () => Math.max(...[...fed.subgraphs.values()].map((s) => residentMb(s.child.pid).peak));
@@ -121,15 +121,39 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
     const mb = (n: number) => `${n.toFixed(0)} MB`;
     console.log(`  memory: gateway RSS ${mb(before.now)} before the load; ${LOAD_CLIENTS} clients × 3 rounds of the whole footprint (${CONCURRENCY} kinds each at a time):
       gateway peak RSS ${mb(after.peak)} (whole run), ${mb(after.now)} after; heap ${health.memory?.heapUsedMb ?? '?'} of ${health.memory?.heapLimitMb ?? '?'} MB; subgraph peak RSS ${mb(subgraphPeak())} (target: flat, < 300 MB)`);
-  } finally {
-    await fed.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-// BENCH_ONLY=footprint|export|erasure|requests runs one part.
-const only = process.env.BENCH_ONLY;
-if (!only || only === 'footprint') await benchFootprint();
-if (!only || only === 'export') await benchExport();
-if (!only || only === 'erasure') await benchErasure();
-if (!only || only === 'requests') await benchRequests();
+/**
+ * BENCH_ONLY runs some parts (comma-separated): footprint, pages, export, cpu (footprint vs bare gateway),
+ * subgraph (gateway / subgraph RPS), discovery, load (cpu + subgraph + discovery), erasure, requests.
+ * Unset: all of them, and the summary of every row of issue 14's table at the end.
+ */
+const PARTS = ['footprint', 'pages', 'export', 'cpu', 'subgraph', 'discovery', 'erasure', 'requests'] as const;
+const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').flatMap((p) => (p.trim() === 'load' ? ['cpu', 'subgraph', 'discovery'] : [p.trim()])));
+const unknown = [...only].filter((p) => !(PARTS as readonly string[]).includes(p));
+if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}, load`);
+console.log(`benchmark (${[...only].join(', ')}) on ${machine()}`);
+/** A part that fails (e.g. a service that would not start on an overloaded machine) is reported in the summary; the others still run. */
+async function part(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    console.log(`\n${name}: did not complete — ${why}`);
+    record({ measure: `${name} (part did not complete)`, figure: why.slice(0, 160), target: 'see README', pass: null });
+  }
+}
+try {
+  if (only.has('footprint')) await part('footprint', benchFootprint);
+  if (only.has('pages')) await part('pages', benchPages);
+  const load = new Set((['cpu', 'subgraph', 'discovery'] as const).filter((p) => only.has(p)));
+  if (load.size) await part([...load].join(','), () => benchLoad(load));
+} finally {
+  await closeHeavy();
+}
+if (only.has('export')) await part('export', benchExport);
+if (only.has('erasure')) await part('erasure', benchErasure);
+if (only.has('requests')) await part('requests', benchRequests);
+printSummary();
+console.log(`\nend: ${machine()}`);

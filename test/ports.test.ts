@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '@footprint/schema';
-import { freePort } from '../scripts/dist/federation.js';
+import { freePort } from '@footprint/scripts/federation';
 import { bearer, subjectToken } from './support/client.js';
 import { requestExport, startGateway, waitForJob, type Proc } from './support/exports.js';
 

@@ -1,6 +1,4 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import {
   DEMO_PERSON,
@@ -10,7 +8,6 @@ import {
   loadConfig,
   OTHER_PERSON,
   personProfile,
-  REPO_ROOT,
   Rng,
   storeUrl,
   type SecretsConfig,
@@ -82,9 +79,9 @@ export async function seedAll(opts: SeedOptions): Promise<{ people: number; doma
   for (const name of domains) {
     const started = Date.now();
     await resetStore(name, opts.dataDir);
-    const dir = join(REPO_ROOT, 'subgraphs', name, 'dist');
-    const { createServer } = (await import(pathToFileURL(join(dir, 'server.js')).href)) as SubgraphModule;
-    const { seed } = (await import(pathToFileURL(join(dir, 'seed.js')).href)) as SeedModule;
+    // Each domain's workspace package: its server (".") and its seed ("./seed"); the name is only known at run time.
+    const { createServer } = (await import(`@footprint/subgraph-${name}`)) as SubgraphModule;
+    const { seed } = (await import(`@footprint/subgraph-${name}/seed`)) as SeedModule;
     const sg = await createServer(config);
     try {
       await seed(

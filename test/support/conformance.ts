@@ -26,7 +26,6 @@ import {
   MAX_PAGE_SIZE,
   personalDataProblems,
   readKindMeta,
-  REPO_ROOT,
   signCredential,
   subgraphDocument,
   TAXONOMY,
@@ -37,8 +36,8 @@ import {
   type Subgraph,
 } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { composeSupergraph, subgraphSources } from '../../gateway/dist/compose.js';
-import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/dist/footprint/plan.js';
+import { composeSupergraph, subgraphSources } from '@footprint/gateway/compose';
+import { planFootprint, type FootprintPlan, type KindPlan } from '@footprint/gateway/footprint';
 
 /**
  * The behaviour suite every subgraph must pass, run against the subgraph
@@ -47,10 +46,10 @@ import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/
  * reads what to check from the SDL the subgraph serves.
  */
 
-interface SubgraphModule {
+export interface SubgraphModule {
   createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }>;
 }
-interface SeedModule {
+export interface SeedModule {
   seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
 }
 
@@ -81,8 +80,25 @@ function buildSubgraphSdl(d: DocumentNode): GraphQLSchema {
 }
 const implementsPersonalData = (t: unknown): t is GraphQLObjectType => isObjectType(t) && t.getInterfaces().some((i) => i.name === 'PersonalData');
 
-/** `dist` is the subgraph's built package (default: subgraphs/<name>/dist of this repository). */
-export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgraphs', name, 'dist')): void {
+/**
+ * A listed subgraph's package, by name: `@footprint/subgraph-<name>` exports its server (".") and its seed ("./seed").
+ * The specifier is only known at run time, so the module is typed by the contract every subgraph package keeps.
+ */
+export async function importSubgraphPackage(name: string): Promise<SubgraphModule & SeedModule> {
+  const { createServer } = (await import(/* @vite-ignore */ `@footprint/subgraph-${name}`)) as SubgraphModule;
+  const { seed } = (await import(/* @vite-ignore */ `@footprint/subgraph-${name}/seed`)) as SeedModule;
+  return { createServer, seed };
+}
+
+/** A subgraph built outside this workspace (a scaffold in a copy of the repository), from its dist folder. */
+export async function importSubgraphDist(dist: string): Promise<SubgraphModule & SeedModule> {
+  const { createServer } = (await import(pathToFileURL(join(dist, 'server.js')).href)) as SubgraphModule;
+  const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
+  return { createServer, seed };
+}
+
+/** `load` gives the subgraph's built package (default: the workspace package of that name). */
+export function describeConformance(name: string, load: () => Promise<SubgraphModule & SeedModule> = () => importSubgraphPackage(name)): void {
   describe(`conformance: ${name}`, () => {
     const [A, B, HEAVY] = [randomPerson(5), randomPerson(6), randomPerson(7)];
     let sg: TestSubgraph<unknown>;
@@ -115,8 +131,7 @@ export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgra
     };
 
     beforeAll(async () => {
-      const { createServer } = (await import(pathToFileURL(join(dist, 'server.js')).href)) as SubgraphModule;
-      const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
+      const { createServer, seed } = await load();
       sg = await startTestSubgraph(createServer, seed, [
         { id: A, scale: 1 },
         { id: B, scale: 1 },

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { loadConfig, REPO_ROOT } from '@footprint/schema';
-import { freePort, waitForHealth } from '../../scripts/dist/federation.js';
+import { freePort, waitForHealth } from '@footprint/scripts/federation';
 import { gql, type GqlResult } from './client.js';
 
 /** Helpers for the export tests: job calls, ZIP and CSV reading, and private gateway/subgraph processes. */

@@ -99,6 +99,6 @@ Next:
      metadata; mirror it in src/store.ts (row type, TABLES, a migration), src/seed.ts and src/resolvers/;
      then CODEGEN_ONLY=${name.data} npm run codegen
   3. list your kinds in schema/src/inventory.ts (npm run check:coverage fails until every kind is listed)
-  4. npm test           your own tests, and the conformance suite for ${name.data} (test/conformance.test.ts)
+  4. npm test           your own tests, and the conformance suite for ${name.data} (test/unit/conformance.test.ts)
   5. npm run data-map   your kinds in the record of processing
 `);

@@ -1,9 +1,15 @@
 import { defineConfig } from 'vitest/config';
-import base from './vitest.config.js';
 
 /**
- * `npm run test:pg`: the conformance suite, corrections and the store layer again with every store on PostgreSQL.
- * Exact files (a CLI filter is a substring and would also pick up each subgraph's own corrections tests);
- * the base settings otherwise (mergeConfig would concatenate the include lists).
+ * `npm run test:pg`: the conformance suite, corrections and the store layer again with every store on PostgreSQL
+ * (FOOTPRINT_TEST_ENGINE=postgres). Exact files (a CLI filter is a substring and would also pick up each
+ * subgraph's own corrections tests). No global federation: each of these files starts what it uses.
  */
-export default defineConfig({ test: { ...base.test, include: ['test/conformance.test.ts', 'test/corrections.test.ts', 'test/postgres-stores.test.ts'] } });
+export default defineConfig({
+  test: {
+    include: ['test/unit/conformance.test.ts', 'test/corrections.test.ts', 'test/postgres-stores.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});

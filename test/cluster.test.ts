@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchCluster, type Cluster } from '../scripts/dist/cluster.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { launchCluster, type Cluster } from '@footprint/scripts/cluster';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, subjectToken } from './support/client.js';
 import { createTestDatabase, type TestDatabase } from './support/engine.js';
 import { download, getJob, JOB_FIELDS, readZip, requestExport, waitForJob, type JobView } from './support/exports.js';
+import { requires } from './support/requires.js';
+
+await Promise.all([requires('postgres'), requires('redis'), requires('haproxy')]);
 
 /**
  * The scale-out shape (npm run start:cluster) as processes: every store on a

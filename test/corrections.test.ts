@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX, listen, closeServer } from '@footprint/schema';
-import { openGatewayStore } from '../gateway/dist/auth/audit.js';
-import { traverseFootprint } from '../gateway/dist/footprint/traverse.js';
-import { launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { openGatewayStore } from '@footprint/gateway/auth/audit';
+import { traverseFootprint } from '@footprint/gateway/footprint';
+import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, footprintPlan, gql, operatorToken, subjectToken } from './support/client.js';
 import { isolateStores, TEST_ENGINE } from './support/engine.js';
 

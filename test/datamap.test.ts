@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { buildDataMap, checkCoverage, INVENTORY, inventoryKinds, listSubgraphs, REPO_ROOT, TAXONOMY, type DataMap } from '@footprint/schema';
+import { buildDataMap, checkCoverage, INVENTORY, listSubgraphs, REPO_ROOT, TAXONOMY, type DataMap } from '@footprint/schema';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');
@@ -18,25 +18,6 @@ const DATA_MAP_QUERY = `{ dataMap { domains { name kinds } entries { typename do
 
 describe('the data map, from the composed supergraph', () => {
   const map = buildDataMap(supergraph);
-
-  it('lists every record type of every domain with its kind, inventory item and complete policy metadata', () => {
-    expect(map.problems).toEqual([]);
-    const domains = listSubgraphs().map((s) => s.name);
-    expect(map.domains.map((d) => d.name)).toEqual(expect.arrayContaining(domains));
-    const product = map.entries.filter((e) => domains.includes(e.domain));
-    expect(product.map((e) => e.kind).sort()).toEqual([...inventoryKinds()].sort());
-    for (const e of product) {
-      expect(e.kind.startsWith(`${e.domain}.`), e.kind).toBe(true);
-      expect(INVENTORY.find((i) => i.id === e.inventoryItem)?.kinds, e.kind).toContain(e.kind);
-      expect(TAXONOMY.DataCategory.values).toContain(e.category);
-      expect(e.purposes.length).toBeGreaterThan(0);
-      expect(e.regions).toEqual(TAXONOMY.DataRegion.values);
-      expect(e.policySection).toMatch(/§\d/);
-      if (!e.correctable) expect(e.correctionNote, e.kind).toBeTruthy();
-    }
-    // A value the policy fixes, read back through composition.
-    expect(map.entries.find((e) => e.kind === 'orders.payment_method')).toMatchObject({ domain: 'orders', category: 'FINANCIAL', sensitive: true });
-  });
 
   it('is served to a person and to an operator with footprint:read as the dataMap query, without a reason', async () => {
     const expected = { domains: map.domains, entries: map.entries };

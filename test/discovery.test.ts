@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
-import { DISCOVERY_QUERY, firstPageOperation, gatewayExecutor, readDiscovery } from '../gateway/dist/footprint/index.js';
-import { freePort, launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { DISCOVERY_QUERY, firstPageOperation, gatewayExecutor, readDiscovery } from '@footprint/gateway/footprint';
+import { freePort, launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, footprintPlan, gql, operatorToken, sqlStatements, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

@@ -7,6 +7,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, subjectToken } from './support/client.js';
 import { download, readZip, requestExport, startGateway, startWorker, waitForJob, type JobView, type Proc } from './support/exports.js';
+import { requires } from './support/requires.js';
+
+await requires('redis');
 
 /**
  * The Redis path: the gateway puts jobs on a BullMQ queue on the real Redis at

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { INVENTORY, inventoryKinds, TAXONOMY, TRICKY_TEXT } from '@footprint/schema';
-import { mintJobToken } from '../gateway/dist/auth/principal.js';
+import { mintJobToken } from '@footprint/gateway/auth/principal';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 import {
   csvValue,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '@footprint/schema';
-import { freePort } from '../scripts/dist/federation.js';
+import { freePort } from '@footprint/scripts/federation';
 import { footprintPlan, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

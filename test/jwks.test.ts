@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '@footprint/schema';
-import { launchFederation, type Federation } from '../scripts/dist/federation.js';
+import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { bearer, gql, subjectToken } from './support/client.js';
 
 /** The gateway verifying tokens with an issuer's published keys instead of the shared secret. */

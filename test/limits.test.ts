@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { listSubgraphs, REPO_ROOT, type DataMap } from '@footprint/schema';
-import { gatewayExecutor, readDiscovery, readFootprint } from '../gateway/dist/footprint/index.js';
+import { gatewayExecutor, readDiscovery, readFootprint } from '@footprint/gateway/footprint';
 import { bearer, gql, subjectToken } from './support/client.js';
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@footprint/schema';
-import { describeConformance } from './support/conformance.js';
+import { describeConformance, importSubgraphDist } from './support/conformance.js';
 
 /**
  * `npm run new-subgraph` in a private copy of the repository (its built
@@ -134,4 +134,4 @@ describe('npm run new-subgraph', () => {
 });
 
 // The scaffold, built above, passes the same suite as every subgraph.
-describeConformance(name, join(root, 'subgraphs', name, 'dist'));
+describeConformance(name, () => importSubgraphDist(join(root, 'subgraphs', name, 'dist')));

@@ -4,8 +4,8 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '@footprint/schema';
-import { freePort } from '../scripts/dist/federation.js';
+import { serviceEntry } from '@footprint/scripts/entries';
+import { freePort } from '@footprint/scripts/federation';
 import { bearer, subjectToken } from './support/client.js';
 import { requestExport, startGateway, waitForJob, type Proc } from './support/exports.js';
 
@@ -79,26 +79,26 @@ describe('the embedded export worker and FOOTPRINT_GATEWAY_URL', () => {
 
 describe('ports that fetch refuses are refused at startup, naming the setting', () => {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FOOTPRINT_') && k !== 'PORT'));
-  const start = (script: string, env: Record<string, string>) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, script)], { env: { ...clean, FOOTPRINT_DATA_DIR: tempDir(), ...env }, encoding: 'utf8', timeout: 20_000 });
+  const start = (pkg: string, env: Record<string, string>) =>
+    spawnSync(process.execPath, [serviceEntry(pkg)], { env: { ...clean, FOOTPRINT_DATA_DIR: tempDir(), ...env }, encoding: 'utf8', timeout: 20_000 });
 
   it('the gateway on PORT=6000', () => {
-    const r = start('gateway/dist/index.js', { PORT: '6000' });
+    const r = start('@footprint/gateway', { PORT: '6000' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/PORT: port 6000 is blocked by fetch \(a "bad port" of the Fetch standard\)/);
   });
   it('FOOTPRINT_GATEWAY_URL on a blocked port', () => {
-    const r = start('gateway/dist/index.js', { PORT: '0', FOOTPRINT_GATEWAY_URL: 'http://127.0.0.1:6665/graphql' });
+    const r = start('@footprint/gateway', { PORT: '0', FOOTPRINT_GATEWAY_URL: 'http://127.0.0.1:6665/graphql' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FOOTPRINT_GATEWAY_URL: port 6665 is blocked by fetch/);
   });
   it('a subgraph URL on a blocked port', () => {
-    const r = start('gateway/dist/index.js', { PORT: '0', FOOTPRINT_SUBGRAPH_ORDERS_URL: 'http://127.0.0.1:10080/graphql' });
+    const r = start('@footprint/gateway', { PORT: '0', FOOTPRINT_SUBGRAPH_ORDERS_URL: 'http://127.0.0.1:10080/graphql' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FOOTPRINT_SUBGRAPH_ORDERS_URL: port 10080 is blocked by fetch/);
   });
   it('a subgraph on PORT=6000', () => {
-    const r = start('subgraphs/music/dist/index.js', { PORT: '6000' });
+    const r = start('@footprint/subgraph-music', { PORT: '6000' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/subgraph music failed to start: PORT: port 6000 is blocked by fetch/);
   });

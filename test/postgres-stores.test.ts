@@ -5,9 +5,12 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeRole, storeUrl } from '@footprint/schema';
-import { audit, openGatewayStore } from '../gateway/dist/auth/audit.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { audit, openGatewayStore } from '@footprint/gateway/auth/audit';
+import { seedAll } from '@footprint/scripts/seeding';
 import { createTestDatabase, type TestDatabase } from './support/engine.js';
+import { requires } from './support/requires.js';
+
+await requires('postgres');
 
 /**
  * The store layer on a real PostgreSQL (CI has one at 127.0.0.1:5432; this

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@footprint/schema';
-import { launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, subjectToken } from './support/client.js';
+import { CHROMIUM, requires } from './support/requires.js';
 
 /**
  * The privacy centre end to end, in a real headless Chromium against a real
@@ -17,11 +18,8 @@ import { bearer, gql, subjectToken } from './support/client.js';
  * request an export, download the ZIP and check it.
  */
 
-const CHROMIUM = process.env.FOOTPRINT_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIPPED the privacy centre browser test: no Chromium at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium) or set FOOTPRINT_CHROMIUM.`);
-}
+// Fails in CI without Chromium; elsewhere skips with a message.
+const browserPart = await requires('chromium');
 /** The screenshot is kept here after the run (artifacts/ is not committed). */
 const ARTIFACTS = join(REPO_ROOT, 'artifacts', 'privacy');
 const PERSON = '10000001';
@@ -56,7 +54,7 @@ function readZip(file: string): Promise<ZipEntry[]> {
   });
 }
 
-describe.skipIf(!haveChromium && !process.env.CI)('the privacy centre in a real browser', () => {
+describe.skipIf(browserPart.skip)('the privacy centre in a real browser', () => {
   let dataDir: string;
   let downloads: string;
   let federation: Federation;

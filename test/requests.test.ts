@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX, REPO_ROOT } from '@footprint/schema';
-import { launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, footprintPlan, gql, operatorToken, subjectToken } from './support/client.js';
 import { download, getJob, readZip } from './support/exports.js';
+import { CHROMIUM, requires } from './support/requires.js';
 
 /**
  * Privacy requests through the whole federation (a federation of its own, so
@@ -24,7 +25,6 @@ import { download, getJob, readZip } from './support/exports.js';
 
 const PERSON = '10000001';
 const OTHER = '10000002';
-const CHROMIUM = process.env.FOOTPRINT_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'artifacts', 'requests');
 
 let dataDir: string;
@@ -341,10 +341,10 @@ describe('the operator desk', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`No Chromium at ${CHROMIUM}: the desk browser test ${process.env.CI ? 'FAILS in CI' : 'is skipped'} (apt-get install -y chromium, or set FOOTPRINT_CHROMIUM).`);
+// Fails in CI without Chromium; elsewhere skips with a message.
+const browserPart = await requires('chromium');
 
-describe.skipIf(!haveChromium && !process.env.CI)('the desk and the privacy centre in a real browser', () => {
+describe.skipIf(browserPart.skip)('the desk and the privacy centre in a real browser', () => {
   let browser: Browser;
   let page: Page;
 

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX } from '@footprint/schema';
-import { freePort, launchFederation, type Federation } from '../scripts/dist/federation.js';
-import { seedAll } from '../scripts/dist/seeding.js';
+import { freePort, launchFederation, type Federation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 import { download, readZip, requestExport, startGateway, waitForJob } from './support/exports.js';
+import { requires } from './support/requires.js';
 
 /**
  * Erasure, restriction, objection and consent withdrawal through the real
@@ -22,6 +23,7 @@ import { download, readZip, requestExport, startGateway, waitForJob } from './su
 
 const PERSON = '10000001';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+await requires('redis');
 const OTHER = '10000002';
 
 let dataDir: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@footprint/schema';
-import { freePort } from '../scripts/dist/federation.js';
+import { freePort } from '@footprint/scripts/federation';
 import { bearer, gql, subjectToken } from './support/client.js';
 
 /**

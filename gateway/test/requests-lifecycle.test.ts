@@ -15,6 +15,9 @@ import { createRequestService } from '../src/requests/index.js';
 import type { Actor } from '../src/requests/model.js';
 import type { PrivacyRequestService } from '../src/requests/service.js';
 import { requestMigrations } from '../src/requests/store.js';
+import { requires } from '../../test/support/requires.js';
+
+await requires('postgres');
 
 /** SQLite's trigger says append-only; on PostgreSQL the service role has no UPDATE/DELETE on the table (the trigger stops its owner). */
 const APPEND_ONLY_REFUSAL = /append-only|permission denied/;

@@ -7,6 +7,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
 import { ErasureJobs, rightsMigrations, type ErasureProgress } from '../src/rights/store.js';
+import { requires } from '../../test/support/requires.js';
+
+await requires('postgres');
 
 /** SQLite's trigger says append-only; on PostgreSQL the service role has no UPDATE/DELETE on the table (the trigger stops its owner). */
 const APPEND_ONLY_REFUSAL = /append-only|permission denied/;

@@ -52,40 +52,9 @@ interface FloorResult {
   maxRssMb: number;
 }
 
-/** What the floor needs of the gateway's archive code, loaded from its build. */
-interface StageModule {
-  KindWriter: {
-    open(spec: FloorSpec, root: string): Promise<{ page(records: Record<string, unknown>[]): Promise<void>; finish(complete: boolean): Promise<FloorKindResult> }>;
-  };
-}
-interface BuildModule {
-  buildArchive(facts: unknown, schemaText: string, stagingDir: string, finalPath: string, level: number): Promise<{ bytes: number; sha256: string }>;
-}
-interface FloorColumn {
-  name: string;
-  path: string[];
-  type: string;
-  json: boolean;
-  nullable: boolean;
-}
-interface FloorSpec {
-  kind: string;
-  domain: string;
-  stem: string;
-  typename: string;
-  meta: undefined;
-  columns: FloorColumn[];
-}
-interface FloorKindResult {
-  files: { path: string; format: string; mediaType: string; size: number; sha256: string; records: number }[];
-  records: number;
-  provenance: Record<string, number>;
-  portable: number;
-  regions: string[];
-  sources: string[];
-}
-
-const gatewayDist = (...p: string[]) => pathToFileURL(join(REPO_ROOT, 'gateway', 'dist', 'exports', ...p)).href;
+// The gateway's archive code, the same the export jobs use; loaded only in the floor's own process.
+type ArchiveFacts = Parameters<typeof import('@footprint/gateway/exports/archive/build').buildArchive>[0];
+type FloorSpec = import('@footprint/gateway/exports/archive/stage').KindSpec;
 
 /**
  * The floor, in the process that runs it: every record table of every domain
@@ -93,13 +62,13 @@ const gatewayDist = (...p: string[]) => pathToFileURL(join(REPO_ROOT, 'gateway',
  * KindWriter and buildArchive the export jobs use.
  */
 async function runFloor(dataDir: string, person: string, outDir: string): Promise<FloorResult> {
-  const { KindWriter } = (await import(gatewayDist('archive', 'stage.js'))) as StageModule;
-  const { buildArchive } = (await import(gatewayDist('archive', 'build.js'))) as BuildModule;
+  const { KindWriter } = await import('@footprint/gateway/exports/archive/stage');
+  const { buildArchive } = await import('@footprint/gateway/exports/archive/build');
   const staging = join(outDir, 'floor.parts');
   mkdirSync(staging, { recursive: true });
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const kinds: unknown[] = [];
+  const kinds: ArchiveFacts['kinds'] = [];
   const domains: string[] = [];
   let records = 0;
   for (const { name: domain } of listSubgraphs()) {
@@ -111,7 +80,7 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
         const cols = db.prepare(`pragma table_info("${table}")`).all() as { name: string }[];
         // Record tables only (the kit's createRecordTable columns): the rows the export reads as records.
         if (!['person_id', 'collected_at', 'region', 'source'].every((n) => cols.some((c) => c.name === n))) continue;
-        const columns: FloorColumn[] = [
+        const columns: FloorSpec['columns'] = [
           { name: 'id', path: ['id'], type: 'ID', json: false, nullable: false },
           { name: 'provenance', path: ['provenance'], type: 'String', json: false, nullable: false },
           { name: 'portable', path: ['portable'], type: 'Boolean', json: false, nullable: false },
@@ -138,7 +107,7 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
     }
   }
   const finishedAt = new Date().toISOString();
-  const facts = {
+  const facts: ArchiveFacts = {
     jobId: randomUUID(),
     person,
     requestedBy: 'SUBJECT',

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@footprint/schema';
+import { serviceEntry } from './entries.js';
 import { freePort, launchFederation, waitForHealth, type Federation } from './federation.js';
 
 /**
@@ -76,7 +77,7 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
     const gateways: ClusterProcess[] = [{ name: 'gateway-1', port: federation.gateway.port, child: federation.gateway.child }];
     const urls = Object.fromEntries([...federation.subgraphs.values()].map((p) => [`FOOTPRINT_SUBGRAPH_${p.name.toUpperCase()}_URL`, p.url]));
     const port2 = await freePort();
-    const g2 = spawn(process.execPath, ['--max-old-space-size=256', join(REPO_ROOT, 'gateway', 'dist', 'index.js')], {
+    const g2 = spawn(process.execPath, ['--max-old-space-size=256', serviceEntry('@footprint/gateway')], {
       cwd: REPO_ROOT,
       env: { ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir, ...shared, ...urls, FOOTPRINT_WORKER_ID: 'gateway-2', PORT: String(port2), APOLLO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', stdio, stdio],

@@ -4,10 +4,9 @@ import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeNetworkError, listSubgraphs, loadConfig, PERSON_ID_PATTERN, PERSON_ID_RULE, REPO_ROOT } from '@footprint/schema';
+import { describeNetworkError, listSubgraphs, loadConfig, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
 import { launchFederation, type Federation } from './federation.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
@@ -34,20 +33,6 @@ const Args = z.object({
   reason: z.string().trim().min(1).optional(),
   token: z.string().min(10).optional(),
 });
-
-interface VerifyModule {
-  verifyArchive(path: string): Promise<{
-    manifest: {
-      job: { id: string };
-      person: string;
-      complete: boolean;
-      totals: { records: number; portableRecords: number };
-      domains: { domain: string; status: string; reason: string | null; records: number }[];
-    };
-    problems: string[];
-    files: number;
-  }>;
-}
 
 const JobShape = z.object({
   id: z.string(),
@@ -204,7 +189,7 @@ try {
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(`${out}.partial`));
   await rename(`${out}.partial`, out);
 
-  const { verifyArchive } = (await import(pathToFileURL(join(REPO_ROOT, 'gateway', 'dist', 'exports', 'archive', 'verify.js')).href)) as VerifyModule;
+  const { verifyArchive } = await import('@footprint/gateway/exports/archive/verify');
   const v = await verifyArchive(out);
   const m = v.manifest;
   const lines = [

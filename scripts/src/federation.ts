@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { listSubgraphs, REPO_ROOT } from '@footprint/schema';
+import { serviceEntry } from './entries.js';
 
 export interface ServiceProcess {
   name: string;
@@ -132,12 +132,12 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   try {
     for (const s of list) {
       const port = opts.useListedPorts ? s.port : await freePort();
-      subgraphs.set(s.name, start(s.name, { script: join(REPO_ROOT, 'subgraphs', s.name, 'dist', 'index.js'), env, healthLabel: `subgraph ${s.name}`, heapMb: subgraphHeap }, port));
+      subgraphs.set(s.name, start(s.name, { script: serviceEntry(`@footprint/subgraph-${s.name}`), env, healthLabel: `subgraph ${s.name}`, heapMb: subgraphHeap }, port));
     }
     await Promise.all([...subgraphs.values()].map((p) => waitForHealth(specs.get(p.name)!.healthLabel, healthUrl(p), p.child)));
     const urls = Object.fromEntries([...subgraphs.values()].map((p) => [`FOOTPRINT_SUBGRAPH_${p.name.toUpperCase()}_URL`, p.url]));
     const gatewayPort = opts.gatewayPort ?? (await freePort());
-    const gateway = start('gateway', { script: join(REPO_ROOT, 'gateway', 'dist', 'index.js'), env: { ...env, ...urls }, healthLabel: 'gateway', heapMb: gatewayHeap }, gatewayPort);
+    const gateway = start('gateway', { script: serviceEntry('@footprint/gateway'), env: { ...env, ...urls }, healthLabel: 'gateway', heapMb: gatewayHeap }, gatewayPort);
     await waitForHealth('gateway', healthUrl(gateway), gateway.child);
     return {
       gatewayUrl: gateway.url,

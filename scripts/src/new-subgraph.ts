@@ -100,6 +100,6 @@ Next:
      once in src/store.ts (recordTable('<Type>', { columns })), seed it in src/seed.ts, resolve what differs in src/resolvers/;
      then CODEGEN_ONLY=${name.data} npm run codegen
   3. list your kinds in schema/src/inventory.ts (npm run check:coverage fails until every kind is listed)
-  4. npm test           your own tests, and the conformance suite for ${name.data} (test/conformance.test.ts)
+  4. npm test           your own tests, and the conformance suite for ${name.data} (test/unit/conformance.test.ts)
   5. npm run data-map   your kinds in the record of processing
 `);

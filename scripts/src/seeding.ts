@@ -1,6 +1,4 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import {
   DEMO_PERSON,
@@ -10,7 +8,6 @@ import {
   loadConfig,
   OTHER_PERSON,
   personProfile,
-  REPO_ROOT,
   Rng,
   storeUrl,
   type SecretsConfig,
@@ -83,9 +80,9 @@ export async function seedAll(opts: SeedOptions): Promise<{ people: number; doma
   for (const name of domains) {
     const started = Date.now();
     await resetStore(name, opts.dataDir);
-    const dir = join(REPO_ROOT, 'subgraphs', name, 'dist');
-    const { subgraph } = (await import(pathToFileURL(join(dir, 'subgraph.js')).href)) as SubgraphModule;
-    const { seed } = (await import(pathToFileURL(join(dir, 'seed.js')).href)) as SeedModule;
+    // Each domain's workspace package: its declaration (".") and its seed ("./seed"); the name is only known at run time.
+    const { subgraph } = (await import(`@footprint/subgraph-${name}`)) as SubgraphModule;
+    const { seed } = (await import(`@footprint/subgraph-${name}/seed`)) as SeedModule;
     const sg = await subgraph.createServer(config);
     try {
       await seed(

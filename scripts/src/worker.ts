@@ -1,6 +1,3 @@
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from '@footprint/schema';
 
 /**
  * npm run worker: one export worker process on the BullMQ queue of REDIS_URL
@@ -8,11 +5,8 @@ import { REPO_ROOT } from '@footprint/schema';
  * FOOTPRINT_GATEWAY_URL (default http://localhost:4000/graphql) and shares the
  * gateway's store and export folder (FOOTPRINT_DATA_DIR).
  */
-interface StandaloneModule {
-  startStandaloneWorkers(env?: NodeJS.ProcessEnv): Promise<{ id: string; stop(): Promise<void> }>;
-}
-
-const { startStandaloneWorkers } = (await import(pathToFileURL(join(REPO_ROOT, 'gateway', 'dist', 'exports', 'standalone.js')).href)) as StandaloneModule;
+// Loaded here, after the module is evaluated, as before: the gateway's export code is only needed once a worker starts.
+const { startStandaloneWorkers } = await import('@footprint/gateway/exports/standalone');
 try {
   const workers = await startStandaloneWorkers();
   let stopping = false;

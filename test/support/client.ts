@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, REPO_ROOT } from '@footprint/schema';
-import { mintToken, type TokenRequest } from '../../scripts/dist/tokens.js';
+import { mintToken, type TokenRequest } from '@footprint/scripts/tokens';
 import { planFootprint, schemaFromSupergraph } from '@footprint/gateway/footprint';
 
 export interface GqlResult<T = Record<string, unknown>> {

@@ -26,7 +26,6 @@ import {
   MAX_PAGE_SIZE,
   personalDataProblems,
   readKindMeta,
-  REPO_ROOT,
   signCredential,
   subgraphDocument,
   TAXONOMY,
@@ -37,8 +36,8 @@ import {
   type Subgraph,
 } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
-import { composeSupergraph, subgraphSources } from '../../gateway/dist/compose.js';
-import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/dist/footprint/plan.js';
+import { composeSupergraph, subgraphSources } from '@footprint/gateway/compose';
+import { planFootprint, type FootprintPlan, type KindPlan } from '@footprint/gateway/footprint';
 
 /**
  * The behaviour suite every subgraph must pass, run against the subgraph
@@ -47,11 +46,13 @@ import { planFootprint, type FootprintPlan, type KindPlan } from '../../gateway/
  * reads what to check from the SDL the subgraph serves.
  */
 
-/** A domain's dist/subgraph.js: its defineSubgraph declaration. */
-interface SubgraphModule {
+/** A domain package's main export: its defineSubgraph declaration (src/subgraph.ts). */
+export interface SubgraphModule {
   subgraph: { createServer(config: SecretsConfig): Promise<Subgraph & { store: Store<unknown> }> };
 }
-interface SeedModule {
+/** What the conformance suite starts a subgraph from. */
+export type LoadedSubgraph = { createServer: SubgraphModule['subgraph']['createServer'] } & SeedModule;
+export interface SeedModule {
   seed(store: Store<unknown>, targets: SeedTarget[]): Promise<void>;
 }
 
@@ -82,8 +83,25 @@ function buildSubgraphSdl(d: DocumentNode): GraphQLSchema {
 }
 const implementsPersonalData = (t: unknown): t is GraphQLObjectType => isObjectType(t) && t.getInterfaces().some((i) => i.name === 'PersonalData');
 
-/** `dist` is the subgraph's built package (default: subgraphs/<name>/dist of this repository). */
-export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgraphs', name, 'dist')): void {
+/**
+ * A listed subgraph's package, by name: `@footprint/subgraph-<name>` exports its server (".") and its seed ("./seed").
+ * The specifier is only known at run time, so the module is typed by the contract every subgraph package keeps.
+ */
+export async function importSubgraphPackage(name: string): Promise<LoadedSubgraph> {
+  const { subgraph } = (await import(/* @vite-ignore */ `@footprint/subgraph-${name}`)) as SubgraphModule;
+  const { seed } = (await import(/* @vite-ignore */ `@footprint/subgraph-${name}/seed`)) as SeedModule;
+  return { createServer: (config) => subgraph.createServer(config), seed };
+}
+
+/** A subgraph built outside this workspace (a scaffold in a copy of the repository), from its dist folder. */
+export async function importSubgraphDist(dist: string): Promise<LoadedSubgraph> {
+  const { subgraph } = (await import(pathToFileURL(join(dist, 'subgraph.js')).href)) as SubgraphModule;
+  const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
+  return { createServer: (config) => subgraph.createServer(config), seed };
+}
+
+/** `load` gives the subgraph's built package (default: the workspace package of that name). */
+export function describeConformance(name: string, load: () => Promise<LoadedSubgraph> = () => importSubgraphPackage(name)): void {
   describe(`conformance: ${name}`, () => {
     const [A, B, HEAVY] = [randomPerson(5), randomPerson(6), randomPerson(7)];
     let sg: TestSubgraph<unknown>;
@@ -116,9 +134,8 @@ export function describeConformance(name: string, dist = join(REPO_ROOT, 'subgra
     };
 
     beforeAll(async () => {
-      const { subgraph } = (await import(pathToFileURL(join(dist, 'subgraph.js')).href)) as SubgraphModule;
-      const { seed } = (await import(pathToFileURL(join(dist, 'seed.js')).href)) as SeedModule;
-      sg = await startTestSubgraph(subgraph.createServer, seed, [
+      const { createServer, seed } = await load();
+      sg = await startTestSubgraph(createServer, seed, [
         { id: A, scale: 1 },
         { id: B, scale: 1 },
         { id: HEAVY, scale: HEAVY_SCALE },

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { loadConfig, REPO_ROOT } from '@footprint/schema';
-import { freePort, waitForHealth } from '../../scripts/dist/federation.js';
+import { serviceEntry } from '@footprint/scripts/entries';
+import { freePort, waitForHealth } from '@footprint/scripts/federation';
 import { gql, type GqlResult } from './client.js';
 
 /** Helpers for the export tests: job calls, ZIP and CSV reading, and private gateway/subgraph processes. */
@@ -216,7 +217,7 @@ function proc(child: ChildProcess, port: number, path = '/graphql'): Proc {
 export async function startGateway(dataDir: string, subgraphUrls: Record<string, string>, env: Record<string, string> = {}, port_?: number): Promise<Proc> {
   const port = port_ ?? (await freePort());
   const urls = Object.fromEntries(Object.entries(subgraphUrls).map(([n, u]) => [`FOOTPRINT_SUBGRAPH_${n.toUpperCase()}_URL`, u]));
-  const child = spawnService(join(REPO_ROOT, 'gateway', 'dist', 'index.js'), port, { FOOTPRINT_DATA_DIR: dataDir, ...urls, ...env });
+  const child = spawnService(serviceEntry('@footprint/gateway'), port, { FOOTPRINT_DATA_DIR: dataDir, ...urls, ...env });
   const p = proc(child, port);
   try {
     await waitForHealth('gateway', `http://127.0.0.1:${port}/health`, child, 60_000);
@@ -230,7 +231,7 @@ export async function startGateway(dataDir: string, subgraphUrls: Record<string,
 /** A second process of one domain subgraph over the shared seeded data, for a test to stop without disturbing others. */
 export async function startSubgraph(name: string, dataDir: string): Promise<Proc> {
   const port = await freePort();
-  const child = spawnService(join(REPO_ROOT, 'subgraphs', name, 'dist', 'index.js'), port, { FOOTPRINT_DATA_DIR: dataDir });
+  const child = spawnService(serviceEntry(`@footprint/subgraph-${name}`), port, { FOOTPRINT_DATA_DIR: dataDir });
   const p = proc(child, port);
   await waitForHealth(`subgraph ${name}`, `http://127.0.0.1:${port}/health`, child, 60_000);
   return p;

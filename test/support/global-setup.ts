@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { launchFederation } from '../../scripts/dist/federation.js';
-import { seedAll } from '../../scripts/dist/seeding.js';
+import { launchFederation } from '@footprint/scripts/federation';
+import { seedAll } from '@footprint/scripts/seeding';
 import { isolateStores, TEST_ENGINE } from './engine.js';
 
 declare module 'vitest' {

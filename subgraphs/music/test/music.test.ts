@@ -9,7 +9,7 @@ import { catalogue, seed } from '../src/seed.js';
 import { openMusicStore, type MusicDB, type MusicStore } from '../src/store.js';
 
 // The shared conformance suite (contract, metadata, connections, credential,
-// isolation, batching, composition) runs for music from test/conformance.test.ts,
+// isolation, batching, composition) runs for music from test/unit/conformance.test.ts,
 // because music is listed in schema/subgraphs.json. These tests are the domain's own.
 
 const ME = `3${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;

@@ -6,6 +6,9 @@ import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/sc
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { TABLES, type PushDB } from '../src/store.js';
+import { requires } from '../../../test/support/requires.js';
+
+await requires('postgres');
 
 /**
  * The kit's rights tables and statements on PostgreSQL (a domain moves there

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { HEAVY_PERSON, listSubgraphs, REPO_ROOT } from '@footprint/schema';
+import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
 import { launchForBench } from './bench-heavy.js';
 import { peakRssMb } from './rss.js';
 import { record } from './bench-table.js';

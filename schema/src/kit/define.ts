@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Migration } from 'kysely';
 import { loadConfig, type SecretsConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import type { CorrectionSpec } from './corrections.js';
-import type { RightsSpec } from './rights.js';
+import type { CorrectionSpec } from './corrections/index.js';
+import type { RightsSpec } from './rights/index.js';
 import { openStore, storeUrl, type Store } from './store.js';
 import { createSubgraph, serveSubgraph, type Subgraph } from './subgraph.js';
 

@@ -174,9 +174,3 @@ export function grantRefusal(p: Principal, scope: string): string | null {
   if (!p.reason) return 'Operator requests need a reason: send a non-empty X-Footprint-Reason header';
   return null;
 }
-
-/** Refuses (FORBIDDEN) an operator that lacks `scope` or gave no reason; subjects pass; a job token never holds a grant. */
-export function requireOperatorGrant(p: Principal, scope: string): void {
-  const refusal = grantRefusal(p, scope);
-  if (refusal) fail('FORBIDDEN', refusal);
-}

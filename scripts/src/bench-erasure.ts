@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
-import { launchFederation } from './federation.js';
+import { launchForBench } from './bench-heavy.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
 
@@ -67,7 +67,7 @@ export async function benchErasure(): Promise<void> {
   await seedAll({ dataDir: floorDir, heavy: true });
   const jwtSecret = randomBytes(32).toString('hex');
   const env = { NODE_ENV: 'production', FOOTPRINT_JWT_SECRET: jwtSecret, FOOTPRINT_INTERNAL_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn' };
-  const fed = await launchFederation({ dataDir, env });
+  const fed = await launchForBench({ dataDir, env });
   try {
     const token = await mintToken(jwtSecret, { sub: 'bench-operator', operator: true, scopes: ['footprint:erase', 'footprint:read'] });
     const call = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {

@@ -24,6 +24,8 @@ import { mintToken } from './tokens.js';
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 3);
+/** A request not answered within this many seconds counts as failed (autocannon's default, 10 s, is short for a loaded 2-core machine). */
+const TIMEOUT_S = Number(process.env.BENCH_LOAD_TIMEOUT_S ?? 30);
 /** The kind the footprint query reads, and how many records a page. */
 const KIND = { domain: 'cloud', field: 'locations' } as const;
 const FIRST = 20;
@@ -66,6 +68,8 @@ interface LoadResult {
   p99: number;
   requests: number;
   failures: number;
+  /** Of the failures, those not answered within TIMEOUT_S. */
+  timeouts: number;
   /** Server CPU ms per request served. */
   cpuMs: number;
   othersCpuMs: number;
@@ -89,7 +93,7 @@ async function load(t: Target, seconds: number): Promise<LoadResult> {
   await settle(all);
   const cpu0 = cpuSeconds(t.pid);
   const others0 = t.others.reduce<number>((n, p) => n + cpuSeconds(p), 0);
-  const r = await autocannon({ url: t.url, method: 'POST', connections: CONNECTIONS, duration: seconds, headers: { 'content-type': 'application/json', ...t.headers }, body: t.body });
+  const r = await autocannon({ url: t.url, method: 'POST', connections: CONNECTIONS, duration: seconds, timeout: TIMEOUT_S, headers: { 'content-type': 'application/json', ...t.headers }, body: t.body });
   // Every request sent is served, also those still in flight when the run ended: CPU is counted until the servers are idle again, per request sent.
   await settle(all);
   const cpu = cpuSeconds(t.pid) - cpu0;
@@ -102,6 +106,7 @@ async function load(t: Target, seconds: number): Promise<LoadResult> {
     p99: r.latency.p99,
     requests: r.requests.total,
     failures: r.non2xx + r.errors + r.timeouts,
+    timeouts: r.timeouts,
     cpuMs: (cpu * 1000) / sent,
     othersCpuMs: (others * 1000) / sent,
   };
@@ -185,7 +190,7 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
         const r = await load(t, SECONDS);
         results.get(t.name)!.push(r);
         console.log(
-          `  round ${round} ${t.name.padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  CPU ${r.cpuMs.toFixed(2)} ms/req${t.others.length ? ` (+ subgraphs ${r.othersCpuMs.toFixed(2)})` : ''}${r.failures ? `  ${r.failures} FAILED` : ''}`,
+          `  round ${round} ${t.name.padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  CPU ${r.cpuMs.toFixed(2)} ms/req${t.others.length ? ` (+ subgraphs ${r.othersCpuMs.toFixed(2)})` : ''}${r.failures ? `  ${r.failures} FAILED (${r.timeouts} not answered within ${TIMEOUT_S} s)` : ''}`,
         );
       }
     }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchFederation } from './federation.js';
+import { launchForBench } from './bench-heavy.js';
 import { loadRequestSeeder } from './requests-seed.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';
@@ -28,7 +28,7 @@ export async function benchRequests(): Promise<void> {
     const seedMs = performance.now() - t;
     const jwtSecret = randomBytes(32).toString('hex');
     const env = { NODE_ENV: 'production', FOOTPRINT_JWT_SECRET: jwtSecret, FOOTPRINT_INTERNAL_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn' };
-    const fed = await launchFederation({ dataDir, env });
+    const fed = await launchForBench({ dataDir, env });
     try {
       const token = await mintToken(jwtSecret, { sub: 'ops-bench', operator: true, scopes: ['footprint:requests'] });
       const run = async (query: string, variables: Record<string, unknown> = {}) => {

@@ -20,7 +20,7 @@ export function record(row: BenchRow): void {
   console.log(`  → ${mark(row.pass)} ${row.measure}: ${row.figure} (target ${row.target})`);
 }
 
-const mark = (pass: boolean | null) => (pass === null ? '[ ? ]' : pass ? '[PASS]' : '[FAIL]');
+const mark = (pass: boolean | null) => (pass === null ? '[ -- ]' : pass ? '[PASS]' : '[FAIL]');
 
 /** The machine, for reading the figures: a busy 2-core box measures the cores, not the code. */
 export function machine(): string {

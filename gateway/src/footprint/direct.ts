@@ -52,6 +52,9 @@ export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
     body = undefined;
   }
   if (!body || typeof body !== 'object' || (!body.data && !Array.isArray(body.errors))) return unavailable(c.domain, `answered HTTP ${res.status}`);
+  // The request failed as a whole: its own code (UNAUTHENTICATED, FORBIDDEN …) if it says one, else the domain is unavailable — as the gateway's data sources decide.
+  const code = body.errors?.[0]?.extensions?.code;
+  if (!body.data && (!code || code === 'INTERNAL_SERVER_ERROR')) return unavailable(c.domain, `answered HTTP ${res.status}`);
   const errors = (body.errors ?? []).map((e): GraphQLErrorShape => {
     // _entities.0.<domain>.<field>… → person.<domain>.<field>…, as through the gateway.
     const path = e.path && e.path[0] === '_entities' ? ['person', ...e.path.slice(2)] : e.path;

@@ -202,12 +202,14 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
     const failed = (n: number) => (n ? `; ${n} requests FAILED` : '');
     if (bare) {
       const b = med('bare @apollo/gateway');
-      const ratio = fp.cpuMs / b.cpuMs;
+      // How much cheaper per request the footprint gateway is than a bare @apollo/gateway doing the same work
+      // (the bare one signs the internal credential per subgraph call, as any plain RemoteGraphQLDataSource would).
+      const ratio = b.cpuMs / fp.cpuMs;
       record({
         measure: `per request, ${CONNECTIONS} connections: footprint gateway vs bare @apollo/gateway`,
-        figure: `CPU ${fp.cpuMs.toFixed(2)} vs ${b.cpuMs.toFixed(2)} ms/request = ${ratio.toFixed(2)}×; ${fp.rps.toFixed(0)} vs ${b.rps.toFixed(0)} req/s${failed(fp.failures + b.failures)}`,
-        target: 'footprint CPU/request ≤ 1.2× bare',
-        pass: ratio <= 1.2 && fp.failures + b.failures === 0,
+        figure: `CPU ${fp.cpuMs.toFixed(2)} vs ${b.cpuMs.toFixed(2)} ms/request : bare ÷ footprint = ${ratio.toFixed(2)}×; ${fp.rps.toFixed(0)} vs ${b.rps.toFixed(0)} req/s${failed(fp.failures + b.failures)}`,
+        target: 'bare CPU/request ≥ 1.2× footprint',
+        pass: ratio >= 1.2 && fp.failures + b.failures === 0,
       });
     }
     if (parts.has('subgraph')) {

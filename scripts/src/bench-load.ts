@@ -202,8 +202,7 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
     const failed = (n: number) => (n ? `; ${n} requests FAILED` : '');
     if (bare) {
       const b = med('bare @apollo/gateway');
-      // How much cheaper per request the footprint gateway is than a bare @apollo/gateway doing the same work
-      // (the bare one signs the internal credential per subgraph call, as any plain RemoteGraphQLDataSource would).
+      // How much cheaper per request the footprint gateway is than a bare @apollo/gateway answering the same query.
       const ratio = b.cpuMs / fp.cpuMs;
       record({
         measure: `per request, ${CONNECTIONS} connections: footprint gateway vs bare @apollo/gateway`,

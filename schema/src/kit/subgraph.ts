@@ -11,13 +11,13 @@ import { fail } from '../errors.js';
 import { portProblem } from '../ports.js';
 import type { Logger } from '../logger.js';
 import { deriveConnections } from './connections-sdl.js';
-import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections-engine.js';
+import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections/index.js';
 import { connectionSelects, countTables, fetchRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { listSubgraphs } from '../subgraphs.js';
 import { readKindMeta, recordMetaFactory, type KindMeta } from './meta.js';
-import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights-engine.js';
+import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights/index.js';
 import type { RecordRow, Store } from './store.js';
 
 /** Per-request readers the kit gives every subgraph: generic record pages and batched counts. */

@@ -5,7 +5,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { tables, type PushDB } from './store.js';
 
-/** The push domain: The push domain subgraph. */
+/** The push domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<PushDB, PushLoaders>({
   name: 'push',
   module: import.meta.url,

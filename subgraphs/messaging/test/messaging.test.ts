@@ -257,9 +257,6 @@ describe('inventory and metadata', () => {
   });
 });
 
-describe('isolation', () => {
-});
-
 describe('the heavy person', () => {
   let heavy: TestSubgraph<MessagingDB>;
   beforeAll(async () => {

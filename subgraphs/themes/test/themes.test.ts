@@ -140,10 +140,6 @@ describe('themes subgraph: purchases', () => {
   });
 });
 
-describe('themes subgraph: isolation', () => {
-  const selection = 'themes { purchases { nodes { orderReference } } interactions { nodes { commentText } } carouselEvents { nodes { pictureId } } }';
-});
-
 describe('themes subgraph: recommendation profiles', () => {
   interface Weight {
     facet: string;

@@ -16,7 +16,7 @@ export interface SubgraphDeclaration<DB, L> {
   /** The declaring module's `import.meta.url`: schema.graphql is read from its package (so composition never runs code). */
   module: string;
   /** The domain's tables: record type → table (`kinds`) and the migrations that create them (from `defineTables`). */
-  tables: { kinds: Record<string, string>; migrations: Record<string, Migration> };
+  tables: { kinds: Readonly<Record<string, string>>; migrations: Record<string, Migration> };
   /** The domain's field resolvers (its codegen `Resolvers`): only where a row differs from the schema. */
   resolvers?: object;
   /** Per-request loaders for what a field looks up per record. */

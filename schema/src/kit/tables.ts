@@ -1,4 +1,4 @@
-import { PostgresAdapter, type ColumnDefinitionBuilder, type CreateTableBuilder, type Generated, type Kysely, type Migration, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Generated, type Kysely, type Migration, type Selectable } from 'kysely';
 import { createRecordTable, type RecordRow } from './store.js';
 
 /**
@@ -17,14 +17,19 @@ export class Column<T> {
     readonly sqlType: SqlType,
     readonly isNullable = false,
     readonly reference: { to: string; onDelete?: 'cascade' } | null = null,
+    readonly checkSql: string | null = null,
   ) {}
   /** May be null (no NOT NULL). */
   nullable(): Column<T | null> {
-    return new Column<T | null>(this.sqlType, true, this.reference);
+    return new Column<T | null>(this.sqlType, true, this.reference, this.checkSql);
   }
   /** A foreign key, e.g. `references('device.id')`. */
   references(to: string, onDelete?: 'cascade'): Column<T> {
-    return new Column<T>(this.sqlType, this.isNullable, onDelete ? { to, onDelete } : { to });
+    return new Column<T>(this.sqlType, this.isNullable, onDelete ? { to, onDelete } : { to }, this.checkSql);
+  }
+  /** A CHECK constraint, in SQL over the store's (snake_case) column names. */
+  check(condition: string): Column<T> {
+    return new Column<T>(this.sqlType, this.isNullable, this.reference, condition);
   }
 }
 
@@ -48,10 +53,18 @@ export interface IndexSpec {
   unique?: boolean;
 }
 
+/**
+ * How a plain table is keyed: `serial` an id the store assigns (the default),
+ * `integer`/`text` an id the domain gives, or the columns of a composite key
+ * (no id column; the constraint is `<table>_pk`).
+ */
+export type TableKey = 'serial' | 'integer' | 'text' | string[];
+
 /** A table's description; `Row` is its row type, `Type` the GraphQL record type it holds (null: not a record table). */
 export interface TableSpec<Row, Type extends string | null = string | null> {
   readonly type: Type;
   readonly record: boolean;
+  readonly key: TableKey;
   readonly columns: Columns;
   readonly indexes: IndexSpec[];
   /** Type-level only: the row. */
@@ -68,15 +81,20 @@ export function recordTable<Type extends string, C extends Columns>(
   columns: C,
   indexes: IndexSpec[] = [],
 ): TableSpec<StoredRecord & RowOf<C>, Type> {
-  return { type, record: true, columns, indexes };
+  return { type, record: true, key: 'serial', columns, indexes };
 }
 
+type KeyRow<K extends TableKey> = K extends 'serial' ? { id: Generated<number> } : K extends 'integer' ? { id: number } : K extends 'text' ? { id: string } : unknown;
+
 /**
- * Any other table (a child of records, a catalogue): an integer primary key
- * `id` and `columns`; a person column and indexes are the domain's to give.
+ * Any other table (a child of records, a catalogue): its key (see TableKey)
+ * and `columns`; a person column and indexes are the domain's to give.
  */
-export function plainTable<C extends Columns>(columns: C, indexes: IndexSpec[] = []): TableSpec<{ id: Generated<number> } & RowOf<C>, null> {
-  return { type: null, record: false, columns, indexes };
+export function plainTable<C extends Columns, const K extends TableKey = 'serial'>(
+  columns: C,
+  opts: { key?: K; indexes?: IndexSpec[] } = {},
+): TableSpec<KeyRow<K> & RowOf<C>, null> {
+  return { type: null, record: false, key: opts.key ?? 'serial', columns, indexes: opts.indexes ?? [] };
 }
 
 type Specs = Record<string, TableSpec<unknown>>;
@@ -99,6 +117,7 @@ function addColumns(t: CreateTableBuilder<string, string>, columns: Columns): Cr
         b = b.references(`${snake(table!)}.${column}`);
         if (col.reference.onDelete) b = b.onDelete(col.reference.onDelete);
       }
+      if (col.checkSql) b = b.check(sql.raw(col.checkSql));
       return b;
     });
   }
@@ -111,8 +130,13 @@ async function createTable(db: Kysely<unknown>, name: string, spec: TableSpec<un
     await createRecordTable(db, table, (t) => addColumns(t, spec.columns) as CreateTableBuilder<string, 'id'>);
   } else {
     const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
-    const t = db.schema.createTable(table).addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()));
-    await addColumns(t, spec.columns).execute();
+    const key = spec.key;
+    let t: CreateTableBuilder<string, string> = db.schema.createTable(table);
+    if (key === 'serial') t = t.addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()));
+    else if (key === 'integer' || key === 'text') t = t.addColumn('id', key, (c) => c.primaryKey());
+    t = addColumns(t, spec.columns);
+    if (Array.isArray(key)) t = t.addPrimaryKeyConstraint(`${table}_pk`, key.map(snake));
+    await t.execute();
   }
   for (const ix of spec.indexes) {
     let b = db.schema.createIndex(ix.name).on(table).columns(ix.columns.map(snake));
@@ -121,10 +145,15 @@ async function createTable(db: Kysely<unknown>, name: string, spec: TableSpec<un
   }
 }
 
+/** Record type → its table. */
+export type KindTablesOf<S extends Specs> = {
+  [T in keyof S as S[T] extends TableSpec<unknown, infer Type extends string> ? Type : never]: T & string;
+};
+
 export interface Tables<S extends Specs> {
   readonly specs: S;
   /** Record type → table (camelCase, as Kysely's queries name it); the kit pages, counts and discovers these. */
-  readonly kinds: Record<string, string>;
+  readonly kinds: KindTablesOf<S>;
   /** The migrations that create them, by name; a change appends one with `then`, shipped ones never change. */
   readonly migrations: Record<string, Migration>;
   /** Adds tables in a new migration named `name` (the row types grow with it). */
@@ -153,7 +182,8 @@ function build<S extends Specs>(specs: S, migrations: Record<string, Migration>)
   for (const [name, spec] of Object.entries(specs)) if (spec.type) kinds[spec.type] = name;
   return {
     specs,
-    kinds,
+    // Built from the same specs the type maps over.
+    kinds: kinds as KindTablesOf<S>,
     migrations,
     then: <N extends Specs>(name: string, added: N) => {
       for (const t of Object.keys(added)) if (t in specs) throw new Error(`migration ${name}: table ${t} exists already`);

@@ -6,7 +6,7 @@ import { CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type Corre
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { TABLES, type AccountDB } from '../src/store.js';
+import { tables, type AccountDB } from '../src/store.js';
 
 /**
  * The account domain's part of the rights: a consent withdrawal is recorded on
@@ -120,7 +120,7 @@ describe('account: rights', () => {
     const years = (Date.parse(consent.retainedUntil!) - Date.now()) / (365.25 * 24 * 3600 * 1000);
     expect(years).toBeGreaterThan(2.9);
     expect(years).toBeLessThan(3.1);
-    for (const table of Object.values(TABLES).filter((t) => t !== 'consent')) {
+    for (const table of Object.values(tables.kinds).filter((t) => t !== 'consent')) {
       const n = await sg.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', ERASED).executeTakeFirstOrThrow();
       expect(Number(n.n), table).toBe(0);
     }

@@ -5,7 +5,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { migrations, TABLES, type CloudDB } from './store.js';
 
-/** The cloud domain: The cloud domain subgraph. */
+/** The cloud domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<CloudDB, CloudLoaders>({
   name: 'cloud',
   module: import.meta.url,

@@ -155,17 +155,6 @@ describe('cloud subgraph', () => {
     expect(nodes.some((n) => n.command === 'RING' && !n.passcodeSet)).toBe(true);
   });
 
-  it("refuses another person's cloud data with FORBIDDEN and returns no rows", async () => {
-    const selection = `cloud { ${Object.keys(CONNECTIONS).map((f) => `${f} { totalCount nodes { id } }`).join(' ')} }`;
-    const res: GraphQLResponse<Entities> = await sg.entities<{ cloud: Cloud }>(OTHER, selection, { as: DEMO });
-    expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(res.data?._entities?.[0] ?? null).toBeNull();
-    expect(JSON.stringify(res.data ?? null)).not.toContain('cloud.');
-    // The same query for oneself works, so the refusal is about the person.
-    const own = await sg.entities(OTHER, selection);
-    expect(own.errors).toBeUndefined();
-  });
-
   it("loaders read only the requesting person's rows, even given another person's ids", async () => {
     const otherContact = await sg.store.db.selectFrom('contact').select('id').where('personId', '=', OTHER).executeTakeFirstOrThrow();
     const otherDevice = await sg.store.db.selectFrom('device').select('id').where('personId', '=', OTHER).executeTakeFirstOrThrow();
@@ -206,31 +195,6 @@ describe('cloud subgraph', () => {
     const locations = c.locations!.nodes as { deviceId: string; device: { id: string; model: string } | null }[];
     expect(locations).toHaveLength(200);
     for (const l of locations) expect(l.device?.id).toBe(l.deviceId);
-  });
-
-  it('pages through the whole location history with after, oldest first, each row once', async () => {
-    const seen: { id: string; at: string }[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    let totalCount = 0;
-    for (;;) {
-      const arg: string = after ? `, after: ${JSON.stringify(after)}` : '';
-      const c = await cloud(MEDIUM, `locations(first: 7${arg}) { totalCount nodes { id at } pageInfo { hasNextPage endCursor } }`);
-      const conn = c.locations as unknown as Conn<{ id: string; at: string }>;
-      totalCount = conn.totalCount;
-      seen.push(...conn.nodes);
-      pages += 1;
-      if (!conn.pageInfo.hasNextPage) break;
-      expect(conn.nodes).toHaveLength(7);
-      after = conn.pageInfo.endCursor;
-      expect(pages).toBeLessThan(100);
-    }
-    const stored = await sg.store.db.selectFrom('deviceLocation').select('id').where('personId', '=', MEDIUM).orderBy('id').execute();
-    expect(totalCount).toBe(stored.length);
-    expect(totalCount).toBe(6 * 40);
-    expect(seen.map((n) => n.id)).toEqual(stored.map((r) => `cloud.location:${r.id}`));
-    expect(pages).toBe(Math.ceil(totalCount / 7));
-    expect(seen.map((n) => n.at)).toEqual(seen.map((n) => n.at).sort());
   });
 
   it('rejects a cursor it did not issue', async () => {

@@ -5,7 +5,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { migrations, TABLES, type CommunityDB } from './store.js';
 
-/** The community domain: The community domain subgraph. */
+/** The community domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<CommunityDB, CommunityLoaders>({
   name: 'community',
   module: import.meta.url,

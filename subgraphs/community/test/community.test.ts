@@ -109,19 +109,6 @@ describe('community subgraph', () => {
     expect(Object.keys(nodes[0]!).sort()).toEqual(['at', 'body', 'counterpartNickname', 'direction', 'id', 'meta']);
   });
 
-  it('refuses another person and calls without a gateway credential, returning no rows', async () => {
-    const forbidden = await sg.entities(OTHER, 'community { posts { nodes { id body } } privateMessages { nodes { body } } }', { as: ME });
-    expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(JSON.stringify(forbidden.data ?? null)).not.toContain('community.');
-    const stored = await sg.store.db.selectFrom('post').select('body').where('personId', '=', OTHER).execute();
-    for (const { body } of stored) expect(JSON.stringify(forbidden)).not.toContain(JSON.stringify(body).slice(1, -1));
-
-    const anonymous = await sg.entities(ME, 'community { posts { nodes { id } } }', { as: null });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(anonymous.data ?? null).toBeNull();
-  });
-
   it('returns only the person’s own records', async () => {
     const data = community<{ community: { comments: Conn<{ id: string }>; logins: Conn<{ id: string }> } }>(
       await sg.entities(ME, 'community { comments(first: 5000) { nodes { id } } logins(first: 5000) { nodes { id } } }'),
@@ -164,33 +151,6 @@ describe('community subgraph', () => {
     expect(sg.store.statements - before).toBe(2);
     const stored = await sg.store.db.selectFrom('badge').select('name').where('personId', '=', OTHER).orderBy('awardedAt').orderBy('id').execute();
     expect(data.profile.nodes[0]!.badges.map((b) => b.name)).toEqual(stored.map((b) => b.name));
-  });
-
-  it('pages through all browsing history with after, without gaps or repeats', async () => {
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    let total = 0;
-    do {
-      const res: GraphQLResponse<{ _entities: { community: { browsing: Conn<{ id: string }> } }[] }> = await sg.entities(
-        ME,
-        `community { browsing(first: 17${after ? `, after: ${JSON.stringify(after)}` : ''}) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
-      );
-      const conn: Conn<{ id: string }> = community(res).browsing;
-      expect(conn.nodes.length).toBeLessThanOrEqual(17);
-      seen.push(...conn.nodes.map((n) => n.id));
-      total = conn.totalCount;
-      after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-      pages += 1;
-      expect(pages).toBeLessThan(50);
-    } while (after);
-    const stored = await sg.store.db.selectFrom('browsing').select('id').where('personId', '=', ME).orderBy('id').execute();
-    expect(total).toBe(3 * MY_SCALE);
-    expect(pages).toBe(Math.ceil((3 * MY_SCALE) / 17));
-    expect(seen).toEqual(stored.map((r) => `community.browsing:${r.id}`));
-
-    const bad = await sg.entities(ME, 'community { browsing(first: 5, after: "not-a-cursor") { nodes { id } } }');
-    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('shows the prize and the shipping details given for it, and none for an entry that did not win', async () => {

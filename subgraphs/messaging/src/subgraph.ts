@@ -4,7 +4,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { migrations, TABLES, type MessagingDB } from './store.js';
 
-/** The messaging domain: The messaging domain subgraph. */
+/** The messaging domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<MessagingDB, MessagingLoaders>({
   name: 'messaging',
   module: import.meta.url,

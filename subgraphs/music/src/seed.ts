@@ -1,5 +1,6 @@
 import { insertChunked, recordBase, Rng, TRICKY_TEXT, type SeedTarget } from '@footprint/schema';
-import type { MusicStore, MusicTrackRow } from './store.js';
+import type { Store } from '@footprint/schema';
+import type { MusicDB, MusicTrackRow } from './store.js';
 
 const ARTISTS = ['Rəşid Behbudov', 'Müslüm Maqomayev', 'Aygün Kazımova', 'Sevda Ələkbərzadə', 'Miri Yusif', 'Brainstorm', 'Zoë Keating', 'Çingiz Mustafayev'];
 const WORDS = ['Bakı', 'gecəsi', 'Sevgi', 'Xəzər', 'yağış', 'Qarabağ', 'Ulduz', 'dəniz', 'Küləklər', 'Nocturne', 'Ürək', 'yol'];
@@ -32,7 +33,7 @@ export function catalogue(): MusicTrackRow[] {
  * one to three devices, oldest first, and `scale` × 2 searches, some of which
  * led to a play.
  */
-export async function seed(store: MusicStore, targets: SeedTarget[]): Promise<void> {
+export async function seed(store: Store<MusicDB>, targets: SeedTarget[]): Promise<void> {
   const tracks = catalogue();
   // Seeding may run again over a store (new people); the catalogue is written once.
   if (!(await store.db.selectFrom('track').select('id').limit(1).executeTakeFirst())) await store.db.insertInto('track').values(tracks).execute();

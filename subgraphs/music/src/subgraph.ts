@@ -1,13 +1,13 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
 import { createLoaders, type MusicLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
-import { migrations, TABLES, type MusicDB } from './store.js';
+import { tables, type MusicDB } from './store.js';
 
 /** The music domain: playback history and search queries. */
 export const subgraph = defineSubgraph<MusicDB, MusicLoaders>({
   name: 'music',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
 });

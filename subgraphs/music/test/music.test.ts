@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { personProfile, Rng, TRICKY_TEXT } from '@footprint/schema';
+import { openStore, personProfile, Rng, TRICKY_TEXT, type Store } from '@footprint/schema';
 import { startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { subgraph } from '../src/subgraph.js';
 import { catalogue, seed } from '../src/seed.js';
-import { openMusicStore, type MusicDB, type MusicStore } from '../src/store.js';
+import { tables, type MusicDB } from '../src/store.js';
 
 // The shared conformance suite (contract, metadata, connections, credential,
 // isolation, batching, composition) runs for music from test/unit/conformance.test.ts,
@@ -140,12 +140,12 @@ describe('music subgraph', () => {
 
   it('seeds the same rows for the same person in another store, and writes the catalogue once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'footprint-music-'));
-    const other = openMusicStore(undefined, dataDir);
+    const other = openStore<MusicDB>({ domain: 'music', dataDir, migrations: tables.migrations });
     try {
       await other.migrate();
       await seed(other, [{ profile: personProfile(ME), scale: 1, rng: new Rng(`seed:${ME}`) }]);
       await seed(other, [{ profile: personProfile('10000077'), scale: 1, rng: new Rng('seed:10000077') }]);
-      const rows = async (s: MusicStore) => s.db.selectFrom('playback').selectAll().where('personId', '=', ME).orderBy('id').execute();
+      const rows = async (s: Store<MusicDB>) => s.db.selectFrom('playback').selectAll().where('personId', '=', ME).orderBy('id').execute();
       expect(await rows(other)).toEqual(await rows(sg.store));
       expect(await other.db.selectFrom('track').selectAll().orderBy('id').execute()).toEqual(catalogue());
     } finally {

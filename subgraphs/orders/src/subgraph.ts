@@ -5,7 +5,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { migrations, TABLES, type OrdersDB } from './store.js';
 
-/** The orders domain: The orders domain subgraph. */
+/** The orders domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<OrdersDB, OrdersLoaders>({
   name: 'orders',
   module: import.meta.url,

@@ -29,7 +29,7 @@ const marketingChoice = correctableKind<PushDB, MarketingChoiceRow>({
   async apply(trx: Transaction<PushDB>, row, _field, value, ctx) {
     await trx
       .insertInto('marketingChoice')
-      .values({ personId: ctx.person, collectedAt: ctx.now, region: row.region, source: null, optedIn: value ? 1 : 0, channel: row.channel, at: ctx.now } as never)
+      .values({ personId: ctx.person, collectedAt: ctx.now, region: row.region, source: null, optedIn: value ? 1 : 0, channel: row.channel, at: ctx.now })
       .execute();
   },
 });
@@ -62,7 +62,7 @@ const objection = correctableKind<PushDB, ProfilingObjectionRow>({
   async apply(trx: Transaction<PushDB>, row, _field, value, ctx) {
     await trx
       .insertInto('profilingObjection')
-      .values({ personId: ctx.person, collectedAt: ctx.now, region: row.region, source: null, objected: value ? 1 : 0, at: ctx.now } as never)
+      .values({ personId: ctx.person, collectedAt: ctx.now, region: row.region, source: null, objected: value ? 1 : 0, at: ctx.now })
       .execute();
   },
 });

@@ -1,4 +1,4 @@
-import { fail, insertRecords, type ProcessingDecision, type RightsEngine } from '@footprint/schema';
+import { fail, insertChunked, type ProcessingDecision, type RightsEngine } from '@footprint/schema';
 import { z } from 'zod';
 import type { PushStore } from './store.js';
 
@@ -47,7 +47,7 @@ export async function sendNotification(p: PushProcessor, person: string, input: 
   const registrations = await db.selectFrom('registration').select(['id', 'region']).where('personId', '=', person).where('appPackage', '=', n.appPackage).execute();
   if (registrations.length === 0) return { sent: 0, refused: { allowed: false, code: 'NO_REGISTRATION', reason: `The person has no registration of ${n.appPackage}` } };
   const at = now.toISOString();
-  await insertRecords(
+  await insertChunked(
     db,
     'notification',
     registrations.map((r) => ({ personId: person, collectedAt: at, region: r.region, source: null, category: n.category, appPackage: n.appPackage, title: n.title, body: n.body, sentAt: at, openedAt: null, registrationId: r.id })),
@@ -87,7 +87,7 @@ export async function buildAdSegments(p: PushProcessor, person: string, now = ne
   const have = new Set(existing.map((s) => s.segmentName));
   const placed = [...new Set(apps.map((a) => SEGMENT_BY_APP[a.appPackage]).filter((s): s is string => Boolean(s)))].filter((s) => !have.has(s));
   const at = now.toISOString();
-  await insertRecords(
+  await insertChunked(
     db,
     'adSegment',
     placed.map((segmentName) => ({ personId: person, collectedAt: at, region: adId.region, source: 'INFERRED', segmentName, placedAt: at, placedBy: OUR_AD_MODEL })),

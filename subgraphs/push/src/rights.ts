@@ -1,4 +1,4 @@
-import { defineRights, insertRecords } from '@footprint/schema';
+import { defineRights, insertChunked } from '@footprint/schema';
 import type { PushDB } from './store.js';
 
 /** The marketing channels a person opts in or out of (push.marketing_choice). */
@@ -38,14 +38,14 @@ export const rights = defineRights<PushDB>({
       erase: ['push.ad_segment'],
       async apply(trx, ctx) {
         if (!ctx.region) return;
-        await insertRecords(trx, 'profilingObjection', [{ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, objected: 1, at: ctx.now }]);
+        await insertChunked(trx, 'profilingObjection', [{ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, objected: 1, at: ctx.now }]);
       },
     },
     DIRECT_MARKETING: {
       async apply(trx, ctx) {
         if (!ctx.region) return;
         const region = ctx.region;
-        await insertRecords(
+        await insertChunked(
           trx,
           'marketingChoice',
           MARKETING_CHANNELS.map((channel) => ({ personId: ctx.person, collectedAt: ctx.now, region, source: null, optedIn: 0, channel, at: ctx.now })),

@@ -3,13 +3,13 @@ import { corrections } from './corrections.js';
 import { createLoaders, type PushLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type PushDB } from './store.js';
+import { tables, type PushDB } from './store.js';
 
-/** The push domain: The push domain subgraph. */
+/** The push domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<PushDB, PushLoaders>({
   name: 'push',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
   corrections,

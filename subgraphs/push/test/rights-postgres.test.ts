@@ -5,7 +5,7 @@ import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, 
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { TABLES, type PushDB } from '../src/store.js';
+import { tables, type PushDB } from '../src/store.js';
 import { requires } from '../../../test/support/requires.js';
 
 await requires('postgres');
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 const call = async <T>(person: string, query: string, variables: Record<string, unknown> = {}) =>
   postGraphQL<T>(sg.url, query, variables, { [CREDENTIAL_HEADER]: await sg.credential(person, { scopes: [ERASE_SCOPE, RESTRICT_SCOPE] }) });
-const count = async (table: (typeof TABLES)[keyof typeof TABLES], person: string) =>
+const count = async (table: (typeof tables.kinds)[keyof typeof tables.kinds], person: string) =>
   Number((await sg.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', person).executeTakeFirstOrThrow()).n);
 
 describe('push rights on PostgreSQL', () => {
@@ -74,13 +74,13 @@ describe('push rights on PostgreSQL', () => {
     expect(o.data!._object.objections).toEqual(['AD_PROFILING']);
     expect(await count('adSegment', ME)).toBe(0);
 
-    const otherBefore = await Promise.all(Object.values(TABLES).map((t) => count(t, OTHER)));
+    const otherBefore = await Promise.all(Object.values(tables.kinds).map((t) => count(t, OTHER)));
     const erase = 'mutation { _erase(requestId: "pg-1") { replayed kinds { kind deleted retained anonymized } } }';
     const res = await call<{ _erase: { replayed: boolean; kinds: { kind: string; deleted: number }[] } }>(ME, erase);
     expect(res.errors).toBeUndefined();
-    for (const t of Object.values(TABLES)) expect(await count(t, ME), t).toBe(0);
+    for (const t of Object.values(tables.kinds)) expect(await count(t, ME), t).toBe(0);
     expect(await kit.selectFrom('correctionHistory').select('id').where('personId', '=', ME).execute()).toEqual([]);
-    expect(await Promise.all(Object.values(TABLES).map((t) => count(t, OTHER)))).toEqual(otherBefore);
+    expect(await Promise.all(Object.values(tables.kinds).map((t) => count(t, OTHER)))).toEqual(otherBefore);
     const again = await call<{ _erase: { replayed: boolean; kinds: unknown[] } }>(ME, erase);
     expect(again.data!._erase).toEqual({ ...res.data!._erase, replayed: true });
     // Receipts are append-only too.

@@ -5,7 +5,7 @@ import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/sc
 import { buildAdSegments, sendNotification, type PushProcessor } from '../src/processing.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { TABLES, type PushDB } from '../src/store.js';
+import { tables, type PushDB } from '../src/store.js';
 
 /**
  * Erasure, restriction, objection and consent withdrawal in the push domain,
@@ -34,7 +34,7 @@ async function call<T>(person: string, query: string, variables: Record<string, 
 /** Every table's rows per person, straight from the store. */
 async function counts(person: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of Object.values(TABLES)) {
+  for (const table of Object.values(tables.kinds)) {
     const r = await sg.store.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -63,7 +63,7 @@ describe('push: rights', () => {
     expect(noRestrict.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const noPerson = await postGraphQL(sg.url, ERASE, { id: 'r-0' }, { [CREDENTIAL_HEADER]: await sg.credential(null, { scopes: [ERASE_SCOPE] }) });
     expect(noPerson.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await counts(ERASED)).not.toEqual(Object.fromEntries(Object.values(TABLES).map((t) => [t, 0])));
+    expect(await counts(ERASED)).not.toEqual(Object.fromEntries(Object.values(tables.kinds).map((t) => [t, 0])));
   });
 
   it('erases every kind of the person in batched statements, leaves everyone else alone, records Art. 19 notices and replays', async () => {
@@ -77,12 +77,12 @@ describe('push: rights', () => {
     expect(receipt.replayed).toBe(false);
     expect(receipt.kinds.map((k) => k.kind).sort()).toEqual([...sg.subgraph.kinds.map((k) => k.kind)].sort());
     for (const k of receipt.kinds) {
-      const table = TABLES[sg.subgraph.kinds.find((m) => m.kind === k.kind)!.typename as keyof typeof TABLES];
+      const table = tables.kinds[sg.subgraph.kinds.find((m) => m.kind === k.kind)!.typename as keyof typeof tables.kinds];
       expect(k.action).toBe('DELETE');
       expect(k.deleted, k.kind).toBe(before[table]);
       expect(k.retained + k.anonymized).toBe(0);
     }
-    expect(await counts(ERASED)).toEqual(Object.fromEntries(Object.values(TABLES).map((t) => [t, 0])));
+    expect(await counts(ERASED)).toEqual(Object.fromEntries(Object.values(tables.kinds).map((t) => [t, 0])));
     expect(await counts(BYSTANDER)).toEqual(bystander);
     // Set-based: a heavy person takes the same statements as a light one, not one per record.
     const heavyBefore = await counts(HEAVY);

@@ -5,7 +5,7 @@ import { resolvers } from './resolvers/index.js';
 import { rights } from './rights.js';
 import { migrations, TABLES, type ThemesDB } from './store.js';
 
-/** The themes domain: The themes domain subgraph. */
+/** The themes domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<ThemesDB, ThemesLoaders>({
   name: 'themes',
   module: import.meta.url,

@@ -1,4 +1,4 @@
-import type { Resolvers } from '../generated/resolvers.js';
+import type { DataRegion, Purpose, Resolvers } from '../generated/resolvers.js';
 
 /**
  * Field resolvers that turn stored rows into the schema's shape. Secrets stay
@@ -19,12 +19,12 @@ export const recordResolvers: Resolvers = {
   },
   Consent: {
     granted: (row) => row.granted === 1,
-    purpose: (row) => row.purpose as never,
+    purpose: (row) => row.purpose as Purpose,
   },
   NotificationPreference: {
     enabled: (row) => row.enabled === 1,
   },
   DataResidency: {
-    region: (row) => row.region as never,
+    region: (row) => row.region as DataRegion,
   },
 };

@@ -1,5 +1,8 @@
-import { CREDENTIAL_HEADER, CREDENTIAL_TTL_SECONDS, REQUEST_ID_HEADER, signCredential, type InternalCredential } from '@footprint/schema';
-import { CircuitOpenError, describeFailure, type DomainRequestInit } from '../circuit.js';
+import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential } from '@footprint/schema';
+import type { GraphQLError } from 'graphql';
+import type { DomainRequestInit } from '../circuit.js';
+import { CredentialSigner } from '../domains/credentials.js';
+import { domainError, thrownFailure, type DomainFailure } from '../domains/errors.js';
 import { kindKey, type KindOwner } from './owners.js';
 import { entitiesOperation, type FootprintPlan, type KindPlan } from './plan.js';
 import type { Answer, GraphQLErrorShape, PageSource } from './traverse.js';
@@ -20,19 +23,22 @@ export interface SubgraphCall {
   signal?: AbortSignal;
 }
 
-/** A domain that gave nothing, as through the gateway: Person.<domain> is null, the error names it. */
-const failed = (domain: string, error: GraphQLErrorShape): Answer => ({ data: { person: { [domain]: null } }, errors: [error] });
-
-const unavailable = (domain: string, why: string): Answer =>
-  failed(domain, { message: `The ${domain} domain is unavailable: it ${why}`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain } });
+/**
+ * A domain that gave nothing, as through the gateway: Person.<domain> is null,
+ * and the error is the one the gateway's error table (domains/errors.ts) gives.
+ */
+function failed(domain: string, failure: DomainFailure): Answer {
+  const error: GraphQLError = domainError(domain, failure);
+  return { data: { person: { [domain]: null } }, errors: [{ message: error.message, extensions: { ...error.extensions } }] };
+}
 
 /**
  * The transport of the direct path, in one function: POSTs one `_entities`
  * operation to a subgraph and returns the answer in the gateway's shape —
  * `data.person.<domain>` — with every error naming its domain and its path
  * as the gateway would give it (person.<domain>.…). A transport failure, an
- * open circuit or an answer that is not GraphQL is SUBGRAPH_UNAVAILABLE, worded
- * as the gateway's data sources word it. Throws only when `signal` aborted.
+ * open circuit or an answer that is not GraphQL is mapped by the gateway's one
+ * error table (SUBGRAPH_UNAVAILABLE naming the domain). Throws only when `signal` aborted.
  */
 export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
   let res: Response;
@@ -42,8 +48,7 @@ export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
     text = await res.text();
   } catch (err) {
     if (c.signal?.aborted) throw err;
-    if (err instanceof CircuitOpenError) return failed(c.domain, { message: err.message, extensions: { code: 'SUBGRAPH_UNAVAILABLE', domain: c.domain, circuit: 'open', retryAt: err.retryAt.toISOString() } });
-    return unavailable(c.domain, describeFailure(err, c.timeoutMs));
+    return failed(c.domain, thrownFailure(err, c.timeoutMs));
   }
   let body: { data?: { _entities?: (Record<string, unknown> | null)[] | null } | null; errors?: GraphQLErrorShape[] } | undefined;
   try {
@@ -51,10 +56,11 @@ export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
   } catch {
     body = undefined;
   }
-  if (!body || typeof body !== 'object' || (!body.data && !Array.isArray(body.errors))) return unavailable(c.domain, `answered HTTP ${res.status}`);
+  if (!body || typeof body !== 'object') return failed(c.domain, { kind: 'status', status: res.status, body: 'not-json' });
+  if (!body.data && !Array.isArray(body.errors)) return failed(c.domain, { kind: 'status', status: res.status, body: 'no-data' });
   // The request failed as a whole: its own code (UNAUTHENTICATED, FORBIDDEN …) if it says one, else the domain is unavailable — as the gateway's data sources decide.
   const code = body.errors?.[0]?.extensions?.code;
-  if (!body.data && (!code || code === 'INTERNAL_SERVER_ERROR')) return unavailable(c.domain, `answered HTTP ${res.status}`);
+  if (!body.data && (!code || code === 'INTERNAL_SERVER_ERROR')) return failed(c.domain, { kind: 'status', status: res.status, body: 'no-data' });
   const errors = (body.errors ?? []).map((e): GraphQLErrorShape => {
     // _entities.0.<domain>.<field>… → person.<domain>.<field>…, as through the gateway.
     const path = e.path && e.path[0] === '_entities' ? ['person', ...e.path.slice(2)] : e.path;
@@ -93,18 +99,16 @@ type PersonData = Record<string, Record<string, unknown> | null>;
  * traversal and everything after it see the same records as through the gateway.
  */
 export class DirectSource implements PageSource {
-  private signed: { value: string; renewAt: number } | null = null;
+  private readonly signer: CredentialSigner;
   private sent = 0;
 
-  constructor(private readonly opts: DirectSourceOptions) {}
+  constructor(private readonly opts: DirectSourceOptions) {
+    this.signer = new CredentialSigner(opts.internalSecret);
+  }
 
-  /** Signed once, again before it expires (half its life), or when a subgraph says it has. */
-  private async credential(force = false): Promise<string> {
-    if (force || !this.signed || Date.now() >= this.signed.renewAt) {
-      const value = await signCredential(this.opts.credential, this.opts.internalSecret);
-      this.signed = { value, renewAt: Date.now() + (CREDENTIAL_TTL_SECONDS * 1000) / 2 };
-    }
-    return this.signed.value;
+  /** The gateway's signer: once per reader, again near its expiry; fresh when a subgraph says it has expired. */
+  private credential(force = false): Promise<string> {
+    return this.signer.sign(this.opts.credential, force ? undefined : this);
   }
 
   private async call(owner: KindOwner, kinds: KindPlan[], variables: Record<string, unknown>, paged: boolean): Promise<Answer> {

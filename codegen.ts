@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { Kind, print } from 'graphql';
-import { listSubgraphs, subgraphDocument } from './schema/dist/index.js';
+import { listSubgraphs } from '@footprint/schema';
+import { subgraphDocument } from '@footprint/kit';
 
 /**
  * Resolver types for every subgraph, from the shared contract plus its own

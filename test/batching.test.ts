@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { HEAVY_PERSON } from '@footprint/schema';
+import { HEAVY_PERSON } from '@footprint/kit';
 import { firstPageOperation } from '@footprint/gateway/footprint';
 import { bearer, footprintPlan, gql, sqlStatements, subjectToken } from './support/client.js';
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_MAILBOX, listen, closeServer } from '@footprint/schema';
+import { DEV_MAILBOX, listen, closeServer } from '@footprint/kit';
 import { openGatewayStore } from '@footprint/gateway/auth/audit';
 import { traverseFootprint } from '@footprint/gateway/footprint';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { buildDataMap, checkCoverage, INVENTORY, listSubgraphs, REPO_ROOT, TAXONOMY, type DataMap } from '@footprint/schema';
+import { buildDataMap, checkCoverage, INVENTORY, listSubgraphs, TAXONOMY, type DataMap } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

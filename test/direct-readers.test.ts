@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger, CREDENTIAL_HEADER, HEAVY_PERSON, REPO_ROOT, signCredential } from '@footprint/schema';
+import { createLogger, CREDENTIAL_HEADER, HEAVY_PERSON, REPO_ROOT, signCredential } from '@footprint/kit';
 import {
   callSubgraph,
   DirectSource,

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { CREDENTIAL_HEADER, discoveryQuery, HEAVY_PERSON } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph } from '@footprint/schema/testing';
-import { createServer } from '@footprint/subgraph-cloud';
+import { CREDENTIAL_HEADER, discoveryQuery, HEAVY_PERSON } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph } from '@footprint/kit/testing';
+import { subgraph as cloud } from '@footprint/subgraph-cloud';
 import { seed } from '@footprint/subgraph-cloud/seed';
 import { TABLES } from '../subgraphs/cloud/dist/store.js';
 
@@ -17,7 +17,7 @@ describe('discovery cost in a subgraph', () => {
   let sg: Awaited<ReturnType<typeof start>>;
   const tables: string[] = Object.values(TABLES);
   const start = () =>
-    startTestSubgraph(createServer, seed, [
+    startTestSubgraph(cloud.createServer, seed, [
       { id: '10000001', scale: 2 },
       { id: HEAVY_PERSON, scale: 150 },
     ]);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, validateSchema } from 'graphql';
 import { describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { bearer, gql, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

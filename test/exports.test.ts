@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { INVENTORY, inventoryKinds, TAXONOMY, TRICKY_TEXT } from '@footprint/schema';
+import { INVENTORY, inventoryKinds, TAXONOMY } from '@footprint/schema';
+import { TRICKY_TEXT } from '@footprint/kit';
 import { mintJobToken } from '@footprint/gateway/auth/principal';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 import {

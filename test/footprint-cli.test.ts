@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { freePort } from '@footprint/scripts/federation';
 import { footprintPlan, subjectToken } from './support/client.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '@footprint/schema';
+import { listen } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { bearer, gql, subjectToken } from './support/client.js';
 

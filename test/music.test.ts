@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { listSubgraphs, REPO_ROOT, type DataMap } from '@footprint/schema';
+import { listSubgraphs, type DataMap } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { gatewayExecutor, readDiscovery, readFootprint } from '@footprint/gateway/footprint';
 import { bearer, gql, subjectToken } from './support/client.js';
 

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { describeConformance, importSubgraphDist } from './support/conformance.js';
 
 /**
@@ -28,7 +28,7 @@ function copyRepository(): void {
   for (const entry of readdirSync(join(REPO_ROOT, 'node_modules'))) {
     if (entry !== '@footprint') symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(modules, entry));
   }
-  for (const [pkg, dir] of [['schema', 'schema'], ['gateway', 'gateway'], ['scripts', 'scripts']]) symlinkSync(join(root, dir!), join(modules, '@footprint', pkg!));
+  for (const [pkg, dir] of [['schema', 'schema'], ['kit', 'kit'], ['gateway', 'gateway'], ['scripts', 'scripts']]) symlinkSync(join(root, dir!), join(modules, '@footprint', pkg!));
 }
 
 /** This process's environment without vitest's own variables, which would make a child vitest think it is a worker. */

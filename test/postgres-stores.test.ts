@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeRole, storeUrl } from '@footprint/schema';
+import { storeRole, storeUrl } from '@footprint/kit';
 import { audit, openGatewayStore } from '@footprint/gateway/auth/audit';
 import { seedAll } from '@footprint/scripts/seeding';
 import { createTestDatabase, type TestDatabase } from './support/engine.js';

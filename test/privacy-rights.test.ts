@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_MAILBOX, REPO_ROOT } from '@footprint/schema';
+import { DEV_MAILBOX, REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';

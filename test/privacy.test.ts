@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, subjectToken } from './support/client.js';

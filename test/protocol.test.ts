@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { serverAudits } from 'graphql-http';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '@footprint/schema';
+import { loadConfig } from '@footprint/kit';
 import { bearer, operatorToken, subjectToken } from './support/client.js';
 
 const url = inject('gatewayUrl');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_MAILBOX } from '@footprint/schema';
+import { DEV_MAILBOX } from '@footprint/kit';
 import { freePort, launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { CREDENTIAL_HEADER, signCredential } from '@footprint/schema';
+import { CREDENTIAL_HEADER, signCredential } from '@footprint/kit';
 import { bearer, gql, operatorToken, subjectToken, token } from './support/client.js';
 
 const url = inject('gatewayUrl');
@@ -123,7 +123,7 @@ describe('subgraphs called directly', () => {
   });
 
   it('never return another person’s rows through _entities, even with a valid credential', async () => {
-    const { loadConfig } = await import('@footprint/schema');
+    const { loadConfig } = await import('@footprint/kit');
     const cred = await signCredential({ actor: '10000001', actorType: 'subject', person: '10000001', scopes: [], requestId: 'r' }, loadConfig({ ...process.env, NODE_ENV: 'test' }).internalSecret);
     for (const [name, u] of Object.entries(subgraphs)) {
       const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${name} { discovery { kinds { kind count } } } } } }`;

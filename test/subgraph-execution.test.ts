@@ -2,27 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeServer,
-  ConfigError,
-  CREDENTIAL_HEADER,
-  executionSettings,
-  HEAVY_PERSON,
-  listen,
-  loadConfig,
-  personProfile,
-  Rng,
-  RESTRICT_SCOPE,
-  signCredential,
-  type InternalCredential,
-  type SecretsConfig,
-  type SeedTarget,
-  type Store,
-  type Subgraph,
-} from '@footprint/schema';
-import { createServer as createCloud } from '@footprint/subgraph-cloud';
+import { closeServer, ConfigError, CREDENTIAL_HEADER, executionSettings, HEAVY_PERSON, listen, loadConfig, personProfile, Rng, RESTRICT_SCOPE, signCredential, type InternalCredential, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
+import { subgraph as cloud } from '@footprint/subgraph-cloud';
 import { seed as seedCloud } from '@footprint/subgraph-cloud/seed';
-import { createServer as createMessaging } from '@footprint/subgraph-messaging';
+import { subgraph as messaging } from '@footprint/subgraph-messaging';
 import { seed as seedMessaging } from '@footprint/subgraph-messaging/seed';
 
 /**
@@ -48,7 +31,7 @@ interface Domain {
 const domains: Domain[] = [
   {
     name: 'cloud',
-    create: createCloud as Domain['create'],
+    create: cloud.createServer as Domain['create'],
     seed: seedCloud as Domain['seed'],
     page: `locations(first: $first) { totalCount pageInfo { hasNextPage endCursor } nodes { ...Loc } }
       contacts(first: 7) { totalCount edges { cursor node { id ${META} displayName starred phones { number type preferred } emails { address type preferred } } } }
@@ -57,7 +40,7 @@ const domains: Domain[] = [
   },
   {
     name: 'messaging',
-    create: createMessaging as Domain['create'],
+    create: messaging.createServer as Domain['create'],
     seed: seedMessaging as Domain['seed'],
     page: `messages(first: $first) { totalCount pageInfo { hasNextPage endCursor } nodes { ...Msg } }
       conversations { totalCount nodes { id title participants { own phoneNumber } ${META} } }`,

@@ -1,4 +1,4 @@
-import { describeNetworkError, type Logger } from '@footprint/schema';
+import { describeNetworkError, type Logger } from '@footprint/kit';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

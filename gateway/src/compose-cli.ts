@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { API_SCHEMA_PATH, composeFederation } from './compose.js';
 
 /**

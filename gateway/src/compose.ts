@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { listSubgraphs, REPO_ROOT, subgraphDir, subgraphDocument, subgraphUrl } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { REPO_ROOT, subgraphDir, subgraphDocument, subgraphUrl } from '@footprint/kit';
 import { GraphQLSchema, printSchema, specifiedDirectives, type DocumentNode } from 'graphql';
 
 /** Name of the gateway's own (in-process) subgraph in the supergraph. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, FetchableUrl, loadConfig, PortSchema, REPO_ROOT, type SecretsConfig } from '@footprint/schema';
+import { ConfigError, FetchableUrl, loadConfig, PortSchema, REPO_ROOT, type SecretsConfig } from '@footprint/kit';
 import type { CircuitOptions } from './circuit.js';
 
 const Env = z.object({

@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import type { Principal } from './auth/principal.js';
 
 /** Per-request context of the gateway; `person` is set once the operation is authorised. */

@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely';
-import type { Logger, Route } from '@footprint/schema';
+import type { Logger, Route } from '@footprint/kit';
 import type { GatewayStore } from './auth/audit.js';
 import type { DomainCircuits } from './circuit.js';
 import type { DomainClient } from './domains/client.js';

@@ -1,4 +1,4 @@
-import { listen } from '@footprint/schema';
+import { listen } from '@footprint/kit';
 import { loadGatewayConfig } from './config.js';
 import { createGateway } from './server.js';
 

@@ -1,5 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { fail, subgraphDocument } from '@footprint/schema';
+import { fail } from '@footprint/schema';
+import { subgraphDocument } from '@footprint/kit';
 import type { GraphQLSchema } from 'graphql';
 import { requireDecidedPerson } from './auth/access.js';
 import { gatewayTypeDefs } from './compose.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildSchema, execute, getOperationAST, GraphQLError, parse, validate } from 'graphql';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, REQUEST_ID_HEADER } from '@footprint/schema';
+import { createLogger, REQUEST_ID_HEADER } from '@footprint/kit';
 import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
 import { createTokenVerifier, SCOPES, type Principal } from '../src/auth/principal.js';
 import { personMarks } from '../src/auth/targets.js';

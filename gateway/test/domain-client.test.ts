@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, loadConfig, signCredential, verifyCredential, type InternalCredential } from '@footprint/schema';
+import { createLogger, loadConfig, signCredential, verifyCredential, type InternalCredential } from '@footprint/kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DomainCircuits } from '../src/circuit.js';
 import { DomainClient, requestCredential } from '../src/domains/client.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, DEV_MAILBOX } from '@footprint/schema';
+import { createLogger, DEV_MAILBOX } from '@footprint/kit';
 import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
 import { loadGatewayConfig } from '../src/config.js';
 import type { GatewayContext } from '../src/context.js';

@@ -1,6 +1,6 @@
 import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { INVENTORY, type InventoryItem } from './inventory.js';
-import { addDuration, ERASURE_ACTIONS, EXPORT_FORMATS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './kit/meta.js';
+import { addDuration, ERASURE_ACTIONS, EXPORT_FORMATS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './meta.js';
 import { TAXONOMY, type DataCategory, type DataRegion, type DataSource, type LegalBasis, type Purpose, type Recipient, type RetentionRule } from './taxonomy.js';
 
 /** One record type of the record of processing (GDPR Art. 30): what is held, where, and how the policy treats it. */

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * A person's id: their account ID, 6 to 20 digits. The one definition, used
  * wherever a person id enters — tokens (`sub`), `person(id:)`, `personId:`
@@ -8,8 +6,6 @@ import { z } from 'zod';
  */
 export const PERSON_ID_PATTERN = /^\d{6,20}$/;
 export const PERSON_ID_RULE = 'an account ID of 6 to 20 digits, e.g. 10000001';
-
-export const PersonId = z.string().regex(PERSON_ID_PATTERN, `a person id is ${PERSON_ID_RULE}`);
 
 export const isPersonId = (value: unknown): value is string => typeof value === 'string' && PERSON_ID_PATTERN.test(value);
 

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * The ports the WHATWG Fetch standard blocks ("bad ports"): Node's fetch — used
  * by the gateway to call subgraphs, by the export worker to read through the
@@ -19,20 +17,3 @@ export function portProblem(port: number): string | null {
   if (FETCH_BLOCKED_PORTS.has(port)) return `port ${port} is blocked by fetch (a "bad port" of the Fetch standard): clients and the gateway could not reach it; choose another`;
   return null;
 }
-
-/** A port from the environment: 0–65535 and not one fetch refuses. */
-export const PortSchema = z.coerce
-  .number()
-  .int()
-  .superRefine((port, ctx) => {
-    const problem = portProblem(port);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-/** A URL from the environment whose port fetch can reach. */
-export const FetchableUrl = z.url().superRefine((value, ctx) => {
-  const u = new URL(value);
-  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-  const problem = portProblem(port);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});

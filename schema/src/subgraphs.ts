@@ -1,51 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { FetchableUrl, portProblem } from './ports.js';
+import { portProblem } from './ports.js';
 
-/** The repository root (schema/ is one level below it). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SUBGRAPHS_FILE = join(REPO_ROOT, 'schema', 'subgraphs.json');
+/** The list of domain subgraphs, shipped with this package (`npm run new-subgraph` appends to it). */
+export const SUBGRAPHS_FILE = fileURLToPath(new URL('../subgraphs.json', import.meta.url));
 
-const SubgraphEntry = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9]*$/, 'a subgraph name is lower-case letters and digits'),
-  port: z
-    .number()
-    .int()
-    .min(1)
-    .max(65535)
-    .superRefine((p, ctx) => {
-      const problem = portProblem(p);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-});
-export type SubgraphEntry = z.infer<typeof SubgraphEntry>;
+export interface SubgraphEntry {
+  name: string;
+  port: number;
+}
+
+const NAME = /^[a-z][a-z0-9]*$/;
+
+/** Why one entry of the list is wrong, or null. Checked by hand: the contract has no validation library. */
+function entryProblem(value: unknown, index: number): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `[${index}] is not an object`;
+  const { name, port } = value as Record<string, unknown>;
+  if (typeof name !== 'string' || !NAME.test(name)) return `[${index}].name: a subgraph name is lower-case letters and digits`;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `[${index}].port: an integer from 1 to 65535`;
+  const problem = portProblem(port);
+  return problem ? `[${index}].port: ${problem}` : null;
+}
 
 /**
- * The ONE list of domain subgraphs. `npm run new-subgraph` appends to it; the
- * gateway, composition, seeding and start read it, so a new domain needs no code.
+ * The ONE list of domain subgraphs. The gateway, composition, seeding and start
+ * read it, so a new domain needs no code.
  */
 export function listSubgraphs(file = SUBGRAPHS_FILE): SubgraphEntry[] {
-  const parsed = z.array(SubgraphEntry).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file} is not a valid subgraph list: ${parsed.error.message}`);
-  return parsed.data;
-}
-
-/** Folder of a subgraph's package. */
-export function subgraphDir(name: string): string {
-  return join(REPO_ROOT, 'subgraphs', name);
-}
-
-/**
- * URL of a subgraph: FOOTPRINT_SUBGRAPH_<NAME>_URL when set (scale-out), else
- * localhost on its listed port.
- */
-export function subgraphUrl(entry: SubgraphEntry, env: NodeJS.ProcessEnv = process.env): string {
-  const name = `FOOTPRINT_SUBGRAPH_${entry.name.toUpperCase()}_URL`;
-  const given = env[name];
-  if (given === undefined) return `http://127.0.0.1:${entry.port}/graphql`;
-  const checked = FetchableUrl.safeParse(given);
-  if (!checked.success) throw new Error(`${name}: ${checked.error.issues.map((i) => i.message).join('; ')}`);
-  return given;
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(parsed)) throw new Error(`${file} is not a valid subgraph list: expected an array`);
+  const problems = parsed.map(entryProblem).filter((p): p is string => p !== null);
+  if (problems.length) throw new Error(`${file} is not a valid subgraph list: ${problems.join('; ')}`);
+  return parsed.map((e: SubgraphEntry) => ({ name: e.name, port: e.port }));
 }

@@ -6,7 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { z } from 'zod';
-import { REPO_ROOT, subgraphDocument } from '@footprint/schema';
+import { REPO_ROOT, subgraphDocument } from '@footprint/kit';
 import { credentialHeaders } from './bench-queries.js';
 
 /**

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { HEAVY_PERSON } from '@footprint/kit';
 import { launchForBench } from './bench-heavy.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { schemaFromSupergraph } from '@footprint/gateway/footprint';
 import { launchFederation, type Federation, type FederationOptions } from './federation.js';
 import { seedAll } from './seeding.js';

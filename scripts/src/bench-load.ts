@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { DEMO_PERSON, REPO_ROOT } from '@footprint/schema';
+import { DEMO_PERSON, REPO_ROOT } from '@footprint/kit';
 import { freePort } from './federation.js';
 import { heavyFederation, postGraphQL, type HeavyFederation } from './bench-heavy.js';
 import { credentialHeaders, gatewayPage, kindPlan, personRepresentation, subgraphPage } from './bench-queries.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HEAVY_PERSON } from '@footprint/schema';
+import { HEAVY_PERSON } from '@footprint/kit';
 import { heavyFederation, postGraphQL } from './bench-heavy.js';
 import { credentialHeaders, gatewayPage, kindPlan, personRepresentation, subgraphPage } from './bench-queries.js';
 import { median, record } from './bench-table.js';

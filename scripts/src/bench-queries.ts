@@ -1,4 +1,4 @@
-import { CREDENTIAL_HEADER, signCredential } from '@footprint/schema';
+import { CREDENTIAL_HEADER, signCredential } from '@footprint/kit';
 import { nextPageOperation, planFootprint, type KindPlan } from '@footprint/gateway/footprint';
 import type { GraphQLSchema } from 'graphql';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '@footprint/schema';
+import { loadConfig } from '@footprint/kit';
 import { launchCluster, type Cluster } from './cluster.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';

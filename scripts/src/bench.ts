@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HEAVY_PERSON, listSubgraphs } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { HEAVY_PERSON } from '@footprint/kit';
 import { planFootprint, traverseFootprint } from '@footprint/gateway/footprint';
 import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';

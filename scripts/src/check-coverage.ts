@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { buildDataMap, checkCoverage, listSubgraphs, REPO_ROOT, renderCoverage } from '@footprint/schema';
+import { buildDataMap, checkCoverage, listSubgraphs, renderCoverage } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { readSupergraph, SUPERGRAPH_FILE } from './supergraph.js';
 
 /**

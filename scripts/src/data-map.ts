@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { buildDataMap, REPO_ROOT, renderDataMapMarkdown } from '@footprint/schema';
+import { buildDataMap, renderDataMapMarkdown } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { readSupergraph, SUPERGRAPH_FILE } from './supergraph.js';
 
 /**

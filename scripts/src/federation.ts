@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { listSubgraphs, REPO_ROOT } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 import { serviceEntry } from './entries.js';
 
 export interface ServiceProcess {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeNetworkError, loadConfig, MAX_PAGE_SIZE, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
+import { PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
+import { describeNetworkError, loadConfig, MAX_PAGE_SIZE } from '@footprint/kit';
 import { gatewayExecutor, readDiscovery, readFootprint, type Execute, type GraphQLErrorShape, type KindPage } from '@footprint/gateway/footprint';
 import { readSupergraph, SUPERGRAPH_FILE } from './supergraph.js';
 import { mintToken } from './tokens.js';

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { listSubgraphs, REPO_ROOT, SUBGRAPHS_FILE, subgraphDir } from '@footprint/schema';
+import { listSubgraphs, SUBGRAPHS_FILE } from '@footprint/schema';
+import { REPO_ROOT, subgraphDir } from '@footprint/kit';
 
 /**
  * npm run new-subgraph -- <name> [--port N]

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadConfig } from '@footprint/schema';
+import { loadConfig } from '@footprint/kit';
 import { loadRequestSeeder } from './requests-seed.js';
 import { resetStore, seedAll } from './seeding.js';
 

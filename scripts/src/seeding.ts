@@ -1,20 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import {
-  DEMO_PERSON,
-  HEAVY_PERSON,
-  isPostgresUrl,
-  listSubgraphs,
-  loadConfig,
-  OTHER_PERSON,
-  personProfile,
-  Rng,
-  storeUrl,
-  type SecretsConfig,
-  type SeedTarget,
-  type Store,
-  type Subgraph,
-} from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { DEMO_PERSON, HEAVY_PERSON, isPostgresUrl, loadConfig, OTHER_PERSON, personProfile, Rng, storeUrl, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
 
 /** Records per many-record kind for the heavy person: with every domain it passes 50,000 records. */
 export const HEAVY_SCALE = 1000;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
-import { DEMO_PERSON, loadConfig, REPO_ROOT } from '@footprint/schema';
+import { DEMO_PERSON, loadConfig, REPO_ROOT } from '@footprint/kit';
 import { launchCluster } from './cluster.js';
 import { seedAll } from './seeding.js';
 import { mintToken } from './tokens.js';

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEMO_PERSON, listSubgraphs, loadConfig } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { DEMO_PERSON, loadConfig } from '@footprint/kit';
 import { launchFederation } from './federation.js';
 import { seedAll } from './seeding.js';
 import { Supervisor } from './supervisor.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from '@footprint/schema';
+import { REPO_ROOT } from '@footprint/kit';
 
 /** Where the build writes the composed supergraph. */
 export const SUPERGRAPH_FILE = join(REPO_ROOT, 'gateway', 'supergraph.graphql');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEMO_PERSON, isPersonId, loadConfig } from '@footprint/schema';
+import { isPersonId } from '@footprint/schema';
+import { DEMO_PERSON, loadConfig } from '@footprint/kit';
 import { mintToken } from './tokens.js';
 
 /**

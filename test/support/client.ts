@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, REPO_ROOT } from '@footprint/schema';
+import { loadConfig, REPO_ROOT } from '@footprint/kit';
 import { mintToken, type TokenRequest } from '@footprint/scripts/tokens';
 import { planFootprint, schemaFromSupergraph } from '@footprint/gateway/footprint';
 

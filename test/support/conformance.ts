@@ -17,25 +17,9 @@ import {
   type ObjectTypeDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildDataMap,
-  CREDENTIAL_HEADER,
-  encodeCursor,
-  ERASE_SCOPE,
-  RESTRICT_SCOPE,
-  MAX_PAGE_SIZE,
-  personalDataProblems,
-  readKindMeta,
-  signCredential,
-  subgraphDocument,
-  TAXONOMY,
-  type KindMeta,
-  type SecretsConfig,
-  type SeedTarget,
-  type Store,
-  type Subgraph,
-} from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
+import { buildDataMap, personalDataProblems, readKindMeta, TAXONOMY, type KindMeta } from '@footprint/schema';
+import { CREDENTIAL_HEADER, encodeCursor, ERASE_SCOPE, RESTRICT_SCOPE, MAX_PAGE_SIZE, signCredential, subgraphDocument, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { composeSupergraph, subgraphSources } from '@footprint/gateway/compose';
 import { planFootprint, type FootprintPlan, type KindPlan } from '@footprint/gateway/footprint';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { loadConfig, REPO_ROOT } from '@footprint/schema';
+import { loadConfig, REPO_ROOT } from '@footprint/kit';
 import { serviceEntry } from '@footprint/scripts/entries';
 import { freePort, waitForHealth } from '@footprint/scripts/federation';
 import { gql, type GqlResult } from './client.js';

@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Generated, type Migration } from 'kysely';
-import { makeAppendOnly, openStore, storeUrl, type Store } from '@footprint/schema';
+import { makeAppendOnly, openStore, storeUrl, type Store } from '@footprint/kit';
 
 export interface AuditRow {
   id: Generated<number>;

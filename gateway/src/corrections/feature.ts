@@ -1,4 +1,5 @@
-import { fail, footprintError, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
+import { fail, footprintError, readKindMeta, recordMeta, type KindMeta } from '@footprint/schema';
+import { MAX_PAGE_SIZE, subgraphDocument } from '@footprint/kit';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { personActedFor, requireDecidedPerson } from '../auth/access.js';

@@ -1,4 +1,4 @@
-import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential, type Logger } from '@footprint/schema';
+import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential, type Logger } from '@footprint/kit';
 import type { GraphQLError } from 'graphql';
 import type { DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import { GraphQLError } from 'graphql';
 import { CircuitOpenError, describeFailure } from '../circuit.js';
 

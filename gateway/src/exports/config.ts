@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/schema';
+import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/kit';
 import type { CircuitOptions } from '../circuit.js';
 import type { GatewayConfig } from '../config.js';
 

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import type { ExportConfig } from './config.js';
 import type { ExportJobs } from './store.js';
 import { jobPaths } from './worker.js';

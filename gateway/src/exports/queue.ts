@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import { workerIdentity, type WorkerIdentity } from './identity.js';
 import type { ExportJob, JobError } from './store.js';
 import type { RunOutcome } from './worker.js';

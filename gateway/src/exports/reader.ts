@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeNetworkError, type Logger } from '@footprint/schema';
+import { describeNetworkError, type Logger } from '@footprint/kit';
 import { JOB_TOKEN, mintJobToken } from '../auth/principal.js';
 import type { Answer, Execute } from '../footprint/traverse.js';
 

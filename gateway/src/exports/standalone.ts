@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { ConfigError, createLogger, listSubgraphs, subgraphUrl, type Logger } from '@footprint/schema';
+import { listSubgraphs } from '@footprint/schema';
+import { ConfigError, createLogger, subgraphUrl, type Logger } from '@footprint/kit';
 import { openGatewayStore } from '../auth/audit.js';
 import { loadGatewayConfig } from '../config.js';
 import { FEATURES } from '../features.js';

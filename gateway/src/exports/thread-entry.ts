@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
-import { createLogger } from '@footprint/schema';
+import { createLogger } from '@footprint/kit';
 import { openGatewayStore } from '../auth/audit.js';
 import type { ExportConfig } from './config.js';
 import type { ExportPlan } from './plan.js';

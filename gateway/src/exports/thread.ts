@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import type { ExportConfig } from './config.js';
 import type { ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';

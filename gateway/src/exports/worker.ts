@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import { audit, type GatewayStore } from '../auth/audit.js';
 import { DomainCircuits } from '../circuit.js';
 import { DirectSource } from '../footprint/direct.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, DataRegion } from '@footprint/schema';
+import { DataRegion } from '@footprint/schema';
+import { ConfigError } from '@footprint/kit';
 
 const Env = z.object({
   /** The same type of request from the same person within this many days is flagged as possibly excessive (§10). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import type { DomainClient } from '../domains/client.js';
 
 /** Where a person can be reached: the account's own e-mail address and phone number. */

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
-import { REPO_ROOT, sendError, sendJson, type Route } from '@footprint/schema';
+import { REPO_ROOT, sendError, sendJson, type Route } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 import { load, send } from '../privacy/feature.js';
 import { REQUESTS_SCOPE } from './access.js';

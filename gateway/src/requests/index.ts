@@ -1,4 +1,4 @@
-import { loadCorrectionDeliveryConfig } from '@footprint/schema';
+import { loadCorrectionDeliveryConfig } from '@footprint/kit';
 import { BullExportQueue } from '../exports/bullmq.js';
 import { loadExportConfig } from '../exports/config.js';
 import { exportPlan } from '../exports/plan.js';

@@ -1,4 +1,4 @@
-import type { Route } from '@footprint/schema';
+import type { Route } from '@footprint/kit';
 import { DAY_MS } from './clock.js';
 import { OPEN_STATES, REQUEST_TYPES } from './model.js';
 import type { PrivacyRequestService } from './service.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEV_MAILBOX, sendCode, type CorrectionDeliveryConfig, type Logger } from '@footprint/schema';
+import { DEV_MAILBOX, sendCode, type CorrectionDeliveryConfig, type Logger } from '@footprint/kit';
 
 /** A message to the person about their request (a state change, or the verification code). */
 export interface PersonMessage {

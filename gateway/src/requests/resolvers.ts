@@ -1,4 +1,5 @@
-import { fail, MAX_PAGE_SIZE, readKindMeta, recordMeta, subgraphDocument, type KindMeta } from '@footprint/schema';
+import { fail, readKindMeta, recordMeta, type KindMeta } from '@footprint/schema';
+import { MAX_PAGE_SIZE, subgraphDocument } from '@footprint/kit';
 import { z } from 'zod';
 import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Rng } from '@footprint/schema';
+import { Rng } from '@footprint/kit';
 import { openGatewayStore } from '../auth/audit.js';
 import { FEATURES } from '../features.js';
 import { addCalendarMonths, DAY_MS } from './clock.js';

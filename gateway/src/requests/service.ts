@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { fail, maskEmail, maskPhone, type Logger } from '@footprint/schema';
+import { fail } from '@footprint/schema';
+import { maskEmail, maskPhone, type Logger } from '@footprint/kit';
 import type { GatewayContext } from '../context.js';
 import { addCalendarMonths, DAY_MS, type Clock } from './clock.js';
 import type { ContactLookup } from './contact.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
-import { fail, makeAppendOnly } from '@footprint/schema';
+import { fail } from '@footprint/schema';
+import { makeAppendOnly } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,

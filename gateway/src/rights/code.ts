@@ -1,5 +1,6 @@
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import { canSendCodes, fail, maskEmail, sendCode } from '@footprint/schema';
+import { fail } from '@footprint/schema';
+import { canSendCodes, maskEmail, sendCode } from '@footprint/kit';
 import type { RightsConfig } from './config.js';
 import type { Acting, RightsDomains } from './domains.js';
 import type { ErasureJobs } from './store.js';

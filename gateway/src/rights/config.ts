@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, loadCorrectionDeliveryConfig, type CorrectionDeliveryConfig } from '@footprint/schema';
+import { ConfigError, loadCorrectionDeliveryConfig, type CorrectionDeliveryConfig } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 
 const Env = z.object({

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sendError, sendJson, type Route } from '@footprint/schema';
+import { sendError, sendJson, type Route } from '@footprint/kit';
 import type { RightsDomains } from './domains.js';
 import type { RightsService } from './service.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/schema';
+import type { Logger } from '@footprint/kit';
 import { GraphQLError } from 'graphql';
 import { audit, type GatewayStore } from '../auth/audit.js';
 import { DomainUnavailable } from '../domains/errors.js';

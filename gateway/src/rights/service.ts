@@ -1,4 +1,5 @@
-import { fail, footprintError, Purpose, type Logger } from '@footprint/schema';
+import { fail, footprintError, Purpose } from '@footprint/schema';
+import { type Logger } from '@footprint/kit';
 import { z } from 'zod';
 import { DomainUnavailable } from '../domains/errors.js';
 import type { ExportQueue } from '../exports/queue.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
-import { fail, footprintError, makeAppendOnly } from '@footprint/schema';
+import { fail, footprintError } from '@footprint/schema';
+import { makeAppendOnly } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobError, JobTable } from '../jobs/table.js';
 

@@ -1,4 +1,4 @@
-import { correctableKind, defineCorrections, EmailAddress, maskEmail, maskPhone, PhoneE164, text } from '@footprint/schema';
+import { correctableKind, defineCorrections, EmailAddress, maskEmail, maskPhone, PhoneE164, text } from '@footprint/kit';
 import { z } from 'zod';
 import type { AccountDB, KindRows } from './store.js';
 

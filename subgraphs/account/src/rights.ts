@@ -1,4 +1,5 @@
-import { defineRights, fail, type Purpose } from '@footprint/schema';
+import { fail, type Purpose } from '@footprint/schema';
+import { defineRights } from '@footprint/kit';
 import type { Transaction } from 'kysely';
 import type { AccountDB } from './store.js';
 

@@ -1,4 +1,4 @@
-import { insertChunked, recordBase, TRICKY_TEXT, type SeedTarget, type Store } from '@footprint/schema';
+import { insertChunked, recordBase, TRICKY_TEXT, type SeedTarget, type Store } from '@footprint/kit';
 import type { AccountDB } from './store.js';
 
 const PROVIDERS = ['google', 'facebook', 'apple', 'vk'];

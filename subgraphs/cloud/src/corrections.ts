@@ -1,4 +1,4 @@
-import { correctableKind, defineCorrections, multiline, text } from '@footprint/schema';
+import { correctableKind, defineCorrections, multiline, text } from '@footprint/kit';
 import { z } from 'zod';
 import type { CloudContactRow, CloudDB, CloudNoteRow, GalleryItemRow } from './store.js';
 

@@ -1,4 +1,4 @@
-import { defineRights } from '@footprint/schema';
+import { defineRights } from '@footprint/kit';
 import type { CloudDB } from './store.js';
 
 /** A contact's phone numbers and e-mail addresses go with it. */

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
 import type {
   CloudContactEmailRow,
   CloudContactPhoneRow,

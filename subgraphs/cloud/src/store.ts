@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/schema';
+import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
 
 /** vCard 4.0 TEL TYPE values (the GraphQL enum CloudPhoneType). */
 export type PhoneType = 'CELL' | 'HOME' | 'WORK' | 'FAX' | 'PAGER' | 'OTHER';

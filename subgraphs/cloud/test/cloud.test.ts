@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVENTORY } from '@footprint/schema';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { createLoaders } from '../src/loaders.js';
 import { maskImei } from '../src/resolvers/records.js';
 import { subgraph } from '../src/subgraph.js';

@@ -1,4 +1,4 @@
-import { correctableKind, defineCorrections, maskPhone, PhoneE164, text } from '@footprint/schema';
+import { correctableKind, defineCorrections, maskPhone, PhoneE164, text } from '@footprint/kit';
 import type { CommunityDB, CommunityProfileRow, PromotionEntryRow } from './store.js';
 
 /**

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Store } from '@footprint/schema';
+import type { Store } from '@footprint/kit';
 import type { CommunityBadgeRow, CommunityDB, ForumPostTable } from './store.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ProcessingDecision, RightsEngine } from '@footprint/schema';
+import type { ProcessingDecision, RightsEngine } from '@footprint/kit';
 import type { CommunityStore } from './store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineRights } from '@footprint/schema';
+import { defineRights } from '@footprint/kit';
 import type { CommunityDB } from './store.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { DEMO_PERSON, insertChunked, OTHER_PERSON, personProfile, recordBase, Rng, TRICKY_TEXT, type SeedTarget } from '@footprint/schema';
+import { DEMO_PERSON, insertChunked, OTHER_PERSON, personProfile, recordBase, Rng, TRICKY_TEXT, type SeedTarget } from '@footprint/kit';
 import type { CommunityDB, CommunityStore, ForumPostTable } from './store.js';
 
 const BOARDS = ['Xiaomi 14', 'Redmi Note 13', 'HyperOS', 'Foto klubu', 'Aksesuarlar', 'Ağıllı ev', 'Təkliflər və rəylər'];

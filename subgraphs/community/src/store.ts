@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/schema';
+import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
 
 export interface CommunityProfileRow extends RecordRow {
   nickname: string;

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { MAX_PAGE_SIZE, requirePerson, type Store } from '@footprint/schema';
+import { MAX_PAGE_SIZE, requirePerson, type Store } from '@footprint/kit';
 import type { MessagingDB } from './store.js';
 
 /** A correspondent as a response may show them: the masked number, nothing else. */

@@ -1,4 +1,4 @@
-import { defineRights, type AnyDB, type RightsHookContext } from '@footprint/schema';
+import { defineRights, type AnyDB, type RightsHookContext } from '@footprint/kit';
 import type { Transaction } from 'kysely';
 import type { MessagingDB } from './store.js';
 

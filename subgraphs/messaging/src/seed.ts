@@ -1,4 +1,4 @@
-import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedRow, type SeedTarget } from '@footprint/schema';
+import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedRow, type SeedTarget } from '@footprint/kit';
 import { maskPhone, type MessagingDB, type MessagingStore, type RoutingIdentifierRow } from './store.js';
 
 const END = '2026-10-31T00:00:00Z';

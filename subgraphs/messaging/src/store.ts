@@ -1,5 +1,5 @@
 import { PostgresAdapter, type CreateTableBuilder, type Generated, type Kysely, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/schema';
+import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
 
 /** One of the person's own routing identifiers: a phone number or a Mi Message ID (shown in full: it is theirs). */
 export interface RoutingIdentifierRow extends RecordRow {

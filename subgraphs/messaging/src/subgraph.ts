@@ -1,4 +1,4 @@
-import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { createLoaders, type MessagingLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HEAVY_PERSON, inventoryKinds, personProfile } from '@footprint/schema';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
+import { inventoryKinds } from '@footprint/schema';
+import { HEAVY_PERSON, personProfile } from '@footprint/kit';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { maskPhone, type MessagingDB } from '../src/store.js';

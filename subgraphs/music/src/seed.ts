@@ -1,5 +1,4 @@
-import { insertChunked, recordBase, Rng, TRICKY_TEXT, type SeedTarget } from '@footprint/schema';
-import type { Store } from '@footprint/schema';
+import { insertChunked, recordBase, Rng, TRICKY_TEXT, type SeedTarget, type Store } from '@footprint/kit';
 import type { MusicDB, MusicTrackRow } from './store.js';
 
 const ARTISTS = ['Rəşid Behbudov', 'Müslüm Maqomayev', 'Aygün Kazımova', 'Sevda Ələkbərzadə', 'Miri Yusif', 'Brainstorm', 'Zoë Keating', 'Çingiz Mustafayev'];

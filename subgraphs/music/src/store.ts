@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { column, defineTables, plainTable, recordTable, type DatabaseOf, type KindRowsOf } from '@footprint/schema';
+import { column, defineTables, plainTable, recordTable, type DatabaseOf, type KindRowsOf } from '@footprint/kit';
 
 const { text, integer } = column;
 

@@ -1,4 +1,4 @@
-import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { createLoaders, type MusicLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { tables, type MusicDB } from './store.js';

@@ -1,4 +1,4 @@
-import { CountryCode, correctableKind, defineCorrections, EmailAddress, maskPhone, multiline, PhoneE164, text, type CorrectableFieldSpec } from '@footprint/schema';
+import { CountryCode, correctableKind, defineCorrections, EmailAddress, maskPhone, multiline, PhoneE164, text, type CorrectableFieldSpec } from '@footprint/kit';
 import { z } from 'zod';
 import type { GiftAddressRow, OrderDeliveryRow, OrdersDB, SavedAddressRow } from './store.js';
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { requirePerson, type Store } from '@footprint/schema';
+import { requirePerson, type Store } from '@footprint/kit';
 import type { OrderItemRow, OrdersDB, SupportTicketMessageRow } from './store.js';
 
 /**

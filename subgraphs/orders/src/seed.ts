@@ -1,4 +1,4 @@
-import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
 import type {
   GiftAddressRow,
   OrderDeliveryRow,

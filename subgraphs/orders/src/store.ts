@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/schema';
+import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
 
 /** Money is stored as integer minor units (qəpik, cents) and returned as a decimal string. */
 export interface OrderRow extends RecordRow {

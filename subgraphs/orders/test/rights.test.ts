@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDuration, CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, subtractDuration, type RightsTables } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { addDuration, subtractDuration } from '@footprint/schema';
+import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type RightsTables } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { OrdersDB } from '../src/store.js';

@@ -1,4 +1,4 @@
-import { correctableKind, defineCorrections, type AnyDB } from '@footprint/schema';
+import { correctableKind, defineCorrections, type AnyDB } from '@footprint/kit';
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { AppNotificationSettingRow, MarketingChoiceRow, ProfilingObjectionRow, PushDB } from './store.js';

@@ -1,4 +1,5 @@
-import { fail, insertChunked, type ProcessingDecision, type RightsEngine } from '@footprint/schema';
+import { fail } from '@footprint/schema';
+import { insertChunked, type ProcessingDecision, type RightsEngine } from '@footprint/kit';
 import { z } from 'zod';
 import type { PushStore } from './store.js';
 

@@ -1,4 +1,4 @@
-import { defineRights, insertChunked } from '@footprint/schema';
+import { defineRights, insertChunked } from '@footprint/kit';
 import type { PushDB } from './store.js';
 
 /** The marketing channels a person opts in or out of (push.marketing_choice). */

@@ -1,4 +1,4 @@
-import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
 import type { PushStore } from './store.js';
 import { fcmTokenColumns } from './tokens.js';
 

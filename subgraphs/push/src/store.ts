@@ -1,4 +1,4 @@
-import { column, type Store, defineTables, recordTable, type DatabaseOf, type KindRowsOf } from '@footprint/schema';
+import { column, type Store, defineTables, recordTable, type DatabaseOf, type KindRowsOf } from '@footprint/kit';
 
 const { text, integer } = column;
 

@@ -1,4 +1,4 @@
-import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { corrections } from './corrections.js';
 import { createLoaders, type PushLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { CREDENTIAL_HEADER } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { PushDB } from '../src/store.js';

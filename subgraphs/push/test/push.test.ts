@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, HEAVY_PERSON, inventoryKinds, openStore, personProfile, Rng } from '@footprint/schema';
-import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/schema/testing';
+import { inventoryKinds } from '@footprint/schema';
+import { CREDENTIAL_HEADER, HEAVY_PERSON, openStore, personProfile, Rng } from '@footprint/kit';
+import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { tables, type PushDB } from '../src/store.js';

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import { tables, type PushDB } from '../src/store.js';

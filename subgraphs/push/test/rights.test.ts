@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { CREDENTIAL_HEADER, ERASE_SCOPE, insertRecords, RESTRICT_SCOPE, type RightsEngine, type RightsTables } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { CREDENTIAL_HEADER, ERASE_SCOPE, insertRecords, RESTRICT_SCOPE, type RightsEngine, type RightsTables } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { buildAdSegments, sendNotification, type PushProcessor } from '../src/processing.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';

@@ -1,4 +1,4 @@
-import { correctableKind, defineCorrections } from '@footprint/schema';
+import { correctableKind, defineCorrections } from '@footprint/kit';
 import { z } from 'zod';
 import type { CarouselSubscriptionRow, ThemesDB } from './store.js';
 import { CHANGE_FREQUENCIES } from './vocabulary.js';

@@ -1,5 +1,5 @@
 import type { Generated, Transaction } from 'kysely';
-import type { ProcessingDecision, RightsEngine } from '@footprint/schema';
+import type { ProcessingDecision, RightsEngine } from '@footprint/kit';
 import type { RecommendationProfileRow, ThemesDB, ThemesStore, ThemeTagWeightRow } from './store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/schema';
+import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
 import type {
   CarouselEventRow,
   CarouselSubscriptionRow,

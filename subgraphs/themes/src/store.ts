@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/schema';
+import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
 
 export interface ThemeDownloadRow extends RecordRow {
   itemId: string;

@@ -1,4 +1,4 @@
-import { defineSubgraph, type SubgraphContext } from '@footprint/schema';
+import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { corrections } from './corrections.js';
 import { createLoaders, type ThemesLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE } from '@footprint/schema';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/schema/testing';
+import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE } from '@footprint/kit';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { rebuildRecommendationProfile, recommendedTags, type ThemesProcessor } from '../src/recommendations.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';

@@ -1,4 +1,5 @@
-import { fail, Purpose, type Logger } from '@footprint/schema';
+import { fail, Purpose } from '@footprint/schema';
+import { type Logger } from '@footprint/kit';
 import type { GraphQLError } from 'graphql';
 import type { RightsService, Requester } from '../../rights/index.js';
 import { RIGHTS_PURPOSES } from '../../rights/service.js';

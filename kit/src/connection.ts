@@ -1,0 +1,206 @@
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { fail } from '@footprint/schema';
+import type { RecordRow } from './store.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+/** Large enough that an export reads a heavy person in few round trips, small enough to bound memory. */
+export const MAX_PAGE_SIZE = 5000;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+const Args = z.object({
+  first: z
+    .number()
+    .int()
+    .min(1, 'first must be at least 1')
+    .max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`)
+    .nullish()
+    .transform((v) => v ?? DEFAULT_PAGE_SIZE),
+  after: z.string().nullish(),
+});
+
+export interface Page<Row> {
+  nodes: Row[];
+  edges: { cursor: string; node: Row }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`c:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) fail('BAD_USER_INPUT', `Invalid cursor "${cursor.slice(0, 40)}": pass an endCursor returned by this field`);
+  return Number(m[1]);
+}
+
+export function parseConnectionArgs(args: ConnectionArgs): { first: number; afterId: number } {
+  const parsed = Args.safeParse(args);
+  if (!parsed.success) fail('BAD_USER_INPUT', parsed.error.issues.map((i) => i.message).join('; '));
+  return { first: parsed.data.first, afterId: parsed.data.after ? decodeCursor(parsed.data.after) : 0 };
+}
+
+/**
+ * A page of rows. `edges` (an object and a cursor per row) is built only when
+ * read and then kept: most readers ask for `nodes` alone, and a page holds up
+ * to 5,000 rows. Copy it with {@link withPage}, not a spread (which reads every getter).
+ */
+export function toPage<Row extends { id: number }>(rows: Row[], first: number): Page<Row> {
+  const nodes = rows.length > first ? rows.slice(0, first) : rows;
+  const last = nodes[nodes.length - 1];
+  let edges: Page<Row>['edges'] | null = null;
+  return {
+    nodes,
+    get edges() {
+      return (edges ??= nodes.map((node) => ({ cursor: encodeCursor(node.id), node })));
+    },
+    pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last.id) : null },
+  };
+}
+
+/** A page with more fields (a connection's totalCount), its edges still built only when read. */
+export function withPage<Row, Extra extends object>(page: Page<Row>, extra: Extra): Page<Row> & Extra {
+  return Object.defineProperties({ nodes: page.nodes, pageInfo: page.pageInfo, ...extra }, { edges: { get: () => page.edges, enumerable: true } }) as Page<Row> & Extra;
+}
+
+/** The kit reads any record table through this shape; domain code keeps its precise types. */
+type AnyRecordDb = Record<string, RecordRow & Record<string, unknown>>;
+
+/** One page of one person's records of a table, keyset-paginated on id (one statement). */
+export async function fetchRecordPage<Row extends RecordRow>(
+  db: Kysely<unknown>,
+  table: string,
+  personId: string,
+  args: ConnectionArgs,
+): Promise<Page<Row>> {
+  const { first, afterId } = parseConnectionArgs(args);
+  const rows = await (db as unknown as Kysely<AnyRecordDb>)
+    .selectFrom(table)
+    .selectAll()
+    .where('personId', '=', personId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(first + 1)
+    .execute();
+  return toPage(rows as Row[], first);
+}
+
+export interface TableSummary {
+  table: string;
+  count: number;
+  earliest: string | null;
+  latest: string | null;
+  regions: string[];
+  sources: string[];
+}
+
+/**
+ * Counts, date range, regions and sources of a person's records in several
+ * tables, in one statement: per table one pass over the person's entries of
+ * its discovery index (person, region, source, collected_at), grouped by
+ * region and source, without reading a record; the groups are added up here.
+ */
+export async function summariseTables(db: Kysely<unknown>, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+  const out = new Map<string, TableSummary>();
+  if (tables.length === 0) return out;
+  const rows = (await discoveryQuery(db, tables, personId).execute()) as unknown as {
+    table: string;
+    region: string;
+    source: string | null;
+    count: number | string;
+    earliest: string | null;
+    latest: string | null;
+  }[];
+  // Regions and sources in (region, source) order whatever the engine's grouping order: the answer is deterministic.
+  const key = (v: string | null) => (v === null ? '' : `\u0001${v}`);
+  rows.sort((a, b) => (a.region === b.region ? (key(a.source) < key(b.source) ? -1 : key(a.source) > key(b.source) ? 1 : 0) : a.region < b.region ? -1 : 1));
+  for (const t of tables) out.set(t, { table: t, count: 0, earliest: null, latest: null, regions: [], sources: [] });
+  for (const r of rows) {
+    const s = out.get(r.table)!;
+    s.count += Number(r.count);
+    if (r.earliest !== null && (s.earliest === null || r.earliest < s.earliest)) s.earliest = r.earliest;
+    if (r.latest !== null && (s.latest === null || r.latest > s.latest)) s.latest = r.latest;
+    if (r.region && !s.regions.includes(r.region)) s.regions.push(r.region);
+    if (r.source !== '' && !s.sources.includes(r.source ?? '')) s.sources.push(r.source ?? '');
+  }
+  return out;
+}
+
+/** The statement {@link summariseTables} runs (`tables` not empty); tests read its plan. */
+export function discoveryQuery(db: Kysely<unknown>, tables: string[], personId: string) {
+  const k = db as unknown as Kysely<AnyRecordDb>;
+  const grouped = (table: string) =>
+    k
+      .selectFrom(table)
+      .select((eb) => [
+        eb.val(table).as('table'),
+        'region',
+        'source',
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.min('collectedAt').as('earliest'),
+        eb.fn.max('collectedAt').as('latest'),
+      ])
+      .where('personId', '=', personId)
+      .groupBy(['region', 'source']);
+  if (tables.length === 0) throw new Error('discoveryQuery needs at least one table');
+  return tables.slice(1).reduce((q, t) => q.unionAll(grouped(t)), grouped(tables[0]!));
+}
+
+/** Counts a person's records in several tables in one statement. */
+export async function countTables(db: Kysely<unknown>, tables: readonly string[], personId: string): Promise<Map<string, number>> {
+  const k = db as unknown as Kysely<AnyRecordDb>;
+  const parts = tables.map((t) =>
+    k
+      .selectFrom(t)
+      .select((eb) => [eb.val(t).as('table'), eb.fn.countAll<number>().as('count')])
+      .where('personId', '=', personId),
+  );
+  const out = new Map<string, number>(tables.map((t) => [t, 0]));
+  if (parts.length === 0) return out;
+  const query = parts.slice(1).reduce((q, p) => q.unionAll(p), parts[0]!);
+  for (const r of await query.execute()) out.set(r.table as string, Number(r.count));
+  return out;
+}
+
+const selectsCache = new WeakMap<FieldNode, Map<string, boolean>>();
+
+/**
+ * Whether a connection field's selection asks for `field` of its records
+ * (through `nodes` or `edges { node }`, fragments included), so a resolver
+ * can load what that field needs together with the page. Directives are
+ * ignored: at worst the answer is a needless yes. Cached per document node.
+ */
+export function connectionSelects(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, field: string): boolean {
+  const first = info.fieldNodes[0];
+  const cacheable = info.fieldNodes.length === 1 && first !== undefined;
+  const cached = cacheable ? selectsCache.get(first)?.get(field) : undefined;
+  if (cached !== undefined) return cached;
+  const within = (set: SelectionSetNode | undefined, names: readonly string[], seen: Set<string>): boolean => {
+    if (!set) return false;
+    const [name, ...rest] = names;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value === name && (rest.length === 0 || within(sel.selectionSet, rest, seen))) return true;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        if (within(sel.selectionSet, names, seen)) return true;
+      } else if (!seen.has(`${sel.name.value}:${names.length}`)) {
+        seen.add(`${sel.name.value}:${names.length}`);
+        if (within(info.fragments[sel.name.value]?.selectionSet, names, seen)) return true;
+      }
+    }
+    return false;
+  };
+  const yes = info.fieldNodes.some((f) => within(f.selectionSet, ['nodes', field], new Set()) || within(f.selectionSet, ['edges', 'node', field], new Set()));
+  if (cacheable) {
+    const m = selectsCache.get(first) ?? new Map<string, boolean>();
+    m.set(field, yes);
+    selectsCache.set(first, m);
+  }
+  return yes;
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Migration } from 'kysely';
+import { loadConfig, type SecretsConfig } from './config.js';
+import { createLogger } from './logger.js';
+import type { CorrectionSpec } from './corrections/index.js';
+import type { RightsSpec } from './rights/index.js';
+import { openStore, storeUrl, type Store } from './store.js';
+import { createSubgraph, serveSubgraph, type Subgraph } from './subgraph.js';
+
+/** What a domain declares about itself; everything else is the kit's. */
+export interface SubgraphDeclaration<DB, L> {
+  /** The domain name: Person.<name>, <Name>Data, the store's name and schema. */
+  name: string;
+  /** The declaring module's `import.meta.url`: schema.graphql is read from its package (so composition never runs code). */
+  module: string;
+  /** The domain's tables: record type → table (`kinds`) and the migrations that create them (from `defineTables`). */
+  tables: { kinds: Readonly<Record<string, string>>; migrations: Record<string, Migration> };
+  /** The domain's field resolvers (its codegen `Resolvers`): only where a row differs from the schema. */
+  resolvers?: object;
+  /** Per-request loaders for what a field looks up per record. */
+  loaders?: (store: Store<DB>, person: string | null) => L;
+  /** The correction rules (src/corrections.ts); without them every kind is listed as not correctable here. */
+  corrections?: CorrectionSpec<DB>;
+  /** What erasure, restriction and objection need beyond @personalData (src/rights.ts). */
+  rights?: RightsSpec<DB>;
+}
+
+export interface DefinedSubgraph<DB> {
+  name: string;
+  /** The domain's SDL as written in schema.graphql. */
+  typeDefs: string;
+  /** Opens and migrates the store, builds the subgraph; never listens. */
+  createServer(config?: SecretsConfig): Promise<Subgraph & { store: Store<DB> }>;
+  /** The whole of index.ts: listen on the listed port, stop cleanly on a signal. */
+  serve(): void;
+}
+
+/**
+ * Declares a domain subgraph once: its name, tables, resolvers, loaders,
+ * corrections and rights. The store (SQLite file or PostgreSQL schema, from
+ * the configuration), logger, credential secret and HTTP wiring are the same
+ * for every domain and come from here.
+ */
+export function defineSubgraph<DB, L = Record<string, never>>(decl: SubgraphDeclaration<DB, L>): DefinedSubgraph<DB> {
+  const typeDefs = readFileSync(join(dirname(fileURLToPath(decl.module)), '..', 'schema.graphql'), 'utf8');
+  const createServer = async (config: SecretsConfig = loadConfig()) => {
+    const store = openStore<DB>({ domain: decl.name, url: storeUrl(decl.name, config.dataDir), dataDir: config.dataDir, migrations: decl.tables.migrations });
+    await store.migrate();
+    const subgraph = createSubgraph<DB, L>({
+      name: decl.name,
+      typeDefs,
+      tables: decl.tables.kinds,
+      store,
+      resolvers: decl.resolvers ?? {},
+      createLoaders: decl.loaders ?? (() => ({}) as L),
+      internalSecret: config.internalSecret,
+      logger: createLogger(`subgraph-${decl.name}`, config.logLevel),
+      ...(decl.corrections ? { corrections: { spec: decl.corrections, config } } : {}),
+      rights: decl.rights ? { spec: decl.rights, config } : { config },
+    });
+    return { ...subgraph, store };
+  };
+  return { name: decl.name, typeDefs, createServer, serve: () => serveSubgraph(decl.name, createServer) };
+}

@@ -1,0 +1,173 @@
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode, footprintError, type ErrorCode as Code } from '@footprint/schema';
+import { REQUEST_ID_HEADER } from './credential.js';
+
+/** 2 MB, Apollo Router's default request body limit. */
+export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** 16 KB for the request line and all headers together, Node's own default. */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+export class HttpError extends Error {
+  constructor(readonly code: Code, message: string) {
+    super(message);
+  }
+}
+
+/** Reads a request body, refusing more than `limit` bytes without buffering the excess. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new HttpError('PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    // Fatal: a byte sequence that is not UTF-8 is the client's mistake, not text to guess at (U+FFFD).
+    return utf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError('BAD_REQUEST', 'Request body is not valid UTF-8');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A GraphQL-shaped error response for failures before execution (body limits, bad JSON). */
+export function sendError(res: ServerResponse, code: Code, message: string): void {
+  const err = footprintError(code, message);
+  sendJson(res, ErrorCode[code], { errors: [{ message: err.message, extensions: { code } }] });
+}
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the request context; throwing a GraphQLError refuses the request. */
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  /** Extra routes tried before /graphql; return true when handled. */
+  routes?: Route[];
+  health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  maxBodyBytes?: number;
+  /** Request line and headers together; over it the request is refused with 431 and a JSON body. */
+  maxHeaderBytes?: number;
+  /**
+   * GraphQL over HTTP: a response in the legacy `application/json` media type to a
+   * well-formed request SHOULD be 200 even when the document does not parse,
+   * validate or coerce (the errors say why); `application/graphql-response+json`
+   * keeps the 4xx. Default false (subgraphs answer only the gateway).
+   */
+  jsonRequestErrorsAs200?: boolean;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * One small node:http front for Apollo Server, shared by the gateway and every
+ * subgraph: body limit, request id, /health, and a typed error for anything
+ * that fails before GraphQL runs.
+ */
+export function createGraphQLHttpServer<TContext extends BaseContext>(opts: GraphQLHttpOptions<TContext>): Server {
+  const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxHeaderSize = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const server = createServer({ maxHeaderSize }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return sendError(res, err.code, err.message);
+      opts.onError?.(err);
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.destroy();
+    });
+  });
+  // Node answers an HTTP-level parse failure with a bare status line; say what was wrong instead.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const code: Code = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+    const message = tooLarge ? `Request headers exceed the limit of ${maxHeaderSize} bytes` : `Malformed HTTP request (${err.code ?? err.message})`;
+    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+    const status = ErrorCode[code];
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = requestIdOf(req);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (url.pathname === '/health') {
+      const health = await opts.health();
+      return sendJson(res, health.ok ? 200 : 503, health);
+    }
+    for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
+    if (url.pathname !== '/graphql') return sendError(res, 'NOT_FOUND', `No route for ${url.pathname}`);
+
+    const raw = req.method === 'POST' ? await readBody(req, limit) : undefined;
+    let body: unknown;
+    if (raw !== undefined && raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON');
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const result = await opts.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => opts.context(req, requestId),
+    });
+    for (const [k, v] of result.headers) res.setHeader(k, v);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
+      return void res.end(result.body.string);
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}
+
+/**
+ * A 400 in `application/json` whose errors are all about the GraphQL document
+ * (parse, validation, limits, variables, operation choice), not about the HTTP
+ * request itself (BAD_REQUEST: no query, a malformed body).
+ */
+function isLegacyJsonRequestError(contentType: string | undefined, body: string): boolean {
+  if (!contentType?.startsWith('application/json')) return false;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    return parsed.data === undefined && !!parsed.errors?.length && parsed.errors.every((e) => e.extensions?.code !== 'BAD_REQUEST');
+  } catch {
+    return false;
+  }
+}
+
+/** Listens and resolves with the bound port (0 picks a free one). */
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

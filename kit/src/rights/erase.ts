@@ -1,0 +1,208 @@
+import type { Selectable, Transaction } from 'kysely';
+import { z } from 'zod';
+import { fail, addDuration, subtractDuration } from '@footprint/schema';
+import { correctionTables } from '../corrections/store.js';
+import type { AnyDB } from '../store.js';
+import { count, ownKinds, type Kind, type RightsDeps } from './deps.js';
+import { recordNotices } from './notices.js';
+import { rightsTables, type ErasureReceiptRow } from './store.js';
+
+/**
+ * Erasure (Art. 17). Every erasure of a kind is one transaction of set-based
+ * statements (children, correction history and outbox, then the records),
+ * whatever the person holds: nothing is read row by row. A replay of the same
+ * request returns the receipts it wrote the first time.
+ */
+
+export interface KindReceipt {
+  kind: string;
+  action: string;
+  deleted: number;
+  anonymized: number;
+  retained: number;
+  fields: string[];
+  ground: string | null;
+  retainedUntil: string | null;
+  noticesRecorded: number;
+}
+
+export interface DomainReceipt {
+  domain: string;
+  requestId: string;
+  erasedAt: string;
+  kinds: KindReceipt[];
+  replayed: boolean;
+}
+
+/** Kinds named in a call (<domain>.<kind>). */
+export const KIND_LIST = z.array(z.string().min(1).max(200)).max(200);
+
+export const EraseArgs = z.object({
+  requestId: z.string().trim().min(1, 'requestId is required').max(200),
+  kinds: KIND_LIST.nullish(),
+  reason: z.string().trim().max(1000).nullish(),
+});
+
+/** Deletes the child rows of the person's records of `k` (all, or those collected before `before`), set-based. */
+export async function deleteChildren(trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null): Promise<void> {
+  for (const c of k.spec.children ?? []) {
+    let sub = trx.selectFrom(k.table).select(c.parentColumn ?? 'id').where('personId', '=', person);
+    if (before) sub = sub.where('collectedAt', '<', before);
+    let del = trx.deleteFrom(c.table).where(c.column, 'in', sub);
+    if (c.personColumn) del = del.where(c.personColumn, '=', person);
+    await del.execute();
+  }
+}
+
+/** Takes the correction history, its notices and pending confirmations of the person's records of `k` (all, or those collected before `before`). */
+export async function deleteCorrectionRows(deps: Pick<RightsDeps, 'hasCorrections'>, trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null): Promise<void> {
+  if (!deps.hasCorrections) return;
+  const kit = correctionTables(trx);
+  const records = () => {
+    let sub = trx
+      .selectFrom(k.table)
+      .select((eb) => eb.ref('id').$castTo<number>().as('id'))
+      .where('personId', '=', person);
+    if (before) sub = sub.where('collectedAt', '<', before);
+    return sub;
+  };
+  const history = () => kit.selectFrom('correctionHistory').select('id').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', records());
+  await kit.deleteFrom('correctionNotice').where('correctionId', 'in', history()).execute();
+  await kit.deleteFrom('correctionConfirmation').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', records()).execute();
+  await kit.insertInto('correctionErasureGuard').values({ personId: person }).onConflict((oc) => oc.doNothing()).execute();
+  await kit.deleteFrom('correctionHistory').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', records()).execute();
+  await kit.deleteFrom('correctionErasureGuard').where('personId', '=', person).execute();
+}
+
+/**
+ * Erases one kind of one person in the caller's transaction: DELETE takes
+ * the records with their child rows and correction rows; ANONYMIZE clears
+ * the named columns in one UPDATE (child rows go); RETAIN deletes only
+ * what its hold no longer covers and puts the rest under a LEGAL_HOLD.
+ */
+export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Kind, person: string, requestId: string, now: Date, actor: string): Promise<KindReceipt> {
+  const at = now.toISOString();
+  const meta = k.meta;
+  let deleted = 0;
+  let anonymized = 0;
+  let retained = 0;
+  let retainedUntil: string | null = null;
+  let notices = 0;
+  if (meta.erasure === 'RETAIN') {
+    const period = meta.retainFor!;
+    // Records whose hold has already run out are not kept a day longer.
+    const before = meta.retainFrom === 'COLLECTED' ? subtractDuration(now, period)!.toISOString() : null;
+    if (before) {
+      await deleteChildren(trx, k, person, before);
+      await deleteCorrectionRows(deps, trx, k, person, before);
+      deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).where('collectedAt', '<', before).executeTakeFirst()).numDeletedRows);
+    }
+    const left = await trx
+      .selectFrom(k.table)
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('collectedAt').as('latest')])
+      .where('personId', '=', person)
+      .executeTakeFirstOrThrow();
+    retained = count(left.n as number);
+    if (retained > 0) {
+      const from = meta.retainFrom === 'COLLECTED' ? new Date(String(left.latest)) : now;
+      retainedUntil = addDuration(from, period)!.toISOString();
+      const kit = rightsTables(trx);
+      // One hold per kind: a later erasure request replaces the earlier one.
+      await kit.updateTable('processingRestriction').set({ liftedAt: at }).where('personId', '=', person).where('kind', '=', meta.kind).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).execute();
+      await kit
+        .insertInto('processingRestriction')
+        .values({ personId: person, kind: meta.kind, recordNumber: null, ground: 'LEGAL_HOLD', reason: meta.erasureNote ?? 'Kept under a legal obligation', since: at, until: retainedUntil, liftedAt: null, actor, requestId, ref: null })
+        .execute();
+    }
+    if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
+  } else if (meta.erasure === 'ANONYMIZE') {
+    await deleteChildren(trx, k, person, null);
+    await deleteCorrectionRows(deps, trx, k, person, null);
+    anonymized = count((await trx.updateTable(k.table).set(k.spec.anonymize!).where('personId', '=', person).executeTakeFirst()).numUpdatedRows);
+    if (anonymized > 0) notices = await recordNotices(deps, trx, k, person, 'ANONYMIZED', requestId, at);
+  } else {
+    await deleteChildren(trx, k, person, null);
+    await deleteCorrectionRows(deps, trx, k, person, null);
+    deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).executeTakeFirst()).numDeletedRows);
+    if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
+  }
+  if (k.spec.afterErase) await k.spec.afterErase(trx, { person, now: at, region: null, reason: null });
+  if (meta.erasure !== 'RETAIN') {
+    // The data is gone: so are its restrictions (a legal hold included: nothing is held any more).
+    await rightsTables(trx).deleteFrom('processingRestriction').where('personId', '=', person).where('kind', '=', meta.kind).execute();
+  }
+  return {
+    kind: meta.kind,
+    action: meta.erasure ?? 'DELETE',
+    deleted,
+    anonymized,
+    retained,
+    fields: meta.erasure === 'ANONYMIZE' ? meta.erasureFields : [],
+    ground: meta.erasure === 'DELETE' ? null : meta.erasureNote,
+    retainedUntil,
+    noticesRecorded: notices,
+  };
+}
+
+function receiptOf(r: Selectable<ErasureReceiptRow>): KindReceipt {
+  return {
+    kind: r.kind,
+    action: r.action,
+    deleted: count(r.deleted),
+    anonymized: count(r.anonymized),
+    retained: count(r.retained),
+    fields: JSON.parse(r.fields) as string[],
+    ground: r.ground,
+    retainedUntil: r.retainedUntil,
+    noticesRecorded: count(r.noticesRecorded),
+  };
+}
+
+export async function erase(deps: RightsDeps, person: string, requestId: string, names: string[] | null, who: { actor: string; reason?: string | null } = { actor: person }): Promise<DomainReceipt> {
+  await deps.prepare();
+  await deps.prepareCorrections();
+  const explicit = names !== null;
+  const wanted = explicit ? ownKinds(deps, names) : [...deps.kinds.values()];
+  if (explicit && wanted.length > 0 && wanted.every((k) => k.meta.erasure === 'RETAIN')) {
+    const k = wanted[0]!;
+    fail('BAD_USER_INPUT', `${wanted.map((w) => w.meta.title).join(', ')} cannot be erased now: ${k.meta.erasureNote ?? 'the law requires keeping it'} (kept ${k.meta.retainFor} from ${k.meta.retainFrom === 'COLLECTED' ? 'collection' : 'the request'})`, {
+      reason: 'RETAINED',
+      kinds: wanted.map((w) => w.meta.kind),
+    });
+  }
+  const earlier = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
+  if (earlier.some((r) => r.personId !== person)) fail('CONFLICT', `Erasure request ${requestId} was made for another person`);
+  const done = new Map(earlier.map((r) => [r.kind, r]));
+  const todo = wanted.filter((k) => !done.has(k.meta.kind));
+  const ran: KindReceipt[] = [];
+  for (const k of todo) {
+    const now = new Date();
+    try {
+      const receipt = await deps.db.transaction().execute(async (trx) => {
+        const r = await eraseKind(deps, trx, k, person, requestId, now, who.actor);
+        await rightsTables(trx)
+          .insertInto('erasureReceipt')
+          .values({ ...r, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
+          .execute();
+        return r;
+      });
+      ran.push(receipt);
+    } catch (err) {
+      // A concurrent run of the same request took this kind first: its receipt stands, nothing of ours committed.
+      const other = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).where('kind', '=', k.meta.kind).executeTakeFirst();
+      if (!other) throw err;
+      done.set(k.meta.kind, other);
+    }
+  }
+  deps.noticesDue();
+  const all = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
+  const wantedSet = new Set(wanted.map((k) => k.meta.kind));
+  const receipts = all.filter((r) => wantedSet.has(r.kind) || !explicit);
+  return {
+    domain: deps.domain,
+    requestId,
+    erasedAt: receipts[0]?.erasedAt ?? new Date().toISOString(),
+    kinds: receipts.map(receiptOf),
+    replayed: ran.length === 0 && earlier.length > 0,
+  };
+}

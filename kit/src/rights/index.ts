@@ -1,0 +1,155 @@
+import type { Kysely } from 'kysely';
+import type { SecretsConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { parseArgs } from '../args.js';
+import { loadCorrectionDeliveryConfig } from '../corrections/delivery.js';
+import type { KindMeta } from '@footprint/schema';
+import { createNoticeDispatcher, type NoticeDispatcher } from '../outbox.js';
+import type { AnyDB, Store } from '../store.js';
+import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
+import { erase, EraseArgs, type DomainReceipt } from './erase.js';
+import { purgeExpiredHolds } from './holds.js';
+import { object, ObjectArgs, withdraw, WithdrawArgs } from './objection.js';
+import { processingAllowed, processingAllowedFor } from './processing.js';
+import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
+import { ERASE_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type RightsSpec } from './spec.js';
+import { restrictionsOf, state, type RestrictionLookup } from './state.js';
+import { migrateRightsTables, type RightsNoticeRow } from './store.js';
+
+/**
+ * The kit's rights engine for one domain: resolves the contract's internal
+ * erasure (erase.ts, holds.ts), restriction (restrict.ts), objection and
+ * withdrawal (objection.ts) fields over the domain's @personalData and rules,
+ * and answers whether an activity may run (processing.ts).
+ */
+
+export type { DomainReceipt, KindReceipt } from './erase.js';
+export type { ProcessingState, RestrictionLookup } from './state.js';
+export * from './spec.js';
+export * from './store.js';
+
+/** What a domain passes to createSubgraph for the rights: its rules and the configuration read at startup. */
+export interface RightsSetup<DB> {
+  spec?: RightsSpec<DB>;
+  config?: SecretsConfig;
+  /** Read once here (recipient endpoints); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RightsEngine {
+  resolvers: { Query: Record<string, unknown>; Mutation: Record<string, unknown> };
+  /** Creates the rights tables once (later calls share the first). */
+  prepare(): Promise<void>;
+  /** Whether an activity of the domain may run for the person now (restriction, objection, consent). */
+  processingAllowed(person: string, activity: string): Promise<ProcessingDecision>;
+  /** The same for many people at once (a campaign's audience), in two statements. */
+  processingAllowedFor(people: readonly string[], activity: string): Promise<Map<string, ProcessingDecision>>;
+  /** The restrictions in force for a person, by kind (kind-wide) and by record id (<kind>:<n>). */
+  restrictionsOf(person: string): Promise<RestrictionLookup>;
+  /** Erases a person's kinds outside GraphQL (tests, bench): the same code path as _erase. */
+  erase(person: string, requestId: string, kinds: string[] | null, who?: { actor: string; reason?: string | null }): Promise<DomainReceipt>;
+  /**
+   * Deletes what legal holds kept once they have ended (§7: "after the retention period, deleted"), in one
+   * transaction per held kind and person, and ends those holds. Runs hourly while the subgraph serves.
+   */
+  purgeExpiredHolds(now?: Date): Promise<{ person: string; kind: string; deleted: number }[]>;
+  /** Runs a delivery round of erasure notices now and waits for it (tests). */
+  deliverNotices(): Promise<void>;
+  stop(): void;
+}
+
+export function createRightsEngine<DB>(opts: {
+  domain: string;
+  kinds: KindMeta[];
+  tables: Record<string, string>;
+  store: Store<DB>;
+  logger: Logger;
+  /** Whether the domain has the kit's correction tables (their rows of erased records go with them). */
+  hasCorrections: boolean;
+  prepareCorrections(): Promise<void>;
+  setup?: RightsSetup<DB> | undefined;
+}): RightsEngine {
+  const { domain, store } = opts;
+  // The engine reads the domain's tables by name, and its own beside them; the domain's hooks run in its transactions.
+  const db = store.db as unknown as Kysely<AnyDB>;
+  const spec = (opts.setup?.spec ?? {}) as unknown as RightsSpec<AnyDB>;
+  const delivery = opts.setup?.config ? loadCorrectionDeliveryConfig(opts.setup.config, opts.setup.env) : null;
+  let prepared: Promise<void> | null = null;
+  const prepare = () => (prepared ??= migrateRightsTables(db, domain));
+
+  const dispatcher: NoticeDispatcher | null = delivery
+    ? createNoticeDispatcher<RightsNoticeRow & { id: number }>({
+        db,
+        table: 'rightsNotice',
+        prepare,
+        domain,
+        cfg: delivery,
+        log: opts.logger,
+        payload: async (row) => ({
+          noticeId: row.id,
+          recipient: row.recipient,
+          domain,
+          person: row.personId,
+          kind: row.kind,
+          // Art. 19: the recipient erases (or anonymises) its own copy; nothing of the erased data is sent.
+          action: row.action,
+          requestId: row.requestId,
+          erasedAt: row.createdAt,
+        }),
+      })
+    : null;
+
+  const deps: RightsDeps = {
+    domain,
+    db,
+    ...buildRightsKinds(domain, opts.kinds, opts.tables, spec),
+    spec,
+    delivery,
+    hasCorrections: opts.hasCorrections,
+    logger: opts.logger,
+    prepare,
+    prepareCorrections: opts.prepareCorrections,
+    noticesDue: () => dispatcher?.kick(),
+  };
+
+  let sweeper: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const serve = async () => {
+    await prepare();
+    if (!sweeper && !stopped) {
+      sweeper = setInterval(() => void purgeExpiredHolds(deps).catch((err: unknown) => !stopped && opts.logger.error({ err }, 'legal hold sweep failed')), 3_600_000);
+      sweeper.unref();
+    }
+  };
+
+  return {
+    resolvers: {
+      Query: {
+        _processingState: (_: unknown, __: unknown, ctx: Caller) => state(deps, requireScope(ctx, RESTRICT_SCOPE)),
+      },
+      Mutation: {
+        _erase: (_: unknown, args: unknown, ctx: Caller) => {
+          const person = requireScope(ctx, ERASE_SCOPE);
+          const a = parseArgs(EraseArgs, args);
+          return erase(deps, person, a.requestId, a.kinds ?? null, { actor: ctx.credential.actor, reason: a.reason ?? null });
+        },
+        _restrict: (_: unknown, args: unknown, ctx: Caller) => restrict(deps, ctx, parseArgs(RestrictArgs, args)),
+        _liftRestriction: (_: unknown, args: unknown, ctx: Caller) => lift(deps, ctx, parseArgs(LiftArgs, args)),
+        _object: (_: unknown, args: unknown, ctx: Caller) => object(deps, ctx, parseArgs(ObjectArgs, args)),
+        _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(WithdrawArgs, args)),
+      },
+    },
+    prepare: serve,
+    purgeExpiredHolds: (now) => purgeExpiredHolds(deps, now),
+    processingAllowed: (person, activity) => processingAllowed(deps, person, activity),
+    processingAllowedFor: (people, activity) => processingAllowedFor(deps, people, activity),
+    restrictionsOf: (person) => restrictionsOf(deps, person),
+    erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
+    deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
+    stop: () => {
+      stopped = true;
+      if (sweeper) clearInterval(sweeper);
+      dispatcher?.stop();
+    },
+  };
+}

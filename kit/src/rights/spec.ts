@@ -1,0 +1,101 @@
+import type { Transaction } from 'kysely';
+import type { Purpose } from '@footprint/schema';
+import type { AnyDB } from '../store.js';
+
+/**
+ * Erasure, restriction, objection and consent withdrawal, the domain side
+ * (GDPR Art. 17, 18, 21, 7(3); policy §7, §9). What erasure does to a kind is
+ * in its @personalData (erasure:, erasureFields:, erasureNote:, retainFor:,
+ * retainFrom:); the kit carries it out, generically, in batched statements.
+ * A domain adds here only what the kit cannot know: the child tables whose
+ * rows go with a record, the columns an ANONYMIZE clears, what an objection or
+ * a withdrawal also changes, and the processing it does (so the kit can stop it).
+ */
+
+/** The scopes the gateway's credential must carry (minted only inside its rights feature). */
+export const ERASE_SCOPE = 'rights:erase';
+export const RESTRICT_SCOPE = 'rights:restrict';
+
+export type RightsPurpose = 'AD_PROFILING' | 'DIRECT_MARKETING';
+export const RIGHTS_PURPOSES: readonly RightsPurpose[] = ['AD_PROFILING', 'DIRECT_MARKETING'];
+export type RestrictionGround = 'PERSON_REQUEST' | 'CONTESTED_ACCURACY' | 'LEGAL_HOLD' | 'OBJECTION';
+export const RESTRICTION_GROUNDS: readonly RestrictionGround[] = ['PERSON_REQUEST', 'CONTESTED_ACCURACY', 'LEGAL_HOLD', 'OBJECTION'];
+
+/**
+ * A table of rows that belong to one record (order items, a contact's phone
+ * numbers): `column` holds the record's `parentColumn` (default its id).
+ * `personColumn` also scopes the child rows to the person (when the parent
+ * key is not unique across people, e.g. a conversation's routing id).
+ */
+export interface ChildTable {
+  table: string;
+  column: string;
+  parentColumn?: string;
+  personColumn?: string;
+}
+
+export interface ErasureKindSpec {
+  kind: string;
+  /** Child rows that go with the records when they are deleted (and, for ANONYMIZE, are deleted with the cleared fields). */
+  children?: ChildTable[];
+  /**
+   * ANONYMIZE: the columns set, in one UPDATE over the person's records, and
+   * the value each gets (null clears it; a constant generalises it).
+   */
+  anonymize?: Record<string, string | number | null>;
+  /**
+   * Consent withdrawal for a purpose of this CONSENT kind: ERASE (default when
+   * its retention is UNTIL_WITHDRAWN) or KEEP (stop processing, keep the record).
+   */
+  onWithdrawal?: 'ERASE' | 'KEEP';
+  /** Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g. correspondents). */
+  afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void>;
+}
+
+/** What a hook may do while the kit's transaction is open. */
+export interface RightsHookContext {
+  person: string;
+  /** ISO-8601 time of the request. */
+  now: string;
+  /** The person's data region (§11), from their records in this domain; null when the domain holds none. */
+  region: string | null;
+  reason: string | null;
+}
+
+/** A processing activity of the domain: the kit tells whether it may run for a person now. */
+export interface ProcessingActivity {
+  name: string;
+  description: string;
+  /** The kinds it reads or writes: a restriction in force on any of them stops it for the person. */
+  kinds: string[];
+  /** The objection that stops it (absolute, Art. 21(3)). */
+  objection?: RightsPurpose;
+  /** The consent it relies on: withdrawing consent for this purpose stops it. */
+  consent?: Purpose;
+}
+
+export interface RightsSpec<DB> {
+  kinds?: ErasureKindSpec[];
+  activities?: ProcessingActivity[];
+  /** Per objection: the kinds erased (e.g. ad segments) and what else the domain records (e.g. the objection record). */
+  objections?: Partial<Record<RightsPurpose, { erase?: string[]; apply?(trx: Transaction<DB>, ctx: RightsHookContext): Promise<void> }>>;
+  /** What the domain records on a consent withdrawal beyond stopping and erasing (e.g. the account's consent records). */
+  onWithdrawal?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
+}
+
+/** Types a domain's rights rules against its database. */
+export function defineRights<DB>(spec: RightsSpec<DB>): RightsSpec<DB> {
+  return spec;
+}
+
+/** Why an activity may not run for a person now. */
+export interface ProcessingRefusal {
+  allowed: false;
+  /** RESTRICTED, OBJECTED or CONSENT_WITHDRAWN. */
+  code: 'RESTRICTED' | 'OBJECTED' | 'CONSENT_WITHDRAWN';
+  reason: string;
+}
+export type ProcessingDecision = { allowed: true } | ProcessingRefusal;
+
+/** A database the kit writes through loosely (domain code keeps its precise types). */
+export type RightsDB = AnyDB;

@@ -1,0 +1,62 @@
+import type { Selectable } from 'kysely';
+import type { RestrictionView } from '@footprint/schema';
+import type { RightsDeps } from './deps.js';
+import { rightsTables, type RestrictionRow } from './store.js';
+
+/** A person's processing state in a domain: restrictions in force, objections, withdrawn consents. */
+
+export interface ProcessingState {
+  domain: string;
+  restrictions: { kind: string; recordId: string | null; since: string; reason: string; until: string | null; ground: string }[];
+  objections: string[];
+  withdrawnConsents: string[];
+}
+
+export interface RestrictionLookup {
+  forRecord(kind: string, recordNumber: number): RestrictionView | null;
+}
+
+/** Which restriction a record shows when several apply: the strongest ground first. */
+const GROUND_PRIORITY: Record<string, number> = { LEGAL_HOLD: 0, CONTESTED_ACCURACY: 1, OBJECTION: 2, PERSON_REQUEST: 3 };
+
+/** Whether a restriction is in force at `now`. */
+export const active = (now: string) => (r: Pick<RestrictionRow, 'liftedAt' | 'until'>) => r.liftedAt === null && (r.until === null || r.until > now);
+
+export async function restrictionRows(deps: RightsDeps, person: string): Promise<Selectable<RestrictionRow>[]> {
+  await deps.prepare();
+  const now = new Date().toISOString();
+  const rows = (await rightsTables(deps.db).selectFrom('processingRestriction').selectAll().where('personId', '=', person).where('liftedAt', 'is', null).execute());
+  return rows.filter(active(now));
+}
+
+export async function restrictionsOf(deps: RightsDeps, person: string): Promise<RestrictionLookup> {
+  const rows = await restrictionRows(deps, person);
+  const best = (list: Selectable<RestrictionRow>[]) => [...list].sort((a, b) => (GROUND_PRIORITY[a.ground] ?? 9) - (GROUND_PRIORITY[b.ground] ?? 9))[0];
+  const byKind = new Map<string, Selectable<RestrictionRow>[]>();
+  for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  return {
+    forRecord(kind, recordNumber) {
+      const list = (byKind.get(kind) ?? []).filter((r) => r.recordNumber === null || r.recordNumber === recordNumber);
+      const r = best(list);
+      return r ? { since: r.since, reason: r.reason, until: r.until, ground: r.ground } : null;
+    },
+  };
+}
+
+export async function state(deps: RightsDeps, person: string): Promise<ProcessingState> {
+  const rows = await restrictionRows(deps, person);
+  const stops = await rightsTables(deps.db).selectFrom('processingStop').select(['type', 'purpose']).where('personId', '=', person).orderBy('id').execute();
+  return {
+    domain: deps.domain,
+    restrictions: rows.map((r) => ({
+      kind: r.kind,
+      recordId: r.recordNumber === null ? null : `${r.kind}:${r.recordNumber}`,
+      since: r.since,
+      reason: r.reason,
+      until: r.until,
+      ground: r.ground,
+    })),
+    objections: stops.filter((s) => s.type === 'OBJECTION').map((s) => s.purpose),
+    withdrawnConsents: stops.filter((s) => s.type === 'CONSENT_WITHDRAWN').map((s) => s.purpose),
+  };
+}

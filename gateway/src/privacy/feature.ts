@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import { readKindMeta } from '@footprint/schema';
-import { DEMO_PERSON, REPO_ROOT, sendError, sendJson, type Route } from '@footprint/kit';
+import { DEMO_PERSON, REPO_ROOT, sendError, type Route } from '@footprint/kit';
 import { isObjectType, parse } from 'graphql';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
 import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
+import { serveDemoSession } from './demo-session.js';
 
 /**
  * The privacy centre at /privacy: a static page (gateway/privacy/) and its
@@ -21,7 +21,6 @@ import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
 
 const STATIC_DIR = join(REPO_ROOT, 'gateway', 'privacy');
 const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
-const DEMO_TTL_SECONDS = 3600;
 
 /** The page loads nothing from elsewhere and runs no inline script; framing is refused. */
 export const PAGE_HEADERS = {
@@ -80,24 +79,13 @@ export function createPrivacyFeature(fc: FeatureContext): GatewayFeature {
     const path = url.pathname;
     if (path !== '/privacy' && !path.startsWith('/privacy/')) return false;
     const method = req.method ?? 'GET';
-    if (path === '/privacy/demo-session') {
-      if (!demo) return (sendError(res, 'NOT_FOUND', 'The demo sign-in exists only outside production'), true);
-      // A custom header cannot be sent cross-site without a CORS preflight, which this route never grants.
-      if (method !== 'POST' || req.headers['x-footprint-demo'] !== '1') return (sendError(res, 'BAD_USER_INPUT', 'POST with the header X-Footprint-Demo: 1'), true);
-      let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(DEMO_PERSON).setIssuedAt().setExpirationTime(`${DEMO_TTL_SECONDS}s`);
-      if (config.jwtIssuer) jwt = jwt.setIssuer(config.jwtIssuer);
-      if (config.jwtAudience) jwt = jwt.setAudience(config.jwtAudience);
-      const token = await jwt.sign(new TextEncoder().encode(config.jwtSecret!));
-      fc.logger.info({ person: DEMO_PERSON }, 'privacy centre: demo sign-in (not in production)');
-      sendJson(res, 200, { token, person: DEMO_PERSON, expiresIn: DEMO_TTL_SECONDS }, { 'cache-control': 'no-store' });
-      return true;
-    }
-    if (method !== 'GET' && method !== 'HEAD') return (sendError(res, 'BAD_USER_INPUT', `${method} is not served here`), true);
-    if (path === '/privacy' || path === '/privacy/') return (send(res, method, html, 'no-store'), true);
-    if (path === '/privacy/privacy.css') return (send(res, method, css, 'no-cache'), true);
-    if (path === '/privacy/config.json') return (send(res, method, { type: 'application/json; charset=utf-8', body: settings }, 'no-cache'), true);
+    if (path === '/privacy/demo-session') return serveDemoSession(req, res, config, { subject: DEMO_PERSON, claims: {}, as: 'person', log: 'privacy centre' }, fc.logger);
+    if (method !== 'GET' && method !== 'HEAD') { sendError(res, 'BAD_USER_INPUT', `${method} is not served here`); return true; }
+    if (path === '/privacy' || path === '/privacy/') { send(res, method, html, 'no-store'); return true; }
+    if (path === '/privacy/privacy.css') { send(res, method, css, 'no-cache'); return true; }
+    if (path === '/privacy/config.json') { send(res, method, { type: 'application/json; charset=utf-8', body: settings }, 'no-cache'); return true; }
     const script = scripts.get(path);
-    if (script) return (send(res, method, script, 'no-cache'), true);
+    if (script) { send(res, method, script, 'no-cache'); return true; }
     sendError(res, 'NOT_FOUND', `No route for ${path}`);
     return true;
   };

@@ -28,7 +28,7 @@ export function receiptRoute(deps: { service: RightsService; domains: RightsDoma
   return async (req, res, url) => {
     const m = PATH.exec(url.pathname);
     if (!m) return false;
-    if (req.method !== 'GET') return (sendError(res, 'BAD_USER_INPUT', 'GET only'), true);
+    if (req.method !== 'GET') { sendError(res, 'BAD_USER_INPUT', 'GET only'); return true; }
     const jobId = m[1]!;
     const expires = Number(url.searchParams.get('expires'));
     const sig = url.searchParams.get('sig') ?? '';
@@ -36,9 +36,9 @@ export function receiptRoute(deps: { service: RightsService; domains: RightsDoma
     const expected = outcome ? Buffer.from(signature(deps.secret, jobId, expires, outcome.job.personId)) : Buffer.alloc(0);
     const given = Buffer.from(sig);
     if (!outcome || !Number.isFinite(expires) || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      return (sendError(res, 'FORBIDDEN', 'This receipt link is not valid'), true);
+      { sendError(res, 'FORBIDDEN', 'This receipt link is not valid'); return true; }
     }
-    if (expires * 1000 < Date.now()) return (sendError(res, 'FORBIDDEN', 'This receipt link has expired'), true);
+    if (expires * 1000 < Date.now()) { sendError(res, 'FORBIDDEN', 'This receipt link has expired'); return true; }
     const { job, receipts } = outcome;
     sendJson(
       res,

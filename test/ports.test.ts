@@ -52,7 +52,7 @@ async function proxy(): Promise<{ url: string; seen: string[]; target: { port: n
 describe('the embedded export worker and FOOTPRINT_GATEWAY_URL', () => {
   it('reads through FOOTPRINT_GATEWAY_URL when it is set, not through the gateway\'s own address', async () => {
     const via = await proxy();
-    const gateway = await startGateway(tempDir(), subgraphUrls, { ...QUICK, FOOTPRINT_GATEWAY_URL: via.url });
+    const gateway = await startGateway(tempDir(), subgraphUrls, { ...QUICK, FOOTPRINT_GATEWAY_URL: via.url, FOOTPRINT_EXPORT_READ: 'gateway' });
     procs.push(gateway);
     via.target.port = gateway.port;
     const headers = bearer(await subjectToken('10000002'));

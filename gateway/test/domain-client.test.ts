@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, loadConfig, signCredential, verifyCredential, type InternalCredential } from '@footprint/kit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
+import { subgraph as accountSubgraph } from '@footprint/subgraph-account';
+import { seed as seedAccount } from '@footprint/subgraph-account/seed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainCircuits } from '../src/circuit.js';
 import { DomainClient, requestCredential } from '../src/domains/client.js';
 import { CredentialSigner } from '../src/domains/credentials.js';
@@ -42,7 +45,8 @@ describe('the credential signer', () => {
 });
 
 describe('the domain client', () => {
-  const subgraphs = inject('subgraphUrls');
+  // A real domain over HTTP (in process, its own SQLite store): it verifies the credential the client signs.
+  let account: TestSubgraph<unknown>;
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   let fake: Server;
   let fakeUrl = '';
@@ -54,6 +58,7 @@ describe('the domain client', () => {
   };
 
   beforeAll(async () => {
+    account = await startTestSubgraph(accountSubgraph.createServer, seedAccount);
     fake = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -66,10 +71,13 @@ describe('the domain client', () => {
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/graphql`;
   });
-  afterAll(() => new Promise<void>((r) => fake.close(() => r())));
+  afterAll(async () => {
+    await account.close();
+    await new Promise<void>((r) => fake.close(() => r()));
+  });
 
   const client = () => {
-    const urls = { account: subgraphs.account!, fake: '', dead: 'http://127.0.0.1:1/graphql' };
+    const urls = { account: account.url, fake: '', dead: 'http://127.0.0.1:1/graphql' };
     urls.fake = fakeUrl;
     const circuits = new DomainCircuits(urls, { failureThreshold: 100, openMs: 1000, maxOpenMs: 1000, probeTimeoutMs: 500 }, createLogger('test', 'silent'));
     return new DomainClient({ urls, internalSecret: config.internalSecret, timeoutMs: 2000, circuits });

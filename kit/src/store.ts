@@ -120,6 +120,9 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
   if (dialect === 'postgres') {
     // The service works as its role in its schema; migrations run as the login, which owns the tables.
     const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${opts.domain} -c role=${role}` });
+    // An idle client whose connection the server ends (a restart, a failover, a dropped database) emits 'error'
+    // on the pool; without a listener that would crash the process. The next query simply takes a new connection.
+    pool.on('error', () => {});
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()], log });
   } else {
     const file = url.replace(/^sqlite:/, '');

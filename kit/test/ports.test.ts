@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { describeNetworkError } from '../src/network-error.js';
-import { FETCH_BLOCKED_PORTS, portProblem } from '../src/ports.js';
+import { FETCH_BLOCKED_PORTS, portProblem } from '@footprint/schema';
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve) => {

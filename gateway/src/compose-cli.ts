@@ -1,14 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT } from '@footprint/kit';
 import { API_SCHEMA_PATH, composeFederation } from './compose.js';
+import { GATEWAY_ROOT } from './package-root.js';
 
 /**
  * `npm run compose` (and every build): writes gateway/supergraph.graphql and the
  * client API schema gateway/api/schema.graphql, or fails with the composition messages.
  */
 try {
-  const out = process.argv[2] ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql');
+  const out = process.argv[2] ?? join(GATEWAY_ROOT, 'supergraph.graphql');
   const composed = composeFederation();
   writeFileSync(out, composed.supergraphSdl);
   console.log(`supergraph written to ${out}`);

@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { listSubgraphs } from '@footprint/schema';
-import { REPO_ROOT, subgraphDir, subgraphDocument, subgraphUrl } from '@footprint/kit';
+import { subgraphDir, subgraphDocument, subgraphUrl } from '@footprint/kit';
 import { GraphQLSchema, printSchema, specifiedDirectives, type DocumentNode } from 'graphql';
+import { GATEWAY_ROOT } from './package-root.js';
 
 /** Name of the gateway's own (in-process) subgraph in the supergraph. */
 export const GATEWAY_SUBGRAPH = 'gateway';
-export const GATEWAY_SCHEMA_DIR = join(REPO_ROOT, 'gateway', 'schema');
+export const GATEWAY_SCHEMA_DIR = join(GATEWAY_ROOT, 'schema');
 
 /** The gateway's own SDL: every file of gateway/schema/, one concern each. */
 export function gatewayTypeDefs(): string {
@@ -71,7 +72,7 @@ export function composeFederation(sources: SubgraphSource[] = subgraphSources())
   return { supergraphSdl: result.supergraphSdl, apiSchemaSdl: printApiSchema(result.schema.toAPISchema().toGraphQLJSSchema()) };
 }
 
-export const API_SCHEMA_PATH = join(REPO_ROOT, 'gateway', 'api', 'schema.graphql');
+export const API_SCHEMA_PATH = join(GATEWAY_ROOT, 'api', 'schema.graphql');
 
 /**
  * The public API as a client sees it: what the gateway serves, without

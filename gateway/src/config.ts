@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, FetchableUrl, loadConfig, PortSchema, REPO_ROOT, type SecretsConfig } from '@footprint/kit';
+import { ConfigError, FetchableUrl, loadConfig, PortSchema, type SecretsConfig } from '@footprint/kit';
 import type { CircuitOptions } from './circuit.js';
+import { GATEWAY_ROOT } from './package-root.js';
 
 const Env = z.object({
   PORT: PortSchema.default(4000),
@@ -55,7 +56,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.FOOTPRINT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
-    supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
+    supergraphPath: e.FOOTPRINT_SUPERGRAPH ?? join(GATEWAY_ROOT, 'supergraph.graphql'),
     subgraphTimeoutMs: e.FOOTPRINT_SUBGRAPH_TIMEOUT_MS,
     limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES, maxHeaderBytes: e.FOOTPRINT_MAX_HEADER_BYTES },
     tokens: { maxTtlSeconds: e.FOOTPRINT_JWT_MAX_TTL_SECONDS, clockToleranceSeconds: e.FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS },

@@ -3,11 +3,12 @@ import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readKindMeta } from '@footprint/schema';
-import { DEMO_PERSON, REPO_ROOT, sendError, type Route } from '@footprint/kit';
+import { DEMO_PERSON, sendError, type Route } from '@footprint/kit';
 import { isObjectType, parse } from 'graphql';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
 import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
 import { serveDemoSession } from './demo-session.js';
+import { GATEWAY_ROOT } from '../package-root.js';
 
 /**
  * The privacy centre at /privacy: a static page (gateway/privacy/) and its
@@ -19,7 +20,7 @@ import { serveDemoSession } from './demo-session.js';
  * person.
  */
 
-const STATIC_DIR = join(REPO_ROOT, 'gateway', 'privacy');
+const STATIC_DIR = join(GATEWAY_ROOT, 'privacy');
 const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
 
 /** The page loads nothing from elsewhere and runs no inline script; framing is refused. */

@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT, sendError, type Route } from '@footprint/kit';
+import { sendError, type Route } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 import { serveDemoSession } from '../privacy/demo-session.js';
 import { load, send } from '../privacy/feature.js';
 import { REQUESTS_SCOPE } from './access.js';
+import { GATEWAY_ROOT } from '../package-root.js';
 
-const STATIC_DIR = join(REPO_ROOT, 'gateway', 'privacy');
+const STATIC_DIR = join(GATEWAY_ROOT, 'privacy');
 const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'privacy', 'client');
 export const DEMO_OPERATOR = 'demo-operator';
 

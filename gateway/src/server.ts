@@ -70,7 +70,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     subgraphUrls: urls,
     circuits,
     domains,
-    gatewayUrl: () => gatewayUrl || config.publicUrl.replace(/\/$/, '') + '/graphql',
+    gatewayUrl: () => gatewayUrl || `${config.publicUrl.replace(/\/$/, '')}/graphql`,
   };
   const features: GatewayFeature[] = [];
   for (const f of FEATURES) features.push(await f.create(featureContext));

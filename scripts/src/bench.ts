@@ -90,7 +90,7 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
         const before = await statements(urls);
         const t = performance.now();
         let bytes = 0;
-        const r = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => void (bytes += JSON.stringify(p.records).length) }, PAGE, { concurrency: CONCURRENCY });
+        const r = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => { bytes += JSON.stringify(p.records).length; } }, PAGE, { concurrency: CONCURRENCY });
         if (round > 0) times.push(performance.now() - t);
         if (r.failedDomains.size) throw new Error(`domains failed: ${[...r.failedDomains.keys()].join(', ')}`);
         stmts = (await statements(urls)) - before;

@@ -1,9 +1,9 @@
 import { fail, footprintError, Purpose } from '@footprint/schema';
-import { type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit';
 import { z } from 'zod';
 import { DomainUnavailable } from '../domains/errors.js';
 import type { ExportQueue } from '../exports/queue.js';
-import { ErasureCodes, type PendingCode } from './code.js';
+import type { ErasureCodes, PendingCode } from './code.js';
 import type { Acting, DomainProcessingState, KindRestriction, RightsDomains } from './domains.js';
 import { erasureOf } from './erasure.js';
 import type { DomainReceipt, ErasureJob, ErasureJobs, ErasureProgress } from './store.js';

@@ -115,7 +115,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
     plugins: [
-      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
+      ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(),

@@ -1,4 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { fail } from '@footprint/schema';
 import { subgraphDocument } from '@footprint/kit';
 import type { GraphQLSchema } from 'graphql';
@@ -7,7 +8,7 @@ import { gatewayTypeDefs } from './compose.js';
 import type { GatewayContext } from './context.js';
 
 /** Resolvers of the gateway's own subgraph, one map per concern (exports, corrections and data map add theirs). */
-export type LocalResolvers = Record<string, Record<string, unknown>>;
+export type LocalResolvers = GraphQLResolverMap<GatewayContext>;
 
 export const personResolvers: LocalResolvers = {
   Query: {
@@ -30,6 +31,6 @@ export const personResolvers: LocalResolvers = {
 /** The gateway's in-process subgraph: the person entry points and the gateway's own features. */
 export function buildLocalSchema(resolvers: LocalResolvers[]): GraphQLSchema {
   const merged: LocalResolvers = {};
-  for (const r of resolvers) for (const [type, fields] of Object.entries(r)) merged[type] = { ...merged[type], ...fields };
-  return buildSubgraphSchema([{ typeDefs: subgraphDocument(gatewayTypeDefs()), resolvers: merged as never }]);
+  for (const r of resolvers) for (const [type, fields] of Object.entries(r)) merged[type] = Object.assign({}, merged[type], fields);
+  return buildSubgraphSchema([{ typeDefs: subgraphDocument(gatewayTypeDefs()), resolvers: merged }]);
 }

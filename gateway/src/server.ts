@@ -70,7 +70,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     subgraphUrls: urls,
     circuits,
     domains,
-    gatewayUrl: () => gatewayUrl || config.publicUrl.replace(/\/$/, '') + '/graphql',
+    gatewayUrl: () => gatewayUrl || `${config.publicUrl.replace(/\/$/, '')}/graphql`,
   };
   const features: GatewayFeature[] = [];
   for (const f of FEATURES) features.push(await f.create(featureContext));
@@ -115,7 +115,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,
     plugins: [
-      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
+      ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(),

@@ -1,8 +1,8 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
 import type { RecordRow } from './store.js';
+import { viewTables, type AnyKysely } from './view-tables.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 /** Large enough that an export reads a heavy person in few round trips, small enough to bound memory. */
@@ -58,7 +58,8 @@ export function toPage<Row extends { id: number }>(rows: Row[], first: number): 
   return {
     nodes,
     get edges() {
-      return (edges ??= nodes.map((node) => ({ cursor: encodeCursor(node.id), node })));
+      edges ??= nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+      return edges;
     },
     pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last.id) : null },
   };
@@ -74,13 +75,13 @@ type AnyRecordDb = Record<string, RecordRow & Record<string, unknown>>;
 
 /** One page of one person's records of a table, keyset-paginated on id (one statement). */
 export async function fetchRecordPage<Row extends RecordRow>(
-  db: Kysely<unknown>,
+  db: AnyKysely,
   table: string,
   personId: string,
   args: ConnectionArgs,
 ): Promise<Page<Row>> {
   const { first, afterId } = parseConnectionArgs(args);
-  const rows = await (db as unknown as Kysely<AnyRecordDb>)
+  const rows = await viewTables<AnyRecordDb>(db)
     .selectFrom(table)
     .selectAll()
     .where('personId', '=', personId)
@@ -106,10 +107,11 @@ export interface TableSummary {
  * its discovery index (person, region, source, collected_at), grouped by
  * region and source, without reading a record; the groups are added up here.
  */
-export async function summariseTables(db: Kysely<unknown>, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+export async function summariseTables(db: AnyKysely, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
   const out = new Map<string, TableSummary>();
   if (tables.length === 0) return out;
-  const rows = (await discoveryQuery(db, tables, personId).execute()) as unknown as {
+  // Kysely types the columns of a table named at run time loosely (an index signature); these are RecordRow's.
+  const rows = (await discoveryQuery(db, tables, personId).execute()) as {
     table: string;
     region: string;
     source: string | null;
@@ -133,8 +135,8 @@ export async function summariseTables(db: Kysely<unknown>, tables: string[], per
 }
 
 /** The statement {@link summariseTables} runs (`tables` not empty); tests read its plan. */
-export function discoveryQuery(db: Kysely<unknown>, tables: string[], personId: string) {
-  const k = db as unknown as Kysely<AnyRecordDb>;
+export function discoveryQuery(db: AnyKysely, tables: string[], personId: string) {
+  const k = viewTables<AnyRecordDb>(db);
   const grouped = (table: string) =>
     k
       .selectFrom(table)
@@ -153,8 +155,8 @@ export function discoveryQuery(db: Kysely<unknown>, tables: string[], personId: 
 }
 
 /** Counts a person's records in several tables in one statement. */
-export async function countTables(db: Kysely<unknown>, tables: readonly string[], personId: string): Promise<Map<string, number>> {
-  const k = db as unknown as Kysely<AnyRecordDb>;
+export async function countTables(db: AnyKysely, tables: readonly string[], personId: string): Promise<Map<string, number>> {
+  const k = viewTables<AnyRecordDb>(db);
   const parts = tables.map((t) =>
     k
       .selectFrom(t)

@@ -7,6 +7,7 @@ export * from './credential.js';
 export * from './logger.js';
 export * from './http.js';
 export * from './store.js';
+export * from './view-tables.js';
 export * from './append-only.js';
 export * from './connection.js';
 export * from './seed.js';

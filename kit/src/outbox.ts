@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import type { Recipient } from '@footprint/schema';
 import type { CorrectionDeliveryConfig } from './corrections/delivery.js';
 import type { AnyDB } from './store.js';
+import { viewTables } from './view-tables.js';
 
 /**
  * The outbox of Art. 19 notices (corrections, erasures, restrictions): rows
@@ -64,7 +65,7 @@ export function createNoticeDispatcher<N extends { id: number; recipient: string
   const { cfg, log } = opts;
   const table = opts.table ?? 'correctionNotice';
   // The outbox table is named at run time; every outbox table has OutboxRow's columns.
-  const db = opts.db as unknown as Kysely<Record<string, OutboxRow>>;
+  const db = viewTables<Record<string, OutboxRow>>(opts.db);
   const recipients = Object.keys(cfg.recipientUrls);
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -86,6 +87,8 @@ export function createNoticeDispatcher<N extends { id: number; recipient: string
     const attempts = n.attempts + 1;
     let error: string | null = null;
     try {
+      // The row was read from the dispatcher's own table (named at run time), whose rows are N: Kysely cannot say so.
+      // biome-ignore lint/plugin: type-erasure boundary: a run-time table name types the row as OutboxRow only
       const body = await opts.payload(n as unknown as N);
       if (!body) throw new Error('the record the notice is about no longer exists');
       const res = await fetch(url, {

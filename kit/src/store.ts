@@ -15,6 +15,8 @@ import {
   type Transaction,
 } from 'kysely';
 
+import { viewTables } from './view-tables.js';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 /** A database of any domain, as the kit reads it (domain code keeps its precise types). */
@@ -144,7 +146,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
       const owner =
         dialect === 'postgres'
           ? new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${opts.domain}` }) }) })
-          : (db as unknown as Kysely<unknown>);
+          : viewTables<unknown>(db);
       try {
         if (dialect === 'postgres') {
           // Two stores' first migrations may race on one database: create if not exists can still collide.
@@ -248,5 +250,7 @@ export async function insertRecords<DB, T extends keyof DB & string>(
   rows: NoInfer<DB[T] extends RecordRow ? NewRecord<DB[T]>[] : never>,
 ): Promise<void> {
   if (rows.length === 0) return;
-  await (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(rows as unknown as Record<string, unknown>[]).execute();
+  // The rows' type is the domain's table's (checked at the call); the insert itself is untyped by the run-time table.
+  const values: readonly Record<string, unknown>[] = rows;
+  await viewTables<AnyDB>(db).insertInto(table).values(values).execute();
 }

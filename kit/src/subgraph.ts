@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
-import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
+import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
 import { contractTypeDefs, fail, portProblem, listSubgraphs, readKindMeta, recordMetaFactory, type KindMeta, deriveConnections } from '@footprint/schema';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from './credential.js';
 import type { Logger } from './logger.js';
@@ -168,12 +168,15 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === dataTypeName,
   );
   if (!dataType) throw new Error(`${opts.name}: schema.graphql must define type ${dataTypeName} (the value of Person.${opts.name})`);
-  const dataResolvers: Record<string, unknown> = {
+  const dataResolvers: Record<string, GraphQLFieldResolver<unknown, SubgraphContext<DB, L>>> = {
     discovery: async (_: unknown, __: unknown, ctx: SubgraphContext<DB, L>) => {
       const person = requirePerson(ctx);
       // One statement per request, however many times the document asks for discovery.
       let pending = summariesRead.get(ctx);
-      if (!pending) summariesRead.set(ctx, (pending = summariseTables(ctx.store.db as never, tableKinds.map((t) => t.table), person)));
+      if (!pending) {
+        pending = summariseTables(ctx.store.db, tableKinds.map((t) => t.table), person);
+        summariesRead.set(ctx, pending);
+      }
       const summaries = await pending;
       return {
         domain: opts.name,
@@ -205,7 +208,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     // graphql-jit does not call a function-valued property as graphql-js does: resolve the lazy count explicitly.
     kit[ret] = { totalCount: (c: { totalCount: unknown }) => (typeof c.totalCount === 'function' ? (c.totalCount as () => unknown)() : c.totalCount) };
   }
-  kit[dataTypeName] = dataResolvers as never;
+  kit[dataTypeName] = dataResolvers;
 
   // The contract's internal correction fields, in every subgraph (gateway → owning domain).
   const corrections = createCorrectionEngine({
@@ -227,8 +230,8 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     prepareCorrections: () => corrections.prepare(),
     setup: opts.rights,
   });
-  kit.Query = { ...corrections.resolvers.Query, ...rights.resolvers.Query } as never;
-  kit.Mutation = { ...corrections.resolvers.Mutation, ...rights.resolvers.Mutation } as never;
+  kit.Query = { ...corrections.resolvers.Query, ...rights.resolvers.Query };
+  kit.Mutation = { ...corrections.resolvers.Mutation, ...rights.resolvers.Mutation };
   const prepare = async () => {
     await corrections.prepare();
     await rights.prepare();
@@ -236,7 +239,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
 
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
   const compiled = execution.mode === 'jit' ? createCompiledExecutor(execution.cacheSize) : null;
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
   const apollo = new ApolloServer<SubgraphContext>({
     // jit: each query compiled once and run compiled (execute.ts); graphql-js: Apollo Server's own execution.
     ...(compiled ? { gateway: compiledGateway(schema, print(typeDefs), compiled) } : { schema }),
@@ -301,7 +304,7 @@ async function ctxProbe<DB>(store: Store<DB>): Promise<void> {
 
 function recordReaders<DB>(store: Store<DB>, person: string | null): RecordReaders {
   const counts = new DataLoader<string, number>(async (tables) => {
-    const m = await countTables(store.db as never, tables, requirePerson({ person }));
+    const m = await countTables(store.db, tables, requirePerson({ person }));
     return tables.map((t) => m.get(t) ?? 0);
   });
   const pages = new DataLoader<string, Page<RecordRow>>(
@@ -310,7 +313,7 @@ function recordReaders<DB>(store: Store<DB>, person: string | null): RecordReade
         keys.map((key) => {
           const { table, first, after } = JSON.parse(key) as { table: string; first?: number | null; after?: string | null };
           // One connection's bad arguments fail that connection only, not every page batched with it.
-          return fetchRecordPage<RecordRow>(store.db as never, table, requirePerson({ person }), { first, after }).catch((err: unknown) =>
+          return fetchRecordPage<RecordRow>(store.db, table, requirePerson({ person }), { first, after }).catch((err: unknown) =>
             err instanceof Error ? err : new Error(String(err)),
           );
         }),
@@ -349,7 +352,8 @@ export function serveSubgraph<DB>(name: string, create: () => Promise<Subgraph &
       await listen(sg.http, port, process.env.HOST ?? '127.0.0.1');
       console.log(JSON.stringify({ level: 30, time: Date.now(), service: `subgraph-${name}`, msg: `listening on http://127.0.0.1:${port}/graphql` }));
       const stop = () => {
-        closeServer(sg.http)
+        // The process exits in `finally` whatever closing does, so nothing awaits this chain.
+        void closeServer(sg.http)
           .then(() => sg.store.close())
           .finally(() => process.exit(0));
       };

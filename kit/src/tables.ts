@@ -154,16 +154,16 @@ export interface Tables<S extends Specs> {
   readonly specs: S;
   /** Record type → table (camelCase, as Kysely's queries name it); the kit pages, counts and discovers these. */
   readonly kinds: KindTablesOf<S>;
-  /** The migrations that create them, by name; a change appends one with `then`, shipped ones never change. */
+  /** The migrations that create them, by name; a change appends one with `migration` (not `then`: that would make the object a thenable, which `await` would call), shipped ones never change. */
   readonly migrations: Record<string, Migration>;
   /** Adds tables in a new migration named `name` (the row types grow with it). */
-  then<N extends Specs>(name: string, added: N): Tables<S & N>;
+  migration<N extends Specs>(name: string, added: N): Tables<S & N>;
 }
 
 /**
  * Describes a domain's tables (keys are the camelCase table names queries
  * use; the store's are snake_case). The description is the first migration
- * (`001_initial`); later ones come from `then`.
+ * (`001_initial`); later ones come from `migration`.
  */
 export function defineTables<S extends Specs>(specs: S, first = '001_initial'): Tables<S> {
   return build(specs, { [first]: migrationOf(specs) });
@@ -185,7 +185,7 @@ function build<S extends Specs>(specs: S, migrations: Record<string, Migration>)
     // Built from the same specs the type maps over.
     kinds: kinds as KindTablesOf<S>,
     migrations,
-    then: <N extends Specs>(name: string, added: N) => {
+    migration: <N extends Specs>(name: string, added: N) => {
       for (const t of Object.keys(added)) if (t in specs) throw new Error(`migration ${name}: table ${t} exists already`);
       return build<S & N>({ ...specs, ...added }, { ...migrations, [name]: migrationOf(added) });
     },

@@ -148,8 +148,9 @@ export function recordMetaFactory(meta: KindMeta, domain: string): (row: { colle
     }
   }
   Object.assign(KindRecordMeta.prototype, fixed);
+  // The prototype (Object.assign above) carries the rest of RecordMetaValue's fields.
   return (row, restriction = null) =>
-    new KindRecordMeta((row.source as DataSource | null) ?? meta.source, row.region, row.collectedAt, restriction) as unknown as RecordMetaValue;
+    new KindRecordMeta((row.source as DataSource | null) ?? meta.source, row.region, row.collectedAt, restriction) as RecordMetaValue;
 }
 
 /** An ISO-8601 duration of years, months and days (P6Y, P18M, P1Y6M, P30D) added to a date; null when it is not one. */

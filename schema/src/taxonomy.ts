@@ -6,7 +6,8 @@
  */
 
 function taxonomy<const K extends string>(entries: Record<K, string>) {
-  return { values: Object.keys(entries) as K[], describe: entries };
+  // Every taxonomy lists at least one value: typed as a non-empty tuple, z.enum takes the values as they are.
+  return { values: Object.keys(entries) as [K, ...K[]], describe: entries };
 }
 
 export const DataCategory = taxonomy({

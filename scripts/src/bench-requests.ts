@@ -37,7 +37,7 @@ export async function benchRequests(): Promise<void> {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-footprint-reason': 'queue benchmark' },
           body: JSON.stringify({ query, variables }),
         });
-        const body = (await res.json()) as { data?: Record<string, { totalCount?: number; pageInfo?: { endCursor: string | null } }>; errors?: { message: string }[] };
+        const body = (await res.json()) as { data?: Record<string, { totalCount?: number; openTotal?: number; pageInfo?: { endCursor: string | null } }>; errors?: { message: string }[] };
         if (body.errors?.length) throw new Error(body.errors[0]!.message);
         return body.data!;
       };
@@ -61,7 +61,7 @@ export async function benchRequests(): Promise<void> {
             return total;
           },
         ],
-        ['figures (privacyRequestStats)', async () => ((await run('{ privacyRequestStats { openTotal overdue answered medianDaysToAnswer open { state type count } } }')) as unknown as { privacyRequestStats: { openTotal: number } }).privacyRequestStats.openTotal],
+        ['figures (privacyRequestStats)', async () => (await run('{ privacyRequestStats { openTotal overdue answered medianDaysToAnswer open { state type count } } }')).privacyRequestStats!.openTotal!],
       ];
       console.log(`\nprivacy desk queue: ${seeded.requests} requests (${seeded.events} timeline entries) seeded in ${(seedMs / 1000).toFixed(1)} s; ${ROUNDS} rounds per query through the gateway (50 per page, audited)`);
       for (const [name, fn] of cases) {

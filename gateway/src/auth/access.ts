@@ -1,5 +1,5 @@
 import { fail, footprintError } from '@footprint/schema';
-import { type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit';
 import type { GatewayContext } from '../context.js';
 import { audit, type GatewayStore } from './audit.js';
 import { grantRefusal, type Principal } from './principal.js';

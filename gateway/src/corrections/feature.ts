@@ -88,6 +88,13 @@ interface DomainEntry {
   region: string;
   notices: unknown[];
 }
+
+/** One domain's page of the history, as its _correctionHistory answers. */
+interface HistoryPage {
+  hasMore: boolean;
+  totalCount: number;
+  entries: DomainEntry[];
+}
 interface DomainOutcome {
   status: string;
   entry: DomainEntry | null;
@@ -186,13 +193,13 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
         const args = parse(HistoryArgs, rawArgs);
         const first = args.first ?? 100;
         const cursor = args.after ? decodeHistoryCursor(args.after) : null;
-        let pages;
+        let pages: HistoryPage[];
         try {
           pages = await Promise.all(
             domains.map(async (d) => {
               // Everything after the cursor in (time, domain, number) order, asked of one domain.
               const after = !cursor ? {} : { afterAt: cursor.t, afterNumber: d < cursor.d ? INT_MAX : d === cursor.d ? cursor.n : 0 };
-              const data = await call<{ _correctionHistory: { hasMore: boolean; totalCount: number; entries: DomainEntry[] } }>(d, ctx, parent.personId, HISTORY, { first, ...after });
+              const data = await call<{ _correctionHistory: HistoryPage }>(d, ctx, parent.personId, HISTORY, { first, ...after });
               return data._correctionHistory;
             }),
           );

@@ -31,7 +31,10 @@ export class CredentialSigner {
   sign(c: InternalCredential, request?: object): Promise<string> {
     if (!request) return this.fresh(c).token;
     let cache = this.byRequest.get(request);
-    if (!cache) this.byRequest.set(request, (cache = new Map()));
+    if (!cache) {
+      cache = new Map();
+      this.byRequest.set(request, cache);
+    }
     const key = JSON.stringify([c.actor, c.actorType, c.person, c.scopes, c.requestId]);
     const hit = cache.get(key);
     if (hit && this.now() < hit.expiresAt - RESIGN_MARGIN_MS) return hit.token;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import { viewTables } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 
 /**
@@ -57,7 +58,7 @@ export class JobTable {
     private readonly kind: JobKind,
   ) {
     // The table is named at run time (GatewayDB lists only the audit log): read as any job table.
-    this.db = store.db as unknown as Kysely<JobDB>;
+    this.db = viewTables<JobDB>(store.db);
   }
 
   private get table(): string {

@@ -8,7 +8,7 @@ const Env = z.object({
   /** How often the gateway looks for finished work (export jobs) of requests in progress. */
   FOOTPRINT_REQUEST_SYNC_MS: z.coerce.number().int().min(50).max(3_600_000).default(2000),
   /** Where the gateway's own store (and so every request record) is kept (§11); shown in each record's metadata. */
-  FOOTPRINT_GATEWAY_REGION: z.enum(DataRegion.values as unknown as [DataRegion, ...DataRegion[]]).default('NETHERLANDS'),
+  FOOTPRINT_GATEWAY_REGION: z.enum(DataRegion.values).default('NETHERLANDS'),
 });
 
 export interface RequestsConfig {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
 import { fail } from '@footprint/schema';
-import { makeAppendOnly } from '@footprint/kit';
+import { makeAppendOnly, viewTables } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,
@@ -87,7 +87,7 @@ export type RequestsDB = {
   privacyRequestCode: PrivacyRequestCodeTable;
 };
 
-const isPostgres = (db: Kysely<unknown>) => db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+const isPostgres = (db: Pick<Kysely<unknown>, 'getExecutor'>) => db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
 
 export const requestMigrations: Record<string, Migration> = {
   '501_privacy_request': {
@@ -249,7 +249,7 @@ export class PrivacyRequestStore {
   readonly db: Db;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<RequestsDB>() as unknown as Db;
+    this.db = viewTables<RequestsDB>(store.db);
   }
 
   async get(id: string, trx: Db | Transaction<RequestsDB> = this.db): Promise<PrivacyRequest | null> {
@@ -437,7 +437,7 @@ export class PrivacyRequestStore {
   }
 
   private dialect(): 'postgres' | 'sqlite' {
-    return isPostgres(this.db as unknown as Kysely<unknown>) ? 'postgres' : 'sqlite';
+    return isPostgres(this.db) ? 'postgres' : 'sqlite';
   }
 
   // Verification codes

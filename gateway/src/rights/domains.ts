@@ -1,5 +1,5 @@
 import { buildDataMap, fail, type DataMapEntry } from '@footprint/schema';
-import { type InternalCredential, type Logger } from '@footprint/kit';
+import type { InternalCredential, Logger } from '@footprint/kit';
 import type { DomainClient } from '../domains/client.js';
 import { discoverableDomains } from '../datamap/discovery.js';
 import { schemaFromSupergraph } from '../footprint/plan.js';

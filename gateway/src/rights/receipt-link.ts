@@ -36,7 +36,8 @@ export function receiptRoute(deps: { service: RightsService; domains: RightsDoma
     const expected = outcome ? Buffer.from(signature(deps.secret, jobId, expires, outcome.job.personId)) : Buffer.alloc(0);
     const given = Buffer.from(sig);
     if (!outcome || !Number.isFinite(expires) || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      { sendError(res, 'FORBIDDEN', 'This receipt link is not valid'); return true; }
+      sendError(res, 'FORBIDDEN', 'This receipt link is not valid');
+      return true;
     }
     if (expires * 1000 < Date.now()) { sendError(res, 'FORBIDDEN', 'This receipt link has expired'); return true; }
     const { job, receipts } = outcome;

@@ -1,9 +1,9 @@
 import { fail, footprintError, Purpose } from '@footprint/schema';
-import { type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit';
 import { z } from 'zod';
 import { DomainUnavailable } from '../domains/errors.js';
 import type { ExportQueue } from '../exports/queue.js';
-import { ErasureCodes, type PendingCode } from './code.js';
+import type { ErasureCodes, PendingCode } from './code.js';
 import type { Acting, DomainProcessingState, KindRestriction, RightsDomains } from './domains.js';
 import { erasureOf } from './erasure.js';
 import type { DomainReceipt, ErasureJob, ErasureJobs, ErasureProgress } from './store.js';
@@ -45,7 +45,7 @@ export const LiftInput = z.object({ kinds: z.array(KindName).min(1, 'name at lea
 export type LiftInput = z.infer<typeof LiftInput>;
 export const ObjectInput = z.object({ purpose: z.enum(RIGHTS_PURPOSES), reason: Reason.nullish() });
 export type ObjectInput = z.infer<typeof ObjectInput>;
-export const WithdrawInput = z.object({ purpose: z.enum(Purpose.values as unknown as [string, ...string[]]), reason: Reason.nullish() });
+export const WithdrawInput = z.object({ purpose: z.enum(Purpose.values), reason: Reason.nullish() });
 export type WithdrawInput = z.infer<typeof WithdrawInput>;
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {

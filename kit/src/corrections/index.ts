@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { GraphQLFieldResolver } from 'graphql';
 import type { SecretsConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { parseArgs } from '../args.js';
 import type { KindMeta } from '@footprint/schema';
 import { createNoticeDispatcher, type NoticeDispatcher } from '../outbox.js';
 import type { AnyDB, Store } from '../store.js';
+import { viewTables } from '../view-tables.js';
 import { readPerson, type Caller } from './caller.js';
 import { confirmCorrection } from './confirm.js';
 import { loadCorrectionDeliveryConfig } from './delivery.js';
@@ -42,7 +43,7 @@ export interface CorrectionsSetup<DB> {
 }
 
 export interface CorrectionEngine {
-  resolvers: { Query: Record<string, unknown>; Mutation: Record<string, unknown> };
+  resolvers: { Query: Record<string, GraphQLFieldResolver<unknown, Caller>>; Mutation: Record<string, GraphQLFieldResolver<unknown, Caller>> };
   /** Creates the correction tables once (later calls share the first); a no-op for a domain that takes no corrections. */
   prepare(): Promise<void>;
   /** Runs a notice delivery round now and waits for it (tests). */
@@ -61,7 +62,7 @@ export function createCorrectionEngine<DB>(opts: {
 }): CorrectionEngine {
   const { domain, store, setup } = opts;
   // The engine reads the domain's tables by name, and its own beside them.
-  const db = store.db as unknown as Kysely<AnyDB>;
+  const db = viewTables<AnyDB>(store.db);
   const delivery = setup ? loadCorrectionDeliveryConfig(setup.config, setup.env) : null;
   // On first use, not at construction: seeding builds a subgraph only to write its tables and closes it.
   let prepared: Promise<void> | null = null;

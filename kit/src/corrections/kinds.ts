@@ -35,6 +35,7 @@ export function buildKinds<DB>(domain: string, all: KindMeta[], tables: Record<s
   const byKind = new Map(all.map((k) => [k.kind, k]));
   const kinds = new Map<string, Kind>();
   // The domain's rules are typed per kind (its DB, its row); the engine runs them over any domain's rows.
+  // biome-ignore lint/plugin: type-erasure boundary: a kind spec is invariant in DB and Row (its callbacks take both)
   for (const ks of (spec?.kinds ?? []) as unknown as CorrectableKindSpec<AnyDB, RecordRow>[]) {
     const meta = byKind.get(ks.kind);
     if (!meta) throw new Error(`${domain}: correction rules name ${ks.kind}, which this subgraph does not serve`);

@@ -33,5 +33,6 @@ export function multiline(max: number, what = 'This'): z.ZodString {
   return z
     .string()
     .max(max, `${what} can have at most ${max} characters`)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: input validation: these control characters (all but tab, LF, CR) are what the rule rejects
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/u, `${what} cannot contain control characters`);
 }

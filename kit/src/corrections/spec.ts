@@ -72,5 +72,5 @@ export function defineCorrections<DB>(kinds: CorrectableKindSpec<DB, never>[]): 
 
 /** One kind of a domain's correction rules, with its own row type. */
 export function correctableKind<DB, Row extends RecordRow>(spec: CorrectableKindSpec<DB, Row>): CorrectableKindSpec<DB, never> {
-  return spec as unknown as CorrectableKindSpec<DB, never>;
+  return spec;
 }

@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type Generated, type Kysely, type Migration } fro
 import { makeAppendOnly } from '../append-only.js';
 import { migrateOwnTables } from '../own-migrations.js';
 import type { AnyDB } from '../store.js';
+import { viewTables } from '../view-tables.js';
 
 /**
  * The kit's correction tables, in each domain's own store so that a correction,
@@ -170,5 +171,5 @@ export function migrateCorrectionTables<DB>(db: Kysely<DB>, domain: string): Pro
 
 /** The correction tables of a domain's store or transaction: they live beside the domain's own tables, which its DB type does not list. */
 export function correctionTables(db: Kysely<AnyDB>): Kysely<CorrectionTables> {
-  return db as unknown as Kysely<CorrectionTables>;
+  return viewTables<CorrectionTables>(db);
 }

@@ -21,7 +21,7 @@ export const ViewArgs = z.object({
 export async function view(deps: Pick<CorrectionDeps, 'db' | 'domain' | 'all' | 'kinds' | 'signer'>, person: string, args: z.infer<typeof ViewArgs>) {
   const { domain } = deps;
   const wanted = args.kinds ? new Set(args.kinds) : null;
-  if (args.after && (!wanted || wanted.size !== 1)) fail('BAD_USER_INPUT', 'after pages one kind: pass exactly one kind with it');
+  if (args.after && wanted?.size !== 1) fail('BAD_USER_INPUT', 'after pages one kind: pass exactly one kind with it');
   const first = args.first ?? 20;
   const afterId = args.after ? decodeCursor(args.after) : 0;
   const correctable = [];
@@ -92,5 +92,6 @@ async function page(deps: Pick<CorrectionDeps, 'db'>, kind: Kind, person: string
       .executeTakeFirstOrThrow(),
   ]);
   // The kit's record tables all have RecordRow's columns (createRecordTable); AnyDB cannot say so.
+  // biome-ignore lint/plugin: type-erasure boundary: AnyDB types a run-time table's rows as an index signature
   return { rows: rows as unknown as RecordRow[], count: Number(count.n) };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { GraphQLFieldResolver } from 'graphql';
 import type { SecretsConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { parseArgs } from '../args.js';
@@ -6,6 +6,7 @@ import { loadCorrectionDeliveryConfig } from '../corrections/delivery.js';
 import type { KindMeta } from '@footprint/schema';
 import { createNoticeDispatcher, type NoticeDispatcher } from '../outbox.js';
 import type { AnyDB, Store } from '../store.js';
+import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
 import { erase, EraseArgs, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
@@ -37,7 +38,7 @@ export interface RightsSetup<DB> {
 }
 
 export interface RightsEngine {
-  resolvers: { Query: Record<string, unknown>; Mutation: Record<string, unknown> };
+  resolvers: { Query: Record<string, GraphQLFieldResolver<unknown, Caller>>; Mutation: Record<string, GraphQLFieldResolver<unknown, Caller>> };
   /** Creates the rights tables once (later calls share the first). */
   prepare(): Promise<void>;
   /** Whether an activity of the domain may run for the person now (restriction, objection, consent). */
@@ -71,7 +72,9 @@ export function createRightsEngine<DB>(opts: {
 }): RightsEngine {
   const { domain, store } = opts;
   // The engine reads the domain's tables by name, and its own beside them; the domain's hooks run in its transactions.
-  const db = store.db as unknown as Kysely<AnyDB>;
+  const db = viewTables<AnyDB>(store.db);
+  // The domain's hooks are typed against its DB; the engine runs them in transactions of the same connection viewed as AnyDB.
+  // biome-ignore lint/plugin: type-erasure boundary: RightsSpec<DB> is invariant in DB (its hooks take Transaction<DB>)
   const spec = (opts.setup?.spec ?? {}) as unknown as RightsSpec<AnyDB>;
   const delivery = opts.setup?.config ? loadCorrectionDeliveryConfig(opts.setup.config, opts.setup.env) : null;
   let prepared: Promise<void> | null = null;

@@ -2,6 +2,7 @@ import { PostgresAdapter, type Generated, type Kysely, type Migration } from 'ky
 import { makeAppendOnly } from '../append-only.js';
 import { migrateOwnTables } from '../own-migrations.js';
 import type { AnyDB } from '../store.js';
+import { viewTables } from '../view-tables.js';
 
 /**
  * The kit's rights tables (erasure receipts, restrictions, objections and
@@ -167,5 +168,5 @@ export function migrateRightsTables<DB>(db: Kysely<DB>, domain: string): Promise
 
 /** The rights tables of a domain's store or transaction: they live beside the domain's own tables, which its DB type does not list. */
 export function rightsTables(db: Kysely<AnyDB>): Kysely<RightsTables> {
-  return db as unknown as Kysely<RightsTables>;
+  return viewTables<RightsTables>(db);
 }

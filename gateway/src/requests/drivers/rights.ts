@@ -1,5 +1,5 @@
 import { fail, Purpose } from '@footprint/schema';
-import { type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit';
 import type { GraphQLError } from 'graphql';
 import type { RightsService, Requester } from '../../rights/index.js';
 import { RIGHTS_PURPOSES } from '../../rights/service.js';

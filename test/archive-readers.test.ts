@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildSchema, getNamedType, isListType, isNonNullType, validateSchema } from 'graphql';
+import { assertObjectType, buildSchema, getNamedType, isListType, isNonNullType, validateSchema } from 'graphql';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import XLSX from 'xlsx';
@@ -162,7 +162,7 @@ describe('schema.graphql', () => {
       expect(field, k.kind).toBeDefined();
       expect(isNonNullType(field!.type) && isListType(field!.type.ofType), k.kind).toBe(true);
       expect(getNamedType(field!.type).name).toBe(k.type);
-      const record = schema.getType(k.type) as unknown as { getFields(): Record<string, unknown> };
+      const record = assertObjectType(schema.getType(k.type));
       expect(Object.keys(record.getFields()), k.kind).toEqual(expect.arrayContaining(['id', 'meta', 'provenance', 'portable']));
     }
   });
@@ -185,7 +185,7 @@ describe.skipIf(browserPart.skip)('index.html in Chromium', () => {
       expect(plain).toEqual([]);
 
       const domains = manifest.domains.filter((d) => d.kinds.length > 0).map((d) => d.domain);
-      const sections = await page.$$eval('#processing details.domain', (ds) => ds.map((d) => ({ open: (d as HTMLDetailsElement).open, id: d.querySelector('table')?.id })));
+      const sections = await page.$$eval('#processing details.domain', (ds) => ds.map((d) => ({ open: d.hasAttribute('open'), id: d.querySelector('table')?.id })));
       expect(sections.map((s) => s.id)).toEqual(domains.map((d) => `p-${d}`));
       expect(sections.every((s) => !s.open)).toBe(true);
       const collapsed = await page.$eval('#processing', (el) => el.getBoundingClientRect().height);
@@ -193,12 +193,12 @@ describe.skipIf(browserPart.skip)('index.html in Chromium', () => {
       for (const d of domains) expect(await page.locator(`#processing nav a[href="#p-${d}"]`).count(), d).toBe(1);
 
       await page.click('#processing nav a[href="#p-orders"]');
-      await expect.poll(() => page.$eval('#p-orders', (t) => (t.closest('details') as HTMLDetailsElement).open)).toBe(true);
+      await expect.poll(() => page.$eval('#p-orders', (t) => t.closest('details')?.hasAttribute('open'))).toBe(true);
       expect(await page.$eval('#p-orders', (t) => t.getBoundingClientRect().top)).toBeLessThan(900);
       // The others stay closed; a summary opens its own section.
       expect(await page.$$eval('#processing details.domain[open]', (ds) => ds.length)).toBe(1);
       await page.click('#processing details.domain:has(#p-account) > summary');
-      expect(await page.$eval('#p-account', (t) => (t.closest('details') as HTMLDetailsElement).open)).toBe(true);
+      expect(await page.$eval('#p-account', (t) => t.closest('details')?.hasAttribute('open'))).toBe(true);
     } finally {
       await browser.close();
     }

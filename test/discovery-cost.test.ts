@@ -29,7 +29,7 @@ describe('discovery cost in a subgraph', () => {
   });
 
   it('every record table has its discovery index, and the statement reads only those indexes (no table, no sort)', () => {
-    const compiled = discoveryQuery(sg.store.db as unknown as Kysely<unknown>, tables, HEAVY_PERSON).compile();
+    const compiled = discoveryQuery(sg.store.db as Kysely<unknown>, tables, HEAVY_PERSON).compile();
     const db = new Database(join(sg.dataDir, 'cloud.db'), { readonly: true });
     try {
       const plan = (db.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);

@@ -74,7 +74,12 @@ describe('a person’s whole footprint through the gateway', () => {
         asked.push({ first: Number(variables.first), kinds: (query.match(/\(first: \$first/g) ?? []).length });
         return gql(url, query, variables, bearer(t));
       },
-      { onPage: ({ records: page }) => void ((records += page.length), (largest = Math.max(largest, page.length))) },
+      {
+        onPage: ({ records: page }) => {
+          records += page.length;
+          largest = Math.max(largest, page.length);
+        },
+      },
       5000,
     );
     expect(result.failedDomains.size).toBe(0);

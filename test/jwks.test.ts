@@ -8,13 +8,16 @@ import { listen } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { bearer, gql, subjectToken } from './support/client.js';
 
+/** The key type jose's generateKeyPair returns (CryptoKey is a DOM-lib global this config does not load). */
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 /** The gateway verifying tokens with an issuer's published keys instead of the shared secret. */
 describe('JWKS issuer', () => {
   let jwks: Server;
   let fed: Federation;
   let dataDir: string;
-  let privateKey: CryptoKey;
-  let otherKey: CryptoKey;
+  let privateKey: SigningKey;
+  let otherKey: SigningKey;
   const issuer = 'https://issuer.footprint.test';
 
   beforeAll(async () => {
@@ -40,7 +43,7 @@ describe('JWKS issuer', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const sign = (key: CryptoKey, iss = issuer) =>
+  const sign = (key: SigningKey, iss = issuer) =>
     new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('10000001').setIssuer(iss).setExpirationTime('5m').sign(key);
 
   it('accepts a token signed by the issuer’s key', async () => {

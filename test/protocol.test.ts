@@ -24,7 +24,7 @@ describe('the GraphQL-over-HTTP conformance audits of graphql-http, against the 
     personToken = await subjectToken('10000001');
   });
   // The audits' requests carry the person's bearer token, as any real client's do.
-  const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) => {
+  const fetchFn = (input: Parameters<typeof fetch>[0], init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${personToken}`);
     return fetch(input, { ...init, headers });

@@ -175,7 +175,7 @@ for (const d of domains) {
         { r },
         await cred(LIGHT),
       );
-      expect((body.data?._entities as unknown[]).length).toBe(2);
+      expect((body.data?._entities as unknown[] | undefined)?.length).toBe(2);
       const sdl = await both('{ _service { sdl } }', {}, await cred(null));
       expect(JSON.stringify(sdl.data)).toContain('PersonalData');
     });

@@ -1,4 +1,5 @@
-import { describeNetworkError, type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit/logger.js';
+import { describeNetworkError } from '@footprint/kit/network-error.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

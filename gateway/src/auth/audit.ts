@@ -1,5 +1,7 @@
 import { PostgresAdapter, type Generated, type Migration } from 'kysely';
-import { makeAppendOnly, openStore, storeUrl, type Store } from '@footprint/kit';
+// Narrow kit modules (not the barrel): the export thread loads this file and must not pull in Apollo Server.
+import { makeAppendOnly } from '@footprint/kit/append-only.js';
+import { openStore, storeUrl, type Store } from '@footprint/kit/store.js';
 
 export interface AuditRow {
   id: Generated<number>;

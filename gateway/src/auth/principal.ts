@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
-import { PersonId } from '@footprint/kit';
+import { PersonId } from '@footprint/kit/inputs.js';
 import { AUDIT_LIMITS } from './audit.js';
 
 /** Scopes an operator token may carry. */

@@ -1,4 +1,4 @@
-import { CREDENTIAL_TTL_SECONDS, signCredential, type InternalCredential } from '@footprint/kit';
+import { CREDENTIAL_TTL_SECONDS, signCredential, type InternalCredential } from '@footprint/kit/credential.js';
 
 /** Re-sign this long before a cached credential expires, so it never expires on its way to the domain. */
 const RESIGN_MARGIN_MS = 15_000;

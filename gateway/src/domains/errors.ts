@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit/logger.js';
 import { GraphQLError } from 'graphql';
 import { CircuitOpenError, describeFailure } from '../circuit.js';
 

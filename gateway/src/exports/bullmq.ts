@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { footprintError } from '@footprint/schema';
-import { type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit';
 import type { ExportConfig } from './config.js';
 import { workerId, type ClaimableJobs, type ExportQueue, type JobRunner } from './queue.js';
 import type { ExportJob } from './store.js';

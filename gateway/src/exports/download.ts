@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { type ErrorCode } from '@footprint/schema';
+import type { ErrorCode } from '@footprint/schema';
 import { REQUEST_ID_HEADER, sendJson, type Logger, type Route } from '@footprint/kit';
 import { GraphQLError } from 'graphql';
 import { decide, recordAccess, type Caller } from '../auth/access.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describeNetworkError, type Logger } from '@footprint/kit';
+import type { Logger } from '@footprint/kit/logger.js';
+import { describeNetworkError } from '@footprint/kit/network-error.js';
 import { JOB_TOKEN, mintJobToken } from '../auth/principal.js';
 import type { Answer, Execute } from '../footprint/traverse.js';
 

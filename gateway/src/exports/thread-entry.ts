@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
-import { createLogger } from '@footprint/kit';
+// Narrow kit modules, not the barrel: the barrel loads Apollo Server and the whole subgraph runtime (~75 MB per thread).
+import { createLogger } from '@footprint/kit/logger.js';
 import { openGatewayStore } from '../auth/audit.js';
 import type { ExportConfig } from './config.js';
 import type { ExportPlan } from './plan.js';

@@ -1,4 +1,4 @@
-import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential } from '@footprint/kit';
+import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential } from '@footprint/kit/credential.js';
 import type { GraphQLError } from 'graphql';
 import type { DomainRequestInit } from '../circuit.js';
 import { CredentialSigner } from '../domains/credentials.js';

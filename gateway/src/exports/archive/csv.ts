@@ -71,7 +71,7 @@ export function csvCell(value: unknown, column: Column): string {
 }
 
 export function csvHeader(columns: Column[]): string {
-  return columns.map((c) => quote(c.name)).join(',') + '\r\n';
+  return `${columns.map((c) => quote(c.name)).join(',')}\r\n`;
 }
 
 export function csvRow(record: Record<string, unknown>, columns: Column[]): string {
@@ -80,5 +80,5 @@ export function csvRow(record: Record<string, unknown>, columns: Column[]): stri
     if (i > 0) line += ',';
     line += csvCell(valueAt(record, columns[i]!.path), columns[i]!);
   }
-  return line + '\r\n';
+  return `${line}\r\n`;
 }

@@ -201,7 +201,7 @@ function processingSections(domains: ReturnType<typeof domainSummaries>, byKind:
 <table id="p-${esc(s.domain)}"><caption>${esc(s.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">If you ask for erasure</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table></details>`;
     })
     .join('\n');
-  return toc + '\n' + body;
+  return `${toc}\n${body}`;
 }
 
 /** Art. 15(1)(g): the named sources of data we did not collect from the person. */

@@ -13,7 +13,7 @@ export function escapeText(s: string): string {
 
 /** Folds a content line at 75 octets (RFC 6350 §3.2), never inside a multi-byte character. */
 export function foldLine(line: string): string {
-  if (Buffer.byteLength(line) <= 75) return line + '\r\n';
+  if (Buffer.byteLength(line) <= 75) return `${line}\r\n`;
   let out = '';
   let current = '';
   let bytes = 0;
@@ -21,7 +21,7 @@ export function foldLine(line: string): string {
   for (const ch of line) {
     const n = Buffer.byteLength(ch);
     if (bytes + n > limit) {
-      out += current + '\r\n ';
+      out += `${current}\r\n `;
       current = '';
       bytes = 0;
       limit = 74; // the leading space of a continuation line counts
@@ -29,7 +29,7 @@ export function foldLine(line: string): string {
     current += ch;
     bytes += n;
   }
-  return out + current + '\r\n';
+  return `${out + current}\r\n`;
 }
 
 const TEL_TYPES: Record<string, string> = { CELL: 'cell', HOME: 'home', WORK: 'work', FAX: 'fax', PAGER: 'pager' };

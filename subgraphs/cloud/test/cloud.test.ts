@@ -5,7 +5,7 @@ import { createLoaders } from '../src/loaders.js';
 import { maskImei } from '../src/resolvers/records.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { TABLES, type CloudDB } from '../src/store.js';
+import { tables, type CloudDB } from '../src/store.js';
 
 const DEMO = '10000001';
 const OTHER = '10000002';
@@ -69,7 +69,7 @@ async function statementsFor(person: string, selection: string): Promise<number>
   return sg.store.statements - before;
 }
 
-const FIELDS = Object.keys(TABLES).length;
+const FIELDS = Object.keys(tables.kinds).length;
 const CONNECTIONS: Record<string, string> = {
   contacts: 'cloud.contact',
   notes: 'cloud.note',

@@ -8,7 +8,7 @@ import { startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { createLoaders } from '../src/loaders.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { openOrdersStore, TABLES, type OrdersDB, type OrdersStore } from '../src/store.js';
+import { openOrdersStore, tables as orderTables, type OrdersDB, type OrdersStore } from '../src/store.js';
 
 const ME = '10000001';
 const OTHER = '10000002';
@@ -256,7 +256,7 @@ describe('orders seed', () => {
     await seed(store, [target('10000099', 1000)]);
     const elapsed = performance.now() - started;
     let records = 0;
-    for (const table of Object.values(TABLES)) {
+    for (const table of Object.values(orderTables.kinds)) {
       const { n } = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(n), table).toBeGreaterThanOrEqual(1);
       records += Number(n);

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, DEV_MAILBOX, listen, closeServer } from '@footprint/kit';
+import { CREDENTIAL_HEADER, DEV_MAILBOX, listen, closeServer, type CorrectionTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
@@ -176,7 +176,7 @@ describe('account corrections', () => {
     const sent = mail.find((m) => m.confirmationId === confirmation.id)!;
     expect(sent.to).toBe(next);
     expect(JSON.stringify(res)).not.toContain(sent.code);
-    const row = await sg.store.db.selectFrom('correctionConfirmation' as never).selectAll().where('id' as never, '=', confirmation.id as never).executeTakeFirstOrThrow();
+    const row = await sg.store.db.withTables<Pick<CorrectionTables, 'correctionConfirmation'>>().selectFrom('correctionConfirmation').selectAll().where('id', '=', confirmation.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(`"${sent.code}"`);
 
     const wrong = sent.code === '000000' ? '111111' : '000000';

@@ -56,8 +56,8 @@ beforeAll(async () => {
 afterAll(() => sg.close());
 
 /** `Person.cloud` of `person` with `selection`, asserting the call succeeded. */
-async function cloud(person: string, selection: string): Promise<Cloud> {
-  const res = await sg.entities<{ cloud: Cloud }>(person, `cloud { ${selection} }`);
+async function cloud<T = Cloud>(person: string, selection: string): Promise<T> {
+  const res = await sg.entities<{ cloud: T }>(person, `cloud { ${selection} }`);
   expect(res.errors).toBeUndefined();
   return res.data!._entities[0]!.cloud;
 }
@@ -112,8 +112,8 @@ describe('cloud subgraph', () => {
   });
 
   it('masks every IMEI to its last 4 digits, and the store holds no full IMEI', async () => {
-    const c = await cloud(DEMO, 'devices { nodes { id model imei imei2 serialNumber androidId oaid findDeviceEnabled } }');
-    const devices = c.devices!.nodes as unknown as Device[];
+    const c = await cloud<{ devices: Conn<Device> }>(DEMO, 'devices { nodes { id model imei imei2 serialNumber androidId oaid findDeviceEnabled } }');
+    const devices = c.devices.nodes;
     const stored = await sg.store.db.selectFrom('device').selectAll().where('personId', '=', DEMO).orderBy('id').execute();
     expect(devices).toHaveLength(stored.length);
     expect(devices.filter((d) => d.imei !== null).length).toBeGreaterThanOrEqual(2);

@@ -163,7 +163,7 @@ describe('orders subgraph', () => {
     const pan = '4169 7388 1234 5678';
     await sg.store.db
       .insertInto('paymentMethod')
-      .values({ ...recordBase({ profile: personProfile(SPARE), scale: 1, rng: new Rng(1) }, '2025-01-01T00:00:00.000Z'), type: 'CARD', issuer: 'VISA', accountHolder: 'TEST', numberLast4: pan, providerToken: 'tok_x', expiryMonth: 1, expiryYear: 2030, isDefault: 0, addedAt: '2025-01-01T00:00:00.000Z' } as never)
+      .values({ ...recordBase({ profile: personProfile(SPARE), scale: 1, rng: new Rng(1) }, '2025-01-01T00:00:00.000Z'), type: 'CARD', issuer: 'VISA', accountHolder: 'TEST', numberLast4: pan, providerToken: 'tok_x', expiryMonth: 1, expiryYear: 2030, isDefault: 0, addedAt: '2025-01-01T00:00:00.000Z' })
       .execute();
     const data = await orders<{ paymentMethods: Conn<{ maskedNumber: string }> }>(SPARE, 'paymentMethods(first: 100) { nodes { maskedNumber } }');
     expect(data.paymentMethods.nodes.map((n) => n.maskedNumber)).toContain('•••• 5678');

@@ -8,7 +8,7 @@ import { createRecordTable, type RecordRow } from './store.js';
  * description, so a column is never written twice.
  */
 
-type SqlType = 'text' | 'integer' | 'double precision';
+type SqlType = 'text' | 'integer' | 'double precision' | 'bigint';
 
 /** One column: its SQL type, whether it may be null, what it references. `T` is the value a row holds. */
 export class Column<T> {
@@ -35,10 +35,13 @@ export class Column<T> {
 
 /** The column types the stores use (the same on SQLite and PostgreSQL). */
 export const column = {
-  text: (): Column<string> => new Column('text'),
+  /** `text<'A' | 'B'>()` types the column as an enum's values (what the GraphQL enum takes). */
+  text: <T extends string = string>(): Column<T> => new Column('text'),
   /** Integers; also SQLite's booleans (1 or 0). */
   integer: (): Column<number> => new Column('integer'),
   double: (): Column<number> => new Column('double precision'),
+  /** 64-bit integers: bigint on PostgreSQL (read back as a string), integer on SQLite. */
+  bigint: (): Column<number | string> => new Column('bigint'),
 };
 
 type Columns = Record<string, Column<unknown>>;
@@ -107,10 +110,10 @@ export type KindRowsOf<S extends Specs> = {
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-function addColumns(t: CreateTableBuilder<string, string>, columns: Columns): CreateTableBuilder<string, string> {
+function addColumns(t: CreateTableBuilder<string, string>, columns: Columns, isPg: boolean): CreateTableBuilder<string, string> {
   let out = t;
   for (const [name, col] of Object.entries(columns)) {
-    out = out.addColumn(snake(name), col.sqlType, (c: ColumnDefinitionBuilder) => {
+    out = out.addColumn(snake(name), col.sqlType === 'bigint' && !isPg ? 'integer' : col.sqlType, (c: ColumnDefinitionBuilder) => {
       let b = col.isNullable ? c : c.notNull();
       if (col.reference) {
         const [table, column] = col.reference.to.split('.');
@@ -126,15 +129,15 @@ function addColumns(t: CreateTableBuilder<string, string>, columns: Columns): Cr
 
 async function createTable(db: Kysely<unknown>, name: string, spec: TableSpec<unknown>): Promise<void> {
   const table = snake(name);
+  const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
   if (spec.record) {
-    await createRecordTable(db, table, (t) => addColumns(t, spec.columns) as CreateTableBuilder<string, 'id'>);
+    await createRecordTable(db, table, (t) => addColumns(t, spec.columns, isPg) as CreateTableBuilder<string, 'id'>);
   } else {
-    const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
     const key = spec.key;
     let t: CreateTableBuilder<string, string> = db.schema.createTable(table);
     if (key === 'serial') t = t.addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()));
     else if (key === 'integer' || key === 'text') t = t.addColumn('id', key, (c) => c.primaryKey());
-    t = addColumns(t, spec.columns);
+    t = addColumns(t, spec.columns, isPg);
     if (Array.isArray(key)) t = t.addPrimaryKeyConstraint(`${table}_pk`, key.map(snake));
     await t.execute();
   }

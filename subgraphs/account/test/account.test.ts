@@ -27,7 +27,7 @@ describe('account subgraph', () => {
     const account = (res.data!._entities[0] as { account: { profile: { totalCount: number; nodes: { accountId: string; name: string; meta: { kind: string; correctable: boolean } }[] } } }).account;
     expect(account.profile.totalCount).toBe(1);
     expect(account.profile.nodes[0]!.accountId).toBe('10000001');
-    expect(account.profile.nodes[0]!.name).toMatch(/[^\x00-\x7F]/);
+    expect(account.profile.nodes[0]!.name).toMatch(/[^\p{ASCII}]/u);
     expect(account.profile.nodes[0]!.meta).toMatchObject({ kind: 'account.profile', correctable: true });
   });
 });

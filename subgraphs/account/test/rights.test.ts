@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
@@ -98,7 +97,7 @@ describe('account: rights', () => {
       input: { recordId: rec.recordId, field: 'nickname', value: 'to_be_erased', expectedVersion: rec.values.find((v) => v.field === 'nickname')!.version },
     });
     expect(fix.errors).toBeUndefined();
-    const kit = sg.store.db as unknown as Kysely<CorrectionTables>;
+    const kit = sg.store.db.withTables<Pick<CorrectionTables, 'correctionHistory'>>();
     const history = (p: string) => kit.selectFrom('correctionHistory').select('id').where('personId', '=', p).execute();
     expect((await history(ERASED)).length).toBeGreaterThan(0);
     const bystanderConsents = await consents(BYSTANDER);

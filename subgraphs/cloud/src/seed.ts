@@ -118,7 +118,7 @@ export async function seed(store: CloudStore, targets: SeedTarget[]): Promise<vo
 async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<void> {
   const { profile: p, rng } = t;
   const raw = trx;
-  const home = CITY_COORDS[p.city] ?? CITY_COORDS['Bakı']!;
+  const home = CITY_COORDS[p.city] ?? CITY_COORDS.Bakı!;
 
   // Devices: the current phone, a phone lost early in the window, a Wi-Fi tablet (no IMEI).
   const lostAt = rng.date('2025-11-15T00:00:00Z', '2026-01-31T00:00:00Z');

@@ -1,5 +1,5 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
-import { createRecordTable, openStore, type RecordRow, type Store } from '@footprint/kit';
+import type { Selectable } from 'kysely';
+import { column, defineTables, openStore, plainTable, recordTable, type DatabaseOf, type KindRowsOf, type Store } from '@footprint/kit';
 
 /** vCard 4.0 TEL TYPE values (the GraphQL enum CloudPhoneType). */
 export type PhoneType = 'CELL' | 'HOME' | 'WORK' | 'FAX' | 'PAGER' | 'OTHER';
@@ -11,233 +11,121 @@ export type LocationMethod = 'GPS' | 'CELL' | 'WIFI';
 export type CommandType = 'LOCK' | 'WIPE' | 'RING';
 export type CommandStatus = 'PENDING' | 'DELIVERED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
-export interface CloudContactRow extends RecordRow {
-  /** vCard UID. */
-  uid: string;
-  displayName: string;
-  givenName: string | null;
-  familyName: string | null;
-  middleName: string | null;
-  organisation: string | null;
-  jobTitle: string | null;
-  /** YYYY-MM-DD. */
-  birthday: string | null;
-  note: string | null;
-  starred: number;
-  updatedAt: string;
-}
-/** One TEL of a contact; not a record of its own (it belongs to its contact). */
-export interface CloudContactPhoneRow {
-  contactId: number;
-  position: number;
-  personId: string;
-  number: string;
-  type: PhoneType;
-  preferred: number;
-}
-/** One EMAIL of a contact; not a record of its own (it belongs to its contact). */
-export interface CloudContactEmailRow {
-  contactId: number;
-  position: number;
-  personId: string;
-  address: string;
-  type: EmailType;
-  preferred: number;
-}
-export interface CloudNoteRow extends RecordRow {
-  title: string;
-  body: string;
-  folder: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface GalleryItemRow extends RecordRow {
-  fileName: string;
-  mediaType: MediaType;
-  mimeType: string;
-  /** bigint: PostgreSQL returns it as a string, so resolvers convert. */
-  sizeBytes: number | string;
-  takenAt: string;
-  width: number | null;
-  height: number | null;
-  durationSeconds: number | null;
-  album: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  placeName: string | null;
-}
-export interface SyncedFileRow extends RecordRow {
-  kind: FileKind;
-  name: string;
-  sizeBytes: number | string;
-  mimeType: string | null;
-  appPackage: string | null;
-  syncedAt: string;
-}
-export interface DeviceLocationRow extends RecordRow {
-  /** `device.id` of the reporting device. */
-  deviceId: number;
-  latitude: number;
-  longitude: number;
-  accuracyMeters: number;
-  method: LocationMethod;
-  at: string;
-}
-export interface DeviceCommandRow extends RecordRow {
-  deviceId: number;
-  command: CommandType;
-  status: CommandStatus;
-  issuedAt: string;
-  completedAt: string | null;
-  issuedFrom: string;
-  lockMessage: string | null;
-  /** Hash of the lock passcode; never selected into a response. */
-  passcodeHash: string | null;
-}
-export interface CloudDeviceRow extends RecordRow {
-  name: string;
-  model: string;
-  /** Only the last 4 digits of the IMEI are kept; the full number is never stored. */
-  imeiLast4: string | null;
-  imei2Last4: string | null;
-  oaid: string | null;
-  serialNumber: string;
-  androidId: string;
-  activatedAt: string;
-  lastSeenAt: string | null;
-  findDeviceEnabled: number;
-}
+const { text, integer, double, bigint } = column;
 
-export interface CloudDB {
-  contact: CloudContactRow;
-  contactPhone: CloudContactPhoneRow;
-  contactEmail: CloudContactEmailRow;
-  note: CloudNoteRow;
-  galleryItem: GalleryItemRow;
-  syncedFile: SyncedFileRow;
-  deviceLocation: DeviceLocationRow;
-  deviceCommand: DeviceCommandRow;
-  device: CloudDeviceRow;
-}
+/** A contact's TEL or EMAIL list: keyed by (contact, position), with the owner for person-scoped reads; not a record of its own. */
+const contactChild = (table: string) => ({ key: ['contactId', 'position'], indexes: [{ name: `${table}_person_idx`, columns: ['personId'] }] });
 
-/** Record type → table; the kit paginates, counts and summarises through it. */
-export const TABLES = {
-  CloudContact: 'contact',
-  CloudNote: 'note',
-  GalleryItem: 'galleryItem',
-  SyncedFile: 'syncedFile',
-  DeviceLocation: 'deviceLocation',
-  DeviceCommand: 'deviceCommand',
-  CloudDevice: 'device',
-} as const;
+/**
+ * The cloud domain's tables, described once: migrations, row types and the
+ * record type → table map come from here. Change them with
+ * `.then('002_…', { … })`; never edit what has shipped.
+ */
+export const tables = defineTables({
+  device: recordTable('CloudDevice', {
+    name: text(),
+    model: text(),
+    /** Only the last 4 digits of the IMEI are kept; the full number is never stored. */
+    imeiLast4: text().nullable(),
+    imei2Last4: text().nullable(),
+    oaid: text().nullable(),
+    serialNumber: text(),
+    androidId: text(),
+    activatedAt: text(),
+    lastSeenAt: text().nullable(),
+    findDeviceEnabled: integer(),
+  }),
+  contact: recordTable('CloudContact', {
+    /** vCard UID. */
+    uid: text(),
+    displayName: text(),
+    givenName: text().nullable(),
+    familyName: text().nullable(),
+    middleName: text().nullable(),
+    organisation: text().nullable(),
+    jobTitle: text().nullable(),
+    /** YYYY-MM-DD. */
+    birthday: text().nullable(),
+    note: text().nullable(),
+    starred: integer(),
+    updatedAt: text(),
+  }),
+  contactPhone: plainTable(
+    { contactId: integer().references('contact.id', 'cascade'), position: integer(), personId: text(), number: text(), type: text<PhoneType>(), preferred: integer() },
+    contactChild('contact_phone'),
+  ),
+  contactEmail: plainTable(
+    { contactId: integer().references('contact.id', 'cascade'), position: integer(), personId: text(), address: text(), type: text<EmailType>(), preferred: integer() },
+    contactChild('contact_email'),
+  ),
+  note: recordTable('CloudNote', {
+    title: text(),
+    body: text(),
+    folder: text().nullable(),
+    createdAt: text(),
+    updatedAt: text(),
+  }),
+  galleryItem: recordTable('GalleryItem', {
+    fileName: text(),
+    mediaType: text<MediaType>(),
+    mimeType: text(),
+    /** PostgreSQL returns bigint as a string, so resolvers convert. */
+    sizeBytes: bigint(),
+    takenAt: text(),
+    width: integer().nullable(),
+    height: integer().nullable(),
+    durationSeconds: integer().nullable(),
+    album: text().nullable(),
+    latitude: double().nullable(),
+    longitude: double().nullable(),
+    placeName: text().nullable(),
+  }),
+  syncedFile: recordTable('SyncedFile', {
+    kind: text<FileKind>(),
+    name: text(),
+    sizeBytes: bigint(),
+    mimeType: text().nullable(),
+    appPackage: text().nullable(),
+    syncedAt: text(),
+  }),
+  deviceLocation: recordTable('DeviceLocation', {
+    /** `device.id` of the reporting device. */
+    deviceId: integer().references('device.id'),
+    latitude: double(),
+    longitude: double(),
+    accuracyMeters: double(),
+    method: text<LocationMethod>(),
+    at: text(),
+  }),
+  deviceCommand: recordTable('DeviceCommand', {
+    deviceId: integer().references('device.id'),
+    command: text<CommandType>(),
+    status: text<CommandStatus>(),
+    issuedAt: text(),
+    completedAt: text().nullable(),
+    issuedFrom: text(),
+    lockMessage: text().nullable(),
+    /** Hash of the lock passcode; never selected into a response. */
+    passcodeHash: text().nullable(),
+  }),
+});
 
-/** A contact's TEL or EMAIL list: keyed by (contact, position), with the owner for person-scoped reads. */
-async function createContactChildTable(db: Kysely<unknown>, table: string, valueColumn: string): Promise<void> {
-  await db.schema
-    .createTable(table)
-    .addColumn('contact_id', 'integer', (c) => c.notNull().references('contact.id').onDelete('cascade'))
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('person_id', 'text', (c) => c.notNull())
-    .addColumn(valueColumn, 'text', (c) => c.notNull())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('preferred', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint(`${table}_pk`, ['contact_id', 'position'])
-    .execute();
-  await db.schema.createIndex(`${table}_person_idx`).on(table).column('person_id').execute();
-}
-
-export const migrations: Record<string, Migration> = {
-  '001_initial': {
-    async up(db) {
-      const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
-      const bigint = isPg ? 'bigint' : 'integer';
-      await createRecordTable(db, 'device', (t) =>
-        t
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('model', 'text', (c) => c.notNull())
-          .addColumn('imei_last4', 'text')
-          .addColumn('imei2_last4', 'text')
-          .addColumn('oaid', 'text')
-          .addColumn('serial_number', 'text', (c) => c.notNull())
-          .addColumn('android_id', 'text', (c) => c.notNull())
-          .addColumn('activated_at', 'text', (c) => c.notNull())
-          .addColumn('last_seen_at', 'text')
-          .addColumn('find_device_enabled', 'integer', (c) => c.notNull()),
-      );
-      await createRecordTable(db, 'contact', (t) =>
-        t
-          .addColumn('uid', 'text', (c) => c.notNull())
-          .addColumn('display_name', 'text', (c) => c.notNull())
-          .addColumn('given_name', 'text')
-          .addColumn('family_name', 'text')
-          .addColumn('middle_name', 'text')
-          .addColumn('organisation', 'text')
-          .addColumn('job_title', 'text')
-          .addColumn('birthday', 'text')
-          .addColumn('note', 'text')
-          .addColumn('starred', 'integer', (c) => c.notNull())
-          .addColumn('updated_at', 'text', (c) => c.notNull()),
-      );
-      await createContactChildTable(db, 'contact_phone', 'number');
-      await createContactChildTable(db, 'contact_email', 'address');
-      await createRecordTable(db, 'note', (t) =>
-        t
-          .addColumn('title', 'text', (c) => c.notNull())
-          .addColumn('body', 'text', (c) => c.notNull())
-          .addColumn('folder', 'text')
-          .addColumn('created_at', 'text', (c) => c.notNull())
-          .addColumn('updated_at', 'text', (c) => c.notNull()),
-      );
-      await createRecordTable(db, 'gallery_item', (t) =>
-        t
-          .addColumn('file_name', 'text', (c) => c.notNull())
-          .addColumn('media_type', 'text', (c) => c.notNull())
-          .addColumn('mime_type', 'text', (c) => c.notNull())
-          .addColumn('size_bytes', bigint, (c) => c.notNull())
-          .addColumn('taken_at', 'text', (c) => c.notNull())
-          .addColumn('width', 'integer')
-          .addColumn('height', 'integer')
-          .addColumn('duration_seconds', 'integer')
-          .addColumn('album', 'text')
-          .addColumn('latitude', 'double precision')
-          .addColumn('longitude', 'double precision')
-          .addColumn('place_name', 'text'),
-      );
-      await createRecordTable(db, 'synced_file', (t) =>
-        t
-          .addColumn('kind', 'text', (c) => c.notNull())
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('size_bytes', bigint, (c) => c.notNull())
-          .addColumn('mime_type', 'text')
-          .addColumn('app_package', 'text')
-          .addColumn('synced_at', 'text', (c) => c.notNull()),
-      );
-      await createRecordTable(db, 'device_location', (t) =>
-        t
-          .addColumn('device_id', 'integer', (c) => c.notNull().references('device.id'))
-          .addColumn('latitude', 'double precision', (c) => c.notNull())
-          .addColumn('longitude', 'double precision', (c) => c.notNull())
-          .addColumn('accuracy_meters', 'double precision', (c) => c.notNull())
-          .addColumn('method', 'text', (c) => c.notNull())
-          .addColumn('at', 'text', (c) => c.notNull()),
-      );
-      await createRecordTable(db, 'device_command', (t) =>
-        t
-          .addColumn('device_id', 'integer', (c) => c.notNull().references('device.id'))
-          .addColumn('command', 'text', (c) => c.notNull())
-          .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('issued_at', 'text', (c) => c.notNull())
-          .addColumn('completed_at', 'text')
-          .addColumn('issued_from', 'text', (c) => c.notNull())
-          .addColumn('lock_message', 'text')
-          .addColumn('passcode_hash', 'text'),
-      );
-    },
-  },
-};
+export interface CloudDB extends DatabaseOf<typeof tables.specs> {}
+/** Record type → its stored row (codegen's mappers). */
+export type KindRows = KindRowsOf<typeof tables.specs>;
+/** Row names the domain's code uses. */
+export type CloudContactRow = KindRows['CloudContact'];
+export type CloudContactPhoneRow = Selectable<CloudDB['contactPhone']>;
+export type CloudContactEmailRow = Selectable<CloudDB['contactEmail']>;
+export type CloudNoteRow = KindRows['CloudNote'];
+export type GalleryItemRow = KindRows['GalleryItem'];
+export type SyncedFileRow = KindRows['SyncedFile'];
+export type DeviceLocationRow = KindRows['DeviceLocation'];
+export type DeviceCommandRow = KindRows['DeviceCommand'];
+export type CloudDeviceRow = KindRows['CloudDevice'];
 
 export type CloudStore = Store<CloudDB>;
 
 export function openCloudStore(url: string | undefined, dataDir: string): CloudStore {
-  return openStore<CloudDB>({ domain: 'cloud', url, dataDir, migrations });
+  return openStore<CloudDB>({ domain: 'cloud', url, dataDir, migrations: tables.migrations });
 }

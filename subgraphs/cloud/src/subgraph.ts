@@ -3,13 +3,13 @@ import { corrections } from './corrections.js';
 import { createLoaders, type CloudLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type CloudDB } from './store.js';
+import { tables, type CloudDB } from './store.js';
 
 /** The cloud domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<CloudDB, CloudLoaders>({
   name: 'cloud',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
   corrections,

@@ -126,7 +126,7 @@ export async function seed(store: CommunityStore, targets: SeedTarget[]): Promis
       const counterparts = [p.id === DEMO_PERSON ? OTHER_PERSON : DEMO_PERSON, ...Array.from({ length: 6 }, () => `100${rng.digits(5)}`)].filter((id) => id !== p.id);
       const messages = Array.from({ length: 2 * scale }, (_, i) => {
         const at = rng.date(joinedAt);
-        const direction = i === 0 ? 'SENT' : i === 1 ? 'RECEIVED' : rng.pick(['SENT', 'RECEIVED']);
+        const direction = i === 0 ? 'SENT' : i === 1 ? 'RECEIVED' : rng.pick(['SENT', 'RECEIVED'] as const);
         return { ...recordBase(t, at), direction, counterpartNickname: personProfile(rng.pick(counterparts)).nickname, body: tricky() ?? rng.pick(MESSAGE_BODIES), at };
       });
       await insertChunked(trx, 'privateMessage', byTime(messages));

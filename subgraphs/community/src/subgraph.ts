@@ -3,13 +3,13 @@ import { corrections } from './corrections.js';
 import { createLoaders, type CommunityLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type CommunityDB } from './store.js';
+import { tables, type CommunityDB } from './store.js';
 
 /** The community domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<CommunityDB, CommunityLoaders>({
   name: 'community',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
   corrections,

@@ -2,13 +2,13 @@ import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { createLoaders, type MessagingLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type MessagingDB } from './store.js';
+import { tables, type MessagingDB } from './store.js';
 
 /** The messaging domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<MessagingDB, MessagingLoaders>({
   name: 'messaging',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
   rights,

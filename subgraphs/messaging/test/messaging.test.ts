@@ -229,7 +229,7 @@ describe('chat history', () => {
     const byId = new Map(m.messages.nodes.map((n) => [n.messageId, n.body]));
     expect(byId.size).toBe(stored.length);
     for (const s of stored) expect(byId.get(s.messageId)).toBe(s.body);
-    expect(m.messages.nodes.some((n) => /[^\x00-\x7F]/.test(n.body))).toBe(true);
+    expect(m.messages.nodes.some((n) => /[^\p{ASCII}]/u.test(n.body))).toBe(true);
   });
 });
 

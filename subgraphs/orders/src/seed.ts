@@ -1,4 +1,5 @@
 import { insertChunked, personProfile, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
+import type { OrderDeliveryStatus, OrderStatus, SupportTicketStatus } from './generated/resolvers.js';
 import type {
   GiftAddressRow,
   OrderDeliveryRow,
@@ -29,7 +30,7 @@ const CATALOG: readonly (readonly [string, string, number])[] = [
   ['Xiaomi TV A 43" 2025', 'ELA5480EU', 69900],
 ];
 const ORDER_STATUSES = ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'SHIPPED', 'PAID', 'PENDING_PAYMENT', 'CANCELLED', 'RETURNED'] as const;
-const DELIVERY_STATUS: Record<(typeof ORDER_STATUSES)[number], string> = {
+const DELIVERY_STATUS: Record<OrderStatus, OrderDeliveryStatus> = {
   PENDING_PAYMENT: 'PREPARING',
   PAID: 'PREPARING',
   SHIPPED: 'IN_TRANSIT',
@@ -120,7 +121,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
       for (const o of orders) {
         const orderId = orderIds.get(o.orderNumber)!;
         for (const it of itemsByNumber.get(o.orderNumber)!) items.push({ ...it, orderId });
-        const status = DELIVERY_STATUS[o.status as (typeof ORDER_STATUSES)[number]];
+        const status = DELIVERY_STATUS[o.status];
         const shipped = status === 'IN_TRANSIT' || status === 'DELIVERED';
         const shippedAt = shipped ? addMinutes(o.placedAt, rng.int(600, 4000)) : null;
         const carrier = rng.pick(CARRIERS);
@@ -165,7 +166,7 @@ export async function seed(store: OrdersStore, targets: SeedTarget[]): Promise<v
       for (let i = 0; i < 2 * t.scale; i++) {
         const openedAt = rng.date('2019-06-01T00:00:00Z', '2026-10-01T00:00:00Z');
         const topic = rng.pick(TOPICS);
-        const status = rng.pick(['OPEN', 'AWAITING_CUSTOMER', 'RESOLVED', 'CLOSED', 'CLOSED']);
+        const status = rng.pick<SupportTicketStatus>(['OPEN', 'AWAITING_CUSTOMER', 'RESOLVED', 'CLOSED', 'CLOSED']);
         const about = rng.bool(0.7) ? orders[rng.int(0, orders.length - 1)]! : null;
         tickets.push({
           ...recordBase(t, openedAt),

@@ -3,13 +3,13 @@ import { corrections } from './corrections.js';
 import { createLoaders, type OrdersLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type OrdersDB } from './store.js';
+import { tables, type OrdersDB } from './store.js';
 
 /** The orders domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<OrdersDB, OrdersLoaders>({
   name: 'orders',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
   corrections,

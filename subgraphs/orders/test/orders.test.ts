@@ -8,7 +8,7 @@ import { startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { createLoaders } from '../src/loaders.js';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
-import { openOrdersStore, TABLES, type OrdersDB, type OrdersStore } from '../src/store.js';
+import { openOrdersStore, tables as orderTables, type OrdersDB, type OrdersStore } from '../src/store.js';
 
 const ME = '10000001';
 const OTHER = '10000002';
@@ -118,7 +118,7 @@ describe('orders subgraph', () => {
       expect(o.invoice === null).toBe(o.status === 'PENDING_PAYMENT' || o.status === 'CANCELLED');
     }
     const names = data.orders.nodes.flatMap((o) => o.items.map((i) => i.name)).join('\n');
-    expect(names).toMatch(/[^\x00-\x7F]/);
+    expect(names).toMatch(/[^\p{ASCII}]/u);
   });
 
   it('loads nested items and messages in one statement per page, however many parents', async () => {
@@ -163,7 +163,7 @@ describe('orders subgraph', () => {
     const pan = '4169 7388 1234 5678';
     await sg.store.db
       .insertInto('paymentMethod')
-      .values({ ...recordBase({ profile: personProfile(SPARE), scale: 1, rng: new Rng(1) }, '2025-01-01T00:00:00.000Z'), type: 'CARD', issuer: 'VISA', accountHolder: 'TEST', numberLast4: pan, providerToken: 'tok_x', expiryMonth: 1, expiryYear: 2030, isDefault: 0, addedAt: '2025-01-01T00:00:00.000Z' } as never)
+      .values({ ...recordBase({ profile: personProfile(SPARE), scale: 1, rng: new Rng(1) }, '2025-01-01T00:00:00.000Z'), type: 'CARD', issuer: 'VISA', accountHolder: 'TEST', numberLast4: pan, providerToken: 'tok_x', expiryMonth: 1, expiryYear: 2030, isDefault: 0, addedAt: '2025-01-01T00:00:00.000Z' })
       .execute();
     const data = await orders<{ paymentMethods: Conn<{ maskedNumber: string }> }>(SPARE, 'paymentMethods(first: 100) { nodes { maskedNumber } }');
     expect(data.paymentMethods.nodes.map((n) => n.maskedNumber)).toContain('•••• 5678');
@@ -256,7 +256,7 @@ describe('orders seed', () => {
     await seed(store, [target('10000099', 1000)]);
     const elapsed = performance.now() - started;
     let records = 0;
-    for (const table of Object.values(TABLES)) {
+    for (const table of Object.values(orderTables.kinds)) {
       const { n } = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(n), table).toBeGreaterThanOrEqual(1);
       records += Number(n);

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDuration, subtractDuration } from '@footprint/schema';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type RightsTables } from '@footprint/kit';
@@ -63,7 +62,7 @@ describe('orders: erasure', () => {
     expect(await db.selectFrom('supportMessage').select('id').where('personId', '=', ERASED).execute()).toEqual([]);
     for (const k of ['orders.delivery_address', 'orders.payment_method', 'orders.gift_address']) expect(by[k]).toMatchObject({ action: 'DELETE', retained: 0, anonymized: 0 });
 
-    const notices = await (db as unknown as Kysely<RightsTables>).selectFrom('rightsNotice').select(['kind', 'recipient', 'action']).where('personId', '=', ERASED).orderBy('id').execute();
+    const notices = await db.withTables<Pick<RightsTables, 'rightsNotice'>>().selectFrom('rightsNotice').select(['kind', 'recipient', 'action']).where('personId', '=', ERASED).orderBy('id').execute();
     expect(notices).toEqual(
       expect.arrayContaining([
         { kind: 'orders.order', recipient: 'DELIVERY_PARTNER', action: 'ERASED' },

@@ -43,7 +43,7 @@ export async function sendNotification(p: PushProcessor, person: string, input: 
   const db = p.store.db;
   if (n.category === 'MARKETING') {
     const choice = await db.selectFrom('marketingChoice').select('optedIn').where('personId', '=', person).where('channel', '=', 'PUSH').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (!choice || choice.optedIn !== 1) return { sent: 0, refused: { allowed: false, code: 'OPTED_OUT', reason: 'The person has not opted in to marketing by push' } };
+    if (choice?.optedIn !== 1) return { sent: 0, refused: { allowed: false, code: 'OPTED_OUT', reason: 'The person has not opted in to marketing by push' } };
   }
   const registrations = await db.selectFrom('registration').select(['id', 'region']).where('personId', '=', person).where('appPackage', '=', n.appPackage).execute();
   if (registrations.length === 0) return { sent: 0, refused: { allowed: false, code: 'NO_REGISTRATION', reason: `The person has no registration of ${n.appPackage}` } };

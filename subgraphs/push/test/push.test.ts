@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryKinds } from '@footprint/schema';
-import { CREDENTIAL_HEADER, HEAVY_PERSON, openStore, personProfile, Rng } from '@footprint/kit';
+import { HEAVY_PERSON, openStore, personProfile, Rng } from '@footprint/kit';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
@@ -64,7 +63,7 @@ describe('push rights on PostgreSQL', () => {
       input: { recordId: rec.recordId, field: 'badge', value: current.badge === 1 ? 'false' : 'true', expectedVersion: version },
     });
     expect(fix.errors).toBeUndefined();
-    const kit = sg.store.db as unknown as Kysely<CorrectionTables>;
+    const kit = sg.store.db.withTables<Pick<CorrectionTables, 'correctionHistory'>>();
     // Outside an erasure the history cannot be deleted.
     await expect(kit.deleteFrom('correctionHistory').where('personId', '=', ME).execute()).rejects.toThrow(/append-only/);
 
@@ -84,6 +83,6 @@ describe('push rights on PostgreSQL', () => {
     const again = await call<{ _erase: { replayed: boolean; kinds: unknown[] } }>(ME, erase);
     expect(again.data!._erase).toEqual({ ...res.data!._erase, replayed: true });
     // Receipts are append-only too.
-    await expect((sg.store.db as unknown as Kysely<RightsTables>).deleteFrom('erasureReceipt').execute()).rejects.toThrow(/append-only/);
+    await expect(sg.store.db.withTables<Pick<RightsTables, 'erasureReceipt'>>().deleteFrom('erasureReceipt').execute()).rejects.toThrow(/append-only/);
   });
 });

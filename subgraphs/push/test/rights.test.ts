@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kysely } from 'kysely';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, insertRecords, RESTRICT_SCOPE, type RightsEngine, type RightsTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { buildAdSegments, sendNotification, type PushProcessor } from '../src/processing.js';
@@ -94,7 +93,7 @@ describe('push: rights', () => {
     expect(heavy.data!._erase.kinds.reduce((a, k) => a + k.deleted, 0)).toBe(Object.values(heavyBefore).reduce((a, b) => a + b, 0));
 
     // Art. 19: one notice per recipient of each erased kind that had recipients.
-    const notices = await (sg.store.db as unknown as Kysely<RightsTables>).selectFrom('rightsNotice').select(['kind', 'recipient', 'action', 'state']).where('personId', '=', ERASED).execute();
+    const notices = await sg.store.db.withTables<Pick<RightsTables, 'rightsNotice'>>().selectFrom('rightsNotice').select(['kind', 'recipient', 'action', 'state']).where('personId', '=', ERASED).execute();
     const expected = receipt.kinds.flatMap((k) => (k.deleted > 0 ? (sg.subgraph.kinds.find((m) => m.kind === k.kind)!.recipients.map((r) => `${k.kind}>${r}`)) : []));
     expect(notices.map((n) => `${n.kind}>${n.recipient}`).sort()).toEqual(expected.sort());
     expect(notices.every((n) => n.action === 'ERASED' && n.state === 'PENDING')).toBe(true);
@@ -120,7 +119,7 @@ describe('push: rights', () => {
     expect(b.errors).toBeUndefined();
     expect(a.data!._erase.kinds).toEqual(b.data!._erase.kinds);
     expect(a.data!._erase.kinds.reduce((n, k) => n + k.deleted, 0)).toBe(Object.values(before).reduce((x, y) => x + y, 0));
-    const receipts = await (sg.store.db as unknown as Kysely<RightsTables>).selectFrom('erasureReceipt').select('kind').where('requestId', '=', 'race-1').execute();
+    const receipts = await sg.store.db.withTables<Pick<RightsTables, 'erasureReceipt'>>().selectFrom('erasureReceipt').select('kind').where('requestId', '=', 'race-1').execute();
     expect(receipts).toHaveLength(a.data!._erase.kinds.length);
   });
 
@@ -151,7 +150,7 @@ describe('push: rights', () => {
     expect(r.errors).toBeUndefined();
     expect(r.data!._restrict.restrictions).toEqual([expect.objectContaining({ kind: 'push.notification', ground: 'PERSON_REQUEST', until: '2099-01-01T00:00:00.000Z' })]);
     // Art. 19: the push provider, a recipient of notifications, is told of the restriction.
-    const told = await (sg.store.db as unknown as Kysely<RightsTables>).selectFrom('rightsNotice').select(['kind', 'recipient', 'action']).where('personId', '=', RESTRICTED).execute();
+    const told = await sg.store.db.withTables<Pick<RightsTables, 'rightsNotice'>>().selectFrom('rightsNotice').select(['kind', 'recipient', 'action']).where('personId', '=', RESTRICTED).execute();
     expect(told).toEqual([{ kind: 'push.notification', recipient: 'PUSH_PROVIDER', action: 'RESTRICTED' }]);
     const page = await sg.entities(RESTRICTED, 'push { notifications(first: 3) { nodes { meta { restricted restriction { ground reason until since } } } } registrations(first: 1) { nodes { meta { restricted restriction { ground } } } } }');
     const p = (page.data!._entities[0] as { push: { notifications: { nodes: { meta: { restricted: boolean; restriction: { ground: string; reason: string } | null } }[] }; registrations: { nodes: { meta: { restricted: boolean } }[] } } }).push;

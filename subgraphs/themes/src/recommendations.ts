@@ -1,6 +1,5 @@
-import type { Generated, Transaction } from 'kysely';
 import type { ProcessingDecision, RightsEngine } from '@footprint/kit';
-import type { RecommendationProfileRow, ThemesDB, ThemesStore, ThemeTagWeightRow } from './store.js';
+import type { ThemesStore } from './store.js';
 
 /**
  * Theme recommendations (§3.2 "personalised content"): a recommendation
@@ -18,11 +17,6 @@ export type Refusal = Exclude<ProcessingDecision, { allowed: true }>;
 export const MODEL_VERSION = 'theme-rec 2025.3';
 const TOP_STYLES = 5;
 const TOP_TAGS = 8;
-
-type WriteDB = ThemesDB & {
-  recommendationProfile: Omit<RecommendationProfileRow, 'id'> & { id: Generated<number> };
-  recommendationWeight: Omit<ThemeTagWeightRow, 'id'> & { id: Generated<number> };
-};
 
 /** Weights that sum to 1, ranked, from counts (largest first). */
 function weigh(counts: { tag: string; n: number }[]): { tag: string; weight: number; rank: number }[] {
@@ -78,9 +72,8 @@ export async function rebuildRecommendationProfile(
   const at = now.toISOString();
   const region = counts.region ? String(counts.region) : null;
   const profileId = await db.transaction().execute(async (trx) => {
-    const w = trx as unknown as Transaction<WriteDB>;
     const profileRegion = region ?? String((await trx.selectFrom('searchQuery').select('region').where('personId', '=', person).limit(1).executeTakeFirstOrThrow()).region);
-    const { id } = await w
+    const { id } = await trx
       .insertInto('recommendationProfile')
       .values({ personId: person, collectedAt: at, region: profileRegion, source: 'INFERRED', computedAt: at, modelVersion: MODEL_VERSION, basedOnDownloads: Number(counts.downloads), basedOnSearches: Number(searches.n) })
       .returning('id')
@@ -89,7 +82,7 @@ export async function rebuildRecommendationProfile(
       ...weigh(styles.map((s) => ({ tag: String(s.tag), n: Number(s.n) }))).map((x) => ({ ...x, facet: 'STYLE' })),
       ...weigh(tags.map((s) => ({ tag: String(s.tag), n: Number(s.n) }))).map((x) => ({ ...x, facet: 'TAG' })),
     ];
-    if (weights.length) await w.insertInto('recommendationWeight').values(weights.map((x) => ({ profileId: id, personId: person, ...x }))).execute();
+    if (weights.length) await trx.insertInto('recommendationWeight').values(weights.map((x) => ({ profileId: id, personId: person, ...x }))).execute();
     return id;
   });
   return { profileId, styles: styles.map((s) => String(s.tag)), tags: tags.map((s) => String(s.tag)), refused: null };

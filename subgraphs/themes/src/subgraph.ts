@@ -3,13 +3,13 @@ import { corrections } from './corrections.js';
 import { createLoaders, type ThemesLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { rights } from './rights.js';
-import { migrations, TABLES, type ThemesDB } from './store.js';
+import { tables, type ThemesDB } from './store.js';
 
 /** The themes domain, declared once: its tables, resolvers, loaders and rules; the kit does the rest. */
 export const subgraph = defineSubgraph<ThemesDB, ThemesLoaders>({
   name: 'themes',
   module: import.meta.url,
-  tables: { kinds: TABLES, migrations },
+  tables,
   resolvers,
   loaders: createLoaders,
   corrections,

@@ -13,14 +13,13 @@ export const recordResolvers: Resolvers = {
     shippingFee: (row) => formatMinor(row.shippingFeeMinor),
     discount: (row) => formatMinor(row.discountMinor),
     total: (row) => formatMinor(row.totalMinor),
-    status: (row) => row.status as never,
     items: (row, _, ctx) => ctx.loaders.itemsByOrder.load(row.id),
     invoice: (row) =>
       row.invoiceNumber && row.invoiceIssuedAt && row.invoiceType && row.invoiceTitle
         ? {
             number: row.invoiceNumber,
             issuedAt: row.invoiceIssuedAt,
-            type: row.invoiceType as never,
+            type: row.invoiceType,
             title: row.invoiceTitle,
             taxId: row.invoiceTaxId,
             email: row.invoiceEmail,
@@ -31,24 +30,15 @@ export const recordResolvers: Resolvers = {
     unitPrice: (row) => formatMinor(row.unitPriceMinor),
     lineTotal: (row) => formatMinor(row.unitPriceMinor * row.quantity),
   },
-  OrderDelivery: {
-    status: (row) => row.status as never,
-  },
   SavedAddress: {
     isDefault: (row) => row.isDefault === 1,
   },
   PaymentMethod: {
-    type: (row) => row.type as never,
     maskedNumber: (row) => maskNumber(row.numberLast4),
     isDefault: (row) => row.isDefault === 1,
   },
   SupportTicket: {
-    topic: (row) => row.topic as never,
-    status: (row) => row.status as never,
     messages: (row, _, ctx) => ctx.loaders.messagesByTicket.load(row.id),
-  },
-  SupportTicketMessage: {
-    author: (row) => row.author as never,
   },
   GiftAddress: {
     senderFirstName: (row) => firstNameOnly(row.senderName),

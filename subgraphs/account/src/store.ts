@@ -5,7 +5,7 @@ const { text, integer } = column;
 /**
  * The account domain's tables, described once: the migrations, the row types
  * and the record type → table map all come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   profile: recordTable('Profile', {

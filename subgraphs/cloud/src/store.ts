@@ -19,7 +19,7 @@ const contactChild = (table: string) => ({ key: ['contactId', 'position'], index
 /**
  * The cloud domain's tables, described once: migrations, row types and the
  * record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   device: recordTable('CloudDevice', {

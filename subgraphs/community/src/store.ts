@@ -6,7 +6,7 @@ const { text, integer } = column;
 /**
  * The community domain's tables, described once: migrations, row types and
  * the record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   profile: recordTable('CommunityProfile', { nickname: text(), rating: integer(), level: integer(), levelName: text(), joinedAt: text() }),

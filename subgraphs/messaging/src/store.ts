@@ -5,7 +5,7 @@ const { text, integer } = column;
 /**
  * The messaging domain's tables, described once: migrations, row types and
  * the record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   /** One of the person's own routing identifiers: a phone number or a Mi Message ID (shown in full: it is theirs). */

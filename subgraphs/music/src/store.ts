@@ -6,7 +6,7 @@ const { text, integer } = column;
 /**
  * The music domain's tables, described once: migrations, row types and the
  * record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   /** A catalogue entry: shared by everyone, no person's data (ids are the catalogue's). */

@@ -19,7 +19,7 @@ const byParent = (table: string, parent: string) => ({ indexes: [{ name: `${tabl
  * The orders domain's tables, described once: migrations, row types and the
  * record type → table map come from here. Money is stored as integer minor
  * units (qəpik, cents) and returned as a decimal string. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   storeOrder: recordTable(

@@ -5,7 +5,7 @@ const { text, integer } = column;
 /**
  * The push domain's tables, described once: migrations, row types and the
  * record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   registration: recordTable('PushRegistration', {

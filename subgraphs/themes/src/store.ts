@@ -6,7 +6,7 @@ const { text, integer, double } = column;
 /**
  * The themes domain's tables, described once: migrations, row types and the
  * record type → table map come from here. Change them with
- * `.then('002_…', { … })`; never edit what has shipped.
+ * `.migration('002_…', { … })`; never edit what has shipped.
  */
 export const tables = defineTables({
   download: recordTable('ThemeDownload', { itemId: text(), itemTitle: text(), itemType: text(), at: text(), device: text() }),

@@ -18,7 +18,7 @@ import {
   type KindPage,
   type PageSource,
 } from '@footprint/gateway/footprint';
-import { DomainCircuits } from '../gateway/dist/circuit.js';
+import { DomainCircuits } from '@footprint/gateway/circuit';
 import { bearer, gql, subjectToken } from './support/client.js';
 import { download, internalSecret, readZip, requestExport, startGateway, waitForJob, type Proc } from './support/exports.js';
 

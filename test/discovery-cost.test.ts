@@ -6,7 +6,7 @@ import { CREDENTIAL_HEADER, discoveryQuery, HEAVY_PERSON } from '@footprint/kit'
 import { postGraphQL, startTestSubgraph } from '@footprint/kit/testing';
 import { subgraph as cloud } from '@footprint/subgraph-cloud';
 import { seed } from '@footprint/subgraph-cloud/seed';
-import { TABLES } from '../subgraphs/cloud/dist/store.js';
+import { tables as cloudTables } from '@footprint/subgraph-cloud/store';
 
 /**
  * A domain's discovery reads the person's entries of one index per record
@@ -15,7 +15,7 @@ import { TABLES } from '../subgraphs/cloud/dist/store.js';
  */
 describe('discovery cost in a subgraph', () => {
   let sg: Awaited<ReturnType<typeof start>>;
-  const tables: string[] = Object.values(TABLES);
+  const tables: string[] = Object.values(cloudTables.kinds);
   const start = () =>
     startTestSubgraph(cloud.createServer, seed, [
       { id: '10000001', scale: 2 },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
-import { fail, footprintError } from '@footprint/schema';
-import { makeAppendOnly } from '@footprint/kit';
+import { fail, footprintError, type ErasureAction } from '@footprint/schema';
+import { makeAppendOnly, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobError, JobTable } from '../jobs/table.js';
 
@@ -54,25 +54,9 @@ export interface ErasureJobTable {
   error: string | null;
 }
 
-export interface KindReceipt {
-  kind: string;
-  action: 'DELETE' | 'ANONYMIZE' | 'RETAIN';
-  deleted: number;
-  anonymized: number;
-  retained: number;
-  fields: string[];
-  ground: string | null;
-  retainedUntil: string | null;
-  noticesRecorded: number;
-}
-
-export interface DomainReceipt {
-  domain: string;
-  requestId: string;
-  erasedAt: string;
-  kinds: KindReceipt[];
-  replayed: boolean;
-}
+/** A domain's erasure receipt, as the kit answers `_erase` (defined once, in the kit); the action typed by the contract. */
+export type KindReceipt = Omit<KitKindReceipt, 'action'> & { action: ErasureAction };
+export type DomainReceipt = Omit<KitDomainReceipt, 'kinds'> & { kinds: KindReceipt[] };
 
 export interface ErasureReceiptTable {
   jobId: string;

@@ -104,6 +104,22 @@ export async function sendCode(cfg: CorrectionDeliveryConfig, log: Logger, msg: 
   appendFileSync(join(cfg.dataDir, DEV_MAILBOX), `${JSON.stringify({ ...msg, at: new Date().toISOString() })}\n`);
 }
 
+/**
+ * The outbox columns of a new notice to `recipient` (Art. 19), shared by correction and rights notices: pending,
+ * due now, and saying why it waits when the recipient has no endpoint yet.
+ */
+export function pendingNotice(recipient: string, now: string, recipientUrls: Record<string, string> | undefined) {
+  return {
+    recipient,
+    state: 'PENDING',
+    attempts: 0,
+    createdAt: now,
+    nextAttemptAt: now,
+    deliveredAt: null,
+    lastError: recipientUrls?.[recipient] ? null : noEndpointNote(recipient),
+  };
+}
+
 /** The message a notice carries until its recipient has an endpoint. */
 export function noEndpointNote(r: string): string {
   return `No endpoint is configured for ${r} yet (${recipientVar(r as Recipient)}); the notice waits in the outbox`;

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { fail } from '@footprint/schema';
 import type { AnyDB, RecordRow } from '../store.js';
 import type { CorrectionDeps } from './deps.js';
-import { noEndpointNote } from './delivery.js';
+import { pendingNotice } from './delivery.js';
 import type { Field, Kind } from './kinds.js';
 import type { FieldValue } from './spec.js';
 import { correctionTables } from './store.js';
@@ -126,17 +126,7 @@ export async function applyCorrection(
     await kit
       .insertInto('correctionNotice')
       .values(
-        field.recipients.map((r) => ({
-          correctionId: entry.id,
-          personId: who.person,
-          recipient: r,
-          state: 'PENDING',
-          attempts: 0,
-          createdAt: now,
-          nextAttemptAt: now,
-          deliveredAt: null,
-          lastError: deps.delivery?.recipientUrls[r] ? null : noEndpointNote(r),
-        })),
+        field.recipients.map((r) => ({ correctionId: entry.id, personId: who.person, ...pendingNotice(r, now, deps.delivery?.recipientUrls) })),
       )
       .execute();
   }

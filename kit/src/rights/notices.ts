@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { noEndpointNote } from '../corrections/delivery.js';
+import { pendingNotice } from '../corrections/delivery.js';
 import type { AnyDB } from '../store.js';
 import type { Kind, RightsDeps } from './deps.js';
 import { rightsTables } from './store.js';
@@ -24,13 +24,7 @@ export async function recordNotices(
         kind: k.meta.kind,
         action,
         requestId,
-        recipient: r,
-        state: 'PENDING',
-        attempts: 0,
-        createdAt: now,
-        nextAttemptAt: now,
-        deliveredAt: null,
-        lastError: deps.delivery?.recipientUrls[r] ? null : noEndpointNote(r),
+        ...pendingNotice(r, now, deps.delivery?.recipientUrls),
       })),
     )
     .execute();

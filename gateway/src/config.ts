@@ -29,6 +29,8 @@ const Env = z.object({
   /** The longest lifetime a bearer token may have (exp − iat); 24 h. */
   FOOTPRINT_JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
   FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+  /** `on`: the person's API answers plain person reads without @apollo/gateway's execution (fastpath/); `off`: Apollo answers everything. */
+  FOOTPRINT_GATEWAY_FAST_PATH: z.enum(['on', 'off']).default('on'),
 });
 
 export interface GatewayConfig extends SecretsConfig {
@@ -41,6 +43,8 @@ export interface GatewayConfig extends SecretsConfig {
   tokens: { maxTtlSeconds: number; clockToleranceSeconds: number };
   breaker: CircuitOptions;
   queryPlanCacheMb: number;
+  /** FOOTPRINT_GATEWAY_FAST_PATH. */
+  fastPath: boolean;
 }
 
 /** Reads the gateway's configuration once, validated; nothing below reads process.env. */
@@ -61,6 +65,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     limits: { maxDepth: e.FOOTPRINT_MAX_DEPTH, maxAliases: e.FOOTPRINT_MAX_ALIASES, maxTokens: e.FOOTPRINT_MAX_TOKENS, maxBodyBytes: e.FOOTPRINT_MAX_BODY_BYTES, maxHeaderBytes: e.FOOTPRINT_MAX_HEADER_BYTES },
     tokens: { maxTtlSeconds: e.FOOTPRINT_JWT_MAX_TTL_SECONDS, clockToleranceSeconds: e.FOOTPRINT_JWT_CLOCK_TOLERANCE_SECONDS },
     queryPlanCacheMb: e.FOOTPRINT_QUERY_PLAN_CACHE_MB,
+    fastPath: e.FOOTPRINT_GATEWAY_FAST_PATH === 'on',
     breaker: {
       failureThreshold: e.FOOTPRINT_BREAKER_FAILURES,
       openMs: e.FOOTPRINT_BREAKER_OPEN_MS,

@@ -8,4 +8,10 @@ export interface GatewayContext {
   /** The one person this request may read, decided by the authorization plugin. */
   person: string | null;
   log: Logger;
+  /**
+   * This HTTP request's identity: Apollo Server executes on a copy of the
+   * context, so what the executor leaves for the HTTP layer (fastpath/raw.ts)
+   * is kept by this object, which the copies share.
+   */
+  exchange: object;
 }

@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { requestCredential, type DomainClient } from './domains/client.js';
 import { domainError, thrownFailure, type DomainFailure, type WireError } from './domains/errors.js';
+import { REPLAY_HEADER, replayHeader, replayingFetcher } from './fastpath/replay.js';
 
 /**
  * The query planner's call to one domain subgraph. Apollo's data source does
@@ -17,12 +18,15 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     /** The supergraph's URL for the domain, when the gateway was given none. */
     fallbackUrl?: string,
   ) {
-    super({ url: client.url(domain) ?? fallbackUrl ?? '', fetcher: client.fetcher(domain) });
+    // A call the fast path already made for this request is answered from its outcome (fastpath/replay.ts).
+    super({ url: client.url(domain) ?? fallbackUrl ?? '', fetcher: replayingFetcher(client.fetcher(domain)) });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = await this.client.headers(requestCredential(context as Partial<GatewayContext>));
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
+    const replay = context?.exchange ? replayHeader(context.exchange, this.domain) : undefined;
+    if (replay !== undefined) request.http?.headers.set(REPLAY_HEADER, replay);
   }
 
   override didEncounterError(error: Error, _req: unknown, _res: unknown, context?: GatewayContext): never {

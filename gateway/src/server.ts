@@ -16,6 +16,8 @@ import type { GatewayContext } from './context.js';
 import { describeFailure, DomainCircuits } from './circuit.js';
 import { DomainDataSource } from './datasource.js';
 import { DomainClient } from './domains/client.js';
+import { FastPathGateway } from './fastpath/gateway.js';
+import { spliceRaw } from './fastpath/raw.js';
 import type { FeatureContext, GatewayFeature } from './feature.js';
 import { FEATURES } from './features.js';
 import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
@@ -80,9 +82,12 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
   // Without its marks the plugin would see no person in any request; the resolvers' second lock would then refuse everything.
   if (persons.arguments.size === 0) throw new ConfigError('The gateway\'s own schema marks no argument @person (gateway/schema/person.graphql)');
 
-  const gateway = new ApolloGateway({
+  let fastPath: FastPathGateway | null = null;
+  const apolloGateway = new ApolloGateway({
     supergraphSdl,
     logger,
+    // The fast path learns each operation's plan from Apollo's planner (fastpath/gateway.ts).
+    experimental_didResolveQueryPlan: (resolved) => fastPath?.learn(resolved),
     // A bounded LRU of query plans (Apollo's default is 30 MiB); the footprint's operations are few and generated.
     experimental_approximateQueryPlanStoreMiB: config.queryPlanCacheMb,
     buildService: ({ name, url }) =>
@@ -90,6 +95,9 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
         ? new LocalGraphQLDataSource(localSchema)
         : new DomainDataSource(name, domains, url),
   });
+
+  fastPath = config.fastPath ? new FastPathGateway(apolloGateway, { domains, local: GATEWAY_SUBGRAPH }) : null;
+  const gateway = fastPath ?? apolloGateway;
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth, flattenFragments: true, exposeLimits: true },
@@ -134,11 +142,13 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     maxHeaderBytes: config.limits.maxHeaderBytes,
     jsonRequestErrorsAs200: true,
     routes,
+    // Domain answers the fast path forwarded unparsed are written into the body here.
+    finishBody: (ctx, body) => spliceRaw(ctx.exchange, body),
     context: async (req, requestId) => {
       const reason = req.headers['x-footprint-reason'];
       const principal = await verify(req.headers.authorization, typeof reason === 'string' ? reason : undefined);
       for (const check of principalChecks) await check(principal);
-      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }) };
+      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }), exchange: {} };
     },
     health: async () => {
       // Each domain's own health check, and the state of its circuit (open: requests to it fail fast).
@@ -158,7 +168,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
         ),
       );
       const down = Object.entries(subgraphs).filter(([, s]) => !s.ok).map(([n]) => n);
-      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs, memory: memoryReport() };
+      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs, memory: memoryReport(), fastPath: fastPath?.stats() ?? null };
     },
     onError: (err) => logger.error({ err }, 'request failed'),
   });

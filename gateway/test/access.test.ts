@@ -50,7 +50,7 @@ afterAll(async () => {
 
 const subject = (sub: string): Principal => ({ kind: 'subject', sub });
 const operator = (sub: string, scopes: string[], reason: string | null = 'DSAR ticket 4711'): Principal => ({ kind: 'operator', sub, scopes, reason });
-const context = (principal: Principal, requestId = `req-${Math.random().toString(36).slice(2)}`): GatewayContext => ({ requestId, principal, person: null, log: logger });
+const context = (principal: Principal, requestId = `req-${Math.random().toString(36).slice(2)}`): GatewayContext => ({ requestId, principal, person: null, log: logger, exchange: {} });
 
 interface AuditRecord {
   actor: string;

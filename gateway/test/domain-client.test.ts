@@ -84,7 +84,7 @@ describe('the domain client', () => {
   };
 
   it('calls a real domain with the request credential, which the domain verifies', async () => {
-    const ctx: GatewayContext = { requestId: 'dc-1', principal: { kind: 'subject', sub: '10000001' }, person: '10000001', log: createLogger('test', 'silent') };
+    const ctx: GatewayContext = { requestId: 'dc-1', principal: { kind: 'subject', sub: '10000001' }, person: '10000001', log: createLogger('test', 'silent'), exchange: {} };
     const res = await client().callDomain<{ _entities: { account: { discovery: { domain: string } } }[] }>(
       'account',
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { account { discovery { domain } } } } }',

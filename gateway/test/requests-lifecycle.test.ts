@@ -74,7 +74,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
   let service: PrivacyRequestService;
   let jobs: ExportJobs;
   let dropDatabase: (() => Promise<void>) | null = null;
-  const ctx = { requestId: 'test', principal: { kind: 'operator', sub: operator.id, scopes: ['footprint:requests'], reason: 'test' }, person: null, log: createLogger('test', 'warn') } as GatewayContext;
+  const ctx = { requestId: 'test', principal: { kind: 'operator', sub: operator.id, scopes: ['footprint:requests'], reason: 'test' }, person: null, log: createLogger('test', 'warn'), exchange: {} } as GatewayContext;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'footprint-requests-'));

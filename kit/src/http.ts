@@ -74,6 +74,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    */
   jsonRequestErrorsAs200?: boolean;
   onError?: (err: unknown) => void;
+  /**
+   * A complete response body of a request, as the chunks to write instead
+   * (undefined: as it is): the gateway writes domain answers it forwarded
+   * unparsed into the body Apollo Server serialised around them.
+   */
+  finishBody?: (context: TContext, body: string) => string[] | undefined;
 }
 
 /**
@@ -128,15 +134,23 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    let context: TContext | undefined;
     const result = await opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => opts.context(req, requestId),
+      context: async () => {
+        context = await opts.context(req, requestId);
+        return context;
+      },
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
-      return void res.end(result.body.string);
+      const chunks = context && opts.finishBody?.(context, result.body.string);
+      if (!chunks) return void res.end(result.body.string);
+      res.setHeader('content-length', chunks.reduce((n, c) => n + Buffer.byteLength(c), 0));
+      for (const c of chunks) res.write(c);
+      return void res.end();
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();

@@ -1,0 +1,156 @@
+import type { ApolloGateway } from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
+import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewayLoadResult } from '@apollo/server-gateway-interface';
+import { getVariableValues } from 'graphql';
+import { requireDecidedPerson } from '../auth/access.js';
+import type { GatewayContext } from '../context.js';
+import { requestCredential, type DomainClient } from '../domains/client.js';
+import { entityText, onlyValueText } from './answer.js';
+import { fastPlanOf, type FastFetch, type FastPlan } from './plan.js';
+import { rawPlaceholder } from './raw.js';
+import { keepOutcomes, type Outcome } from './replay.js';
+
+export interface FastPathOptions {
+  domains: DomainClient;
+  /** The gateway's in-process subgraph (the person entry point). */
+  local: string;
+  /** Operations remembered (each: its fast plan, or that it has none). */
+  maxPlans?: number;
+}
+
+export interface FastPathStats {
+  /** Operations answered on the fast path, and by @apollo/gateway, since start. */
+  fast: number;
+  apollo: number;
+  /** Of those answered by Apollo, how many the fast path tried first (a domain's error, status or an answer it could not forward). */
+  handedOver: number;
+  plans: number;
+}
+
+const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.request.operationName ?? ''}`;
+
+/**
+ * @apollo/gateway with a plan-aware fast path for the person's API. Apollo
+ * plans every operation; once it has, an operation whose plan is the person
+ * entry point and one `_entities` fetch per domain that asks exactly what the
+ * client asked (plan.ts) is answered without Apollo's execution: the same
+ * fetches are sent (same operation, variables, credential, circuit), and each
+ * domain's answer is forwarded as the JSON it arrived in (raw.ts) instead of
+ * being parsed and re-shaped value by value — the answer is byte for byte
+ * what Apollo returns (test/fast-path.test.ts compares). Anything else —
+ * another plan, a domain's error, a failed call — is Apollo's to answer, with
+ * the outcomes the fast path already has (replay.ts): no domain is called twice.
+ */
+export class FastPathGateway implements GatewayInterface {
+  private readonly plans = new Map<string, FastPlan | null>();
+  private readonly counts = { fast: 0, apollo: 0, handedOver: 0 };
+
+  constructor(
+    private readonly apollo: ApolloGateway,
+    private readonly opts: FastPathOptions,
+  ) {}
+
+  /** Give this to ApolloGateway's `experimental_didResolveQueryPlan`: it learns each operation's plan as Apollo makes it. */
+  readonly learn = ({ queryPlan, requestContext }: { queryPlan: QueryPlan; requestContext: GatewayGraphQLRequestContext }): void => {
+    const key = keyOf(requestContext);
+    if (this.plans.has(key)) return;
+    if (this.plans.size >= (this.opts.maxPlans ?? 1000)) this.plans.delete(this.plans.keys().next().value as string);
+    this.plans.set(key, fastPlanOf(queryPlan, requestContext.document, requestContext.operation, this.opts.local));
+  };
+
+  stats(): FastPathStats {
+    return { ...this.counts, plans: [...this.plans.values()].filter(Boolean).length };
+  }
+
+  onSchemaLoadOrUpdate(...args: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>) {
+    return this.apollo.onSchemaLoadOrUpdate(...args);
+  }
+
+  stop(): Promise<void> {
+    return this.apollo.stop();
+  }
+
+  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
+    const loaded = await this.apollo.load(options);
+    const apollo = loaded.executor;
+    if (!apollo) return loaded;
+    const executor: GatewayExecutor = async (rc) => {
+      const answer = await this.tryFast(rc).catch(() => null);
+      if (answer) {
+        this.counts.fast++;
+        return answer;
+      }
+      this.counts.apollo++;
+      return apollo(rc);
+    };
+    return { ...loaded, executor };
+  }
+
+  private async tryFast(rc: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult | null> {
+    const plan = this.plans.get(keyOf(rc));
+    // Apollo's debugging header adds the plan to the answer.
+    if (!plan || rc.request.http?.headers.get('apollo-query-plan-experimental')) return null;
+    const ctx = rc.context as GatewayContext;
+    const person = this.personOf(plan, rc, ctx);
+    if (person === null || plan.fetches.some((f) => !this.opts.domains.url(f.service))) return null;
+
+    const outcomes = await Promise.all(plan.fetches.map((f) => this.call(f, person, rc, ctx)));
+    const values: Record<string, unknown>[] = [];
+    for (const [i, f] of plan.fetches.entries()) {
+      const o = outcomes[i]!;
+      const entity = o.kind === 'answered' && o.status === 200 ? entityText(o.text) : null;
+      const value = entity === null ? null : f.keys.length === 1 ? onlyValueText(entity, f.keys[0]!) : entity;
+      if (value === null) {
+        keepOutcomes(ctx.exchange, new Map(plan.fetches.map((g, j) => [g.service, outcomes[j]!])));
+        this.counts.handedOver++;
+        return null;
+      }
+      // One Person field: forwarded unparsed. Several: parsed once (no shaping: the subgraph answered exactly the client's selection).
+      values.push(f.keys.length === 1 ? { [f.keys[0]!]: rawPlaceholder(ctx.exchange, value) } : (JSON.parse(value) as Record<string, unknown>));
+    }
+    const personData: Record<string, unknown> = {};
+    for (const field of plan.fields) {
+      if (field.from === 'fetch') personData[field.key] = values[field.fetch]![field.key];
+      else personData[field.key] = field.from === 'id' ? person : 'Person';
+    }
+    return { data: { [plan.rootKey]: personData } };
+  }
+
+  /** The person the entry point answers, as the gateway's own person resolvers would (null: Apollo answers, with their error). */
+  private personOf(plan: FastPlan, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): string | null {
+    if (plan.root.field === 'me') return ctx.principal.kind === 'subject' && ctx.person ? ctx.person : null;
+    let id: unknown;
+    if ('value' in plan.root.id) id = plan.root.id.value;
+    else {
+      // Apollo coerces the variables before executing; values it would refuse are its to refuse.
+      const coerced = getVariableValues(rc.schema, rc.operation.variableDefinitions ?? [], rc.request.variables ?? {});
+      if (coerced.errors) return null;
+      id = coerced.coerced[plan.root.id.variable];
+    }
+    if (typeof id !== 'string') return null;
+    try {
+      return requireDecidedPerson(ctx, id);
+    } catch {
+      return null;
+    }
+  }
+
+  /** One entity fetch, as @apollo/gateway sends it: the fetch's own variables as the client sent them, and the person's representation. */
+  private async call(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Outcome> {
+    const url = this.opts.domains.url(f.service)!;
+    const variables: Record<string, unknown> = {};
+    const given = rc.request.variables;
+    for (const name of f.variableUsages) if (given && Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
+    variables.representations = [{ __typename: 'Person', id: person }];
+    try {
+      const res = await this.opts.domains.fetcher(f.service)(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
+        body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
+      });
+      return { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
+    } catch (error) {
+      return { kind: 'thrown', error };
+    }
+  }
+}

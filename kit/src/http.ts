@@ -79,7 +79,7 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * (undefined: as it is): the gateway writes domain answers it forwarded
    * unparsed into the body Apollo Server serialised around them.
    */
-  finishBody?: (context: TContext, body: string) => string[] | undefined;
+  finishBody?: (context: TContext, body: string) => (string | Uint8Array)[] | undefined;
 }
 
 /**
@@ -148,7 +148,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
       if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
       const chunks = context && opts.finishBody?.(context, result.body.string);
       if (!chunks) return void res.end(result.body.string);
-      res.setHeader('content-length', chunks.reduce((n, c) => n + Buffer.byteLength(c), 0));
+      res.setHeader('content-length', chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength), 0));
       for (const c of chunks) res.write(c);
       return void res.end();
     }

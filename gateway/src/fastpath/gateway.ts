@@ -5,7 +5,7 @@ import { getVariableValues } from 'graphql';
 import { requireDecidedPerson } from '../auth/access.js';
 import type { GatewayContext } from '../context.js';
 import { requestCredential, type DomainClient } from '../domains/client.js';
-import { entityText, onlyValueText } from './answer.js';
+import { entityBytes, onlyValueBytes } from './answer.js';
 import { fastPlanOf, type FastFetch, type FastPlan } from './plan.js';
 import { rawPlaceholder } from './raw.js';
 import { keepOutcomes, type Outcome } from './replay.js';
@@ -35,7 +35,7 @@ const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.r
  * entry point and one `_entities` fetch per domain that asks exactly what the
  * client asked (plan.ts) is answered without Apollo's execution: the same
  * fetches are sent (same operation, variables, credential, circuit), and each
- * domain's answer is forwarded as the JSON it arrived in (raw.ts) instead of
+ * domain's answer is forwarded as the JSON bytes it arrived in (raw.ts) instead of
  * being parsed and re-shaped value by value — the answer is byte for byte
  * what Apollo returns (test/fast-path.test.ts compares). Anything else —
  * another plan, a domain's error, a failed call — is Apollo's to answer, with
@@ -98,15 +98,15 @@ export class FastPathGateway implements GatewayInterface {
     const values: Record<string, unknown>[] = [];
     for (const [i, f] of plan.fetches.entries()) {
       const o = outcomes[i]!;
-      const entity = o.kind === 'answered' && o.status === 200 ? entityText(o.text) : null;
-      const value = entity === null ? null : f.keys.length === 1 ? onlyValueText(entity, f.keys[0]!) : entity;
+      const entity = o.kind === 'answered' && o.status === 200 ? entityBytes(o.body) : null;
+      const value = entity === null ? null : f.keys.length === 1 ? onlyValueBytes(entity, f.keys[0]!) : entity;
       if (value === null) {
         keepOutcomes(ctx.exchange, new Map(plan.fetches.map((g, j) => [g.service, outcomes[j]!])));
         this.counts.handedOver++;
         return null;
       }
       // One Person field: forwarded unparsed. Several: parsed once (no shaping: the subgraph answered exactly the client's selection).
-      values.push(f.keys.length === 1 ? { [f.keys[0]!]: rawPlaceholder(ctx.exchange, value) } : (JSON.parse(value) as Record<string, unknown>));
+      values.push(f.keys.length === 1 ? { [f.keys[0]!]: rawPlaceholder(ctx.exchange, value) } : (JSON.parse(value.toString('utf8')) as Record<string, unknown>));
     }
     const personData: Record<string, unknown> = {};
     for (const field of plan.fields) {
@@ -148,7 +148,7 @@ export class FastPathGateway implements GatewayInterface {
         headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
         body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
       });
-      return { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
+      return { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
     } catch (error) {
       return { kind: 'thrown', error };
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Subgraph answers the fast path forwards as the JSON text they arrived in:
+ * Subgraph answers the fast path forwards as the JSON bytes they arrived in:
  * the result object holds a placeholder string in their place, and the HTTP
  * layer writes the text where Apollo Server serialised the placeholder. The
  * placeholder carries a secret of this process, so no value a client or a
@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
  */
 const PREFIX = `footprint-raw:${randomBytes(16).toString('hex')}:`;
 const QUOTED = `"${PREFIX}`;
-const byRequest = new WeakMap<object, string[]>();
+const byRequest = new WeakMap<object, Buffer[]>();
 
 /** A placeholder for `json` within `request` (its context). */
-export function rawPlaceholder(request: object, json: string): string {
+export function rawPlaceholder(request: object, json: Buffer): string {
   let parts = byRequest.get(request);
   if (!parts) {
     parts = [];
@@ -23,11 +23,11 @@ export function rawPlaceholder(request: object, json: string): string {
 }
 
 /** The response body of `request` with every placeholder replaced by its JSON, as the chunks to write; undefined when it has none. */
-export function spliceRaw(request: object, body: string): string[] | undefined {
+export function spliceRaw(request: object, body: string): (string | Buffer)[] | undefined {
   const parts = byRequest.get(request);
   if (!parts) return undefined;
   byRequest.delete(request);
-  const out: string[] = [];
+  const out: (string | Buffer)[] = [];
   let at = 0;
   for (let i = body.indexOf(QUOTED); i >= 0; i = body.indexOf(QUOTED, at)) {
     const end = body.indexOf('"', i + QUOTED.length);

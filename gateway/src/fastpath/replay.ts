@@ -7,7 +7,7 @@ import type { DomainRequestInit } from '../circuit.js';
  * calling the domain a second time, so a failing domain is called once, waited
  * for once and counted once by its circuit, and the error is Apollo's own.
  */
-export type Outcome = { kind: 'thrown'; error: unknown } | { kind: 'answered'; status: number; contentType: string | null; text: string };
+export type Outcome = { kind: 'thrown'; error: unknown } | { kind: 'answered'; status: number; contentType: string | null; body: Buffer };
 
 /** The request header that tells the data source's fetcher which outcome to replay (never sent: the fetcher answers it). */
 export const REPLAY_HEADER = 'x-footprint-fast-path-replay';
@@ -41,6 +41,6 @@ export function replayingFetcher(fetcher: Fetch): Fetch {
     if (id === undefined || !outcome) return fetcher(url, init);
     pending.delete(id);
     if (outcome.kind === 'thrown') throw outcome.error;
-    return new Response(outcome.text, { status: outcome.status, headers: outcome.contentType ? { 'content-type': outcome.contentType } : {} });
+    return new Response(outcome.body, { status: outcome.status, headers: outcome.contentType ? { 'content-type': outcome.contentType } : {} });
   };
 }

@@ -74,8 +74,8 @@ export interface TraverseResult {
 }
 
 /**
- * The first request asks every kind at once, so it reads at most this many
- * records in all (spread over the kinds, never more per kind than a page):
+ * The first pages of every kind are asked at once, so together they read at most this many
+ * records (spread over the kinds, never more per kind than a page):
  * with 50 kinds at 5,000 a page it would otherwise be one 40 MB answer that the
  * gateway holds several copies of while it builds it (its peak memory).
  */
@@ -92,7 +92,7 @@ function domainOfError(e: GraphQLErrorShape, plan: FootprintPlan): string | unde
 /**
  * Reads a person's whole footprint — through the gateway (an Execute), or
  * from each kind's subgraph (a PageSource such as DirectSource): the first page of
- * every kind in one request (bounded: FIRST_REQUEST_RECORDS), then each kind's
+ * every kind at once (bounded: FIRST_REQUEST_RECORDS), then each kind's
  * remaining pages of `pageSize` by cursor. Pages
  * are handed to `onPage` one at a time, so memory holds one page, not the person.
  */

@@ -70,7 +70,7 @@ export async function postGraphQL<T = unknown>(url: string, headers: Record<stri
 
 /**
  * launchFederation, tried up to five times: on a machine loaded far past its cores a service can miss the
- * launcher's 30 s health deadline; the benchmark then measures on the next try rather than losing the run.
+ * launcher's 90 s health deadline; the benchmark then measures on the next try rather than losing the run.
  */
 export async function launchForBench(opts: FederationOptions): Promise<Federation> {
   for (let attempt = 1; ; attempt++) {

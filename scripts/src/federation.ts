@@ -66,8 +66,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Waits until GET url answers 2xx, or fails naming the service and what it last saw. */
-export async function waitForHealth(name: string, url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+/**
+ * Waits until GET url answers 2xx, or fails naming the service and what it last saw. A service that exits
+ * fails at once; one still starting gets 90 s (a machine loaded far past its cores starts slowly, not wrongly).
+ */
+export async function waitForHealth(name: string, url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

@@ -136,7 +136,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
       if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
-      return void res.end(result.body.string);
+      // Encoded once: given a string, Node measures its UTF-8 length for content-length and then encodes it again.
+      return void res.end(Buffer.from(result.body.string));
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();

@@ -1,7 +1,8 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { CamelCasePlugin } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
-import type { RecordRow } from './store.js';
+import type { PreparedReads, RecordRow } from './store.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -90,6 +91,46 @@ export async function fetchRecordPage<Row extends RecordRow>(
     .limit(first + 1)
     .execute();
   return toPage(rows as Row[], first);
+}
+
+/** Kysely's own name mapping (the store's CamelCasePlugin), so a prepared read names columns exactly as Kysely's rows do. */
+class Names extends CamelCasePlugin {
+  toSnake(s: string): string {
+    return this.snakeCase(s);
+  }
+  toCamel(s: string): string {
+    return this.camelCase(s);
+  }
+}
+const names = new Names();
+const pageSql = new WeakMap<PreparedReads, Map<string, string>>();
+
+/**
+ * The page statement of a table for prepared reads: `select *` with every
+ * column aliased to the name Kysely's CamelCasePlugin would give it, in the
+ * table's order, so rows come out keyed exactly as through Kysely.
+ */
+function recordPageSql(reads: PreparedReads, table: string): string {
+  const byTable = pageSql.get(reads) ?? new Map<string, string>();
+  pageSql.set(reads, byTable);
+  let sql = byTable.get(table);
+  if (!sql) {
+    const t = `"${names.toSnake(table)}"`;
+    const cols = reads.columns(`select * from ${t}`).map((c) => `"${c}" as "${names.toCamel(c)}"`);
+    sql = `select ${cols.join(', ')} from ${t} where "person_id" = ? and "id" > ? order by "id" limit ?`;
+    byTable.set(table, sql);
+  }
+  return sql;
+}
+
+/**
+ * {@link fetchRecordPage} on a store: on SQLite one statement prepared once
+ * per table (the same rows, keys and order as through Kysely); on PostgreSQL through Kysely.
+ */
+export async function readRecordPage<Row extends RecordRow>(store: { db: AnyKysely; reads: PreparedReads | null }, table: string, personId: string, args: ConnectionArgs): Promise<Page<Row>> {
+  if (!store.reads) return fetchRecordPage<Row>(store.db, table, personId, args);
+  const { first, afterId } = parseConnectionArgs(args);
+  return toPage(store.reads.all<Row>(recordPageSql(store.reads, table), [personId, afterId, first + 1]), first);
 }
 
 export interface TableSummary {

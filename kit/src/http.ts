@@ -147,7 +147,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     if (result.body.kind === 'complete') {
       if (opts.jsonRequestErrorsAs200 && res.statusCode === 400 && isLegacyJsonRequestError(result.headers.get('content-type'), result.body.string)) res.statusCode = 200;
       const chunks = context && opts.finishBody?.(context, result.body.string);
-      if (!chunks) return void res.end(result.body.string);
+      // Encoded once: given a string, Node measures its UTF-8 length for content-length and then encodes it again.
+      if (!chunks) return void res.end(Buffer.from(result.body.string));
       res.setHeader('content-length', chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength), 0));
       for (const c of chunks) res.write(c);
       return void res.end();

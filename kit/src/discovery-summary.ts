@@ -147,19 +147,31 @@ interface SummaryDb {
   discoverySummary: { personId: string; tbl: string; region: string; sourceIsNull: number; source: string; count: number; earliest: string | null; latest: string | null };
 }
 
-/** A person's summary rows of `tables`: one index range of the summary's primary key. */
+/** A person's summary rows of `tables` (as the kit names them): one index range of the summary's primary key. */
 export function summaryQuery(db: AnyKysely, tables: readonly string[], personId: string) {
   return viewTables<SummaryDb>(db)
     .selectFrom('discoverySummary')
     .select(['tbl', 'region', 'sourceIsNull', 'source', 'count', 'earliest', 'latest'])
     .where('personId', '=', personId)
-    .where('tbl', 'in', tables);
+    .where(
+      'tbl',
+      'in',
+      tables.map((t) => sqlName(t)),
+    );
 }
 
+/**
+ * A table's name as the summary keeps it (the SQL name): the kit names tables
+ * as the store's CamelCasePlugin does (galleryItem for gallery_item), and a
+ * value, unlike an identifier, does not go through the plugin.
+ */
+const sqlName = (table: string) => table.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export async function readSummary(db: AnyKysely, tables: readonly string[], personId: string): Promise<SummaryRow[]> {
+  const byName = new Map(tables.map((t) => [sqlName(t), t]));
   const rows = await summaryQuery(db, tables, personId).execute();
   return rows.map((r) => ({
-    table: r.tbl,
+    table: byName.get(r.tbl) ?? r.tbl,
     region: r.region,
     source: Number(r.sourceIsNull) ? null : r.source,
     count: r.count,

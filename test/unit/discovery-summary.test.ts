@@ -15,7 +15,9 @@ import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../support/e
  * migrate. On SQLite by default, on PostgreSQL in `npm run test:pg`.
  */
 
-const TABLES = ['dsum_note', 'dsum_visit'];
+// As the kit names tables (the store's CamelCasePlugin makes them dsum_note, dsum_visit).
+const TABLES = ['dsumNote', 'dsumVisit'];
+const SQL_TABLES = ['dsum_note', 'dsum_visit'];
 const PEOPLE = ['p1', 'p2', 'p3'];
 const REGIONS = ['eu-west', 'us-east', 'ap-south'];
 const SOURCES = [null, '', 'gift', 'import'];
@@ -23,7 +25,7 @@ const SOURCES = [null, '', 'gift', 'import'];
 const migrations: Record<string, Migration> = {
   '001_records': {
     up: async (db: Kysely<unknown>) => {
-      for (const t of TABLES) await createRecordTable(db, t, (b) => b.addColumn('body', 'text'));
+      for (const t of SQL_TABLES) await createRecordTable(db, t, (b) => b.addColumn('body', 'text'));
     },
   },
 };
@@ -146,7 +148,7 @@ describe(`the discovery summary on ${TEST_ENGINE}`, () => {
 
   it('is filled once at migrate for a store (or a table) that had records before it', async () => {
     // A store from before the summary: its record tables have no triggers and the summary knows nothing of them.
-    for (const t of TABLES) {
+    for (const t of SQL_TABLES) {
       for (const name of ['ins', 'del', 'upd', 'trunc']) {
         await asOwner(TEST_ENGINE === 'postgres' ? `drop trigger if exists ${t}_discovery_${name} on ${t}` : `drop trigger if exists ${t}_discovery_${name}`);
       }
@@ -168,7 +170,7 @@ describe(`the discovery summary on ${TEST_ENGINE}`, () => {
     await store.db.deleteFrom(TABLES[0]!).execute();
     await expectExact();
     if (TEST_ENGINE === 'postgres') {
-      await asOwner(`truncate ${TABLES[1]}`);
+      await asOwner(`truncate ${SQL_TABLES[1]}`);
       await expectExact();
       expect((await summaryQuery(store.db, TABLES, 'p3').execute()).length).toBe(0);
     }

@@ -3,6 +3,7 @@ import { CamelCasePlugin } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
 import type { PreparedReads, RecordRow } from './store.js';
+import { readSummary, type SummaryRow } from './discovery-summary.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -144,22 +145,31 @@ export interface TableSummary {
 
 /**
  * Counts, date range, regions and sources of a person's records in several
- * tables, in one statement: per table one pass over the person's entries of
- * its discovery index (person, region, source, collected_at), grouped by
- * region and source, without reading a record; the groups are added up here.
+ * tables, in one statement: the person's rows of the discovery summary the
+ * database keeps (discovery-summary.ts), a handful whatever the person holds.
  */
 export async function summariseTables(db: AnyKysely, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
-  const out = new Map<string, TableSummary>();
-  if (tables.length === 0) return out;
+  if (tables.length === 0) return new Map();
+  return addUp(tables, await readSummary(db, tables, personId));
+}
+
+/**
+ * The same from the records themselves: per table one pass over the person's
+ * entries of its discovery index. What the summary must always equal (tests).
+ */
+export async function scanTables(db: AnyKysely, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+  if (tables.length === 0) return new Map();
+  const rows = await discoveryQuery(db, tables, personId).execute();
   // Kysely types the columns of a table named at run time loosely (an index signature); these are RecordRow's.
-  const rows = (await discoveryQuery(db, tables, personId).execute()) as {
-    table: string;
-    region: string;
-    source: string | null;
-    count: number | string;
-    earliest: string | null;
-    latest: string | null;
-  }[];
+  return addUp(
+    tables,
+    rows.map((r) => ({ table: r.table, region: r.region as string, source: r.source as string | null, count: r.count, earliest: r.earliest, latest: r.latest })),
+  );
+}
+
+/** Adds up a person's groups (table × region × source) into one summary per table. */
+function addUp(tables: string[], rows: SummaryRow[]): Map<string, TableSummary> {
+  const out = new Map<string, TableSummary>();
   // Regions and sources in (region, source) order whatever the engine's grouping order: the answer is deterministic.
   const key = (v: string | null) => (v === null ? '' : `\u0001${v}`);
   rows.sort((a, b) => (a.region === b.region ? (key(a.source) < key(b.source) ? -1 : key(a.source) > key(b.source) ? 1 : 0) : a.region < b.region ? -1 : 1));
@@ -175,7 +185,7 @@ export async function summariseTables(db: AnyKysely, tables: string[], personId:
   return out;
 }
 
-/** The statement {@link summariseTables} runs (`tables` not empty); tests read its plan. */
+/** The full scan {@link scanTables} runs (`tables` not empty); tests read its plan. */
 export function discoveryQuery(db: AnyKysely, tables: string[], personId: string) {
   const k = viewTables<AnyRecordDb>(db);
   const grouped = (table: string) =>

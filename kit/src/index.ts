@@ -18,3 +18,4 @@ export * from './define.js';
 export * from './outbox.js';
 export * from './corrections/index.js';
 export * from './rights/index.js';
+export * from './discovery-summary.js';

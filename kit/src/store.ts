@@ -15,6 +15,7 @@ import {
   type Transaction,
 } from 'kysely';
 
+import { ensureDiscoverySummary } from './discovery-summary.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -265,9 +266,9 @@ export const DISCOVERY_INDEX_COLUMNS = ['region', 'source', 'collected_at'] as c
 /**
  * Gives every record table (one with the person index createRecordTable
  * makes) its discovery index, (person_id, region, source, collected_at), if
- * missing: counts, date range, regions and sources of a person's records are
- * then read from the index alone. Run by the owning login after the domain's
- * migrations, so tables of shipped migrations get it too.
+ * missing, and its triggers keeping the discovery summary (discovery-summary.ts).
+ * Run by the owning login after the domain's migrations, so tables of shipped
+ * migrations get them too.
  */
 async function ensureDiscoveryIndexes(owner: Kysely<unknown>, dialect: Dialect, schema: string): Promise<void> {
   const columns = ['person_id', ...DISCOVERY_INDEX_COLUMNS];
@@ -283,9 +284,13 @@ async function ensureDiscoveryIndexes(owner: Kysely<unknown>, dialect: Dialect, 
           : (await sql<{ c: string }>`select name as c from pragma_table_info(${t})`.execute(db)).rows.map((r) => r.c);
       if (!columns.every((c) => has.includes(c))) continue;
       await db.schema.createIndex(`${t}_discovery_idx`).ifNotExists().on(t).columns(columns).execute();
+      records.push(t);
     }
+    // The index also serves the summary's triggers, which seek a group's bounds in it.
+    await ensureDiscoverySummary(db, dialect, schema, records);
   };
-  if (dialect === 'sqlite') return run(owner);
+  const records: string[] = [];
+  if (dialect === 'sqlite') return owner.transaction().execute(run);
   // Two services migrating one database at once would both try to create the same index.
   await owner.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`footprint-discovery-indexes:${schema}`}))`.execute(trx);

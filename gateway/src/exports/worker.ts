@@ -10,6 +10,7 @@ import type { ArchiveFacts } from './archive/manifest.js';
 import { KindWriter, verifyStaged, type KindResult } from './archive/stage.js';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
+import { DomainPrefetch } from './prefetch.js';
 import { AbortedError, GatewayReader, GatewayUnavailableError, withRetries } from './reader.js';
 import type { ExportJob, ExportJobs, JobError, KindProgress, Progress } from './store.js';
 
@@ -127,10 +128,14 @@ export class ExportRunner {
       });
       const readerOpts = { url: this.deps.gatewayUrl, internalSecret: config.internalSecret, job: { id: job.id, person: job.personId }, signal, logger: log };
       const reader = new GatewayReader({ ...readerOpts, retries: config.retries, retryBaseMs: config.retryBaseMs });
-      await this.countTotals(new GatewayReader({ ...readerOpts, retries: 1, retryBaseMs: 1 }), job.personId, progress);
-      await save(true);
-
-      await this.readAll(job, progress, this.pageSource(job, reader, signal, log), paths.staging, save, signal);
+      // The discovery counts come while the first kinds are read (each kind's first page brings its own total too):
+      // waiting for them first delayed every export by a request through the gateway to every domain.
+      const totals = this.countTotals(new GatewayReader({ ...readerOpts, retries: 1, retryBaseMs: 1 }), job.personId, progress);
+      try {
+        await this.readAll(job, progress, this.pageSource(job, reader, signal, log), paths.staging, save, signal);
+      } finally {
+        await totals.catch(() => undefined);
+      }
 
       await save(true);
       const finishedAt = new Date().toISOString();
@@ -203,6 +208,7 @@ export class ExportRunner {
    */
   private async readAll(job: ExportJob, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
     const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
+    const prefetching = new DomainPrefetch(source, pending);
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
     let stop: unknown = null;
@@ -224,7 +230,7 @@ export class ExportRunner {
         }
         busy.add(k.domain);
         try {
-          const why = await this.readKind(job, k, kp, source, staging, save, () => stop !== null);
+          const why = await this.readKind(job, k, kp, prefetching, staging, save, () => stop !== null);
           if (why) failedDomains.set(k.domain, why);
         } catch (err) {
           stop ??= err;
@@ -263,7 +269,7 @@ export class ExportRunner {
     return fresh;
   }
 
-  /** Counts per kind from each domain's discovery (one request, no records), so progress has totals from the start. */
+  /** Counts per kind from each domain's discovery (one request, no records), so progress has totals for the kinds not read yet. */
   private async countTotals(reader: GatewayReader, person: string, progress: Progress): Promise<void> {
     const domains = this.deps.plan.discoveryDomains.filter((d) => progress.kinds.some((k) => k.domain === d && k.status !== 'COMPLETE'));
     if (domains.length === 0) return;
@@ -274,7 +280,8 @@ export class ExportRunner {
       for (const d of domains) {
         for (const c of person_?.[d]?.discovery?.kinds ?? []) {
           const kp = progress.kinds.find((k) => k.kind === c.kind && k.domain === d && k.status !== 'COMPLETE');
-          if (kp && typeof c.count === 'number') kp.total = c.count;
+          // A kind being read has its total from its first page (the last word).
+          if (kp?.status === 'PENDING' && typeof c.count === 'number') kp.total = c.count;
         }
       }
     } catch (err) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Generated, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordTable, openStore, scanTables, summariseTables, summaryQuery, type Store } from '@footprint/kit';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../support/engine.js';
@@ -30,7 +30,7 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-type Db = Record<string, { id: number; personId: string; collectedAt: string; region: string; source: string | null; body: string | null }>;
+type Db = Record<string, { id: Generated<number>; personId: string; collectedAt: string; region: string; source: string | null; body: string | null }>;
 
 let database: TestDatabase | null = null;
 const dataDir = mkdtempSync(join(tmpdir(), 'footprint-dsum-'));

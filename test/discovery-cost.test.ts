@@ -2,16 +2,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { CREDENTIAL_HEADER, discoveryQuery, HEAVY_PERSON } from '@footprint/kit';
+import { CREDENTIAL_HEADER, discoveryQuery, HEAVY_PERSON, summaryQuery } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph } from '@footprint/kit/testing';
 import { subgraph as cloud } from '@footprint/subgraph-cloud';
 import { seed } from '@footprint/subgraph-cloud/seed';
 import { tables as cloudTables } from '@footprint/subgraph-cloud/store';
 
 /**
- * A domain's discovery reads the person's entries of one index per record
- * table, never a record, in one statement per request: as cheap as the
- * footprint's counts, however many records the person holds.
+ * A domain's discovery reads the person's rows of the summary the database
+ * keeps (kit/src/discovery-summary.ts), never a record, in one statement per
+ * request: as cheap as the footprint's counts, however many records the
+ * person holds. The full scan it replaced (the reference the summary's tests
+ * compare with) reads only the record tables' discovery indexes.
  */
 describe('discovery cost in a subgraph', () => {
   let sg: Awaited<ReturnType<typeof start>>;
@@ -28,7 +30,24 @@ describe('discovery cost in a subgraph', () => {
     await sg?.close();
   });
 
-  it('every record table has its discovery index, and the statement reads only those indexes (no table, no sort)', () => {
+  const planOf = (compiled: { sql: string; parameters: readonly unknown[] }) => {
+    const db = new Database(join(sg.dataDir, 'cloud.db'), { readonly: true });
+    try {
+      return (db.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('the statement the resolver runs reads one key range of the summary (no record table, no scan, no sort)', () => {
+    const plan = planOf(summaryQuery(sg.store.db as Kysely<unknown>, tables, HEAVY_PERSON).compile());
+    const searches = plan.filter((d) => /^(SEARCH|SCAN) /.test(d));
+    expect(searches).toHaveLength(1);
+    expect(searches[0]).toMatch(/^SEARCH discovery_summary USING (PRIMARY KEY|INDEX \w+|COVERING INDEX \w+) \(person_id=\?/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('every record table has its discovery index, and the reference scan reads only those indexes (no table, no sort)', () => {
     const compiled = discoveryQuery(sg.store.db as Kysely<unknown>, tables, HEAVY_PERSON).compile();
     const db = new Database(join(sg.dataDir, 'cloud.db'), { readonly: true });
     try {

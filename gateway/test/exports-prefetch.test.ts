@@ -60,15 +60,15 @@ async function readKindByKind(src: PageSource) {
 }
 
 describe('DomainPrefetch', () => {
-  it("reads the first pages of a domain's kinds in one request of at most a page, and the same records as kind by kind", async () => {
+  it("reads the first pages of a domain's kinds in one request of at most half a page, and the same records as kind by kind", async () => {
     const alone = source();
     const together = source();
     const a = await readKindByKind(alone.src);
     const b = await readKindByKind(new DomainPrefetch(together.src, KINDS));
     expect(b).toEqual(a);
     expect(b.read.locations).toHaveLength(25);
-    // Ten a page: cloud's three kinds share one first request (3 each), music reads alone.
-    expect(together.calls.filter((c) => c.startsWith('first'))).toEqual(['first notes,contacts,locations 3', 'first playbacks 10']);
+    // Ten a page: cloud's three kinds share one first request of half a page (1 each), music reads alone.
+    expect(together.calls.filter((c) => c.startsWith('first'))).toEqual(['first notes,contacts,locations 1', 'first playbacks 10']);
     expect(alone.calls.filter((c) => c.startsWith('first'))).toHaveLength(4);
   });
 

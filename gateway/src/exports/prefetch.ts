@@ -8,8 +8,8 @@ type PersonData = Record<string, Record<string, unknown> | null> | null | undefi
  * kind, and most kinds of a person are a handful of records, so one round trip
  * (and one subgraph operation) per kind was most of a small export's time. When
  * a job asks the first page of one kind, this asks the first pages of every kind
- * of that domain still to be read, in one request of at most `first` records in
- * all (as many as one page: memory holds no more than before), and hands each
+ * of that domain still to be read, in one request of at most half a page of
+ * records in all (held beside the pages being read, it adds little to memory), and hands each
  * kind its own part when its turn comes. A kind longer than its share goes on
  * from its cursor with full pages, so the records, and the files, are the same.
  * Errors go to the kinds they name: one about another kind's field does not fail
@@ -34,7 +34,8 @@ export class DomainPrefetch implements PageSource {
     let asked = this.asked.get(k.domain);
     if (!asked) {
       if (siblings.length < 2) return this.source.firstPages(plan, personId, first);
-      const share = Math.max(1, Math.floor(first / siblings.length));
+      // Half a page in all: held next to the pages being read and written, it adds at most half a page to a lane's memory.
+      const share = Math.max(1, Math.floor(first / (2 * siblings.length)));
       asked = this.source.firstPages({ kinds: siblings, domains: plan.domains }, personId, share);
       this.asked.set(k.domain, asked);
     }

@@ -1,9 +1,9 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { CamelCasePlugin } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
 import type { PreparedReads, RecordRow } from './store.js';
 import { readSummary, type SummaryRow } from './discovery-summary.js';
+import { sqlNames as names } from './sql-names.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -94,16 +94,6 @@ export async function fetchRecordPage<Row extends RecordRow>(
   return toPage(rows as Row[], first);
 }
 
-/** Kysely's own name mapping (the store's CamelCasePlugin), so a prepared read names columns exactly as Kysely's rows do. */
-class Names extends CamelCasePlugin {
-  toSnake(s: string): string {
-    return this.snakeCase(s);
-  }
-  toCamel(s: string): string {
-    return this.camelCase(s);
-  }
-}
-const names = new Names();
 const pageSql = new WeakMap<PreparedReads, Map<string, string>>();
 
 /**
@@ -112,8 +102,11 @@ const pageSql = new WeakMap<PreparedReads, Map<string, string>>();
  * table's order, so rows come out keyed exactly as through Kysely.
  */
 function recordPageSql(reads: PreparedReads, table: string): string {
-  const byTable = pageSql.get(reads) ?? new Map<string, string>();
-  pageSql.set(reads, byTable);
+  let byTable = pageSql.get(reads);
+  if (!byTable) {
+    byTable = new Map();
+    pageSql.set(reads, byTable);
+  }
   let sql = byTable.get(table);
   if (!sql) {
     const t = `"${names.toSnake(table)}"`;

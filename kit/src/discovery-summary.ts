@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './store.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
+import { sqlNames } from './sql-names.js';
 
 /**
  * The table the database keeps a person's discovery in: per person × record
@@ -165,7 +166,7 @@ export function summaryQuery(db: AnyKysely, tables: readonly string[], personId:
  * as the store's CamelCasePlugin does (galleryItem for gallery_item), and a
  * value, unlike an identifier, does not go through the plugin.
  */
-const sqlName = (table: string) => table.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const sqlName = (table: string) => sqlNames.toSnake(table);
 
 export async function readSummary(db: AnyKysely, tables: readonly string[], personId: string): Promise<SummaryRow[]> {
   const byName = new Map(tables.map((t) => [sqlName(t), t]));

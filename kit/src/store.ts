@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
+import { migrateExclusively } from './migration-lock.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -174,16 +175,18 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
             if (exists.rows[0]?.n !== 1) throw err;
           });
         }
-        // Each store keeps its migration tables in its own schema: without it Kysely finds another store's and fails.
-        const migrator = new Migrator({
-          db: owner,
-          provider: { getMigrations: async () => opts.migrations },
-          ...(dialect === 'postgres' ? { migrationTableSchema: opts.domain } : {}),
+        await migrateExclusively(owner, `the ${opts.domain} store`, async (owner) => {
+          // Each store keeps its migration tables in its own schema: without it Kysely finds another store's and fails.
+          const migrator = new Migrator({
+            db: owner,
+            provider: { getMigrations: async () => opts.migrations },
+            ...(dialect === 'postgres' ? { migrationTableSchema: opts.domain } : {}),
+          });
+          const { error, results } = await migrator.migrateToLatest();
+          const failed = results?.find((r) => r.status === 'Error');
+          if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+          await ensureDiscoveryIndexes(owner, dialect, opts.domain);
         });
-        const { error, results } = await migrator.migrateToLatest();
-        const failed = results?.find((r) => r.status === 'Error');
-        if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
-        await ensureDiscoveryIndexes(owner, dialect, opts.domain);
         if (role) {
           // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").
           await owner.transaction().execute(async (trx) => {
@@ -290,7 +293,8 @@ async function ensureDiscoveryIndexes(owner: Kysely<unknown>, dialect: Dialect, 
     await ensureDiscoverySummary(db, dialect, schema, records);
   };
   const records: string[] = [];
-  if (dialect === 'sqlite') return owner.transaction().execute(run);
+  // On SQLite migrate already holds the write lock in one transaction (migration-lock.ts).
+  if (dialect === 'sqlite') return run(owner);
   // Two services migrating one database at once would both try to create the same index.
   await owner.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`footprint-discovery-indexes:${schema}`}))`.execute(trx);

@@ -1,0 +1,51 @@
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
+
+/** How long a starting service waits for another process's migration of the same SQLite file. */
+const WAIT_MS = 120_000;
+const RETRY_MS = 25;
+
+const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
+
+/**
+ * Runs a migration so that processes opening one database at once take turns
+ * and a failed one leaves nothing behind.
+ *
+ * On PostgreSQL Kysely's migrator already does both (an advisory lock in one
+ * transaction). On SQLite its lock is a no-op and each statement commits on
+ * its own, so two services starting over one data folder (two gateways, a
+ * gateway and its export worker) both create the same table and one exits.
+ * Here the whole run holds SQLite's write lock (BEGIN IMMEDIATE: across
+ * processes, dropped by a crash) and commits once. The lock is awaited by
+ * retrying, not by the busy handler, which would block this process's event
+ * loop while another connection in it holds the lock.
+ */
+export async function migrateExclusively<DB>(db: Kysely<DB>, what: string, run: (db: Kysely<DB>) => Promise<void>): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return run(db);
+  // One connection held throughout, so nothing else of this process runs inside the transaction.
+  await db.connection().execute(async (conn) => {
+    const previous = (await sql<{ timeout: number }>`pragma busy_timeout`.execute(conn)).rows[0]?.timeout ?? 0;
+    await sql`pragma busy_timeout = 0`.execute(conn);
+    try {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        try {
+          await sql`begin immediate`.execute(conn);
+          break;
+        } catch (err) {
+          if (!isBusy(err)) throw err;
+          if (Date.now() > deadline) throw new Error(`Migration of ${what}: another process held the database's write lock for ${WAIT_MS / 1000} s`);
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+    } finally {
+      await sql.raw(`pragma busy_timeout = ${Number(previous)}`).execute(conn);
+    }
+    try {
+      await run(conn);
+      await sql`commit`.execute(conn);
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+}

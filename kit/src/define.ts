@@ -6,6 +6,7 @@ import { loadConfig, type SecretsConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { CorrectionSpec } from './corrections/index.js';
 import type { RightsSpec } from './rights/index.js';
+import type { PagePrefetch } from './page-loader.js';
 import { openStore, storeUrl, type Store } from './store.js';
 import { createSubgraph, serveSubgraph, type Subgraph } from './subgraph.js';
 
@@ -21,6 +22,8 @@ export interface SubgraphDeclaration<DB, L> {
   resolvers?: object;
   /** Per-request loaders for what a field looks up per record. */
   loaders?: (store: Store<DB>, person: string | null) => L;
+  /** Record type → what its pages fill in the loaders before the fields resolve (page-loader.ts). */
+  prefetch?: Readonly<Record<string, readonly PagePrefetch<L>[]>>;
   /** The correction rules (src/corrections.ts); without them every kind is listed as not correctable here. */
   corrections?: CorrectionSpec<DB>;
   /** What erasure, restriction and objection need beyond @personalData (src/rights.ts). */
@@ -55,6 +58,7 @@ export function defineSubgraph<DB, L = Record<string, never>>(decl: SubgraphDecl
       store,
       resolvers: decl.resolvers ?? {},
       createLoaders: decl.loaders ?? (() => ({}) as L),
+      ...(decl.prefetch ? { prefetch: decl.prefetch } : {}),
       internalSecret: config.internalSecret,
       logger: createLogger(`subgraph-${decl.name}`, config.logLevel),
       ...(decl.corrections ? { corrections: { spec: decl.corrections, config } } : {}),

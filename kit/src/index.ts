@@ -10,6 +10,7 @@ export * from './store.js';
 export * from './view-tables.js';
 export * from './append-only.js';
 export * from './connection.js';
+export * from './page-loader.js';
 export * from './seed.js';
 export * from './tables.js';
 export * from './execute.js';

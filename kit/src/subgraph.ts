@@ -9,6 +9,7 @@ import { contractTypeDefs, fail, portProblem, listSubgraphs, readKindMeta, recor
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from './credential.js';
 import type { Logger } from './logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections/index.js';
+import type { PagePrefetch } from './page-loader.js';
 import { connectionSelects, countTables, readRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
@@ -47,6 +48,8 @@ export interface SubgraphOptions<DB, L> {
   /** The domain's own resolvers (its codegen `Resolvers`); they override the kit's defaults field by field. */
   resolvers: object;
   createLoaders: (store: Store<DB>, person: string | null) => L;
+  /** Record type → what its pages fill in the loaders before the fields resolve (page-loader.ts). */
+  prefetch?: Readonly<Record<string, readonly PagePrefetch<L>[]>>;
   internalSecret: string;
   logger: Logger;
   /**
@@ -205,11 +208,16 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   for (const field of dataType.fields ?? []) {
     const ret = namedType(field.type);
     if (!ret.endsWith('Connection')) continue;
-    const table = opts.tables[ret.slice(0, -'Connection'.length)];
+    const type = ret.slice(0, -'Connection'.length);
+    const table = opts.tables[type];
     if (!table) continue;
+    const prefetches = opts.prefetch?.[type] ?? [];
     dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>, info: GraphQLResolveInfo) => {
       // Metadata asked for: read the restrictions beside the page, so every record's meta resolves without a promise.
       const [page] = await Promise.all([ctx.records.page(table, args), connectionSelects(info, 'meta') ? readRestrictions(ctx) : null]);
+      const asked = prefetches.filter((p) => p.fields.some((f) => connectionSelects(info, f)));
+      // A fill that fails leaves its loader unfilled: each field then loads for itself and reports the error on its record.
+      if (asked.length > 0 && page.nodes.length > 0) await Promise.all(asked.map((p) => p.fill(ctx.loaders, page.nodes).catch(() => {})));
       return withPage(page, { totalCount: () => ctx.records.count(table) });
     };
     // graphql-jit does not call a function-valued property as graphql-js does: resolve the lazy count explicitly.
@@ -247,6 +255,14 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
   const compiled = execution.mode === 'jit' ? createCompiledExecutor(execution.cacheSize) : null;
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  // A prefetch naming a type or field the schema does not have would never run: say so at startup.
+  for (const [type, list] of Object.entries(opts.prefetch ?? {})) {
+    const t = schema.getType(type);
+    // Not isObjectType: a test may load graphql twice (ESM and CommonJS), and instanceof fails across them.
+    const fields = t && 'getFields' in t ? t.getFields() : null;
+    if (!opts.tables[type] || !fields) throw new Error(`${opts.name}: prefetch names ${type}, which is not a record type of this subgraph`);
+    for (const f of list.flatMap((p) => p.fields)) if (!fields[f]) throw new Error(`${opts.name}: prefetch for ${type} names field ${f}, which ${type} does not have`);
+  }
   const apollo = new ApolloServer<SubgraphContext>({
     // jit: each query compiled once and run compiled (execute.ts); graphql-js: Apollo Server's own execution.
     ...(compiled ? { gateway: compiledGateway(schema, print(typeDefs), compiled) } : { schema }),

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import { MAX_PAGE_SIZE, requirePerson, type Store } from '@footprint/kit';
-import type { MessagingDB } from './store.js';
+import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import type { KindRows, MessagingConversationRow, MessagingDB, MessagingMessageRow } from './store.js';
 
 /** A correspondent as a response may show them: the masked number, nothing else. */
 export interface MaskedParty {
@@ -19,9 +18,9 @@ export interface MaskedParty {
  */
 export interface MessagingLoaders {
   /** The correspondents a message came from or went to, by message ID. */
-  partiesByMessage: DataLoader<string, MaskedParty[]>;
+  partiesByMessage: PageLoader<string, MaskedParty[]>;
   /** The correspondents of a conversation, by conversation ID. */
-  membersByConversation: DataLoader<string, MaskedParty[]>;
+  membersByConversation: PageLoader<string, MaskedParty[]>;
 }
 
 /** Groups rows by their parent id, in the order of `ids` (DataLoader's contract). */
@@ -38,8 +37,7 @@ function group(ids: readonly string[], rows: { parent: string; role: string; pho
 export function createLoaders(store: Store<MessagingDB>, person: string | null): MessagingLoaders {
   const db = store.db;
   return {
-    partiesByMessage: new DataLoader(
-      async (ids) => {
+    partiesByMessage: new PageLoader(async (ids) => {
         const personId = requirePerson({ person });
         const rows = await db
           .selectFrom('messageParty')
@@ -51,11 +49,8 @@ export function createLoaders(store: Store<MessagingDB>, person: string | null):
           .orderBy('messageParty.id')
           .execute();
         return group(ids, rows.map((r) => ({ parent: r.messageId, role: r.role, phoneMasked: r.phoneMasked })));
-      },
-      { maxBatchSize: MAX_PAGE_SIZE },
-    ),
-    membersByConversation: new DataLoader(
-      async (ids) => {
+    }),
+    membersByConversation: new PageLoader(async (ids) => {
         const personId = requirePerson({ person });
         const rows = await db
           .selectFrom('conversationMember')
@@ -67,8 +62,14 @@ export function createLoaders(store: Store<MessagingDB>, person: string | null):
           .orderBy('conversationMember.id')
           .execute();
         return group(ids, rows.map((r) => ({ parent: r.conversationId, role: 'MEMBER', phoneMasked: r.phoneMasked })));
-      },
-      { maxBatchSize: MAX_PAGE_SIZE },
-    ),
+    }),
   };
 }
+
+/** A page of messages or conversations loads its correspondents in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<MessagingLoaders>[]>> = {
+  MessagingMessage: [{ fields: ['sender', 'recipients'], fill: (l, rows: readonly MessagingMessageRow[]) => l.partiesByMessage.fill(rows.map((r) => r.messageId)) }],
+  MessagingConversation: [
+    { fields: ['title', 'participants'], fill: (l, rows: readonly MessagingConversationRow[]) => l.membersByConversation.fill(rows.map((r) => r.conversationId)) },
+  ],
+};

@@ -1,5 +1,5 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
-import { createLoaders, type MessagingLoaders } from './loaders.js';
+import { createLoaders, prefetch, type MessagingLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { tables, type MessagingDB } from './store.js';
@@ -11,6 +11,7 @@ export const subgraph = defineSubgraph<MessagingDB, MessagingLoaders>({
   tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
+  prefetch,
   rights,
 });
 

@@ -1,3 +1,4 @@
+import { whenLoaded } from '@footprint/kit';
 import type { MaskedParty } from '../loaders.js';
 import type {
   MessagingAddress,
@@ -20,31 +21,26 @@ const correspondent = (p: MaskedParty): MessagingAddress => ({ own: false, phone
 export const recordResolvers: Resolvers = {
   MessagingConversation: {
     type: (row) => row.type as MessagingConversationType,
-    title: async (row, _, ctx) => {
-      if (row.title) return row.title;
-      const members = await ctx.loaders.membersByConversation.load(row.conversationId);
-      return members.map((m) => m.phoneMasked).join(', ') || row.ownNumber;
-    },
-    participants: async (row, _, ctx) => {
-      const members = await ctx.loaders.membersByConversation.load(row.conversationId);
-      return [own(row.ownNumber), ...members.map(correspondent)];
-    },
+    title: (row, _, ctx) =>
+      row.title || whenLoaded(ctx.loaders.membersByConversation.get(row.conversationId), (members) => members.map((m) => m.phoneMasked).join(', ') || row.ownNumber),
+    participants: (row, _, ctx) => whenLoaded(ctx.loaders.membersByConversation.get(row.conversationId), (members) => [own(row.ownNumber), ...members.map(correspondent)]),
   },
   MessagingMessage: {
     direction: (row) => row.direction as MessagingDirection,
     state: (row) => row.state as MessagingDeliveryState,
-    sender: async (row, _, ctx) => {
+    sender: (row, _, ctx) => {
       if (row.direction === 'SENT') return own(row.ownNumber);
-      const parties = await ctx.loaders.partiesByMessage.load(row.messageId);
-      const from = parties.find((p) => p.role === 'SENDER');
-      if (!from) throw new Error(`Received message ${row.messageId} has no sender`);
-      return correspondent(from);
+      return whenLoaded(ctx.loaders.partiesByMessage.get(row.messageId), (parties) => {
+        const from = parties.find((p) => p.role === 'SENDER');
+        if (!from) throw new Error(`Received message ${row.messageId} has no sender`);
+        return correspondent(from);
+      });
     },
-    recipients: async (row, _, ctx) => {
-      const parties = await ctx.loaders.partiesByMessage.load(row.messageId);
-      const to = parties.filter((p) => p.role === 'RECIPIENT').map(correspondent);
-      return row.direction === 'RECEIVED' ? [own(row.ownNumber), ...to] : to;
-    },
+    recipients: (row, _, ctx) =>
+      whenLoaded(ctx.loaders.partiesByMessage.get(row.messageId), (parties) => {
+        const to = parties.filter((p) => p.role === 'RECIPIENT').map(correspondent);
+        return row.direction === 'RECEIVED' ? [own(row.ownNumber), ...to] : to;
+      }),
   },
   RoutingIdentifier: {
     type: (row) => row.type as MessagingIdentifierType,

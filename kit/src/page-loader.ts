@@ -14,14 +14,9 @@ import type { RecordRow } from './store.js';
  */
 export class PageLoader<K, V> extends DataLoader<K, V> {
   readonly #filled = new Map<K, V>();
-  readonly #batch: DataLoader.BatchLoadFn<K, V>;
-  readonly #max: number;
 
   constructor(batch: DataLoader.BatchLoadFn<K, V>, options: DataLoader.Options<K, V> = {}) {
-    const max = options.maxBatchSize ?? MAX_PAGE_SIZE;
-    super(batch, { ...options, maxBatchSize: max });
-    this.#batch = batch;
-    this.#max = max;
+    super(batch, { maxBatchSize: MAX_PAGE_SIZE, ...options });
   }
 
   /** The value at once when a page filled it; otherwise loaded (and batched) as DataLoader does. */
@@ -30,18 +25,19 @@ export class PageLoader<K, V> extends DataLoader<K, V> {
     return v !== undefined || this.#filled.has(key) ? (v as V) : this.load(key);
   }
 
-  /** Loads the values of `keys` in as few batches as the batch size allows, for `get` to answer from memory. */
+  /**
+   * Loads the values of `keys` for `get` to answer from memory. Through
+   * DataLoader, so pages filling one loader at once (a person's locations and
+   * commands, both naming devices) still share one statement.
+   */
   async fill(keys: Iterable<K>): Promise<void> {
-    const todo = [...new Set(keys)].filter((k) => !this.#filled.has(k));
-    for (let i = 0; i < todo.length; i += this.#max) {
-      const chunk = todo.slice(i, i + this.#max);
-      const values = await this.#batch(chunk);
-      // A key whose value is an Error stays unfilled: its field loads it again and reports the error itself.
-      chunk.forEach((k, j) => {
-        const v = values[j];
-        if (!(v instanceof Error)) this.#filled.set(k, v as V);
-      });
-    }
+    const todo = [...new Set(keys)];
+    const values = await this.loadMany(todo);
+    // A key whose value is an Error stays unfilled: its field loads it again and reports the error itself.
+    todo.forEach((k, i) => {
+      const v = values[i];
+      if (!(v instanceof Error)) this.#filled.set(k, v as V);
+    });
   }
 }
 

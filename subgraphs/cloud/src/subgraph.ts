@@ -1,6 +1,6 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { corrections } from './corrections.js';
-import { createLoaders, type CloudLoaders } from './loaders.js';
+import { createLoaders, prefetch, type CloudLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { tables, type CloudDB } from './store.js';
@@ -12,6 +12,7 @@ export const subgraph = defineSubgraph<CloudDB, CloudLoaders>({
   tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
+  prefetch,
   corrections,
   rights,
 });

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import type { Store } from '@footprint/kit';
-import type { CommunityBadgeRow, CommunityDB, ForumPostTable } from './store.js';
+import { PageLoader, type PagePrefetch, type Store } from '@footprint/kit';
+import type { CommunityBadgeRow, CommunityDB, ForumPostTable, KindRows } from './store.js';
 
 /**
  * Per-request loaders. Record lists are paged by the kit; what a record nests
@@ -8,14 +7,14 @@ import type { CommunityBadgeRow, CommunityDB, ForumPostTable } from './store.js'
  */
 export interface CommunityLoaders {
   /** Badges of a profile, by profile record id, oldest first. */
-  badgesByProfile: DataLoader<number, CommunityBadgeRow[]>;
+  badgesByProfile: PageLoader<number, CommunityBadgeRow[]>;
   /** A forum post's public index entry (board, title), by its public id; undefined once removed. */
-  forumPostById: DataLoader<string, ForumPostTable | undefined>;
+  forumPostById: PageLoader<string, ForumPostTable | undefined>;
 }
 
 export function createLoaders(store: Store<CommunityDB>, person: string | null): CommunityLoaders {
   return {
-    badgesByProfile: new DataLoader(async (profileIds) => {
+    badgesByProfile: new PageLoader(async (profileIds) => {
       // The person filter is a second fence: badges of another person's profile never come back.
       const rows = await store.db
         .selectFrom('badge')
@@ -33,10 +32,19 @@ export function createLoaders(store: Store<CommunityDB>, person: string | null):
       }
       return profileIds.map((id) => byProfile.get(id) ?? []);
     }),
-    forumPostById: new DataLoader(async (ids) => {
+    forumPostById: new PageLoader(async (ids) => {
       const rows = await store.db.selectFrom('forumPost').select(['id', 'board', 'title']).where('id', 'in', [...ids]).execute();
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id));
     }),
   };
 }
+
+/** A page of profiles, comments or browsing events loads their badges and post titles in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<CommunityLoaders>[]>> = {
+  CommunityProfile: [{ fields: ['badges'], fill: (l, rows: readonly KindRows['CommunityProfile'][]) => l.badgesByProfile.fill(rows.map((r) => r.id)) }],
+  CommunityComment: [{ fields: ['postTitle'], fill: (l, rows: readonly KindRows['CommunityComment'][]) => l.forumPostById.fill(rows.map((r) => r.postId)) }],
+  CommunityBrowsingEvent: [
+    { fields: ['threadTitle'], fill: (l, rows: readonly KindRows['CommunityBrowsingEvent'][]) => l.forumPostById.fill(rows.flatMap((r) => (r.threadId === null ? [] : [r.threadId]))) },
+  ],
+};

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import type { Store } from '@footprint/kit';
-import type { MusicDB, MusicTrackRow } from './store.js';
+import { PageLoader, type PagePrefetch, type Store } from '@footprint/kit';
+import type { KindRows, MusicDB, MusicTrackRow } from './store.js';
 
 /**
  * Per-request loaders. The kit pages and counts record lists; the catalogue
@@ -9,15 +8,21 @@ import type { MusicDB, MusicTrackRow } from './store.js';
  */
 export interface MusicLoaders {
   /** Catalogue tracks by id (not personal data: any caller with a credential may see a title). */
-  trackById: DataLoader<number, MusicTrackRow | undefined>;
+  trackById: PageLoader<number, MusicTrackRow | undefined>;
 }
 
 export function createLoaders(store: Store<MusicDB>): MusicLoaders {
   return {
-    trackById: new DataLoader(async (ids) => {
+    trackById: new PageLoader(async (ids) => {
       const rows = await store.db.selectFrom('track').selectAll().where('id', 'in', [...ids]).execute();
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id));
     }),
   };
 }
+
+/** A page of playbacks or searches loads their catalogue tracks in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<MusicLoaders>[]>> = {
+  MusicPlayback: [{ fields: ['track'], fill: (l, rows: readonly KindRows['MusicPlayback'][]) => l.trackById.fill(rows.map((r) => r.trackId)) }],
+  MusicSearchQuery: [{ fields: ['playedTrack'], fill: (l, rows: readonly KindRows['MusicSearchQuery'][]) => l.trackById.fill(rows.flatMap((r) => (r.playedTrackId === null ? [] : [r.playedTrackId]))) }],
+};

@@ -1,5 +1,5 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
-import { createLoaders, type MusicLoaders } from './loaders.js';
+import { createLoaders, prefetch, type MusicLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { tables, type MusicDB } from './store.js';
 
@@ -10,6 +10,7 @@ export const subgraph = defineSubgraph<MusicDB, MusicLoaders>({
   tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
+  prefetch,
 });
 
 /** What every music resolver receives: the verified gateway credential, the store and this request's loaders. */

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import { requirePerson, type Store } from '@footprint/kit';
-import type { OrderItemRow, OrdersDB, SupportTicketMessageRow } from './store.js';
+import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import type { KindRows, OrderItemRow, OrdersDB, SupportTicketMessageRow } from './store.js';
 
 /**
  * Per-request loaders for the lists nested inside a record. However many
@@ -9,9 +8,9 @@ import type { OrderItemRow, OrdersDB, SupportTicketMessageRow } from './store.js
  */
 export interface OrdersLoaders {
   /** An order's items by order row id, in listing order. */
-  itemsByOrder: DataLoader<number, OrderItemRow[]>;
+  itemsByOrder: PageLoader<number, OrderItemRow[]>;
   /** A ticket's messages by ticket row id, oldest first. */
-  messagesByTicket: DataLoader<number, SupportTicketMessageRow[]>;
+  messagesByTicket: PageLoader<number, SupportTicketMessageRow[]>;
 }
 
 function groupBy<R, K>(keys: readonly K[], rows: R[], key: (r: R) => K): R[][] {
@@ -22,7 +21,7 @@ function groupBy<R, K>(keys: readonly K[], rows: R[], key: (r: R) => K): R[][] {
 
 export function createLoaders(store: Store<OrdersDB>, person: string | null): OrdersLoaders {
   return {
-    itemsByOrder: new DataLoader(async (orderIds) => {
+    itemsByOrder: new PageLoader(async (orderIds) => {
       const rows = await store.db
         .selectFrom('orderItem')
         .selectAll()
@@ -33,7 +32,7 @@ export function createLoaders(store: Store<OrdersDB>, person: string | null): Or
         .execute();
       return groupBy(orderIds, rows, (r) => r.orderId);
     }),
-    messagesByTicket: new DataLoader(async (ticketIds) => {
+    messagesByTicket: new PageLoader(async (ticketIds) => {
       const rows = await store.db
         .selectFrom('supportMessage')
         .selectAll()
@@ -47,3 +46,9 @@ export function createLoaders(store: Store<OrdersDB>, person: string | null): Or
     }),
   };
 }
+
+/** A page of orders or tickets loads their items and messages in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<OrdersLoaders>[]>> = {
+  Order: [{ fields: ['items'], fill: (l, rows: readonly KindRows['Order'][]) => l.itemsByOrder.fill(rows.map((r) => r.id)) }],
+  SupportTicket: [{ fields: ['messages'], fill: (l, rows: readonly KindRows['SupportTicket'][]) => l.messagesByTicket.fill(rows.map((r) => r.id)) }],
+};

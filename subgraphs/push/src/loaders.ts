@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import { requirePerson, type Store } from '@footprint/kit';
-import type { PushDB, PushRegistrationRow } from './store.js';
+import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import type { KindRows, PushDB, PushRegistrationRow } from './store.js';
 
 /**
  * Per-request loaders. A page of notifications asks for the registration each
@@ -9,12 +8,12 @@ import type { PushDB, PushRegistrationRow } from './store.js';
  */
 export interface PushLoaders {
   /** A registration of the request's person, by its row id; undefined when it is not theirs or no longer exists. */
-  registrationById: DataLoader<number, PushRegistrationRow | undefined>;
+  registrationById: PageLoader<number, PushRegistrationRow | undefined>;
 }
 
 export function createLoaders(store: Store<PushDB>, person: string | null): PushLoaders {
   return {
-    registrationById: new DataLoader(async (ids) => {
+    registrationById: new PageLoader(async (ids) => {
       const personId = requirePerson({ person });
       const rows = await store.db
         .selectFrom('registration')
@@ -27,3 +26,10 @@ export function createLoaders(store: Store<PushDB>, person: string | null): Push
     }),
   };
 }
+
+/** A page of notifications loads their registrations in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<PushLoaders>[]>> = {
+  PushNotification: [
+    { fields: ['registration'], fill: (l, rows: readonly KindRows['PushNotification'][]) => l.registrationById.fill(rows.flatMap((r) => (r.registrationId === null ? [] : [r.registrationId]))) },
+  ],
+};

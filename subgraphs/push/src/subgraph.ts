@@ -1,6 +1,6 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { corrections } from './corrections.js';
-import { createLoaders, type PushLoaders } from './loaders.js';
+import { createLoaders, prefetch, type PushLoaders } from './loaders.js';
 import { recordResolvers } from './resolvers/records.js';
 import { rights } from './rights.js';
 import { tables, type PushDB } from './store.js';
@@ -12,6 +12,7 @@ export const subgraph = defineSubgraph<PushDB, PushLoaders>({
   tables,
   resolvers: recordResolvers,
   loaders: createLoaders,
+  prefetch,
   corrections,
   rights,
 });

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
-import { requirePerson, type Store } from '@footprint/kit';
-import type { ThemesDB, ThemeTagWeightRow } from './store.js';
+import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import type { KindRows, ThemesDB, ThemeTagWeightRow } from './store.js';
 
 /**
  * Per-request loaders. Record lists are paged by the kit; the weights of the
@@ -9,12 +8,12 @@ import type { ThemesDB, ThemeTagWeightRow } from './store.js';
  */
 export interface ThemesLoaders {
   /** The weighted styles and tags of a recommendation profile, by profile row id, ordered by facet and rank. */
-  weightsByProfile: DataLoader<number, ThemeTagWeightRow[]>;
+  weightsByProfile: PageLoader<number, ThemeTagWeightRow[]>;
 }
 
 export function createLoaders(store: Store<ThemesDB>, person: string | null): ThemesLoaders {
   return {
-    weightsByProfile: new DataLoader(async (profileIds) => {
+    weightsByProfile: new PageLoader(async (profileIds) => {
       // The profiles came from a page already limited to this person; the person
       // filter here keeps another person's weights out even if an id were forged.
       const rows = await store.db
@@ -32,3 +31,8 @@ export function createLoaders(store: Store<ThemesDB>, person: string | null): Th
     }),
   };
 }
+
+/** A page of recommendation profiles loads their weights in one statement, before their fields resolve. */
+export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<ThemesLoaders>[]>> = {
+  RecommendationProfile: [{ fields: ['topStyles', 'topTags'], fill: (l, rows: readonly KindRows['RecommendationProfile'][]) => l.weightsByProfile.fill(rows.map((r) => r.id)) }],
+};

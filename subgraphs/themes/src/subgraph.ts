@@ -1,6 +1,6 @@
 import { defineSubgraph, type SubgraphContext } from '@footprint/kit';
 import { corrections } from './corrections.js';
-import { createLoaders, type ThemesLoaders } from './loaders.js';
+import { createLoaders, prefetch, type ThemesLoaders } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 import { rights } from './rights.js';
 import { tables, type ThemesDB } from './store.js';
@@ -12,6 +12,7 @@ export const subgraph = defineSubgraph<ThemesDB, ThemesLoaders>({
   tables,
   resolvers,
   loaders: createLoaders,
+  prefetch,
   corrections,
   rights,
 });

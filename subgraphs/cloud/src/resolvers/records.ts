@@ -24,8 +24,8 @@ const deviceGraphId = (id: number) => `cloud.device:${id}`;
  */
 export const recordResolvers: Resolvers = {
   CloudContact: {
-    phones: (row, _, ctx) => ctx.loaders.phonesByContact.load(row.id),
-    emails: (row, _, ctx) => ctx.loaders.emailsByContact.load(row.id),
+    phones: (row, _, ctx) => ctx.loaders.phonesByContact.get(row.id),
+    emails: (row, _, ctx) => ctx.loaders.emailsByContact.get(row.id),
     starred: (row) => row.starred === 1,
   },
   CloudContactPhone: {
@@ -42,11 +42,11 @@ export const recordResolvers: Resolvers = {
   },
   DeviceLocation: {
     deviceId: (row) => deviceGraphId(row.deviceId),
-    device: (row, _, ctx) => ctx.loaders.deviceById.load(row.deviceId),
+    device: (row, _, ctx) => ctx.loaders.deviceById.get(row.deviceId),
   },
   DeviceCommand: {
     deviceId: (row) => deviceGraphId(row.deviceId),
-    device: (row, _, ctx) => ctx.loaders.deviceById.load(row.deviceId),
+    device: (row, _, ctx) => ctx.loaders.deviceById.get(row.deviceId),
     passcodeSet: (row) => row.passcodeHash !== null && row.passcodeHash !== '',
   },
   CloudDevice: {

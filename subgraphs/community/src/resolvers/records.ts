@@ -1,3 +1,4 @@
+import { whenLoaded } from '@footprint/kit';
 import { fail } from '@footprint/schema';
 import type { CommunityMessageDirection, Resolvers } from '../generated/resolvers.js';
 
@@ -17,16 +18,16 @@ function direction(value: string): CommunityMessageDirection {
  */
 export const recordResolvers: Resolvers = {
   CommunityProfile: {
-    badges: (row, _, ctx) => ctx.loaders.badgesByProfile.load(row.id),
+    badges: (row, _, ctx) => ctx.loaders.badgesByProfile.get(row.id),
   },
   CommunityComment: {
-    postTitle: async (row, _, ctx) => (await ctx.loaders.forumPostById.load(row.postId))?.title ?? null,
+    postTitle: (row, _, ctx) => whenLoaded(ctx.loaders.forumPostById.get(row.postId), (post) => post?.title ?? null),
   },
   CommunityPrivateMessage: {
     direction: (row) => direction(row.direction),
   },
   CommunityBrowsingEvent: {
-    threadTitle: async (row, _, ctx) => (row.threadId === null ? null : ((await ctx.loaders.forumPostById.load(row.threadId))?.title ?? null)),
+    threadTitle: (row, _, ctx) => (row.threadId === null ? null : whenLoaded(ctx.loaders.forumPostById.get(row.threadId), (post) => post?.title ?? null)),
   },
   PromotionEntry: {
     shipping: (row) =>

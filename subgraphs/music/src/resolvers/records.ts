@@ -1,3 +1,4 @@
+import { whenLoaded } from '@footprint/kit';
 import { fail } from '@footprint/schema';
 import type { Resolvers } from '../generated/resolvers.js';
 
@@ -10,11 +11,12 @@ const DEVICE_TYPES = ['PHONE', 'TABLET', 'SPEAKER', 'TV', 'CAR', 'WEB'] as const
  */
 export const recordResolvers: Resolvers = {
   MusicPlayback: {
-    track: async (row, _, ctx) => (await ctx.loaders.trackById.load(row.trackId)) ?? fail('INTERNAL_SERVER_ERROR', `Playback ${row.id} names a track that is not in the catalogue`),
+    track: (row, _, ctx) =>
+      whenLoaded(ctx.loaders.trackById.get(row.trackId), (track) => track ?? fail('INTERNAL_SERVER_ERROR', `Playback ${row.id} names a track that is not in the catalogue`)),
     completed: (row) => row.completed === 1,
     deviceType: (row) => DEVICE_TYPES.find((t) => t === row.deviceType) ?? fail('INTERNAL_SERVER_ERROR', `Unknown device type ${row.deviceType}`),
   },
   MusicSearchQuery: {
-    playedTrack: async (row, _, ctx) => (row.playedTrackId === null ? null : ((await ctx.loaders.trackById.load(row.playedTrackId)) ?? null)),
+    playedTrack: (row, _, ctx) => (row.playedTrackId === null ? null : whenLoaded(ctx.loaders.trackById.get(row.playedTrackId), (track) => track ?? null)),
   },
 };

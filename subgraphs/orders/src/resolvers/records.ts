@@ -13,7 +13,7 @@ export const recordResolvers: Resolvers = {
     shippingFee: (row) => formatMinor(row.shippingFeeMinor),
     discount: (row) => formatMinor(row.discountMinor),
     total: (row) => formatMinor(row.totalMinor),
-    items: (row, _, ctx) => ctx.loaders.itemsByOrder.load(row.id),
+    items: (row, _, ctx) => ctx.loaders.itemsByOrder.get(row.id),
     invoice: (row) =>
       row.invoiceNumber && row.invoiceIssuedAt && row.invoiceType && row.invoiceTitle
         ? {
@@ -38,7 +38,7 @@ export const recordResolvers: Resolvers = {
     isDefault: (row) => row.isDefault === 1,
   },
   SupportTicket: {
-    messages: (row, _, ctx) => ctx.loaders.messagesByTicket.load(row.id),
+    messages: (row, _, ctx) => ctx.loaders.messagesByTicket.get(row.id),
   },
   GiftAddress: {
     senderFirstName: (row) => firstNameOnly(row.senderName),

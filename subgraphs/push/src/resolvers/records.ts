@@ -1,3 +1,4 @@
+import { whenLoaded } from '@footprint/kit';
 import type { PushNotificationCategory, Resolvers } from '../generated/resolvers.js';
 import { maskFcmToken } from '../tokens.js';
 
@@ -21,8 +22,8 @@ export const recordResolvers: Resolvers = {
   },
   PushNotification: {
     category: (row) => category(row.category),
-    registration: async (row, _args, ctx) =>
-      row.registrationId === null ? null : ((await ctx.loaders.registrationById.load(row.registrationId)) ?? null),
+    registration: (row, _args, ctx) =>
+      row.registrationId === null ? null : whenLoaded(ctx.loaders.registrationById.get(row.registrationId), (registration) => registration ?? null),
   },
   MarketingChoice: {
     optedIn: (row) => row.optedIn === 1,

@@ -92,10 +92,23 @@ async function captureQueries<T>(sg: TestSubgraph<MessagingDB>, fn: () => Promis
     rows.push(...out.rows);
     return out;
   });
+  // Record pages on SQLite are read by the store's prepared statements, not through Kysely: capture those too.
+  const reads = sg.store.reads;
+  const readAll = reads?.all.bind(reads);
+  const readSpy =
+    reads && readAll
+      ? vi.spyOn(reads, 'all').mockImplementation((query: string, params: readonly unknown[]) => {
+          const out = readAll(query, params);
+          sql.push(query);
+          rows.push(...out);
+          return out;
+        })
+      : null;
   try {
     return { result: await fn(), sql, rows };
   } finally {
     spy.mockRestore();
+    readSpy?.mockRestore();
   }
 }
 
@@ -137,6 +150,7 @@ describe('masking of correspondents', () => {
     // The capture saw the request's statements (pages, counts, discovery, loaders).
     expect(sql.length).toBeGreaterThanOrEqual(5);
     expect(sql.some((s) => /"correspondent"/.test(s))).toBe(true);
+    expect(sql.some((s) => /from "message".* limit /i.test(s)), 'the message page was captured').toBe(true);
     expect(sql.every((s) => !/"phone_number"|"display_name"|"mi_message_id"/.test(s))).toBe(true);
 
     const body = JSON.stringify(res);

@@ -104,6 +104,9 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
       ${f.toFixed(0)} ms for ${records} records → ${(f / fl).toFixed(2)}× the floor (target ≤ 3×); ${stmts} SQL statements`);
       ratios.push({ meta: meta === 'full' ? 'every metadata field' : 'per-record metadata', ratio: f / fl, records });
     }
+    // Which way the gateway answered those requests: its fast path (domain bytes forwarded) or Apollo's execution.
+    const fastPath = ((await (await fetch(new URL('/health', fed.gatewayUrl))).json()) as { fastPath?: { fast: number; apollo: number; handedOver: number } | null }).fastPath;
+    if (fastPath) console.log(`  gateway requests so far: ${fastPath.fast} on the fast path, ${fastPath.apollo} through Apollo (${fastPath.handedOver} handed over)`);
     record({
       measure: `heavy person's whole footprint (${ratios[0]?.records ?? '?'} records) through the gateway vs the SQLite floor`,
       figure: ratios.map((r) => `${r.ratio.toFixed(2)}× with ${r.meta}`).join(', '),

@@ -223,9 +223,21 @@ const selectsCache = new WeakMap<FieldNode, Map<string, boolean>>();
  * ignored: at worst the answer is a needless yes. Cached per document node.
  */
 export function connectionSelects(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, field: string): boolean {
+  return selectsAny(info, field, [
+    ['nodes', field],
+    ['edges', 'node', field],
+  ]);
+}
+
+/** Whether a connection field's selection asks for its own `field` (totalCount, say), fragments included. */
+export function connectionAsks(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, field: string): boolean {
+  return selectsAny(info, `.${field}`, [[field]]);
+}
+
+function selectsAny(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, key: string, paths: readonly (readonly string[])[]): boolean {
   const first = info.fieldNodes[0];
   const cacheable = info.fieldNodes.length === 1 && first !== undefined;
-  const cached = cacheable ? selectsCache.get(first)?.get(field) : undefined;
+  const cached = cacheable ? selectsCache.get(first)?.get(key) : undefined;
   if (cached !== undefined) return cached;
   const within = (set: SelectionSetNode | undefined, names: readonly string[], seen: Set<string>): boolean => {
     if (!set) return false;
@@ -242,10 +254,10 @@ export function connectionSelects(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 
     }
     return false;
   };
-  const yes = info.fieldNodes.some((f) => within(f.selectionSet, ['nodes', field], new Set()) || within(f.selectionSet, ['edges', 'node', field], new Set()));
+  const yes = info.fieldNodes.some((f) => paths.some((path) => within(f.selectionSet, path, new Set())));
   if (cacheable) {
     const m = selectsCache.get(first) ?? new Map<string, boolean>();
-    m.set(field, yes);
+    m.set(key, yes);
     selectsCache.set(first, m);
   }
   return yes;

@@ -10,7 +10,7 @@ import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from './
 import type { Logger } from './logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections/index.js';
 import type { PagePrefetch } from './page-loader.js';
-import { connectionSelects, countTables, readRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
+import { connectionAsks, connectionSelects, countTables, readRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
 import { closeServer, createGraphQLHttpServer, listen } from './http.js';
 import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights/index.js';
@@ -213,12 +213,16 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!table) continue;
     const prefetches = opts.prefetch?.[type] ?? [];
     dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>, info: GraphQLResolveInfo) => {
+      // The count asked for with the page, so every connection's count shares one statement whenever each page is done.
+      const count = connectionAsks(info, 'totalCount') ? ctx.records.count(table) : null;
+      // Its error is the totalCount field's to report (a failed page never reads it).
+      count?.catch(() => {});
       // Metadata asked for: read the restrictions beside the page, so every record's meta resolves without a promise.
       const [page] = await Promise.all([ctx.records.page(table, args), connectionSelects(info, 'meta') ? readRestrictions(ctx) : null]);
       const asked = prefetches.filter((p) => p.fields.some((f) => connectionSelects(info, f)));
       // A fill that fails leaves its loader unfilled: each field then loads for itself and reports the error on its record.
       if (asked.length > 0 && page.nodes.length > 0) await Promise.all(asked.map((p) => p.fill(ctx.loaders, page.nodes).catch(() => {})));
-      return withPage(page, { totalCount: () => ctx.records.count(table) });
+      return withPage(page, { totalCount: () => count ?? ctx.records.count(table) });
     };
     // graphql-jit does not call a function-valued property as graphql-js does: resolve the lazy count explicitly.
     kit[ret] = { totalCount: (c: { totalCount: unknown }) => (typeof c.totalCount === 'function' ? (c.totalCount as () => unknown)() : c.totalCount) };

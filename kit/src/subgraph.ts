@@ -135,6 +135,16 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!byType.has(typename)) throw new Error(`${opts.name}: table mapping names ${typename}, which has no @personalData`);
   }
   const tableKinds = Object.entries(opts.tables).map(([typename, table]) => ({ table, meta: byType.get(typename)! }));
+  // A prefetch naming a type or field the schema does not have would never run: say so before anything starts.
+  for (const [type, list] of Object.entries(opts.prefetch ?? {})) {
+    if (!opts.tables[type]) throw new Error(`${opts.name}: prefetch names ${type}, which is not a record type of this subgraph`);
+    const fields = new Set(
+      typeDefs.definitions.flatMap((d) =>
+        (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === type ? (d.fields ?? []).map((f) => f.name.value) : [],
+      ),
+    );
+    for (const f of list.flatMap((p) => p.fields)) if (!fields.has(f)) throw new Error(`${opts.name}: prefetch for ${type} names field ${f}, which ${type} does not have`);
+  }
   // Read at startup so a wrong value stops the service before it listens.
   const execution = executionSettings();
   // The restrictions of a request once read: record metadata is then built synchronously (no promise per record).
@@ -259,14 +269,6 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   const resolvers = mergeResolvers(kit, opts.resolvers as Resolvers<DB, L>);
   const compiled = execution.mode === 'jit' ? createCompiledExecutor(execution.cacheSize) : null;
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  // A prefetch naming a type or field the schema does not have would never run: say so at startup.
-  for (const [type, list] of Object.entries(opts.prefetch ?? {})) {
-    const t = schema.getType(type);
-    // Not isObjectType: a test may load graphql twice (ESM and CommonJS), and instanceof fails across them.
-    const fields = t && 'getFields' in t ? t.getFields() : null;
-    if (!opts.tables[type] || !fields) throw new Error(`${opts.name}: prefetch names ${type}, which is not a record type of this subgraph`);
-    for (const f of list.flatMap((p) => p.fields)) if (!fields[f]) throw new Error(`${opts.name}: prefetch for ${type} names field ${f}, which ${type} does not have`);
-  }
   const apollo = new ApolloServer<SubgraphContext>({
     // jit: each query compiled once and run compiled (execute.ts); graphql-js: Apollo Server's own execution.
     ...(compiled ? { gateway: compiledGateway(schema, print(typeDefs), compiled) } : { schema }),

@@ -1,4 +1,4 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 /** How long a starting service waits for another process's migration of the same SQLite file. */
 const WAIT_MS = 120_000;
@@ -19,7 +19,7 @@ const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'cod
  * retrying, not by the busy handler, which would block this process's event
  * loop while another connection in it holds the lock.
  */
-export async function migrateExclusively<DB>(db: Kysely<DB>, what: string, run: (db: Kysely<DB>) => Promise<void>): Promise<void> {
+async function migrateExclusively<DB>(db: Kysely<DB>, what: string, run: (db: Kysely<DB>) => Promise<void>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return run(db);
   // One connection held throughout, so nothing else of this process runs inside the transaction.
   await db.connection().execute(async (conn) => {
@@ -47,5 +47,33 @@ export async function migrateExclusively<DB>(db: Kysely<DB>, what: string, run: 
       await sql`rollback`.execute(conn).catch(() => {});
       throw err;
     }
+  });
+}
+
+export interface MigrationRun<DB> {
+  /** What is migrated, for the error: "the orders store", "the orders rights tables". */
+  what: string;
+  migrations: Record<string, Migration>;
+  /** PostgreSQL: the schema of the migration tables (a store's own; another store's would otherwise be found). */
+  schema?: string | undefined;
+  /** Migration and lock table names, for a set of tables migrated apart from its store's (Kysely's defaults otherwise). */
+  tables?: { migration: string; lock: string };
+  /** Run under the same lock and transaction once the migrations are done. */
+  after?: (db: Kysely<DB>) => Promise<void>;
+}
+
+/** Runs `migrations` to the latest with Kysely's migrator, exclusively (above); a failure names the migration. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, run: MigrationRun<DB>): Promise<void> {
+  await migrateExclusively(db, run.what, async (db) => {
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => run.migrations },
+      ...(run.schema ? { migrationTableSchema: run.schema } : {}),
+      ...(run.tables ? { migrationTableName: run.tables.migration, migrationLockTableName: run.tables.lock } : {}),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error) throw new Error(`Migration of ${run.what} failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+    await run.after?.(db);
   });
 }

@@ -1,5 +1,5 @@
-import { Migrator, PostgresAdapter, type Kysely, type Migration } from 'kysely';
-import { migrateExclusively } from './migration-lock.js';
+import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import { migrateToLatest } from './migration-lock.js';
 
 /**
  * Migrates a set of the kit's own tables (corrections, rights) inside a
@@ -8,17 +8,11 @@ import { migrateExclusively } from './migration-lock.js';
  * against each other.
  */
 export async function migrateOwnTables<DB>(db: Kysely<DB>, domain: string, name: 'correction' | 'rights', migrations: Record<string, Migration>): Promise<void> {
-  await migrateExclusively(db, `the ${domain} ${name} tables`, async (db) => {
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrations },
-      // Its own schema's migration tables: another store's in the same database would otherwise be found.
-      ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: domain } : {}),
-      migrationTableName: `kit_${name}_migration`,
-      migrationLockTableName: `kit_${name}_migration_lock`,
-    });
-    const { error, results } = await migrator.migrateToLatest();
-    const failed = results?.find((r) => r.status === 'Error');
-    if (error) throw new Error(`Migration of the ${domain} ${name} tables failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+  await migrateToLatest(db, {
+    what: `the ${domain} ${name} tables`,
+    migrations,
+    // Its own schema's migration tables: another store's in the same database would otherwise be found.
+    schema: db.getExecutor().adapter instanceof PostgresAdapter ? domain : undefined,
+    tables: { migration: `kit_${name}_migration`, lock: `kit_${name}_migration_lock` },
   });
 }

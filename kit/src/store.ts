@@ -5,7 +5,6 @@ import pg from 'pg';
 import {
   CamelCasePlugin,
   Kysely,
-  Migrator,
   PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
@@ -16,7 +15,7 @@ import {
 } from 'kysely';
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
-import { migrateExclusively } from './migration-lock.js';
+import { migrateToLatest } from './migration-lock.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -175,17 +174,12 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
             if (exists.rows[0]?.n !== 1) throw err;
           });
         }
-        await migrateExclusively(owner, `the ${opts.domain} store`, async (owner) => {
+        await migrateToLatest(owner, {
+          what: `the ${opts.domain} store`,
+          migrations: opts.migrations,
           // Each store keeps its migration tables in its own schema: without it Kysely finds another store's and fails.
-          const migrator = new Migrator({
-            db: owner,
-            provider: { getMigrations: async () => opts.migrations },
-            ...(dialect === 'postgres' ? { migrationTableSchema: opts.domain } : {}),
-          });
-          const { error, results } = await migrator.migrateToLatest();
-          const failed = results?.find((r) => r.status === 'Error');
-          if (error) throw new Error(`Migration of the ${opts.domain} store failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
-          await ensureDiscoveryIndexes(owner, dialect, opts.domain);
+          schema: dialect === 'postgres' ? opts.domain : undefined,
+          after: (owner) => ensureDiscoveryIndexes(owner, dialect, opts.domain),
         });
         if (role) {
           // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").

@@ -57,3 +57,21 @@ export interface PagePrefetch<L> {
   // A method, so a domain's prefetch may take its own row type (a RecordRow with its columns).
   fill(loaders: L, rows: readonly RecordRow[]): Promise<void>;
 }
+
+/**
+ * The usual prefetch: the page's rows name their keys in `loader` (a row
+ * naming none, a null, is left out), filled when one of `fields` is asked for.
+ */
+export function prefetchBy<L, Row extends RecordRow, K>(fields: readonly string[], loader: (loaders: L) => PageLoader<K, unknown>, key: (row: Row) => K | null): PagePrefetch<L> {
+  return {
+    fields,
+    fill(loaders: L, rows: readonly Row[]) {
+      const keys: K[] = [];
+      for (const r of rows) {
+        const k = key(r);
+        if (k !== null) keys.push(k);
+      }
+      return loader(loaders).fill(keys);
+    },
+  };
+}

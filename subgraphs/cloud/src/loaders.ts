@@ -1,4 +1,4 @@
-import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
 import type { CloudContactEmailRow, CloudContactPhoneRow, CloudDB, CloudDeviceRow, KindRows } from './store.js';
 
 /**
@@ -55,9 +55,9 @@ export function createLoaders(store: Store<CloudDB>, person: string | null): Clo
 /** A page of contacts, locations or commands loads their phones, e-mails and devices in one statement each, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<CloudLoaders>[]>> = {
   CloudContact: [
-    { fields: ['phones'], fill: (l, rows: readonly KindRows['CloudContact'][]) => l.phonesByContact.fill(rows.map((r) => r.id)) },
-    { fields: ['emails'], fill: (l, rows: readonly KindRows['CloudContact'][]) => l.emailsByContact.fill(rows.map((r) => r.id)) },
+    prefetchBy(['phones'], (l: CloudLoaders) => l.phonesByContact, (r: KindRows['CloudContact']) => r.id),
+    prefetchBy(['emails'], (l: CloudLoaders) => l.emailsByContact, (r: KindRows['CloudContact']) => r.id),
   ],
-  DeviceLocation: [{ fields: ['device'], fill: (l, rows: readonly KindRows['DeviceLocation'][]) => l.deviceById.fill(rows.map((r) => r.deviceId)) }],
-  DeviceCommand: [{ fields: ['device'], fill: (l, rows: readonly KindRows['DeviceCommand'][]) => l.deviceById.fill(rows.map((r) => r.deviceId)) }],
+  DeviceLocation: [prefetchBy(['device'], (l: CloudLoaders) => l.deviceById, (r: KindRows['DeviceLocation']) => r.deviceId)],
+  DeviceCommand: [prefetchBy(['device'], (l: CloudLoaders) => l.deviceById, (r: KindRows['DeviceCommand']) => r.deviceId)],
 };

@@ -1,4 +1,4 @@
-import { PageLoader, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, type PagePrefetch, type Store } from '@footprint/kit';
 import type { CommunityBadgeRow, CommunityDB, ForumPostTable, KindRows } from './store.js';
 
 /**
@@ -42,9 +42,7 @@ export function createLoaders(store: Store<CommunityDB>, person: string | null):
 
 /** A page of profiles, comments or browsing events loads their badges and post titles in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<CommunityLoaders>[]>> = {
-  CommunityProfile: [{ fields: ['badges'], fill: (l, rows: readonly KindRows['CommunityProfile'][]) => l.badgesByProfile.fill(rows.map((r) => r.id)) }],
-  CommunityComment: [{ fields: ['postTitle'], fill: (l, rows: readonly KindRows['CommunityComment'][]) => l.forumPostById.fill(rows.map((r) => r.postId)) }],
-  CommunityBrowsingEvent: [
-    { fields: ['threadTitle'], fill: (l, rows: readonly KindRows['CommunityBrowsingEvent'][]) => l.forumPostById.fill(rows.flatMap((r) => (r.threadId === null ? [] : [r.threadId]))) },
-  ],
+  CommunityProfile: [prefetchBy(['badges'], (l: CommunityLoaders) => l.badgesByProfile, (r: KindRows['CommunityProfile']) => r.id)],
+  CommunityComment: [prefetchBy(['postTitle'], (l: CommunityLoaders) => l.forumPostById, (r: KindRows['CommunityComment']) => r.postId)],
+  CommunityBrowsingEvent: [prefetchBy(['threadTitle'], (l: CommunityLoaders) => l.forumPostById, (r: KindRows['CommunityBrowsingEvent']) => r.threadId)],
 };

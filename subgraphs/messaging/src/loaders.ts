@@ -1,4 +1,4 @@
-import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
 import type { KindRows, MessagingConversationRow, MessagingDB, MessagingMessageRow } from './store.js';
 
 /** A correspondent as a response may show them: the masked number, nothing else. */
@@ -68,8 +68,6 @@ export function createLoaders(store: Store<MessagingDB>, person: string | null):
 
 /** A page of messages or conversations loads its correspondents in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<MessagingLoaders>[]>> = {
-  MessagingMessage: [{ fields: ['sender', 'recipients'], fill: (l, rows: readonly MessagingMessageRow[]) => l.partiesByMessage.fill(rows.map((r) => r.messageId)) }],
-  MessagingConversation: [
-    { fields: ['title', 'participants'], fill: (l, rows: readonly MessagingConversationRow[]) => l.membersByConversation.fill(rows.map((r) => r.conversationId)) },
-  ],
+  MessagingMessage: [prefetchBy(['sender', 'recipients'], (l: MessagingLoaders) => l.partiesByMessage, (r: MessagingMessageRow) => r.messageId)],
+  MessagingConversation: [prefetchBy(['title', 'participants'], (l: MessagingLoaders) => l.membersByConversation, (r: MessagingConversationRow) => r.conversationId)],
 };

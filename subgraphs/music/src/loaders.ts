@@ -1,4 +1,4 @@
-import { PageLoader, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, type PagePrefetch, type Store } from '@footprint/kit';
 import type { KindRows, MusicDB, MusicTrackRow } from './store.js';
 
 /**
@@ -23,6 +23,6 @@ export function createLoaders(store: Store<MusicDB>): MusicLoaders {
 
 /** A page of playbacks or searches loads their catalogue tracks in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<MusicLoaders>[]>> = {
-  MusicPlayback: [{ fields: ['track'], fill: (l, rows: readonly KindRows['MusicPlayback'][]) => l.trackById.fill(rows.map((r) => r.trackId)) }],
-  MusicSearchQuery: [{ fields: ['playedTrack'], fill: (l, rows: readonly KindRows['MusicSearchQuery'][]) => l.trackById.fill(rows.flatMap((r) => (r.playedTrackId === null ? [] : [r.playedTrackId]))) }],
+  MusicPlayback: [prefetchBy(['track'], (l: MusicLoaders) => l.trackById, (r: KindRows['MusicPlayback']) => r.trackId)],
+  MusicSearchQuery: [prefetchBy(['playedTrack'], (l: MusicLoaders) => l.trackById, (r: KindRows['MusicSearchQuery']) => r.playedTrackId)],
 };

@@ -1,4 +1,4 @@
-import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
 import type { KindRows, OrderItemRow, OrdersDB, SupportTicketMessageRow } from './store.js';
 
 /**
@@ -49,6 +49,6 @@ export function createLoaders(store: Store<OrdersDB>, person: string | null): Or
 
 /** A page of orders or tickets loads their items and messages in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<OrdersLoaders>[]>> = {
-  Order: [{ fields: ['items'], fill: (l, rows: readonly KindRows['Order'][]) => l.itemsByOrder.fill(rows.map((r) => r.id)) }],
-  SupportTicket: [{ fields: ['messages'], fill: (l, rows: readonly KindRows['SupportTicket'][]) => l.messagesByTicket.fill(rows.map((r) => r.id)) }],
+  Order: [prefetchBy(['items'], (l: OrdersLoaders) => l.itemsByOrder, (r: KindRows['Order']) => r.id)],
+  SupportTicket: [prefetchBy(['messages'], (l: OrdersLoaders) => l.messagesByTicket, (r: KindRows['SupportTicket']) => r.id)],
 };

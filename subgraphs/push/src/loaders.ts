@@ -1,4 +1,4 @@
-import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
 import type { KindRows, PushDB, PushRegistrationRow } from './store.js';
 
 /**
@@ -29,7 +29,5 @@ export function createLoaders(store: Store<PushDB>, person: string | null): Push
 
 /** A page of notifications loads their registrations in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<PushLoaders>[]>> = {
-  PushNotification: [
-    { fields: ['registration'], fill: (l, rows: readonly KindRows['PushNotification'][]) => l.registrationById.fill(rows.flatMap((r) => (r.registrationId === null ? [] : [r.registrationId]))) },
-  ],
+  PushNotification: [prefetchBy(['registration'], (l: PushLoaders) => l.registrationById, (r: KindRows['PushNotification']) => r.registrationId)],
 };

@@ -1,4 +1,4 @@
-import { PageLoader, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
+import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
 import type { KindRows, ThemesDB, ThemeTagWeightRow } from './store.js';
 
 /**
@@ -34,5 +34,5 @@ export function createLoaders(store: Store<ThemesDB>, person: string | null): Th
 
 /** A page of recommendation profiles loads their weights in one statement, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<ThemesLoaders>[]>> = {
-  RecommendationProfile: [{ fields: ['topStyles', 'topTags'], fill: (l, rows: readonly KindRows['RecommendationProfile'][]) => l.weightsByProfile.fill(rows.map((r) => r.id)) }],
+  RecommendationProfile: [prefetchBy(['topStyles', 'topTags'], (l: ThemesLoaders) => l.weightsByProfile, (r: KindRows['RecommendationProfile']) => r.id)],
 };

@@ -31,6 +31,14 @@ import { mintToken } from './tokens.js';
  * BENCH_EXPORT_HEAP_MB a second run bounds both heaps to that many MB.
  * BENCH_EXPORT_PAGE_SIZE (default: the export default); any FOOTPRINT_EXPORT_*
  * variable is passed to the gateway (the run is then not "default settings").
+ *
+ * Each federation exports the person BENCH_EXPORT_ROUNDS (default 3) times in a
+ * row: the first export after the services start also pays their one-off
+ * warm-up (every subgraph compiling and validating the export's query shapes
+ * once, V8 optimising the code paths), the later ones are the steady state of
+ * a running service — the throughput the target is about, as the footprint
+ * rows are measured after a warm-up. Both are printed; the floor is the median
+ * of FLOOR_RUNS runs, each in a fresh process.
  */
 
 const RECORDS_PER_SCALE = 64;
@@ -38,6 +46,8 @@ const RECORDS_PER_SCALE = 64;
 const MESSAGING_MAX_SCALE = 4000;
 /** About this many records per scale unit are messaging's, which stop growing at MESSAGING_MAX_SCALE. */
 const MESSAGING_PER_SCALE = 10;
+/** The floor is one process's read of SQLite files: the median of a few runs, since one run swings by ±15% on a busy 2-core machine. */
+const FLOOR_RUNS = 3;
 
 /** The heavy-person scale that seeds about `records` records. */
 function scaleFor(records: number): number {
@@ -156,13 +166,22 @@ const Job = z.object({
 interface FederationResult {
   records: number;
   bytes: number;
-  ms: number;
+  /** The first export after the services started. */
+  firstMs: number;
+  /** The median of the exports after it (the first one's again with a single round). */
+  steadyMs: number;
+  /** Peak RSS over every round. */
   gatewayRssMb: number;
   subgraphRssMb: number;
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 /** heapMb undefined: launchFederation's defaults (as npm start); a number bounds both kinds of service. */
-async function runFederation(dataDir: string, person: string, pageSize: string | undefined, heapMb: number | undefined): Promise<FederationResult> {
+async function runFederation(dataDir: string, person: string, pageSize: string | undefined, heapMb: number | undefined, rounds: number): Promise<FederationResult> {
   // As in production: graphql-js skips its development-only checks there; throw-away secrets.
   const jwtSecret = randomBytes(32).toString('hex');
   const env: Record<string, string> = {
@@ -173,6 +192,8 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     // Export settings given to the benchmark (FOOTPRINT_EXPORT_*) reach the gateway, for tuning.
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('FOOTPRINT_EXPORT_') && e[1] !== undefined)),
     ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
+    // The same person is exported once per round: §10's per-person limit would refuse the fourth.
+    FOOTPRINT_EXPORT_MAX_PER_WINDOW: String(Math.max(3, rounds)),
   };
   // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
   const fed = await launchForBench({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
@@ -182,23 +203,33 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
       const res = await fetch(fed.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
       return (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
     };
-    const requested = await call('mutation { requestExport { id } }');
-    if (requested.errors?.length) throw new Error(`requestExport: ${requested.errors[0]!.message}`);
-    const id = (requested.data!.requestExport as { id: string }).id;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 250));
-      const res = await call('query($id: ID!) { exportJob(jobId: $id) { state startedAt finishedAt progress { recordsDone } error { message } archive { sizeBytes } } }', { id });
-      const job = Job.parse(res.data?.exportJob);
-      if (job.state === 'QUEUED' || job.state === 'RUNNING') continue;
-      if (job.state !== 'SUCCEEDED') throw new Error(`export ${job.state}: ${job.error?.message}`);
-      return {
-        records: job.progress.recordsDone,
-        bytes: job.archive!.sizeBytes,
-        ms: Date.parse(job.finishedAt!) - Date.parse(job.startedAt!),
-        gatewayRssMb: peakRssMb(fed.gateway.child.pid),
-        subgraphRssMb: Math.max(...[...fed.subgraphs.values()].map((s) => peakRssMb(s.child.pid))),
-      };
-    }
+    const exportOnce = async (): Promise<{ records: number; bytes: number; ms: number }> => {
+      const requested = await call('mutation { requestExport { id } }');
+      if (requested.errors?.length) throw new Error(`requestExport: ${requested.errors[0]!.message}`);
+      const id = (requested.data!.requestExport as { id: string }).id;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 250));
+        const res = await call('query($id: ID!) { exportJob(jobId: $id) { state startedAt finishedAt progress { recordsDone } error { message } archive { sizeBytes } } }', { id });
+        const job = Job.parse(res.data?.exportJob);
+        if (job.state === 'QUEUED' || job.state === 'RUNNING') continue;
+        if (job.state !== 'SUCCEEDED') throw new Error(`export ${job.state}: ${job.error?.message}`);
+        return { records: job.progress.recordsDone, bytes: job.archive!.sizeBytes, ms: Date.parse(job.finishedAt!) - Date.parse(job.startedAt!) };
+      }
+    };
+    const runs: { records: number; bytes: number; ms: number }[] = [];
+    for (let i = 0; i < rounds; i++) runs.push(await exportOnce());
+    const first = runs[0]!;
+    // Every round exports the same records into an archive of the same size (the times inside it differ, not its length).
+    const odd = runs.find((r) => r.records !== first.records);
+    if (odd) throw new Error(`the exports of one person differ: ${first.records} records, then ${odd.records}`);
+    return {
+      records: first.records,
+      bytes: first.bytes,
+      firstMs: first.ms,
+      steadyMs: median((runs.length > 1 ? runs.slice(1) : runs).map((r) => r.ms)),
+      gatewayRssMb: peakRssMb(fed.gateway.child.pid),
+      subgraphRssMb: Math.max(...[...fed.subgraphs.values()].map((s) => peakRssMb(s.child.pid))),
+    };
   } finally {
     await fed.stop();
   }
@@ -218,61 +249,69 @@ export async function benchExport(): Promise<void> {
   console.log(
     `\nexport benchmark: the heavy person's archive through the federation vs the floor (scales ${scales.join(', ')}, ~${RECORDS_PER_SCALE} records per unit; ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(1)})`,
   );
+  const rounds = z.coerce.number().int().min(1).max(10).parse(process.env.BENCH_EXPORT_ROUNDS ?? '3');
   const rows: string[] = [];
-  const defaults: { records: number; ratio: number; gatewayRssMb: number; subgraphRssMb: number }[] = [];
+  const defaults: { records: number; first: number; steady: number; gatewayRssMb: number; subgraphRssMb: number }[] = [];
   for (const scale of scales) {
     const dataDir = mkdtempSync(join(tmpdir(), 'footprint-bench-export-'));
     try {
-      let t = performance.now();
+      const t = performance.now();
       await seedAll({ dataDir, users: 0, heavy: true, heavyScale: scale, heavyScaleByDomain: { messaging: Math.min(scale, MESSAGING_MAX_SCALE) } });
       console.log(`  seeded scale ${scale} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      t = performance.now();
-      const floor = await floorInChild(dataDir, HEAVY_PERSON, dataDir);
-      const floorRate = floor.records / (floor.ms / 1000);
-      console.log(`  floor: ${nf.format(floor.records)} records in ${(floor.ms / 1000).toFixed(1)} s`);
+      const floors: FloorResult[] = [];
+      for (let i = 0; i < FLOOR_RUNS; i++) floors.push(await floorInChild(dataDir, HEAVY_PERSON, dataDir));
+      const floorMs = median(floors.map((f) => f.ms));
+      const floorRecords = floors[0]!.records;
+      const floorRate = floorRecords / (floorMs / 1000);
+      console.log(`  floor: ${nf.format(floorRecords)} records in ${floors.map((f) => (f.ms / 1000).toFixed(2)).join(', ')} s (median ${(floorMs / 1000).toFixed(2)} s)`);
       // Default settings (what npm start and the systemd units use), then, if asked, with a tighter heap bound.
       for (const heap of bounded ? [undefined, bounded] : [undefined]) {
-        const fed = await runFederation(dataDir, HEAVY_PERSON, pageSize, heap);
+        const fed = await runFederation(dataDir, HEAVY_PERSON, pageSize, heap, rounds);
         const label = heap ? `heap ${heap} MB` : 'defaults';
-        console.log(`  federation (${label}): ${nf.format(fed.records)} records in ${(fed.ms / 1000).toFixed(1)} s`);
-        const fedRate = fed.records / (fed.ms / 1000);
-        if (!heap) defaults.push({ records: fed.records, ratio: fedRate / floorRate, gatewayRssMb: fed.gatewayRssMb, subgraphRssMb: fed.subgraphRssMb });
+        console.log(`  federation (${label}): ${nf.format(fed.records)} records, first export in ${(fed.firstMs / 1000).toFixed(2)} s, then ${(fed.steadyMs / 1000).toFixed(2)} s (median of ${Math.max(1, rounds - 1)})`);
+        const rate = (ms: number) => fed.records / (ms / 1000);
+        const ratio = (ms: number) => rate(ms) / floorRate;
+        if (!heap) defaults.push({ records: fed.records, first: ratio(fed.firstMs), steady: ratio(fed.steadyMs), gatewayRssMb: fed.gatewayRssMb, subgraphRssMb: fed.subgraphRssMb });
         rows.push(
           [
             nf.format(fed.records).padStart(10),
             label.padEnd(12),
-            `${nf.format(fedRate)}/s`.padStart(9),
+            `${nf.format(rate(fed.steadyMs))}/s`.padStart(9),
             `${nf.format(floorRate)}/s`.padStart(9),
-            `${((fedRate / floorRate) * 100).toFixed(0)}%`.padStart(5),
+            `${(ratio(fed.steadyMs) * 100).toFixed(0)}%`.padStart(5),
+            `${nf.format(rate(fed.firstMs))}/s`.padStart(9),
+            `${(ratio(fed.firstMs) * 100).toFixed(0)}%`.padStart(5),
             mb(fed.gatewayRssMb).padStart(8),
             mb(fed.subgraphRssMb).padStart(8),
-            mb(floor.maxRssMb).padStart(8),
+            mb(Math.max(...floors.map((f) => f.maxRssMb))).padStart(8),
             `${(fed.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(9),
           ].join('  '),
         );
-        if (fed.records !== floor.records) console.log(`  note: the federation exported ${fed.records} records, the floor read ${floor.records} rows`);
+        if (fed.records !== floorRecords) console.log(`  note: the federation exported ${fed.records} records, the floor read ${floorRecords} rows`);
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  console.log('\n   records  services      federation     floor  ratio   gateway  subgraph     floor        ZIP');
-  console.log('                                                        peak RSS  peak RSS  peak RSS');
+  console.log('\n   records  services      steady     floor  ratio     first  ratio   gateway  subgraph     floor        ZIP');
+  console.log('                                                                 peak RSS  peak RSS  peak RSS');
   for (const r of rows) console.log(r);
+  console.log(`  steady: the median of exports 2…${rounds} of one running federation; first: the export right after the services started (their one-off warm-up included); peak RSS over all ${rounds}`);
   if (!defaults.some((d) => d.records >= 1_000_000)) console.log('  (the 1M row: BENCH_ONLY=export BENCH_EXPORT_SIZES=10000,100000,1000000 npm run bench — the 1M seed alone takes minutes)');
   if (tuned.length) console.log(`  note: ${tuned.join(', ')} set — not default settings`);
   const sizes = defaults.map((d) => nf.format(d.records)).join(' / ');
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   record({
-    measure: `export throughput vs the DB→ZIP floor (${sizes} records)`,
-    figure: defaults.map((d) => `${(d.ratio * 100).toFixed(0)}%`).join(' / '),
+    measure: `export throughput vs the DB→ZIP floor, running service (${sizes} records)`,
+    figure: `${defaults.map((d) => pct(d.steady)).join(' / ')} (first export after start: ${defaults.map((d) => pct(d.first)).join(' / ')})`,
     target: '≥ 50% at every size',
-    pass: defaults.length ? defaults.every((d) => d.ratio >= 0.5) : null,
+    pass: defaults.length ? defaults.every((d) => d.steady >= 0.5) : null,
   });
   // Flat: the largest export's peak within 25% of the smallest's; the gateway runs the export (in a worker thread), the subgraphs serve its pages.
   const peaks = defaults.map((d) => Math.max(d.gatewayRssMb, d.subgraphRssMb));
   const flat = peaks.length > 1 ? peaks[peaks.length - 1]! <= peaks[0]! * 1.25 : null;
   record({
-    measure: `peak RSS of an export, default settings (${sizes} records)`,
+    measure: `peak RSS over ${rounds} exports, default settings (${sizes} records)`,
     figure: defaults.map((d) => `gateway ${mb(d.gatewayRssMb)}, subgraphs ≤ ${mb(d.subgraphRssMb)}`).join(' / ') + (flat === null ? '' : flat ? ' — flat' : ' — grows'),
     target: 'flat (largest ≤ 1.25× smallest), < 300 MB, no manual flags',
     pass: defaults.length && !tuned.length ? peaks.every((p) => p < 300) && flat !== false : null,

@@ -119,6 +119,9 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // index.ts owns shutdown (gw.stop(): the export thread hands its jobs back, then the store closes); Apollo's own
+    // handler would re-raise the signal once Apollo alone had stopped, ending the process half-way through that.
+    stopOnTerminationSignals: false,
     // Over the limit is a syntax error of that parse (400, GRAPHQL_PARSE_FAILED), relabelled LIMIT_EXCEEDED by formatError.
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: armor.validationRules,

@@ -278,6 +278,10 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
     logger: opts.logger,
+    // The process owns its shutdown (serveSubgraph: close the server, then the store, then exit). Apollo's own handler
+    // would also stop on SIGTERM and re-raise the signal, killing the process before the store is closed, and every
+    // in-process server (tests, seeding, benchmarks) would leave a listener on `process`.
+    stopOnTerminationSignals: false,
   });
   const started = apollo.start();
 

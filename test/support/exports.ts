@@ -229,9 +229,9 @@ export async function startGateway(dataDir: string, subgraphUrls: Record<string,
 }
 
 /** A second process of one domain subgraph over the shared seeded data, for a test to stop without disturbing others. */
-export async function startSubgraph(name: string, dataDir: string): Promise<Proc> {
+export async function startSubgraph(name: string, dataDir: string, env: Record<string, string> = {}): Promise<Proc> {
   const port = await freePort();
-  const child = spawnService(serviceEntry(`@footprint/subgraph-${name}`), port, { FOOTPRINT_DATA_DIR: dataDir });
+  const child = spawnService(serviceEntry(`@footprint/subgraph-${name}`), port, { FOOTPRINT_DATA_DIR: dataDir, ...env });
   const p = proc(child, port);
   await waitForHealth(`subgraph ${name}`, `http://127.0.0.1:${port}/health`, child, 60_000);
   return p;

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { viewTables } from '@footprint/kit';
+// A narrow kit module: the export thread imports this table (see thread-entry.ts), and the barrel is the whole subgraph runtime.
+import { viewTables } from '@footprint/kit/view-tables.js';
 import type { GatewayStore } from '../auth/audit.js';
 
 /**

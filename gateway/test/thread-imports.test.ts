@@ -49,3 +49,12 @@ describe('the export thread', () => {
     }
   });
 });
+
+describe('the gateway', () => {
+  it('loads BullMQ only when a queue is made (REDIS_URL), not at start', () => {
+    const { files, packages } = importGraph(join(root, 'gateway', 'dist', 'index.js'));
+    expect([...files].some((f) => f.endsWith(join('exports', 'bullmq.js')))).toBe(true);
+    expect(packages).toContain('@apollo/gateway');
+    expect(packages).not.toContain('bullmq');
+  });
+});

@@ -1,4 +1,6 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { createRequire } from 'node:module';
+import type * as BullMQ from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
 import { footprintError } from '@footprint/schema';
 import type { Logger } from '@footprint/kit';
@@ -9,6 +11,16 @@ import type { ExportJob } from './store.js';
 const JobData = z.object({ jobId: z.uuid() });
 
 const connection = (config: ExportConfig) => ({ url: config.redisUrl! });
+
+/**
+ * BullMQ is loaded when a queue or worker is first made, not when this module
+ * is imported: a gateway without REDIS_URL (the embedded default) never uses
+ * it, and it is about 4 MB of heap. Its package has no ESM entry for Node
+ * (`main` is CommonJS), so `require` loads the same module `import` would.
+ */
+const requireCjs = createRequire(import.meta.url);
+let loaded: typeof BullMQ | undefined;
+const bullmq = (): typeof BullMQ => (loaded ??= requireCjs('bullmq') as typeof BullMQ);
 
 /**
  * With REDIS_URL: jobs go on a BullMQ queue, and `npm run worker` processes
@@ -26,7 +38,7 @@ export class BullExportQueue implements ExportQueue {
     queueName = config.queueName,
     private readonly label = 'export',
   ) {
-    this.queue = new Queue(queueName, { connection: connection(config), prefix: config.queuePrefix });
+    this.queue = new (bullmq().Queue)(queueName, { connection: connection(config), prefix: config.queuePrefix });
   }
 
   async enqueue(jobId: string): Promise<void> {
@@ -69,7 +81,7 @@ export function startBullWorkers<J extends { id: string; runs: number } = Export
   const label = opts.label ?? 'export';
   const id = workerId('worker');
   const abort = new AbortController();
-  const worker = new Worker(
+  const worker = new (bullmq().Worker)(
     opts.queueName ?? config.queueName,
     async (job: Job, token?: string) => {
       const data = JobData.parse(job.data);
@@ -83,7 +95,7 @@ export function startBullWorkers<J extends { id: string; runs: number } = Export
       if (outcome === 'RELEASED') {
         // This worker is stopping: put the job back for another worker, which resumes from the checkpoints.
         await job.moveToDelayed(Date.now() + 100, token);
-        throw new DelayedError();
+        throw new (bullmq().DelayedError)();
       }
       return outcome;
     },

@@ -1,4 +1,4 @@
-import type { FootprintPlan, KindPlan } from '../footprint/plan.js';
+import { kindsByDomain, type FootprintPlan, type KindPlan } from '../footprint/plan.js';
 import type { Answer, GraphQLErrorShape, PageSource } from '../footprint/traverse.js';
 
 type PersonData = Record<string, Record<string, unknown> | null> | null | undefined;
@@ -17,14 +17,14 @@ type PersonData = Record<string, Record<string, unknown> | null> | null | undefi
  * one request per kind would have.
  */
 export class DomainPrefetch implements PageSource {
-  private readonly byDomain = new Map<string, KindPlan[]>();
+  private readonly byDomain: Map<string, KindPlan[]>;
   private readonly asked = new Map<string, Promise<Answer>>();
 
   constructor(
     private readonly source: PageSource,
     kinds: KindPlan[],
   ) {
-    for (const k of kinds) this.byDomain.set(k.domain, [...(this.byDomain.get(k.domain) ?? []), k]);
+    this.byDomain = kindsByDomain(kinds);
   }
 
   async firstPages(plan: FootprintPlan, personId: string, first: number): Promise<Answer> {

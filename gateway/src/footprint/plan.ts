@@ -110,11 +110,20 @@ export function planFootprint(schema: GraphQLSchema, opts: PlanOptions = {}): Fo
 
 const connectionSelection = (k: KindPlan) => `totalCount pageInfo { hasNextPage endCursor } nodes { ${k.selection} }`;
 
+/** Kinds by their domain, each domain's in plan order (the order operations and prefetches ask them in). */
+export function kindsByDomain(kinds: readonly KindPlan[]): Map<string, KindPlan[]> {
+  const byDomain = new Map<string, KindPlan[]>();
+  for (const k of kinds) {
+    const list = byDomain.get(k.domain);
+    if (list) list.push(k);
+    else byDomain.set(k.domain, [k]);
+  }
+  return byDomain;
+}
+
 /** The first page of every kind, in one operation. */
 export function firstPageOperation(plan: FootprintPlan): string {
-  const byDomain = new Map<string, KindPlan[]>();
-  for (const k of plan.kinds) byDomain.set(k.domain, [...(byDomain.get(k.domain) ?? []), k]);
-  const domains = [...byDomain.entries()].map(
+  const domains = [...kindsByDomain(plan.kinds).entries()].map(
     ([d, ks]) => `${d} { ${ks.map((k) => `${k.field}(first: $first) { ${connectionSelection(k)} }`).join(' ')} }`,
   );
   return `query Footprint($id: ID!, $first: Int) { person(id: $id) { id ${domains.join(' ')} } }`;
@@ -133,9 +142,7 @@ export function nextPageOperation(k: KindPlan): string {
  */
 export function entitiesOperation(kinds: KindPlan[], paged: boolean): string {
   const args = paged ? '(first: $first, after: $after)' : '(first: $first)';
-  const byDomain = new Map<string, KindPlan[]>();
-  for (const k of kinds) byDomain.set(k.domain, [...(byDomain.get(k.domain) ?? []), k]);
-  const domains = [...byDomain.entries()].map(([d, ks]) => `${d} { ${ks.map((k) => `${k.field}${args} { ${connectionSelection(k)} }`).join(' ')} }`);
+  const domains = [...kindsByDomain(kinds).entries()].map(([d, ks]) => `${d} { ${ks.map((k) => `${k.field}${args} { ${connectionSelection(k)} }`).join(' ')} }`);
   const vars = paged ? '$r: [_Any!]!, $first: Int, $after: String' : '$r: [_Any!]!, $first: Int';
   return `query FootprintDirect(${vars}) { _entities(representations: $r) { ... on Person { ${domains.join(' ')} } } }`;
 }

@@ -41,8 +41,12 @@ const Env = z.object({
    * The gateway's own data (corrections, privacy requests) is always read through the gateway.
    */
   FOOTPRINT_EXPORT_READ: z.enum(['direct', 'gateway']).optional(),
-  /** Records per page read through the gateway (the subgraphs' maximum is 5,000). */
-  FOOTPRINT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(2000),
+  /**
+   * Records per page a job reads (the subgraphs' maximum is 5,000). 1,000: the pages a job holds at once (two per
+   * lane) stay small enough to die young in the export thread's heap; against 2,000, the same throughput and about
+   * 20 MB less gateway peak RSS on a 100k-record export (`BENCH_ONLY=export`, 3 runs each).
+   */
+  FOOTPRINT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(1000),
   /** Attempts per gateway request before a domain counts as unreadable, with exponential backoff from the base. */
   FOOTPRINT_EXPORT_RETRIES: z.coerce.number().int().min(1).max(20).default(5),
   FOOTPRINT_EXPORT_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(500),

@@ -34,10 +34,11 @@ export interface InternalCredential {
 /**
  * The HMAC key per secret, imported once: jose imports a raw Uint8Array key on
  * every sign and verify, which was most of the cost of a credential (the
- * gateway signs, and every subgraph verifies, one per call).
+ * gateway signs, and every subgraph verifies, one per call). The gateway's
+ * bearer and job tokens (HS256) use it too.
  */
 const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
-function key(secret: string): Promise<webcrypto.CryptoKey> {
+export function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
   let k = keys.get(secret);
   if (!k) {
     k = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
@@ -55,14 +56,14 @@ export async function signCredential(c: InternalCredential, secret: string, ttlS
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(await key(secret));
+    .sign(await hmacKey(secret));
 }
 
 /** Verifies a credential; any failure is UNAUTHENTICATED with the reason. */
 export async function verifyCredential(token: string | undefined, secret: string): Promise<InternalCredential> {
   if (!token) fail('UNAUTHENTICATED', `Missing ${CREDENTIAL_HEADER}: subgraphs answer only calls that come through the gateway`);
   try {
-    const { payload } = await jwtVerify(token, await key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await hmacKey(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     const claims = Claims.parse(payload);
     return { actor: claims.act, actorType: claims.actorType, person: claims.per, scopes: claims.scp, requestId: claims.rid };
   } catch (err) {

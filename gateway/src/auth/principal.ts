@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
+import { hmacKey } from '@footprint/kit/credential.js';
 import { PersonId } from '@footprint/kit/inputs.js';
 import { AUDIT_LIMITS } from './audit.js';
 
@@ -70,7 +71,7 @@ export async function mintJobToken(internalSecret: string, job: { id: string; pe
     .setAudience(JOB_TOKEN.audience)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(new TextEncoder().encode(internalSecret));
+    .sign(await hmacKey(internalSecret));
 }
 
 /** Whether a (not yet verified) token claims to be a job token; such tokens are verified only with the internal secret. */
@@ -100,7 +101,7 @@ async function verifyJobToken(token: string, internalSecret: string | undefined)
   if (!internalSecret) fail('UNAUTHENTICATED', 'Export-job tokens are not accepted here');
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(internalSecret), {
+    ({ payload } = await jwtVerify(token, await hmacKey(internalSecret), {
       algorithms: ['HS256'],
       issuer: JOB_TOKEN.issuer,
       audience: JOB_TOKEN.audience,
@@ -122,7 +123,8 @@ export type TokenVerifier = (authorization: string | undefined, reason: string |
  * `sub` must be an account ID.
  */
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
-  const key: Uint8Array | JWTVerifyGetKey = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : new TextEncoder().encode(opts.jwtSecret ?? '');
+  // HS256: the key imported once (hmacKey), not from raw bytes on every request, which cost as much again as the verification.
+  const key: JWTVerifyGetKey | null = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
   const algorithms = opts.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
   const maxTtl = opts.maxTtlSeconds ?? DEFAULT_TOKEN_MAX_TTL_SECONDS;
   const clockTolerance = opts.clockToleranceSeconds ?? DEFAULT_TOKEN_CLOCK_TOLERANCE_SECONDS;
@@ -133,14 +135,16 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     if (claimsJobRole(m[1]!)) return verifyJobToken(m[1]!, opts.internalSecret);
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(m[1]!, key as Uint8Array, {
+      const options = {
         algorithms,
         // A signed token without exp would be valid forever; nbf is checked whenever present.
         requiredClaims: ['exp'],
         clockTolerance,
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
         ...(opts.audience ? { audience: opts.audience } : {}),
-      });
+      };
+      // Two calls, not one with a union key: jose's overloads take a key or a key getter, not either.
+      const verified = key ? await jwtVerify(m[1]!, key, options) : await jwtVerify(m[1]!, await hmacKey(opts.jwtSecret ?? ''), options);
       payload = verified.payload;
     } catch (err) {
       fail('UNAUTHENTICATED', `The bearer token ${tokenProblem(err)}`);

@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
 import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
-import { contractTypeDefs, fail, portProblem, listSubgraphs, readKindMeta, recordMetaFactory, type KindMeta, deriveConnections } from '@footprint/schema';
+import { contractTypeDefs, fail, portProblem, listSubgraphs, objectTypeNodes, readKindMeta, recordMetaFactory, type KindMeta, deriveConnections } from '@footprint/schema';
 import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from './credential.js';
 import type { Logger } from './logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections/index.js';
@@ -139,9 +139,9 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
   for (const [type, list] of Object.entries(opts.prefetch ?? {})) {
     if (!opts.tables[type]) throw new Error(`${opts.name}: prefetch names ${type}, which is not a record type of this subgraph`);
     const fields = new Set(
-      typeDefs.definitions.flatMap((d) =>
-        (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === type ? (d.fields ?? []).map((f) => f.name.value) : [],
-      ),
+      objectTypeNodes(typeDefs)
+        .filter((d) => d.name.value === type)
+        .flatMap((d) => (d.fields ?? []).map((f) => f.name.value)),
     );
     for (const f of list.flatMap((p) => p.fields)) if (!fields.has(f)) throw new Error(`${opts.name}: prefetch for ${type} names field ${f}, which ${type} does not have`);
   }

@@ -1,4 +1,5 @@
-import { Kind, parse, type DefinitionNode, type DocumentNode, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
+import { Kind, parse, type DefinitionNode, type DocumentNode, type TypeNode } from 'graphql';
+import { objectTypeNodes } from './meta.js';
 
 const SUFFIX = 'Connection';
 const namedType = (t: TypeNode): string => (t.kind === Kind.NAMED_TYPE ? t.name.value : namedType(t.type));
@@ -15,9 +16,7 @@ export function deriveConnections(doc: DocumentNode): DocumentNode {
   const defined = new Set(
     doc.definitions.flatMap((d) => ('name' in d && d.name && d.kind !== Kind.DIRECTIVE_DEFINITION ? [d.name.value] : [])),
   );
-  const objects = doc.definitions.filter(
-    (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION,
-  );
+  const objects = objectTypeNodes(doc);
   const wanted: string[] = [];
   for (const o of objects) {
     for (const f of o.fields ?? []) {

@@ -1,6 +1,6 @@
 import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { INVENTORY, type InventoryItem } from './inventory.js';
-import { addDuration, ERASURE_ACTIONS, EXPORT_FORMATS, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './meta.js';
+import { addDuration, ERASURE_ACTIONS, EXPORT_FORMATS, objectTypeNodes, readKindMeta, RETENTION_STARTS, type ErasureAction, type KindMeta, type RetentionStart } from './meta.js';
 import { TAXONOMY, type DataCategory, type DataRegion, type DataSource, type LegalBasis, type Purpose, type Recipient, type RetentionRule } from './taxonomy.js';
 
 /** One record type of the record of processing (GDPR Art. 30): what is held, where, and how the policy treats it. */
@@ -54,8 +54,6 @@ const REQUIRED_ARGS = ['kind', 'title', 'category', 'source', 'purposes', 'legal
 const KIND = /^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$/;
 
 type ObjectDef = ObjectTypeDefinitionNode;
-const objectTypes = (doc: DocumentNode): ObjectDef[] =>
-  doc.definitions.filter((d): d is ObjectDef => d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION);
 const directive = (def: ObjectDef, name: string): readonly ConstDirectiveNode[] => def.directives?.filter((d) => d.name.value === name) ?? [];
 const argValue = (d: ConstDirectiveNode, name: string): unknown => {
   const a = d.arguments?.find((x) => x.name.value === name);
@@ -86,7 +84,7 @@ function graphNames(doc: DocumentNode): Map<string, string> {
 export function personalDataProblems(doc: DocumentNode, ownerOf: (def: ObjectDef) => string | null): MetadataProblem[] {
   const problems: MetadataProblem[] = [];
   const seen = new Map<string, string>();
-  for (const def of objectTypes(doc)) {
+  for (const def of objectTypeNodes(doc)) {
     const typename = def.name.value;
     const domain = ownerOf(def);
     const add = (problem: string) => problems.push({ typename, domain, problem });
@@ -194,7 +192,7 @@ export function buildDataMap(supergraphSdl: string | DocumentNode, inventory: re
     return owners.length === 1 ? owners[0]! : null;
   };
   const problems = personalDataProblems(doc, ownerOf);
-  const defs = new Map(objectTypes(doc).map((d) => [d.name.value, d]));
+  const defs = new Map(objectTypeNodes(doc).map((d) => [d.name.value, d]));
   const entries: DataMapEntry[] = [];
   for (const meta of readKindMeta(doc)) {
     const domain = ownerOf(defs.get(meta.typename)!);

@@ -56,12 +56,20 @@ export function erasurePolicy(meta: KindMeta) {
   };
 }
 
+/**
+ * The object types of an SDL document, extensions (`extend type`) included: a
+ * domain declares its part of Person, say, as an extension. Both have a name,
+ * fields and directives, which is all the readers here use.
+ */
+export function objectTypeNodes(doc: DocumentNode): ObjectTypeDefinitionNode[] {
+  return doc.definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION);
+}
+
 /** Reads @personalData from every object type of an SDL document (a subgraph's or the supergraph). */
 export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'): KindMeta[] {
   const out: KindMeta[] = [];
-  for (const def of doc.definitions) {
-    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-    const d = (def as ObjectTypeDefinitionNode).directives?.find((x) => x.name.value === directiveName);
+  for (const def of objectTypeNodes(doc)) {
+    const d = def.directives?.find((x) => x.name.value === directiveName);
     if (!d) continue;
     const args = Object.fromEntries((d.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value)])) as Record<string, unknown>;
     out.push({

@@ -7,7 +7,6 @@ import {
   Kysely,
   PostgresAdapter,
   PostgresDialect,
-  SqliteDialect,
   sql,
   type CreateTableBuilder,
   type Migration,
@@ -16,6 +15,7 @@ import {
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
 import { migrateToLatest } from './migration-lock.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -150,7 +150,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
-    db = new Kysely<DB>({ dialect: new SqliteDialect({ database }), plugins: [new CamelCasePlugin()], log });
+    db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database }), plugins: [new CamelCasePlugin()], log });
     reads = preparedReads(database, log);
   }
   return {

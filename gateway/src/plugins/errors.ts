@@ -16,10 +16,14 @@ const LIMIT = /limit of \d+ exceeded/i;
 /** graphql-js's own message when parseOptions.maxTokens is reached (its spelling). */
 const TOKENS = /Document contains more th(?:an|at) (\d+) tokens/;
 
+/** Whether formatError hides this error's message and code from the client (its cause must then be logged). */
+export const isMasked = (code: unknown, message: string): boolean =>
+  !(typeof code === 'string' && PASS_THROUGH.has(code)) && !LIMIT.test(message) && !TOKENS.test(message);
+
 /**
  * Shapes every error the gateway returns: limit rejections become
  * LIMIT_EXCEEDED, a subgraph's errors keep their code and say which domain,
- * anything without a known code is masked (the cause goes to the log).
+ * anything without a known code is masked (requestLogPlugin logs the cause).
  */
 export function formatError(formatted: GraphQLFormattedError, _error: unknown): GraphQLFormattedError {
   const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
@@ -32,7 +36,7 @@ export function formatError(formatted: GraphQLFormattedError, _error: unknown): 
   const tokens = TOKENS.exec(message);
   if (tokens) message = `Token limit of ${tokens[1]} exceeded: the query has more than ${tokens[1]} tokens; send a shorter query`;
   if (LIMIT.test(message)) code = 'LIMIT_EXCEEDED';
-  if (!PASS_THROUGH.has(code)) {
+  if (isMasked(code, message)) {
     code = 'INTERNAL_SERVER_ERROR';
     message = ext.domain ? `The ${String(ext.domain)} domain failed to answer` : 'Internal server error';
     delete ext.response;

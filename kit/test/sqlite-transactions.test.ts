@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/store.js';
+
+/**
+ * A transaction that reads and then writes (at most one active job per person, the next number in a sequence)
+ * must not be undone by another connection to the same SQLite file committing in between, as the gateway's
+ * export worker thread or a second gateway does. With a deferred BEGIN, WAL mode fails that write at once with
+ * SQLITE_BUSY_SNAPSHOT, whatever busy_timeout says.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'footprint-sqlite-tx-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SQLite transactions of a store', () => {
+  it('hold the write lock from their first statement, so a read-then-write is never refused half-way', async () => {
+    const file = join(dir, 'tx.db');
+    const store = openStore<unknown>({ domain: 'tx', url: file, dataDir: dir, migrations: {} });
+    const db = store.db as Kysely<unknown>;
+    await sql`create table job (person_id text not null, state text not null)`.execute(db);
+    // Another connection, as a second process or thread has; no waiting, so a held lock shows at once.
+    const other = new SQLite(file);
+    other.pragma('busy_timeout = 0');
+    try {
+      let otherWrite: string | null = null;
+      await db.transaction().execute(async (trx) => {
+        const active = await sql<{ n: number }>`select count(*) as n from job where person_id = '1' and state = 'QUEUED'`.execute(trx);
+        expect(active.rows[0]!.n).toBe(0);
+        try {
+          other.prepare(`insert into job values ('2', 'QUEUED')`).run();
+          otherWrite = 'committed';
+        } catch (err) {
+          otherWrite = (err as { code?: string }).code ?? String(err);
+        }
+        await sql`insert into job values ('1', 'QUEUED')`.execute(trx);
+      });
+      // The other connection had to wait for the lock (here: was refused, not having waited); ours committed.
+      expect(otherWrite).toBe('SQLITE_BUSY');
+      const rows = await sql<{ personId: string }>`select person_id from job order by person_id`.execute(db);
+      expect(rows.rows.map((r) => r.personId)).toEqual(['1']);
+      // Once ours is done the other connection writes as usual.
+      other.prepare(`insert into job values ('2', 'QUEUED')`).run();
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});

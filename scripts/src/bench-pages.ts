@@ -11,10 +11,11 @@ import { mintToken } from './tokens.js';
  * (the rows of the page in id order, serialised to JSON: the floor), from the
  * kind's subgraph over HTTP (`_entities`, with the internal credential), and
  * through the gateway (the footprint's page operation, with a subject token).
- * Per-record metadata, as exports read. Median of BENCH_ROUNDS after a warm-up, the three interleaved.
+ * Per-record metadata, as exports read. Median of BENCH_PAGE_ROUNDS (9) after a warm-up, the three
+ * interleaved: with 3, one slow round on a busy 2-core machine moved the gateway's share by tens of percent.
  */
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 9);
 
 const PAGES = [
   { label: 'cloud locations', domain: 'cloud', field: 'locations', table: 'device_location' },

@@ -1,10 +1,10 @@
 import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { isBusy } from './sqlite-dialect.js';
 
 /** How long a starting service waits for another process's migration of the same SQLite file. */
 const WAIT_MS = 120_000;
 const RETRY_MS = 25;
 
-const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
 
 /**
  * Runs a migration so that processes opening one database at once take turns

@@ -1,4 +1,45 @@
+import SQLite from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+
+/** SQLite's "another connection has the lock" (SQLITE_BUSY and its extended codes, SQLITE_LOCKED). */
+export const isBusy = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && (err.code.startsWith('SQLITE_BUSY') || err.code === 'SQLITE_LOCKED');
+
+/** How long opening waits for other connections to let it switch a new file to WAL. */
+const WAL_WAIT_MS = 30_000;
+
+/**
+ * A SQLite file as every store uses it: WAL (readers never wait for the
+ * writer), synchronous NORMAL, and a 5 s busy timeout. Switching a brand-new
+ * file to WAL needs a moment alone with it, and SQLite answers SQLITE_BUSY at
+ * once, without the busy handler, when another connection opens the file at
+ * the same moment (two gateways, or a gateway and its export thread, over a
+ * fresh data folder: 9 of 120 concurrent opens failed so). WAL mode is kept
+ * in the file, so opening retries until the file is WAL, by whoever set it.
+ */
+export function openSqlite(file: string): SQLite.Database {
+  const database = new SQLite(file);
+  try {
+    database.pragma('busy_timeout = 5000');
+    const deadline = Date.now() + WAL_WAIT_MS;
+    for (;;) {
+      try {
+        const mode = String(database.pragma('journal_mode = WAL', { simple: true })).toLowerCase();
+        if (mode === 'wal' || mode === 'memory') break;
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`Could not switch ${file} to WAL mode: other connections kept it busy for ${WAL_WAIT_MS / 1000} s`);
+      // Synchronous, as opening is: a short pause for the other connection to finish its switch.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+    }
+    database.pragma('synchronous = NORMAL');
+    return database;
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+}
 
 /**
  * SQLite with every transaction begun IMMEDIATE. Kysely begins a plain

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import pg from 'pg';
 import {
   CamelCasePlugin,
@@ -15,7 +15,7 @@ import {
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
 import { migrateToLatest } from './migration-lock.js';
-import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { ImmediateSqliteDialect, openSqlite } from './sqlite-dialect.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -146,10 +146,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
   } else {
     const file = url.replace(/^sqlite:/, '');
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const database = new SQLite(file);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
+    const database = openSqlite(file);
     db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database }), plugins: [new CamelCasePlugin()], log });
     reads = preparedReads(database, log);
   }

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../src/sqlite-dialect.js';
 import { openStore } from '../src/store.js';
 
 /**
@@ -47,5 +49,33 @@ describe('SQLite transactions of a store', () => {
       other.close();
       await store.close();
     }
+  });
+});
+
+describe('opening a new SQLite file while another process writes to it', () => {
+  it('waits for the other process and switches the file to WAL (no "database is locked")', async () => {
+    // Another process creates the file and holds a write transaction on it for a moment, as a second gateway
+    // starting over the same fresh data folder does. SQLite refuses the switch to WAL at once meanwhile, whatever
+    // busy_timeout says.
+    const file = join(dir, 'fresh.db');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('begin immediate'); db.exec('create table opened (pid integer)'); console.log('locked'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400); db.exec('commit'); db.close();`, file],
+      { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => holder.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (c: Buffer) => c.toString().includes('locked') && resolve());
+      holder.on('exit', () => reject(new Error('the holder exited before it held the lock')));
+    });
+    const db = openSqlite(file);
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      db.prepare('insert into opened values (?)').run(process.pid);
+      expect((db.prepare('select count(*) as n from opened').get() as { n: number }).n).toBe(1);
+    } finally {
+      db.close();
+    }
+    expect(await exited).toBe(0);
   });
 });

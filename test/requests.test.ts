@@ -82,7 +82,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'footprint-requests-'));
   // 20000001 and 20000002 exist too: one has their account erased here, the other objects.
   await seedAll({ dataDir, users: 2 });
-  federation = await launchFederation({ dataDir, stdio: 'ignore', env: { LOG_LEVEL: 'warn', FOOTPRINT_REQUEST_SYNC_MS: '200' } });
+  // The services' warnings and errors in the test output: a request that never completes says why (a sync skipped, a job failed).
+  federation = await launchFederation({ dataDir, stdio: 'inherit', env: { LOG_LEVEL: 'warn', FOOTPRINT_REQUEST_SYNC_MS: '200' } });
   url = federation.gatewayUrl;
   me = bearer(await subjectToken(PERSON));
   desk = bearer(await operatorToken(['footprint:requests', 'footprint:export'], 'ops-desk'), { 'x-footprint-reason': 'Privacy desk shift 2026-11-28' });

@@ -123,6 +123,23 @@ describe('the person a request is about comes from @person, not from argument na
     }
   });
 
+  it('decides each request on its own variables when Apollo reuses one parsed document (the walk is cached per document)', async () => {
+    for (const query of ['query($a: ID!) { owner(account: $a) }', 'query($f: [Filter!]!) { search(filters: $f) }']) {
+      const document = parse(query);
+      const ask = (id: string) => {
+        const variables = query.includes('$a') ? { a: id } : { f: [{ text: 'x' }, { subject: id }] };
+        const ctx = context(subject(ME));
+        return authorizeOperation(options(), { ctx, document, schema, variables, operationName: undefined, operation: getOperationAST(document) ?? undefined }).then(
+          () => ctx.person,
+          (err: GraphQLError) => String(err.extensions?.code),
+        );
+      };
+      expect(await ask(ME), query).toBe(ME);
+      expect(await ask(OTHER), query).toBe('FORBIDDEN');
+      expect(await ask(ME), query).toBe(ME);
+    }
+  });
+
   it('does not treat an argument named id without @person as a person', async () => {
     // Not refused for a subject, not checked as an account ID, and no person is set for the resolvers.
     for (const id of [OTHER, 'not-an-account-id']) {

@@ -9,8 +9,10 @@ import {
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type GraphQLArgument,
   type GraphQLInputType,
   type GraphQLSchema,
+  type ValueNode,
 } from 'graphql';
 
 /** The directive that marks the argument or input field naming a person (defined in gateway/schema/person.graphql). */
@@ -62,17 +64,76 @@ export interface Targets {
   rootFields: Set<string>;
 }
 
+/** One argument of one field of a document, with what the walk knows of it before any variable is known. */
+interface ArgumentSite {
+  /** The argument's definition (type, name) in the served schema. */
+  def: GraphQLArgument;
+  /** Its value as written: a variable or a literal (which may itself hold variables). */
+  value: ValueNode;
+  /** Marked @person: its value names a person. Otherwise its value is searched for marked input fields. */
+  marked: boolean;
+}
+
+/** What a document says about people, whatever its variables: every argument that may name one, the root fields, `me`. */
+interface DocumentSites {
+  schema: GraphQLSchema;
+  marks: PersonMarks;
+  arguments: ArgumentSite[];
+  rootFields: Set<string>;
+  me: boolean;
+}
+
+/**
+ * Documents already walked. Apollo Server keeps one parsed document per
+ * query, so the walk with type information (the costly part, about as much
+ * CPU as the rest of a small request's authorization) runs once per query;
+ * each request only reads its variables into the sites.
+ */
+const walked = new WeakMap<DocumentNode, DocumentSites>();
+
+function documentSites(schema: GraphQLSchema, marks: PersonMarks, doc: DocumentNode): DocumentSites {
+  const hit = walked.get(doc);
+  if (hit && hit.schema === schema && hit.marks === marks) return hit;
+  const typeInfo = new TypeInfo(schema);
+  const sites: DocumentSites = { schema, marks, arguments: [], rootFields: new Set(), me: false };
+  const rootTypes = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name].filter(Boolean));
+  visit(
+    doc,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent || !isObjectType(parent)) return;
+        if (rootTypes.has(parent.name)) {
+          sites.rootFields.add(node.name.value);
+          if (node.name.value === 'me') sites.me = true;
+        }
+        const def = typeInfo.getFieldDef();
+        if (!def) return;
+        const persons = marks.arguments.get(`${parent.name}.${def.name}`);
+        for (const arg of node.arguments ?? []) {
+          const argDef = def.args.find((a) => a.name === arg.name.value);
+          if (!argDef) continue;
+          const isMarked = persons?.has(argDef.name) ?? false;
+          if (isMarked || marks.inputFields.size) sites.arguments.push({ def: argDef, value: arg.value, marked: isMarked });
+        }
+      },
+    }),
+  );
+  walked.set(doc, sites);
+  return sites;
+}
+
 /**
  * Walks the whole document with type information — aliases, inline fragments
  * and named fragments included — and collects the value of every argument and
  * input field marked @person, resolving variables. What an argument is called
  * does not matter. A value that is not a string or a number (null, an unset
- * variable) is reported as the empty string.
+ * variable) is reported as the empty string. The walk is done once per
+ * document (documentSites); the variables are read on every call.
  */
 export function collectTargets(schema: GraphQLSchema, marks: PersonMarks, doc: DocumentNode, variables: Record<string, unknown> | undefined): Targets {
-  const typeInfo = new TypeInfo(schema);
-  const targets: Targets = { ids: new Set(), namedBy: new Map(), me: false, rootFields: new Set() };
-  const rootTypes = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name].filter(Boolean));
+  const sites = documentSites(schema, marks, doc);
+  const targets: Targets = { ids: new Set(), namedBy: new Map(), me: sites.me, rootFields: new Set(sites.rootFields) };
   // A list of persons names each of them; a list given where one id is expected is no id.
   const add = (type: GraphQLInputType, value: unknown, name: string): void => {
     const t = getNullableType(type);
@@ -100,28 +161,10 @@ export function collectTargets(schema: GraphQLSchema, marks: PersonMarks, doc: D
       else walkInput(field.type, v);
     }
   };
-  visit(
-    doc,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        if (!parent || !isObjectType(parent)) return;
-        if (rootTypes.has(parent.name)) {
-          targets.rootFields.add(node.name.value);
-          if (node.name.value === 'me') targets.me = true;
-        }
-        const def = typeInfo.getFieldDef();
-        if (!def) return;
-        const persons = marks.arguments.get(`${parent.name}.${def.name}`);
-        for (const arg of node.arguments ?? []) {
-          const argDef = def.args.find((a) => a.name === arg.name.value);
-          if (!argDef) continue;
-          const value = arg.value.kind === Kind.VARIABLE ? variables?.[arg.value.name.value] : valueFromAST(arg.value, argDef.type, variables);
-          if (persons?.has(argDef.name)) add(argDef.type, value, argDef.name);
-          else if (marks.inputFields.size) walkInput(argDef.type, value);
-        }
-      },
-    }),
-  );
+  for (const site of sites.arguments) {
+    const value = site.value.kind === Kind.VARIABLE ? variables?.[site.value.name.value] : valueFromAST(site.value, site.def.type, variables);
+    if (site.marked) add(site.def.type, value, site.def.name);
+    else walkInput(site.def.type, value);
+  }
   return targets;
 }

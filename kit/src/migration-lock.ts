@@ -5,7 +5,6 @@ import { isBusy } from './sqlite-dialect.js';
 const WAIT_MS = 120_000;
 const RETRY_MS = 25;
 
-
 /**
  * Runs a migration so that processes opening one database at once take turns
  * and a failed one leaves nothing behind.

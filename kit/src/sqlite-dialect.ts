@@ -12,10 +12,10 @@ const WAL_WAIT_MS = 30_000;
  * A SQLite file as every store uses it: WAL (readers never wait for the
  * writer), synchronous NORMAL, and a 5 s busy timeout. Switching a brand-new
  * file to WAL needs a moment alone with it, and SQLite answers SQLITE_BUSY at
- * once, without the busy handler, when another connection opens the file at
- * the same moment (two gateways, or a gateway and its export thread, over a
- * fresh data folder: 9 of 120 concurrent opens failed so). WAL mode is kept
- * in the file, so opening retries until the file is WAL, by whoever set it.
+ * once, without the busy handler, while another connection writes to the
+ * file (two gateways starting over a fresh data folder; 9 of 120 opens of a
+ * new file by 3 processes at once failed so). WAL mode is kept in the file,
+ * so opening retries until the file is WAL, by whoever set it.
  */
 export function openSqlite(file: string): SQLite.Database {
   const database = new SQLite(file);

@@ -225,7 +225,8 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
       const d = med('discovery summary');
       record({
         measure: `discovery summary, ${CONNECTIONS} connections`,
-        figure: `${d.rps.toFixed(0)} req/s, p99 ${d.p99.toFixed(0)} ms (footprint query ${fp.rps.toFixed(0)} req/s, p99 ${fp.p99.toFixed(0)} ms)${failed(d.failures)}`,
+        // Context for the figure, not a second target: a discovery asks every domain, the footprint query one.
+        figure: `${d.rps.toFixed(0)} req/s, p99 ${d.p99.toFixed(0)} ms (footprint query ${fp.rps.toFixed(0)} req/s, p99 ${fp.p99.toFixed(0)} ms); each asks all ${h.fed.subgraphs.size} domains: ${(d.rps * h.fed.subgraphs.size).toFixed(0)} domain answers/s${failed(d.failures)}`,
         target: "RPS ≥ the footprint query's",
         pass: d.rps >= fp.rps && d.failures === 0,
       });

@@ -1,5 +1,5 @@
 import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely';
-import { isBusy } from './sqlite-dialect.js';
+import { isBusy } from './sqlite.js';
 
 /** How long a starting service waits for another process's migration of the same SQLite file. */
 const WAIT_MS = 120_000;

@@ -15,7 +15,7 @@ import {
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
 import { migrateToLatest } from './migration-lock.js';
-import { ImmediateSqliteDialect, openSqlite } from './sqlite-dialect.js';
+import { ImmediateSqliteDialect, openSqlite } from './sqlite.js';
 import { viewTables } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';

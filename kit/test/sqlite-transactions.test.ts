@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlite } from '../src/sqlite-dialect.js';
+import { openSqlite } from '../src/sqlite.js';
 import { openStore } from '../src/store.js';
 
 /**

@@ -7,6 +7,8 @@ export const isBusy = (err: unknown): boolean =>
 
 /** How long opening waits for other connections to let it switch a new file to WAL. */
 const WAL_WAIT_MS = 30_000;
+/** Only ever waited on (never notified): Atomics.wait on it is a synchronous sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A SQLite file as every store uses it: WAL (readers never wait for the
@@ -31,7 +33,7 @@ export function openSqlite(file: string): SQLite.Database {
       }
       if (Date.now() > deadline) throw new Error(`Could not switch ${file} to WAL mode: other connections kept it busy for ${WAL_WAIT_MS / 1000} s`);
       // Synchronous, as opening is: a short pause for the other connection to finish its switch.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+      Atomics.wait(PAUSE, 0, 0, 10 + Math.random() * 20);
     }
     database.pragma('synchronous = NORMAL');
     return database;

@@ -1,5 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode, footprintError, type ErrorCode as Code } from '@footprint/schema';
@@ -9,6 +11,9 @@ import { REQUEST_ID_HEADER } from './credential.js';
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** 16 KB for the request line and all headers together, Node's own default. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+/** A piece of a response body: text, bytes, or bytes still arriving. */
+export type BodyChunk = string | Uint8Array | AsyncIterable<Uint8Array>;
 
 export class HttpError extends Error {
   constructor(readonly code: Code, message: string) {
@@ -77,9 +82,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /**
    * A complete response body of a request, as the chunks to write instead
    * (undefined: as it is): the gateway writes domain answers it forwarded
-   * unparsed into the body Apollo Server serialised around them.
+   * unparsed into the body Apollo Server serialised around them. A chunk that
+   * is an async iterable is written as it arrives (chunked, no content-length);
+   * if it fails, the response is cut off, never completed.
    */
-  finishBody?: (context: TContext, body: string) => (string | Uint8Array)[] | undefined;
+  finishBody?: (context: TContext, body: string) => BodyChunk[] | undefined;
 }
 
 /**
@@ -149,13 +156,26 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
       const chunks = context && opts.finishBody?.(context, result.body.string);
       // Encoded once: given a string, Node measures its UTF-8 length for content-length and then encodes it again.
       if (!chunks) return void res.end(Buffer.from(result.body.string));
-      res.setHeader('content-length', chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength), 0));
-      for (const c of chunks) res.write(c);
-      return void res.end();
+      return writeChunks(res, chunks);
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   }
+}
+
+async function writeChunks(res: ServerResponse, chunks: BodyChunk[]): Promise<void> {
+  const whole = chunks.every((c): c is string | Uint8Array => typeof c === 'string' || c instanceof Uint8Array);
+  if (whole) {
+    res.setHeader('content-length', chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength), 0));
+    for (const c of chunks) res.write(c);
+    return void res.end();
+  }
+  // Chunked: a stream that fails destroys the response (the client sees a cut-off body, never a complete one).
+  for (const c of chunks) {
+    if (typeof c === 'string' || c instanceof Uint8Array) res.write(c);
+    else await pipeline(Readable.from(c, { objectMode: false }), res, { end: false });
+  }
+  res.end();
 }
 
 /**

@@ -30,3 +30,84 @@ export function onlyValueBytes(entity: Buffer, key: string): Buffer | null {
   const head = Buffer.from(`{"${key}":`);
   return startsWith(entity, head) ? entity.subarray(head.length, entity.length - 1) : null;
 }
+
+/** A value arriving from a domain; `cancel` lets the domain's answer go unread. */
+export interface ValueStream extends AsyncIterable<Uint8Array> {
+  cancel(): Promise<void>;
+}
+
+/** A domain's answer read as it arrives: the value still arriving, or the whole answer when it was not one to forward. */
+export type StreamedValue = { kind: 'value'; value: ValueStream } | { kind: 'whole'; body: Buffer };
+
+/** Bytes kept back from each chunk: enough to hold the answer's closing `}]}}` and the whitespace after it. */
+const KEEP_BACK = 32;
+const CLOSING = Buffer.from('}]}}');
+
+/**
+ * The value of the one key of a domain's `_entities` answer, streamed: the same
+ * bytes onlyValueBytes(entityBytes(body), key) would give, without waiting for
+ * the whole answer. The head (`{"data":{"_entities":[{"<key>":`, so no errors)
+ * is checked before anything is handed on; an answer that starts otherwise is
+ * read whole and returned as it is (Apollo answers then). What can only be
+ * checked at the end (the closing `}]}}`, no `,"extensions":`) makes the value
+ * fail mid-way: its response is then cut off, never completed.
+ */
+export async function streamOnlyValue(body: ReadableStream<Uint8Array>, key: string): Promise<StreamedValue> {
+  const head = Buffer.concat([HEAD, Buffer.from(`{"${key}":`)]);
+  const reader = body.getReader();
+  const first: Buffer[] = [];
+  let size = 0;
+  while (size < head.length) {
+    const r = await reader.read();
+    if (r.done) return { kind: 'whole', body: Buffer.concat(first) };
+    first.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+    size += r.value.byteLength;
+  }
+  const start = Buffer.concat(first);
+  if (!startsWith(start, head)) {
+    const rest: Buffer[] = [start];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+    return { kind: 'whole', body: Buffer.concat(rest) };
+  }
+  const bytes = valueBytes(reader, start.subarray(head.length));
+  return { kind: 'value', value: { [Symbol.asyncIterator]: () => bytes, cancel: () => reader.cancel().catch(() => {}) } };
+}
+
+async function* valueBytes(reader: ReadableStreamDefaultReader<Uint8Array>, first: Buffer): AsyncGenerator<Uint8Array> {
+  // The last bytes handed on, so `,"extensions":` split between two pieces is still seen.
+  let seen = Buffer.alloc(0);
+  const check = (piece: Buffer): Buffer => {
+    if (piece.includes(EXTENSIONS) || Buffer.concat([seen, piece.subarray(0, EXTENSIONS.length - 1)]).includes(EXTENSIONS)) throw answerError('carries extensions');
+    seen = Buffer.concat([seen, piece]).subarray(-(EXTENSIONS.length - 1));
+    return piece;
+  };
+  // Not yet handed on: at most KEEP_BACK bytes, a view of the last chunk (no chunk is copied).
+  let held = first;
+  let done = false;
+  try {
+    for (;;) {
+      if (held.length > KEEP_BACK) {
+        yield check(held.subarray(0, held.length - KEEP_BACK));
+        held = held.subarray(held.length - KEEP_BACK);
+      }
+      const r = await reader.read();
+      if (r.done) break;
+      const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      if (chunk.length >= KEEP_BACK) {
+        if (held.length > 0) yield check(held);
+        held = chunk;
+      } else held = Buffer.concat([held, chunk]);
+    }
+    done = true;
+    let end = held.length;
+    while (end > 0 && SPACE.has(held[end - 1]!)) end--;
+    const tail = held.subarray(0, end);
+    if (!startsWith(tail, CLOSING, tail.length - CLOSING.length)) throw answerError('does not end as an _entities answer');
+    if (tail.length > CLOSING.length) yield check(tail.subarray(0, tail.length - CLOSING.length));
+  } finally {
+    // Stopped early (the client went away, or the answer was refused): the domain's connection is let go.
+    if (!done) await reader.cancel().catch(() => {});
+  }
+}
+
+const answerError = (why: string) => new Error(`A domain answer forwarded as it arrived ${why}: the response was cut off`);

@@ -5,7 +5,7 @@ import { getVariableValues } from 'graphql';
 import { requireDecidedPerson } from '../auth/access.js';
 import type { GatewayContext } from '../context.js';
 import { requestCredential, type DomainClient } from '../domains/client.js';
-import { entityBytes, onlyValueBytes } from './answer.js';
+import { entityBytes, onlyValueBytes, streamOnlyValue } from './answer.js';
 import { fastPlanOf, type FastFetch, type FastPlan } from './plan.js';
 import { rawPlaceholder } from './raw.js';
 import { keepOutcomes, type Outcome } from './replay.js';
@@ -36,7 +36,8 @@ const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.r
  * client asked (plan.ts) is answered without Apollo's execution: the same
  * fetches are sent (same operation, variables, credential, circuit), and each
  * domain's answer is forwarded as the JSON bytes it arrived in (raw.ts) instead of
- * being parsed and re-shaped value by value — the answer is byte for byte
+ * being parsed and re-shaped value by value, a single domain's value as it
+ * arrives (streamed) — the answer is byte for byte
  * what Apollo returns (test/fast-path.test.ts compares). Anything else —
  * another plan, a domain's error, a failed call — is Apollo's to answer, with
  * the outcomes the fast path already has (replay.ts): no domain is called twice.
@@ -94,6 +95,8 @@ export class FastPathGateway implements GatewayInterface {
     const person = this.personOf(plan, rc, ctx);
     if (person === null || plan.fetches.some((f) => !this.opts.domains.url(f.service))) return null;
 
+    const [only] = plan.fetches;
+    if (plan.fetches.length === 1 && only!.keys.length === 1) return this.streamed(plan, only!, person, rc, ctx);
     const outcomes = await Promise.all(plan.fetches.map((f) => this.call(f, person, rc, ctx)));
     const values: Record<string, unknown>[] = [];
     for (const [i, f] of plan.fetches.entries()) {
@@ -108,12 +111,29 @@ export class FastPathGateway implements GatewayInterface {
       // One Person field: forwarded unparsed. Several: parsed once (no shaping: the subgraph answered exactly the client's selection).
       values.push(f.keys.length === 1 ? { [f.keys[0]!]: rawPlaceholder(ctx.exchange, value) } : (JSON.parse(value.toString('utf8')) as Record<string, unknown>));
     }
-    const personData: Record<string, unknown> = {};
-    for (const field of plan.fields) {
-      if (field.from === 'fetch') personData[field.key] = values[field.fetch]![field.key];
-      else personData[field.key] = field.from === 'id' ? person : 'Person';
+    return answer(plan, person, values);
+  }
+
+  /**
+   * One domain, one Person field (a page, say): its value is forwarded as it
+   * arrives, once the answer's head shows it has no errors, so the client's
+   * first bytes do not wait for the domain's last (answer.ts). An answer that
+   * starts otherwise is read whole and handed to Apollo, as above.
+   */
+  private async streamed(plan: FastPlan, f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<GatewayExecutionResult | null> {
+    const key = f.keys[0]!;
+    let outcome: Outcome;
+    try {
+      const res = await this.send(f, person, rc, ctx);
+      const read = res.status === 200 && res.body ? await streamOnlyValue(res.body, key) : { kind: 'whole' as const, body: Buffer.from(await res.arrayBuffer()) };
+      if (read.kind === 'value') return answer(plan, person, [{ [key]: rawPlaceholder(ctx.exchange, read.value) }]);
+      outcome = { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), body: read.body };
+    } catch (error) {
+      outcome = { kind: 'thrown', error };
     }
-    return { data: { [plan.rootKey]: personData } };
+    keepOutcomes(ctx.exchange, new Map([[f.service, outcome]]));
+    this.counts.handedOver++;
+    return null;
   }
 
   /** The person the entry point answers, as the gateway's own person resolvers would (null: Apollo answers, with their error). */
@@ -136,21 +156,36 @@ export class FastPathGateway implements GatewayInterface {
   }
 
   /** One entity fetch, as @apollo/gateway sends it: the fetch's own variables as the client sent them, and the person's representation. */
-  private async call(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Outcome> {
+  private async send(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Response> {
     const url = this.opts.domains.url(f.service)!;
     const variables: Record<string, unknown> = {};
     const given = rc.request.variables;
     for (const name of f.variableUsages) if (given && Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
     variables.representations = [{ __typename: 'Person', id: person }];
+    return this.opts.domains.fetcher(f.service)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
+      body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
+    });
+  }
+
+  /** The same, read whole. */
+  private async call(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Outcome> {
     try {
-      const res = await this.opts.domains.fetcher(f.service)(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
-        body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
-      });
+      const res = await this.send(f, person, rc, ctx);
       return { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
     } catch (error) {
       return { kind: 'thrown', error };
     }
   }
+}
+
+/** The person object of a fast plan, its fields in the client's order. */
+function answer(plan: FastPlan, person: string, values: Record<string, unknown>[]): GatewayExecutionResult {
+  const personData: Record<string, unknown> = {};
+  for (const field of plan.fields) {
+    if (field.from === 'fetch') personData[field.key] = values[field.fetch]![field.key];
+    else personData[field.key] = field.from === 'id' ? person : 'Person';
+  }
+  return { data: { [plan.rootKey]: personData } };
 }

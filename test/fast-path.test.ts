@@ -88,6 +88,8 @@ describe('the gateway fast path', () => {
       if (!page?.pageInfo.hasNextPage) continue;
       const next = await both(h, { query: nextPageOperation(k), variables: { id: DEMO_PERSON, first: 2, after: page.pageInfo.endCursor } });
       expect(next.fast, `${k.domain}.${k.field}`).toBe(1);
+      // A small answer is read whole (it costs less than a stream), so the response says its length.
+      expect(next.answer.length, `${k.domain}.${k.field}`).not.toBeNull();
       paged++;
     }
     expect(paged).toBeGreaterThan(3);
@@ -98,6 +100,8 @@ describe('the gateway fast path', () => {
     const cloud = domainsOnly.kinds.find((k) => k.domain === 'cloud' && k.field === 'locations')!;
     const r = await both(h, { query: nextPageOperation(cloud), variables: { id: HEAVY_PERSON, first: 5000, after: null } });
     expect(r.fast).toBe(1);
+    // Passed on as it arrived (a few MB): chunked, and whole (it parsed, byte for byte Apollo's answer).
+    expect(r.answer.chunked).toBe(true);
     expect((JSON.parse(r.answer.body) as { data: { person: { cloud: { locations: { nodes: unknown[] } } } } }).data.person.cloud.locations.nodes).toHaveLength(5000);
   }, 120_000);
 

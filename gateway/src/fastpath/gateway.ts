@@ -5,7 +5,7 @@ import { getVariableValues } from 'graphql';
 import { requireDecidedPerson } from '../auth/access.js';
 import type { GatewayContext } from '../context.js';
 import { requestCredential, type DomainClient } from '../domains/client.js';
-import { entityBytes, onlyValueBytes, streamOnlyValue } from './answer.js';
+import { entityBytes, onlyValueBytes, streamOnlyValue, type ValueStream } from './answer.js';
 import { fastPlanOf, type FastFetch, type FastPlan } from './plan.js';
 import { rawPlaceholder } from './raw.js';
 import { keepOutcomes, type Outcome } from './replay.js';
@@ -26,6 +26,12 @@ export interface FastPathStats {
   handedOver: number;
   plans: number;
 }
+
+/** Answers this large (bytes, the domain's content-length) are forwarded as they arrive; smaller ones cost less read whole. */
+const STREAM_FROM = 64 * 1024;
+
+/** What one fetch gave: an outcome Apollo can replay, or a value still arriving (never handed over: it has no errors). */
+type Fetched = Outcome | { kind: 'streaming'; value: ValueStream };
 
 const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.request.operationName ?? ''}`;
 
@@ -95,45 +101,37 @@ export class FastPathGateway implements GatewayInterface {
     const person = this.personOf(plan, rc, ctx);
     if (person === null || plan.fetches.some((f) => !this.opts.domains.url(f.service))) return null;
 
-    const [only] = plan.fetches;
-    if (plan.fetches.length === 1 && only!.keys.length === 1) return this.streamed(plan, only!, person, rc, ctx);
-    const outcomes = await Promise.all(plan.fetches.map((f) => this.call(f, person, rc, ctx)));
+    // One domain, one Person field (a page, say): a large value is forwarded as it arrives (answer.ts).
+    const stream = plan.fetches.length === 1 && plan.fetches[0]!.keys.length === 1;
+    const outcomes = await Promise.all(plan.fetches.map((f) => this.call(f, person, rc, ctx, stream)));
     const values: Record<string, unknown>[] = [];
     for (const [i, f] of plan.fetches.entries()) {
       const o = outcomes[i]!;
+      if (o.kind === 'streaming') {
+        values.push({ [f.keys[0]!]: rawPlaceholder(ctx.exchange, o.value) });
+        continue;
+      }
       const entity = o.kind === 'answered' && o.status === 200 ? entityBytes(o.body) : null;
       const value = entity === null ? null : f.keys.length === 1 ? onlyValueBytes(entity, f.keys[0]!) : entity;
       if (value === null) {
-        keepOutcomes(ctx.exchange, new Map(plan.fetches.map((g, j) => [g.service, outcomes[j]!])));
+        const kept = new Map<string, Outcome>();
+        for (const [j, g] of plan.fetches.entries()) {
+          const got = outcomes[j]!;
+          if (got.kind !== 'streaming') kept.set(g.service, got);
+        }
+        keepOutcomes(ctx.exchange, kept);
         this.counts.handedOver++;
         return null;
       }
       // One Person field: forwarded unparsed. Several: parsed once (no shaping: the subgraph answered exactly the client's selection).
       values.push(f.keys.length === 1 ? { [f.keys[0]!]: rawPlaceholder(ctx.exchange, value) } : (JSON.parse(value.toString('utf8')) as Record<string, unknown>));
     }
-    return answer(plan, person, values);
-  }
-
-  /**
-   * One domain, one Person field (a page, say): its value is forwarded as it
-   * arrives, once the answer's head shows it has no errors, so the client's
-   * first bytes do not wait for the domain's last (answer.ts). An answer that
-   * starts otherwise is read whole and handed to Apollo, as above.
-   */
-  private async streamed(plan: FastPlan, f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<GatewayExecutionResult | null> {
-    const key = f.keys[0]!;
-    let outcome: Outcome;
-    try {
-      const res = await this.send(f, person, rc, ctx);
-      const read = res.status === 200 && res.body ? await streamOnlyValue(res.body, key) : { kind: 'whole' as const, body: Buffer.from(await res.arrayBuffer()) };
-      if (read.kind === 'value') return answer(plan, person, [{ [key]: rawPlaceholder(ctx.exchange, read.value) }]);
-      outcome = { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), body: read.body };
-    } catch (error) {
-      outcome = { kind: 'thrown', error };
+    const personData: Record<string, unknown> = {};
+    for (const field of plan.fields) {
+      if (field.from === 'fetch') personData[field.key] = values[field.fetch]![field.key];
+      else personData[field.key] = field.from === 'id' ? person : 'Person';
     }
-    keepOutcomes(ctx.exchange, new Map([[f.service, outcome]]));
-    this.counts.handedOver++;
-    return null;
+    return { data: { [plan.rootKey]: personData } };
   }
 
   /** The person the entry point answers, as the gateway's own person resolvers would (null: Apollo answers, with their error). */
@@ -155,37 +153,31 @@ export class FastPathGateway implements GatewayInterface {
     }
   }
 
-  /** One entity fetch, as @apollo/gateway sends it: the fetch's own variables as the client sent them, and the person's representation. */
-  private async send(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Response> {
+  /**
+   * One entity fetch, as @apollo/gateway sends it: the fetch's own variables as the client sent them, and the person's
+   * representation. With `stream`, an answer of STREAM_FROM bytes or more whose head shows no errors is not waited for:
+   * its value is handed on as it arrives (answer.ts); a smaller one costs less read whole.
+   */
+  private async call(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext, stream: boolean): Promise<Fetched> {
     const url = this.opts.domains.url(f.service)!;
     const variables: Record<string, unknown> = {};
     const given = rc.request.variables;
     for (const name of f.variableUsages) if (given && Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
     variables.representations = [{ __typename: 'Person', id: person }];
-    return this.opts.domains.fetcher(f.service)(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
-      body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
-    });
-  }
-
-  /** The same, read whole. */
-  private async call(f: FastFetch, person: string, rc: GatewayGraphQLRequestContext, ctx: GatewayContext): Promise<Outcome> {
     try {
-      const res = await this.send(f, person, rc, ctx);
-      return { kind: 'answered', status: res.status, contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+      const res = await this.opts.domains.fetcher(f.service)(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
+        body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
+      });
+      const contentType = res.headers.get('content-type');
+      if (stream && res.status === 200 && res.body && Number(res.headers.get('content-length') ?? Infinity) >= STREAM_FROM) {
+        const read = await streamOnlyValue(res.body, f.keys[0]!);
+        return read.kind === 'value' ? { kind: 'streaming', value: read.value } : { kind: 'answered', status: res.status, contentType, body: read.body };
+      }
+      return { kind: 'answered', status: res.status, contentType, body: Buffer.from(await res.arrayBuffer()) };
     } catch (error) {
       return { kind: 'thrown', error };
     }
   }
-}
-
-/** The person object of a fast plan, its fields in the client's order. */
-function answer(plan: FastPlan, person: string, values: Record<string, unknown>[]): GatewayExecutionResult {
-  const personData: Record<string, unknown> = {};
-  for (const field of plan.fields) {
-    if (field.from === 'fetch') personData[field.key] = values[field.fetch]![field.key];
-    else personData[field.key] = field.from === 'id' ? person : 'Person';
-  }
-  return { data: { [plan.rootKey]: personData } };
 }

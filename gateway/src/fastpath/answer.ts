@@ -69,11 +69,53 @@ export async function streamOnlyValue(body: ReadableStream<Uint8Array>, key: str
     for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
     return { kind: 'whole', body: Buffer.concat(rest) };
   }
-  const bytes = valueBytes(reader, start.subarray(head.length));
+  const bytes = valueBytes(drain(reader), start.subarray(head.length));
   return { kind: 'value', value: { [Symbol.asyncIterator]: () => bytes, cancel: () => reader.cancel().catch(() => {}) } };
 }
 
-async function* valueBytes(reader: ReadableStreamDefaultReader<Uint8Array>, first: Buffer): AsyncGenerator<Uint8Array> {
+/** Chunks of a domain's answer, read as fast as the domain sends them whatever the client takes. */
+interface Drained {
+  next(): Promise<Buffer | null>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads the rest of a domain's answer eagerly, into memory, beside the client's
+ * pace: the domain call (and its timeout) ends when the domain has answered, as
+ * when the answer was read whole, and a slow client holds the page in the
+ * gateway (as it did), not the domain's connection.
+ */
+function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Drained {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: unknown = null;
+  // The consumer waiting for a chunk, if any (one consumer: the response being written).
+  const waiting: { wake: (() => void) | null } = { wake: null };
+  void (async () => {
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        queue.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+        waiting.wake?.();
+      }
+    } catch (err) {
+      failure = err ?? new Error('the domain answer failed');
+    }
+    ended = true;
+    waiting.wake?.();
+  })();
+  return {
+    async next() {
+      while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (waiting.wake = resolve));
+      waiting.wake = null;
+      if (queue.length > 0) return queue.shift()!;
+      if (failure !== null) throw failure;
+      return null;
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
+async function* valueBytes(source: Drained, first: Buffer): AsyncGenerator<Uint8Array> {
   // The last bytes handed on, so `,"extensions":` split between two pieces is still seen.
   let seen = Buffer.alloc(0);
   const check = (piece: Buffer): Buffer => {
@@ -90,9 +132,8 @@ async function* valueBytes(reader: ReadableStreamDefaultReader<Uint8Array>, firs
         yield check(held.subarray(0, held.length - KEEP_BACK));
         held = held.subarray(held.length - KEEP_BACK);
       }
-      const r = await reader.read();
-      if (r.done) break;
-      const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      const chunk = await source.next();
+      if (chunk === null) break;
       if (chunk.length >= KEEP_BACK) {
         if (held.length > 0) yield check(held);
         held = chunk;
@@ -106,7 +147,7 @@ async function* valueBytes(reader: ReadableStreamDefaultReader<Uint8Array>, firs
     if (tail.length > CLOSING.length) yield check(tail.subarray(0, tail.length - CLOSING.length));
   } finally {
     // Stopped early (the client went away, or the answer was refused): the domain's connection is let go.
-    if (!done) await reader.cancel().catch(() => {});
+    if (!done) await source.cancel();
   }
 }
 

@@ -54,23 +54,23 @@ const CLOSING = Buffer.from('}]}}');
  */
 export async function streamOnlyValue(body: ReadableStream<Uint8Array>, key: string): Promise<StreamedValue> {
   const head = Buffer.concat([HEAD, Buffer.from(`{"${key}":`)]);
-  const reader = body.getReader();
+  const source = drain(body.getReader());
   const first: Buffer[] = [];
   let size = 0;
   while (size < head.length) {
-    const r = await reader.read();
-    if (r.done) return { kind: 'whole', body: Buffer.concat(first) };
-    first.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
-    size += r.value.byteLength;
+    const chunk = await source.next();
+    if (chunk === null) return { kind: 'whole', body: Buffer.concat(first) };
+    first.push(chunk);
+    size += chunk.length;
   }
-  const start = Buffer.concat(first);
+  const start = first.length === 1 ? first[0]! : Buffer.concat(first);
   if (!startsWith(start, head)) {
     const rest: Buffer[] = [start];
-    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+    for (let chunk = await source.next(); chunk !== null; chunk = await source.next()) rest.push(chunk);
     return { kind: 'whole', body: Buffer.concat(rest) };
   }
-  const bytes = valueBytes(drain(reader), start.subarray(head.length));
-  return { kind: 'value', value: { [Symbol.asyncIterator]: () => bytes, cancel: () => reader.cancel().catch(() => {}) } };
+  const bytes = valueBytes(source, start.subarray(head.length));
+  return { kind: 'value', value: { [Symbol.asyncIterator]: () => bytes, cancel: source.cancel } };
 }
 
 /** Chunks of a domain's answer, read as fast as the domain sends them whatever the client takes. */
@@ -116,11 +116,12 @@ function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Drained {
 }
 
 async function* valueBytes(source: Drained, first: Buffer): AsyncGenerator<Uint8Array> {
-  // The last bytes handed on, so `,"extensions":` split between two pieces is still seen.
-  let seen = Buffer.alloc(0);
+  // The last bytes handed on (a view, never a copy of a chunk), so `,"extensions":` split between two pieces is still seen.
+  const overlap = EXTENSIONS.length - 1;
+  let seen: Buffer = Buffer.alloc(0);
   const check = (piece: Buffer): Buffer => {
-    if (piece.includes(EXTENSIONS) || Buffer.concat([seen, piece.subarray(0, EXTENSIONS.length - 1)]).includes(EXTENSIONS)) throw answerError('carries extensions');
-    seen = Buffer.concat([seen, piece]).subarray(-(EXTENSIONS.length - 1));
+    if (piece.includes(EXTENSIONS) || Buffer.concat([seen, piece.subarray(0, overlap)]).includes(EXTENSIONS)) throw answerError('carries extensions');
+    seen = piece.length >= overlap ? piece.subarray(piece.length - overlap) : Buffer.concat([seen, piece]).subarray(-overlap);
     return piece;
   };
   // Not yet handed on: at most KEEP_BACK bytes, a view of the last chunk (no chunk is copied).

@@ -1,5 +1,6 @@
 import type { Logger } from '@footprint/kit/logger.js';
 import { describeNetworkError } from '@footprint/kit/network-error.js';
+import { postToDomain, type DomainResponse } from './domains/transport.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -43,8 +44,9 @@ export function describeFailure(err: unknown, timeoutMs: number): string {
 }
 
 const TRANSPORT_STATUS = new Set([502, 503, 504]);
+const NULL_BODY = new Set([101, 204, 205, 304]);
 
-/** The request init both callers pass (Apollo's fetcher interface and a plain POST). */
+/** The request init both callers pass (Apollo's fetcher interface and a plain POST); every call to a domain is a POST. */
 export interface DomainRequestInit {
   method?: string;
   headers?: Record<string, string>;
@@ -153,17 +155,22 @@ export class DomainCircuits {
   }
 
   /**
-   * fetch for calls to `domain`: refused while its circuit is open, aborted
-   * after `timeoutMs`, and its outcome recorded. Throws CircuitOpenError when refused.
+   * The transport for calls to `domain`: refused while its circuit is open,
+   * stopped after `timeoutMs`, and its outcome recorded (at the headers).
+   * Throws CircuitOpenError when refused.
    */
-  fetcher(domain: string, timeoutMs: number) {
-    return async (url: string, init: DomainRequestInit = {}): Promise<Response> => {
+  request(domain: string, timeoutMs: number) {
+    return async (url: string, init: DomainRequestInit = {}): Promise<DomainResponse> => {
       const circuit = this.circuit(domain);
       await circuit?.admit();
-      const signal = init.signal instanceof AbortSignal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      let res: Response;
+      let res: DomainResponse;
       try {
-        res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal });
+        res = await postToDomain(url, {
+          headers: init.headers ?? {},
+          body: init.body === undefined ? '' : typeof init.body === 'string' ? init.body : Buffer.from(init.body).toString('utf8'),
+          signal: init.signal instanceof AbortSignal ? init.signal : undefined,
+          timeoutMs,
+        });
       } catch (err) {
         circuit?.failed(describeFailure(err, timeoutMs));
         throw err;
@@ -171,6 +178,18 @@ export class DomainCircuits {
       if (TRANSPORT_STATUS.has(res.status)) circuit?.failed(`answered HTTP ${res.status}`);
       else circuit?.succeeded();
       return res;
+    };
+  }
+
+  /** `request` as a fetch (for Apollo's data sources): the answer is read whole, then handed over as a Response. */
+  fetcher(domain: string, timeoutMs: number) {
+    const post = this.request(domain, timeoutMs);
+    return async (url: string, init: DomainRequestInit = {}): Promise<Response> => {
+      const res = await post(url, init);
+      const contentType = res.header('content-type');
+      const bytes = await res.bytes();
+      // A Response of these statuses has no body (its constructor refuses one).
+      return new Response(NULL_BODY.has(res.status) ? null : bytes, { status: res.status, headers: contentType ? { 'content-type': contentType } : {} });
     };
   }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { listSubgraphs } from '@footprint/schema';
 import { HEAVY_PERSON } from '@footprint/kit';
 import { DirectSource, gatewaySource, kindOwners, planFootprint, traverseFootprint, type PageSource } from '@footprint/gateway/footprint';
+import { postToDomain } from '@footprint/gateway/transport';
 import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';
 import { benchRequests } from './bench-requests.js';
@@ -124,7 +125,8 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
           fallback: gatewaySource(execute),
           credential: { actor: HEAVY_PERSON, actorType: 'subject', person: HEAVY_PERSON, scopes: [], requestId: 'bench-direct' },
           internalSecret: h.internalSecret,
-          fetchFor: () => (u, init) => fetch(u, { method: init.method, headers: init.headers, body: init.body }),
+          // The export worker's transport (without its circuit breakers).
+          fetchFor: () => (u, init) => postToDomain(u, { headers: init.headers ?? {}, body: Buffer.from(init.body ?? '').toString('utf8'), timeoutMs: 60_000 }),
           timeoutMs: 60_000,
         });
       const times: number[] = [];

@@ -4,6 +4,7 @@ import type { DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
 import { CredentialSigner } from './credentials.js';
 import { domainError, thrownFailure, type WireError } from './errors.js';
+import type { DomainResponse } from './transport.js';
 
 /** Who a call to a domain is made for and by, and where its signed credential is cached. */
 export interface CredentialContext {
@@ -63,9 +64,14 @@ export class DomainClient {
     return this.opts.urls[domain];
   }
 
-  /** The fetch for calls to `domain`: its circuit, and the timeout. Throws CircuitOpenError when refused. */
+  /** The fetch for calls to `domain` (Apollo's data sources): its circuit, and the timeout. Throws CircuitOpenError when refused. */
   fetcher(domain: string) {
     return this.opts.circuits.fetcher(domain, this.opts.timeoutMs);
+  }
+
+  /** The transport for calls to `domain` (transport.ts): its circuit, and the timeout. Throws CircuitOpenError when refused. */
+  post(domain: string) {
+    return this.opts.circuits.request(domain, this.opts.timeoutMs);
   }
 
   /** The headers every call to a domain carries: the signed credential and the request id. */
@@ -85,10 +91,9 @@ export class DomainClient {
   async callDomain<T>(domain: string, query: string, variables: Record<string, unknown>, c: CredentialContext): Promise<DomainAnswer<T>> {
     const url = this.opts.urls[domain];
     if (!url) return { data: null, errors: [domainError(domain, { kind: 'no-url' })] };
-    let res: Response;
+    let res: DomainResponse;
     try {
-      res = await this.fetcher(domain)(url, {
-        method: 'POST',
+      res = await this.post(domain)(url, {
         headers: { 'content-type': 'application/json', ...(await this.headers(c)) },
         body: JSON.stringify({ query, variables }),
       });
@@ -98,7 +103,9 @@ export class DomainClient {
     let body: { data?: T | null; errors?: WireError[] };
     try {
       body = (await res.json()) as typeof body;
-    } catch {
+    } catch (err) {
+      // The body failed mid-way (the timeout, a dropped connection): a transport failure, not an answer.
+      if (!(err instanceof SyntaxError)) return { data: null, errors: [domainError(domain, thrownFailure(err, this.opts.timeoutMs), c.log)] };
       return { data: null, errors: [domainError(domain, { kind: 'status', status: res.status, body: 'not-json' }, c.log)] };
     }
     const errors = (body.errors ?? []).map((error) => domainError(domain, { kind: 'answered', error }, c.log));

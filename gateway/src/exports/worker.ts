@@ -93,7 +93,7 @@ export class ExportRunner {
       fallback: viaGateway,
       credential: { actor: `job:${job.id}`, actorType: 'job', person: job.personId, scopes: [], requestId: `export-${job.id}` },
       internalSecret: config.internalSecret,
-      fetchFor: (subgraph) => this.circuits.fetcher(subgraph, config.subgraphTimeoutMs),
+      fetchFor: (subgraph) => this.circuits.request(subgraph, config.subgraphTimeoutMs),
       timeoutMs: config.subgraphTimeoutMs,
       signal,
       retry: (call) => withRetries(policy, async () => ({ body: await call() })),

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * The one entity of a domain's `_entities` answer, as the JSON bytes it
  * arrived in (not parsed, not even decoded): `{"data":{"_entities":[<entity>]}}`
@@ -52,9 +54,9 @@ const CLOSING = Buffer.from('}]}}');
  * checked at the end (the closing `}]}}`, no `,"extensions":`) makes the value
  * fail mid-way: its response is then cut off, never completed.
  */
-export async function streamOnlyValue(body: ReadableStream<Uint8Array>, key: string): Promise<StreamedValue> {
+export async function streamOnlyValue(body: Readable, key: string): Promise<StreamedValue> {
   const head = Buffer.concat([HEAD, Buffer.from(`{"${key}":`)]);
-  const source = drain(body.getReader());
+  const source = drain(body);
   const first: Buffer[] = [];
   let size = 0;
   while (size < head.length) {
@@ -85,33 +87,37 @@ interface Drained {
  * when the answer was read whole, and a slow client holds the page in the
  * gateway (as it did), not the domain's connection.
  */
-function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Drained {
+function drain(body: Readable): Drained {
   const queue: Buffer[] = [];
   let ended = false;
   let failure: unknown = null;
   // The consumer waiting for a chunk, if any (one consumer: the response being written).
-  const waiting: { wake: (() => void) | null } = { wake: null };
-  void (async () => {
-    try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        queue.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
-        waiting.wake?.();
-      }
-    } catch (err) {
-      failure = err ?? new Error('the domain answer failed');
-    }
+  let wake: (() => void) | null = null;
+  const finish = (err: unknown) => {
+    if (ended) return;
+    if (err !== null) failure = err;
     ended = true;
-    waiting.wake?.();
-  })();
+    wake?.();
+  };
+  body.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    wake?.();
+  });
+  body.once('end', () => finish(null));
+  body.once('error', (err) => finish(err));
+  // Destroyed without an error or an end (cancelled, or the connection closed): not a whole answer.
+  body.once('close', () => finish(new Error('the domain answer ended before it was complete')));
   return {
     async next() {
-      while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (waiting.wake = resolve));
-      waiting.wake = null;
+      while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
       if (queue.length > 0) return queue.shift()!;
       if (failure !== null) throw failure;
       return null;
     },
-    cancel: () => reader.cancel().catch(() => {}),
+    cancel: async () => {
+      body.destroy();
+    },
   };
 }
 

@@ -165,17 +165,16 @@ export class FastPathGateway implements GatewayInterface {
     for (const name of f.variableUsages) if (given && Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
     variables.representations = [{ __typename: 'Person', id: person }];
     try {
-      const res = await this.opts.domains.fetcher(f.service)(url, {
-        method: 'POST',
+      const res = await this.opts.domains.post(f.service)(url, {
         headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
         body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
       });
-      const contentType = res.headers.get('content-type');
-      if (stream && res.status === 200 && res.body && Number(res.headers.get('content-length') ?? Infinity) >= STREAM_FROM) {
+      const contentType = res.header('content-type');
+      if (stream && res.status === 200 && Number(res.header('content-length') ?? Infinity) >= STREAM_FROM) {
         const read = await streamOnlyValue(res.body, f.keys[0]!);
         return read.kind === 'value' ? { kind: 'streaming', value: read.value } : { kind: 'answered', status: res.status, contentType, body: read.body };
       }
-      return { kind: 'answered', status: res.status, contentType, body: Buffer.from(await res.arrayBuffer()) };
+      return { kind: 'answered', status: res.status, contentType, body: await res.bytes() };
     } catch (error) {
       return { kind: 'thrown', error };
     }

@@ -7,8 +7,8 @@ import { kindKey, type KindOwner } from './owners.js';
 import { entitiesOperation, type FootprintPlan, type KindPlan } from './plan.js';
 import type { Answer, GraphQLErrorShape, PageSource } from './traverse.js';
 
-/** fetch for calls to one domain: DomainCircuits.fetcher (circuit breaker and timeout), or plain fetch. */
-export type DomainFetch = (url: string, init: DomainRequestInit) => Promise<Response>;
+/** The POST for calls to one domain: DomainCircuits.request (circuit breaker and timeout), or plain fetch. */
+export type DomainFetch = (url: string, init: DomainRequestInit) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface SubgraphCall {
   /** The domain the call reads (Person.<domain>): every error of the answer names it. */
@@ -41,7 +41,7 @@ function failed(domain: string, failure: DomainFailure): Answer {
  * error table (SUBGRAPH_UNAVAILABLE naming the domain). Throws only when `signal` aborted.
  */
 export async function callSubgraph(c: SubgraphCall): Promise<Answer> {
-  let res: Response;
+  let res: Awaited<ReturnType<DomainFetch>>;
   let text: string;
   try {
     res = await c.fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers }, body: JSON.stringify({ query: c.query, variables: c.variables }), signal: c.signal });
@@ -78,7 +78,7 @@ export interface DirectSourceOptions {
   /** Who reads, for the credential: the caller has authorised this reader for `person` already. */
   credential: Omit<InternalCredential, 'person'> & { person: string };
   internalSecret: string;
-  /** fetch per subgraph (by subgraph name): DomainCircuits.fetcher in the gateway, so its circuit breakers apply. */
+  /** The POST per subgraph (by subgraph name): DomainCircuits.request in the gateway, so its circuit breakers apply. */
   fetchFor: (subgraph: string) => DomainFetch;
   timeoutMs: number;
   signal?: AbortSignal;

@@ -61,11 +61,12 @@ async function benchFootprint(): Promise<void> {
   const { fed, dataDir, schema } = h;
   {
     const token = await mintToken(h.jwtSecret, { sub: HEAVY_PERSON });
+    // The same HTTP client as the direct readers below (undici's request), so the two rows differ by the gateway alone.
     const execute = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(fed.gatewayUrl, {
-        method: 'POST',
+      const res = await postToDomain(fed.gatewayUrl, {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
+        timeoutMs: 60_000,
       });
       return (await res.json()) as { data?: unknown; errors?: { message: string }[] };
     };

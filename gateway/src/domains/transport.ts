@@ -73,9 +73,10 @@ export async function postToDomain(url: string, r: DomainRequest): Promise<Domai
   body = b;
   b.once('close', done);
   if (failure) b.destroy(failure);
-  const whole = async () => {
+  // Read whole by undici's own body mixins (one copy of the chunks); a failure mid-way is the call's (the timeout, say).
+  const whole = async <T>(read: () => Promise<T>): Promise<T> => {
     try {
-      return Buffer.from(await b.bytes());
+      return await read();
     } catch (err) {
       throw failure ?? err;
     }
@@ -87,9 +88,13 @@ export async function postToDomain(url: string, r: DomainRequest): Promise<Domai
       return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
     },
     body: b,
-    bytes: whole,
-    text: async () => (await whole()).toString('utf8'),
-    json: async () => JSON.parse((await whole()).toString('utf8')) as unknown,
+    bytes: () =>
+      whole(async () => {
+        const u = await b.bytes();
+        return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      }),
+    text: () => whole(() => b.text()),
+    json: () => whole(() => b.json()),
     cancel: () => {
       b.destroy();
     },

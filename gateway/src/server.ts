@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { getHeapStatistics } from 'node:v8';
-import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -20,7 +20,7 @@ import { FastPathGateway } from './fastpath/gateway.js';
 import { spliceRaw } from './fastpath/raw.js';
 import type { FeatureContext, GatewayFeature } from './feature.js';
 import { FEATURES } from './features.js';
-import { buildLocalSchema, personResolvers, type LocalResolvers } from './local.js';
+import { buildLocalSchema, LocalSource, personResolvers, type LocalResolvers } from './local.js';
 import { authorizationPlugin } from './plugins/authorization.js';
 import { formatError } from './plugins/errors.js';
 import { requestLogPlugin } from './plugins/logging.js';
@@ -92,7 +92,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     experimental_approximateQueryPlanStoreMiB: config.queryPlanCacheMb,
     buildService: ({ name, url }) =>
       name === GATEWAY_SUBGRAPH
-        ? new LocalGraphQLDataSource(localSchema)
+        ? new LocalSource(localSchema)
         : new DomainDataSource(name, domains, url),
   });
 

@@ -141,9 +141,9 @@ export interface TableSummary {
  * tables, in one statement: the person's rows of the discovery summary the
  * database keeps (discovery-summary.ts), a handful whatever the person holds.
  */
-export async function summariseTables(db: AnyKysely, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+export async function summariseTables(store: { db: AnyKysely; reads: PreparedReads | null }, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
   if (tables.length === 0) return new Map();
-  return addUp(tables, await readSummary(db, tables, personId));
+  return addUp(tables, await readSummary(store, tables, personId));
 }
 
 /**

@@ -194,7 +194,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       // One statement per request, however many times the document asks for discovery.
       let pending = summariesRead.get(ctx);
       if (!pending) {
-        pending = summariseTables(ctx.store.db, tableKinds.map((t) => t.table), person);
+        pending = summariseTables(ctx.store, tableKinds.map((t) => t.table), person);
         summariesRead.set(ctx, pending);
       }
       const summaries = await pending;

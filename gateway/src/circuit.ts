@@ -156,7 +156,8 @@ export class DomainCircuits {
 
   /**
    * The transport for calls to `domain`: refused while its circuit is open,
-   * stopped after `timeoutMs`, and its outcome recorded (at the headers).
+   * stopped after `timeoutMs`, and its outcome recorded: a transport status
+   * (502–504) at the headers, else at the answer's end (or its failure).
    * Throws CircuitOpenError when refused.
    */
   request(domain: string, timeoutMs: number) {
@@ -164,19 +165,30 @@ export class DomainCircuits {
       const circuit = this.circuit(domain);
       await circuit?.admit();
       let res: DomainResponse;
+      // Set at the headers: a transport status was counted there, and its body counts for nothing more.
+      let counted = false;
       try {
         res = await postToDomain(url, {
           headers: init.headers ?? {},
           body: init.body === undefined ? '' : typeof init.body === 'string' ? init.body : Buffer.from(init.body).toString('utf8'),
           signal: init.signal instanceof AbortSignal ? init.signal : undefined,
           timeoutMs,
+          // A call succeeds when the whole answer has arrived: one that breaks off mid-answer (a dropped connection,
+          // the timeout) is a failure, though its headers came; one the caller lets go or aborts counts as neither.
+          onBodyEnd: (failure) => {
+            if (!circuit || counted) return;
+            if (failure === null) circuit.succeeded();
+            else circuit.failed(failure.name === 'TimeoutError' ? `did not finish its answer within ${timeoutMs} ms` : `broke off its answer (${describeNetworkError(failure)})`);
+          },
         });
       } catch (err) {
         circuit?.failed(describeFailure(err, timeoutMs));
         throw err;
       }
-      if (TRANSPORT_STATUS.has(res.status)) circuit?.failed(`answered HTTP ${res.status}`);
-      else circuit?.succeeded();
+      if (TRANSPORT_STATUS.has(res.status)) {
+        counted = true;
+        circuit?.failed(`answered HTTP ${res.status}`);
+      }
       return res;
     };
   }

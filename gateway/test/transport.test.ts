@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailure } from '../src/circuit.js';
+import { createLogger } from '@footprint/kit/logger.js';
+import { CircuitOpenError, DomainCircuits, describeFailure } from '../src/circuit.js';
 import { postToDomain } from '../src/domains/transport.js';
 
 /** A real HTTP server whose paths answer as a domain might: whole, never, half an answer then silence, a drop. */
@@ -82,5 +83,38 @@ describe('the domain transport (undici request)', () => {
     await new Promise((r) => closed.close(r));
     const refused = await postToDomain(`http://127.0.0.1:${port}/graphql`, { headers: {}, body: '', timeoutMs: 5000 }).catch((err: unknown) => err);
     expect(describeFailure(refused, 5000)).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+  });
+});
+
+describe("a domain's circuit over this transport", () => {
+  const circuits = () => new DomainCircuits({ d: `${base}/graphql` }, { failureThreshold: 2, openMs: 60_000, maxOpenMs: 60_000, probeTimeoutMs: 500 }, createLogger('test', 'silent'));
+
+  it('counts an answer that breaks off mid-way as a failure, though its headers came: two in a row open it', async () => {
+    const c = circuits();
+    const post = c.request('d', 5000);
+    for (let i = 0; i < 2; i++) {
+      const res = await post(`${base}/drop`, { body: '' });
+      expect(res.status).toBe(200);
+      await expect(res.bytes()).rejects.toThrow();
+    }
+    expect(c.status().d).toMatchObject({ state: 'open', failures: 2 });
+    expect(c.status().d?.lastError).toMatch(/^broke off its answer/);
+    await expect(post(`${base}/whole`, { body: '' })).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('a whole answer resets the count; a caller that lets the answer go, or aborts it, counts nothing', async () => {
+    const c = circuits();
+    const post = c.request('d', 5000);
+    await expect((await post(`${base}/drop`, { body: '' })).bytes()).rejects.toThrow();
+    expect(c.status().d?.failures).toBe(1);
+    await (await post(`${base}/whole`, { body: '' })).bytes();
+    expect(c.status().d).toMatchObject({ state: 'closed', failures: 0 });
+    for (let i = 0; i < 3; i++) (await post(`${base}/half`, { body: '' })).cancel();
+    const ac = new AbortController();
+    const aborted = await post(`${base}/half`, { body: '', signal: ac.signal });
+    ac.abort(new Error('export cancelled'));
+    await expect(aborted.bytes()).rejects.toThrow('export cancelled');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.status().d).toMatchObject({ state: 'closed', failures: 0 });
   });
 });

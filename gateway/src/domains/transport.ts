@@ -10,6 +10,12 @@ export interface DomainRequest {
   timeoutMs: number;
   /** Aborts the call (an export cancelled, say); its reason is what the call throws. */
   signal?: AbortSignal;
+  /**
+   * Told once how the answer's body ended: whole (null), or failed mid-way (the
+   * timeout, a dropped connection). Not told when the caller let the body go
+   * (cancel) or aborted the call.
+   */
+  onBodyEnd?: (failure: Error | null) => void;
 }
 
 /**
@@ -55,7 +61,11 @@ export async function postToDomain(url: string, r: DomainRequest): Promise<Domai
     else abort.emit('abort');
   };
   const timer = setTimeout(() => stop(timeoutError(r.timeoutMs)), r.timeoutMs);
-  const onSignal = () => stop(r.signal!.reason instanceof Error ? r.signal!.reason : new DOMException('The call was aborted', 'AbortError'));
+  let letGo = false;
+  const onSignal = () => {
+    letGo = true;
+    stop(r.signal!.reason instanceof Error ? r.signal!.reason : new DOMException('The call was aborted', 'AbortError'));
+  };
   if (r.signal?.aborted) onSignal();
   r.signal?.addEventListener('abort', onSignal, { once: true });
   const done = () => {
@@ -72,6 +82,13 @@ export async function postToDomain(url: string, r: DomainRequest): Promise<Domai
   const b = res.body;
   body = b;
   b.once('close', done);
+  if (r.onBodyEnd) {
+    const told = r.onBodyEnd;
+    b.once('end', () => told(null));
+    b.once('error', (err) => {
+      if (!letGo) told(failure ?? err);
+    });
+  }
   if (failure) b.destroy(failure);
   // Read whole by undici's own body mixins (one copy of the chunks); a failure mid-way is the call's (the timeout, say).
   const whole = async <T>(read: () => Promise<T>): Promise<T> => {
@@ -96,6 +113,7 @@ export async function postToDomain(url: string, r: DomainRequest): Promise<Domai
     text: () => whole(() => b.text()),
     json: () => whole(() => b.json()),
     cancel: () => {
+      letGo = true;
       b.destroy();
     },
   };

@@ -193,15 +193,19 @@ export class DomainCircuits {
     };
   }
 
-  /** `request` as a fetch (for Apollo's data sources): the answer is read whole, then handed over as a Response. */
+  /** `request` as a fetch (for Apollo's data sources): a Response over the answer's body as it arrives. */
   fetcher(domain: string, timeoutMs: number) {
     const post = this.request(domain, timeoutMs);
     return async (url: string, init: DomainRequestInit = {}): Promise<Response> => {
       const res = await post(url, init);
       const contentType = res.header('content-type');
-      const bytes = await res.bytes();
-      // A Response of these statuses has no body (its constructor refuses one).
-      return new Response(NULL_BODY.has(res.status) ? null : bytes, { status: res.status, headers: contentType ? { 'content-type': contentType } : {} });
+      const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
+      // A Response of these statuses has no body (its constructor refuses one): the answer is let go.
+      if (NULL_BODY.has(res.status)) {
+        res.cancel();
+        return new Response(null, { status: res.status, headers });
+      }
+      return new Response(res.body, { status: res.status, headers });
     };
   }
 

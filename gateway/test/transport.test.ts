@@ -117,4 +117,16 @@ describe("a domain's circuit over this transport", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(c.status().d).toMatchObject({ state: 'closed', failures: 0 });
   });
+
+  it("as Apollo's fetch: the Response reads the answer as it arrives, and one that breaks off or times out fails its read", async () => {
+    const c = circuits();
+    const fetcher = c.fetcher('d', 150);
+    const whole = await fetcher(`${base}/whole`, { method: 'POST', body: '{"q":2}' });
+    expect(whole.headers.get('content-type')).toBe('application/json');
+    expect(await whole.json()).toEqual({ data: { echo: '{"q":2}' } });
+    await expect((await fetcher(`${base}/drop`, { method: 'POST', body: '' })).json()).rejects.toThrow();
+    const timedOut = await (await fetcher(`${base}/half`, { method: 'POST', body: '' })).text().catch((err: unknown) => err);
+    expect(describeFailure(timedOut, 150)).toBe('did not answer within 150 ms');
+    expect(c.status().d).toMatchObject({ state: 'open', failures: 2 });
+  });
 });

@@ -132,6 +132,9 @@ export async function ensureDiscoverySummary(db: Kysely<unknown>, dialect: Diale
       )
       .execute(db);
   }
+  // Rows of a table that is no longer a record table (a later migration dropped or renamed it) count nothing any more.
+  const kept = tables.map((t) => `'${ident(t)}'`).join(', ');
+  await sql.raw(kept ? `delete from ${S} where tbl not in (${kept})` : `delete from ${S}`).execute(db);
 }
 
 /** A row of the summary as {@link summaryQuery} reads it: the shape the full scan gives. */

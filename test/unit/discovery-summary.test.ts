@@ -168,6 +168,15 @@ describe(`the discovery summary on ${TEST_ENGINE}`, () => {
     await expectExact();
   });
 
+  it('forgets, at migrate, the rows of a table that is no longer a record table (dropped or renamed)', async () => {
+    await asOwner(`insert into discovery_summary (person_id, tbl, region, source_is_null, source, count, earliest, latest) values ('p1', 'gone_table', 'eu-west', 0, 'web', 3, null, null)`);
+    const gone = async () => (await sql<{ n: number | string }>`select count(*) as n from discovery_summary where tbl = 'gone_table'`.execute(store.db)).rows[0]?.n;
+    expect(Number(await gone())).toBe(1);
+    await store.migrate();
+    expect(Number(await gone())).toBe(0);
+    await expectExact();
+  });
+
   it('is emptied with its table (delete of every row; truncate on PostgreSQL)', async () => {
     await store.db.deleteFrom(TABLES[0]!).execute();
     await expectExact();

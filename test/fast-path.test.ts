@@ -137,6 +137,20 @@ describe('the gateway fast path', () => {
     }
   }, 120_000);
 
+  it('answers the first request of an operation it has not seen too: Apollo only plans it', async () => {
+    const h = bearer(await subjectToken(DEMO_PERSON));
+    const fresh = `Fresh${Date.now()}`;
+    const first = await once(h, { query: `query ${fresh}($id: ID!) { person(id: $id) { cloud { locations(first: 2) { nodes { id } } } } }`, variables: { id: DEMO_PERSON } });
+    expect(first).toMatchObject({ fast: 1, apollo: 0, handedOver: 0 });
+    // Not a plain person read: executed by Apollo on its first request, once.
+    const own = await once(h, { query: `query ${fresh}Own($id: ID!) { person(id: $id) { id discovery { domains { domain } } } }`, variables: { id: DEMO_PERSON } });
+    expect(own).toMatchObject({ fast: 0, apollo: 1 });
+    // Planned, then a domain's error: handed to Apollo, which answers it from the outcome (the same answer as without the fast path).
+    const failed = await once(h, { query: `query ${fresh}Big($id: ID!) { person(id: $id) { cloud { locations(first: 100000) { totalCount } } } }`, variables: { id: DEMO_PERSON } });
+    expect(failed.answer.body).toContain('"errors"');
+    expect(failed).toMatchObject({ fast: 0, apollo: 1, handedOver: 1 });
+  }, 60_000);
+
   it('hands a domain error to Apollo without calling the domain again', async () => {
     const h = bearer(await subjectToken(DEMO_PERSON));
     // A page size over the domain's limit: the domain answers an error, which Apollo reports as it always does.

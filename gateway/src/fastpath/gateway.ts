@@ -33,6 +33,16 @@ const STREAM_FROM = 64 * 1024;
 /** What one fetch gave: an outcome Apollo can replay, or a value still arriving (never handed over: it has no errors). */
 type Fetched = Outcome | { kind: 'streaming'; value: ValueStream };
 
+/**
+ * Thrown by `learn` to stop Apollo's executor once it has planned a request the fast path will answer. Apollo calls
+ * `experimental_didResolveQueryPlan` after keeping the plan and before executing it, inside the executor, so the
+ * error comes back from the executor's call; were a later Apollo to swallow it, it would execute the request as
+ * before (the same answer, only slower).
+ */
+class Planned extends Error {
+  override name = 'Planned';
+}
+
 const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.request.operationName ?? ''}`;
 
 /**
@@ -50,6 +60,8 @@ const keyOf = (rc: GatewayGraphQLRequestContext) => `${rc.queryHash}\u0000${rc.r
  */
 export class FastPathGateway implements GatewayInterface {
   private readonly plans = new Map<string, FastPlan | null>();
+  /** Requests handed to Apollo to be planned, not executed (see `learn`). */
+  private readonly planOnly = new WeakSet<object>();
   private readonly counts = { fast: 0, apollo: 0, handedOver: 0 };
 
   constructor(
@@ -60,9 +72,12 @@ export class FastPathGateway implements GatewayInterface {
   /** Give this to ApolloGateway's `experimental_didResolveQueryPlan`: it learns each operation's plan as Apollo makes it. */
   readonly learn = ({ queryPlan, requestContext }: { queryPlan: QueryPlan; requestContext: GatewayGraphQLRequestContext }): void => {
     const key = keyOf(requestContext);
-    if (this.plans.has(key)) return;
-    if (this.plans.size >= (this.opts.maxPlans ?? 1000)) this.plans.delete(this.plans.keys().next().value as string);
-    this.plans.set(key, fastPlanOf(queryPlan, requestContext.document, requestContext.operation, this.opts.local));
+    if (!this.plans.has(key)) {
+      if (this.plans.size >= (this.opts.maxPlans ?? 1000)) this.plans.delete(this.plans.keys().next().value as string);
+      this.plans.set(key, fastPlanOf(queryPlan, requestContext.document, requestContext.operation, this.opts.local));
+    }
+    // A request sent to Apollo only to be planned: stopped before Apollo executes it, when the fast path can answer it.
+    if (this.planOnly.delete(requestContext) && this.plans.get(key)) throw new Planned();
   };
 
   stats(): FastPathStats {
@@ -82,6 +97,20 @@ export class FastPathGateway implements GatewayInterface {
     const apollo = loaded.executor;
     if (!apollo) return loaded;
     const executor: GatewayExecutor = async (rc) => {
+      if (!this.plans.has(keyOf(rc))) {
+        // An operation not seen yet: Apollo plans it (and keeps the plan), then the fast path answers it, so even its
+        // first request is not executed and re-shaped by Apollo (a first 5,000-record page costs most there).
+        this.planOnly.add(rc);
+        try {
+          const answer = await apollo(rc);
+          this.counts.apollo++;
+          return answer;
+        } catch (err) {
+          if (!(err instanceof Planned)) throw err;
+        } finally {
+          this.planOnly.delete(rc);
+        }
+      }
       const answer = await this.tryFast(rc).catch(() => null);
       if (answer) {
         this.counts.fast++;

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { fail } from '@footprint/schema';
-import { subgraphDocument } from '@footprint/kit';
+import { LruCache, subgraphDocument } from '@footprint/kit';
 import { LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { requireDecidedPerson } from './auth/access.js';
@@ -47,7 +47,7 @@ const MAX_DOCUMENTS = 1000;
  * validation errors included.
  */
 export class LocalSource extends LocalGraphQLDataSource<GatewayContext> {
-  private readonly documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  private readonly documents = new LruCache<string, DocumentNode | readonly GraphQLError[]>(MAX_DOCUMENTS);
 
   override async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<ExecutionResult> {
     const source = request.query ?? '';
@@ -60,7 +60,6 @@ export class LocalSource extends LocalGraphQLDataSource<GatewayContext> {
       } catch (err) {
         document = [err as GraphQLError];
       }
-      if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value as string);
       this.documents.set(source, document);
     }
     if (!('kind' in document)) return { errors: document };

@@ -35,7 +35,7 @@ export interface DomainResponse {
 }
 
 /** The error of a call that ran past its time (named as AbortSignal.timeout names it, so describeFailure words it). */
-export function timeoutError(timeoutMs: number): Error {
+function timeoutError(timeoutMs: number): Error {
   return new DOMException(`The domain did not answer within ${timeoutMs} ms`, 'TimeoutError');
 }
 

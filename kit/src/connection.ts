@@ -1,7 +1,7 @@
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
-import type { PreparedReads, RecordRow } from './store.js';
+import type { PreparedReads, RecordRow, StoreReads } from './store.js';
 import { readSummary, type SummaryRow } from './discovery-summary.js';
 import { sqlNames as names } from './sql-names.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
@@ -121,7 +121,7 @@ function recordPageSql(reads: PreparedReads, table: string): string {
  * {@link fetchRecordPage} on a store: on SQLite one statement prepared once
  * per table (the same rows, keys and order as through Kysely); on PostgreSQL through Kysely.
  */
-export async function readRecordPage<Row extends RecordRow>(store: { db: AnyKysely; reads: PreparedReads | null }, table: string, personId: string, args: ConnectionArgs): Promise<Page<Row>> {
+export async function readRecordPage<Row extends RecordRow>(store: StoreReads, table: string, personId: string, args: ConnectionArgs): Promise<Page<Row>> {
   if (!store.reads) return fetchRecordPage<Row>(store.db, table, personId, args);
   const { first, afterId } = parseConnectionArgs(args);
   return toPage(store.reads.all<Row>(recordPageSql(store.reads, table), [personId, afterId, first + 1]), first);
@@ -141,7 +141,7 @@ export interface TableSummary {
  * tables, in one statement: the person's rows of the discovery summary the
  * database keeps (discovery-summary.ts), a handful whatever the person holds.
  */
-export async function summariseTables(store: { db: AnyKysely; reads: PreparedReads | null }, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
+export async function summariseTables(store: StoreReads, tables: string[], personId: string): Promise<Map<string, TableSummary>> {
   if (tables.length === 0) return new Map();
   return addUp(tables, await readSummary(store, tables, personId));
 }

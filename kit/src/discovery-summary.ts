@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect, PreparedReads } from './store.js';
+import type { Dialect, StoreReads } from './store.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
 import { sqlNames } from './sql-names.js';
 
@@ -171,16 +171,23 @@ export function summaryQuery(db: AnyKysely, tables: readonly string[], personId:
  */
 const sqlName = (table: string) => sqlNames.toSnake(table);
 
-/** The summary's statement on SQLite for `n` tables, prepared once per store (the same rows and keys as summaryQuery through Kysely). */
-const sqliteSummarySql = (n: number) =>
-  `select "tbl", "region", "source_is_null" as "sourceIsNull", "source", "count", "earliest", "latest" from "${S}" where "person_id" = ? and "tbl" in (${Array(n).fill('?').join(', ')})`;
+/** The summary's statement on SQLite for `n` tables (the same rows and keys as summaryQuery through Kysely), built once per `n`. */
+const summarySql = new Map<number, string>();
+function sqliteSummarySql(n: number): string {
+  let s = summarySql.get(n);
+  if (!s) {
+    s = `select "tbl", "region", "source_is_null" as "sourceIsNull", "source", "count", "earliest", "latest" from "${S}" where "person_id" = ? and "tbl" in (${Array(n).fill('?').join(', ')})`;
+    summarySql.set(n, s);
+  }
+  return s;
+}
 
 /**
  * A person's summary rows of `tables`: on SQLite through the store's prepared
  * reads (a discovery is answered per call, so Kysely's building and compiling
  * of the statement and SQLite's prepare were most of its cost), on PostgreSQL through Kysely.
  */
-export async function readSummary(store: { db: AnyKysely; reads: PreparedReads | null }, tables: readonly string[], personId: string): Promise<SummaryRow[]> {
+export async function readSummary(store: StoreReads, tables: readonly string[], personId: string): Promise<SummaryRow[]> {
   const byName = new Map(tables.map((t) => [sqlName(t), t]));
   const rows = store.reads
     ? store.reads.all<SummaryDb['discoverySummary']>(sqliteSummarySql(tables.length), [personId, ...byName.keys()])

@@ -16,7 +16,7 @@ import {
 import { ensureDiscoverySummary } from './discovery-summary.js';
 import { migrateToLatest } from './migration-lock.js';
 import { ImmediateSqliteDialect, openSqlite } from './sqlite.js';
-import { viewTables } from './view-tables.js';
+import { viewTables, type AnyKysely } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -45,6 +45,12 @@ export interface PreparedReads {
   all<Row>(sql: string, params: readonly unknown[]): Row[];
   /** The result column names of `sql`, in order, without running it (nor counting it). */
   columns(sql: string): string[];
+}
+
+/** What a read needs of a store: Kysely, and on SQLite its prepared reads. */
+export interface StoreReads {
+  db: AnyKysely;
+  reads: PreparedReads | null;
 }
 
 export interface Store<DB> {

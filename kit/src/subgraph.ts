@@ -135,6 +135,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!byType.has(typename)) throw new Error(`${opts.name}: table mapping names ${typename}, which has no @personalData`);
   }
   const tableKinds = Object.entries(opts.tables).map(([typename, table]) => ({ table, meta: byType.get(typename)! }));
+  const recordTables = tableKinds.map((t) => t.table);
   // A prefetch naming a type or field the schema does not have would never run: say so before anything starts.
   for (const [type, list] of Object.entries(opts.prefetch ?? {})) {
     if (!opts.tables[type]) throw new Error(`${opts.name}: prefetch names ${type}, which is not a record type of this subgraph`);
@@ -194,7 +195,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       // One statement per request, however many times the document asks for discovery.
       let pending = summariesRead.get(ctx);
       if (!pending) {
-        pending = summariseTables(ctx.store, tableKinds.map((t) => t.table), person);
+        pending = summariseTables(ctx.store, recordTables, person);
         summariesRead.set(ctx, pending);
       }
       const summaries = await pending;

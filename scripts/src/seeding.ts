@@ -52,17 +52,22 @@ export function seedPeople(opts: Pick<SeedOptions, 'heavy' | 'users' | 'heavySca
   return people;
 }
 
+/** Runs `fn` on one connection to the PostgreSQL database at `url`, closed after. */
+async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
 export async function resetStore(domain: string, dataDir: string): Promise<void> {
   const url = storeUrl(domain, dataDir);
   if (isPostgresUrl(url)) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${domain}" cascade`);
-    } finally {
-      await client.end();
-    }
+    await withPostgres(url, (client) => client.query(`drop schema if exists "${domain}" cascade`));
     return;
   }
   const file = url.replace(/^sqlite:/, '');
@@ -117,19 +122,14 @@ const HELD_PEOPLE = [DISCOVERY_SUMMARY_TABLE, 'erasure_receipt'];
 export async function storeIsNew(domain: string, dataDir: string): Promise<boolean> {
   const url = storeUrl(domain, dataDir);
   if (isPostgresUrl(url)) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    return withPostgres(url, async (client) => {
       for (const table of HELD_PEOPLE) {
         const { rows } = await client.query<{ found: boolean }>(`select to_regclass($1) is not null as found`, [`"${domain}".${table}`]);
         if (!rows[0]?.found) continue;
-        const held = await client.query(`select 1 from "${domain}".${table} limit 1`);
-        if (held.rowCount) return false;
+        if ((await client.query(`select 1 from "${domain}".${table} limit 1`)).rowCount) return false;
       }
       return true;
-    } finally {
-      await client.end();
-    }
+    });
   }
   const file = url.replace(/^sqlite:/, '');
   if (!existsSync(file)) return true;

@@ -92,8 +92,14 @@ export async function waitForHealth(name: string, url: string, child: ChildProce
 
 /** Bytes of output kept per service when logs are kept; 0 = not kept. */
 let keptLogBytes = 0;
-/** Every service started in this process whose output is kept, newest last. */
-const keptLogs: ServiceProcess[] = [];
+/** A service whose output is kept, as serviceLogs shows it. */
+interface KeptLog {
+  name: string;
+  port: number;
+  log: ServiceLog | null;
+}
+/** Every service started in this process whose output is kept, oldest first. */
+const keptLogs: KeptLog[] = [];
 
 /**
  * From now on, services started with stdio 'ignore' keep the last `bytes` of what they print in memory
@@ -103,11 +109,11 @@ export function keepServiceLogs(bytes = 32 * 1024): void {
   keptLogBytes = bytes;
 }
 
-/** The kept output of every service this process started (each headed by its name and port), or '' if none printed anything. */
-export function serviceLogs(services: readonly ServiceProcess[] = keptLogs): string {
+/** The kept output of every service this process started quietly (each headed by its name and port), or '' if none printed anything. */
+export function serviceLogs(services: readonly KeptLog[] = keptLogs): string {
   return services
     .filter((p) => p.log && !p.log.empty)
-    .map((p) => `--- ${p.name} (port ${p.port}) ---\n${p.log!.text()}`)
+    .map((p) => `--- ${p.name}${p.port ? ` (port ${p.port})` : ''} ---\n${p.log!.text()}`)
     .join('\n');
 }
 
@@ -118,12 +124,20 @@ interface ServiceSpec {
   heapMb: number | null;
 }
 
-function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore', log: ServiceLog | null): ChildProcess {
-  const child = spawn(process.execPath, [...(spec.heapMb ? [`--max-old-space-size=${spec.heapMb}`] : []), spec.script], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', log ? 'pipe' : stdio, log ? 'pipe' : stdio],
-  });
+/** A kept log for a service about to start quietly, registered for serviceLogs; null when its output is not kept. */
+export function newServiceLog(name: string, port: number, stdio: 'inherit' | 'ignore'): ServiceLog | null {
+  if (stdio !== 'ignore' || keptLogBytes === 0) return null;
+  const log = new ServiceLog(keptLogBytes);
+  keptLogs.push({ name, port, log });
+  return log;
+}
+
+/**
+ * Spawns a service's process with its output on the terminal ('inherit'), or quiet ('ignore': into `log` when
+ * logs are kept). Also for the processes cluster.ts starts beside a federation.
+ */
+export function spawnWithLog(command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }, stdio: 'inherit' | 'ignore', log: ServiceLog | null): ChildProcess {
+  const child = spawn(command, args, { ...opts, stdio: ['ignore', log ? 'pipe' : stdio, log ? 'pipe' : stdio] });
   if (log) {
     log.started(child.pid);
     child.stdout?.on('data', (c: Buffer) => log.write(c));
@@ -131,6 +145,11 @@ function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignor
     child.once('exit', (code, signal) => log.exited(code, signal));
   }
   return child;
+}
+
+function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore', log: ServiceLog | null): ChildProcess {
+  const args = [...(spec.heapMb ? [`--max-old-space-size=${spec.heapMb}`] : []), spec.script];
+  return spawnWithLog(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' } }, stdio, log);
 }
 
 const healthUrl = (p: ServiceProcess) => `http://127.0.0.1:${p.port}/health`;
@@ -160,10 +179,9 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   const specs = new Map<string, ServiceSpec>();
   const start = (name: string, spec: ServiceSpec, port: number): ServiceProcess => {
     specs.set(name, spec);
-    const log = stdio === 'ignore' && keptLogBytes > 0 ? new ServiceLog(keptLogBytes) : null;
+    const log = newServiceLog(name, port, stdio);
     const p = { name, port, url: `http://127.0.0.1:${port}/graphql`, child: spawnService(spec, port, stdio, log), log };
     all.push(p);
-    if (log) keptLogs.push(p);
     return p;
   };
   try {

@@ -8,8 +8,9 @@ import { mintToken } from './tokens.js';
 
 /**
  * npm start: seeds the demo people into every store that has never held
- * anyone (a first run, a domain added since; on whichever engine), starts the subgraphs on their listed ports and the gateway on
- * :4000, prints a ready-to-paste curl, restarts a service that crashes (with
+ * anyone (a first run, a domain added since; on whichever engine), starts
+ * the subgraphs on their listed ports and the gateway on :4000, prints a
+ * ready-to-paste curl, restarts a service that crashes (with
  * backoff), and stops everything on Ctrl-C. It exits non-zero only when a
  * service could not be started or kept running.
  */

@@ -148,7 +148,12 @@ export async function storeIsNew(domain: string, dataDir: string): Promise<boole
 /** Seeds the demo people into every store that has never held anyone (a first run, a domain added since); returns those domains. */
 export async function seedNewStores(opts: Pick<SeedOptions, 'dataDir' | 'onProgress'> & { announce?: (domains: string[]) => void }): Promise<string[]> {
   const fresh: string[] = [];
-  for (const { name } of listSubgraphs()) if (await storeIsNew(name, opts.dataDir)) fresh.push(name);
+  for (const { name } of listSubgraphs()) {
+    const isNew = await storeIsNew(name, opts.dataDir).catch((err: unknown) => {
+      throw new Error(`Could not tell whether the ${name} store holds anyone (${storeUrl(name, opts.dataDir).replace(/\/\/[^@/]*@/, '//…@')}): ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (isNew) fresh.push(name);
+  }
   if (fresh.length > 0) {
     opts.announce?.(fresh);
     await seedAll({ dataDir: opts.dataDir, only: fresh, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });

@@ -37,6 +37,9 @@ await seedNewStores({
   dataDir: config.dataDir,
   announce: (domains) => console.log(`Seeding demo data for ${domains.join(', ')} (their stores hold no one yet) …`),
   onProgress: (m) => console.log(`  ${m}`),
+}).catch((err: unknown) => {
+  console.error(`Could not seed the stores: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
 });
 
 const gatewayPort = env.PORT;

@@ -296,3 +296,4 @@ describe.each([
     expect(report(chains, 'erased_account')).toMatchObject({ count: 2, broken: null });
   });
 });
+

@@ -238,8 +238,9 @@ export async function verifyEvidenceChain(db: AnyDb, spec: EvidenceTable): Promi
     if (l.seq !== i + 1) return report({ seq: i + 1, key: l.key, problem: 'LINK_MISSING', detail: `link ${i + 1} is missing (the next link is ${l.seq})` });
     const row = rows.get(l.key);
     if (!row) return report({ seq: l.seq, key: l.key, problem: 'ROW_MISSING', detail: `row ${l.key} is gone (deleted, or replaced under another key)` });
+    // The row's values stay out of the message (it may hold personal data and ends up in logs): the key says where to look.
     const actual = rowHash(spec.table, row);
-    if (actual !== l.rowHash) return report({ seq: l.seq, key: l.key, problem: 'ROW_CHANGED', detail: `row ${l.key} was changed after it was written: its content hashes to ${actual.slice(0, 16)}…, the chain recorded ${l.rowHash.slice(0, 16)}… (now ${canonicalRow(row)})` });
+    if (actual !== l.rowHash) return report({ seq: l.seq, key: l.key, problem: 'ROW_CHANGED', detail: `row ${l.key} was changed after it was written: its content hashes to ${actual.slice(0, 16)}…, the chain recorded ${l.rowHash.slice(0, 16)}…` });
     const expected = linkHash(prev, l.seq, l.key, l.rowHash);
     if (expected !== l.hash) return report({ seq: l.seq, key: l.key, problem: 'LINK_REWRITTEN', detail: `link ${l.seq} does not follow link ${l.seq - 1}: the chain itself was rewritten here` });
     prev = l.hash;

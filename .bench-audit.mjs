@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+const which = process.argv[2];
+const { audit, openGatewayStore } = await import(`/work/${which}/gateway/dist/auth/audit.js`);
+const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
+const store = openGatewayStore(dir);
+await store.migrate();
+const e = { actor: 'ops-1', actorType: 'operator', person: '10000001', operation: 'query Q [person]', reason: 'ticket 1', requestId: 'r1', outcome: 'allowed' };
+for (let i = 0; i < 200; i++) await audit(store, e);
+const N = 3000; const t = process.hrtime.bigint();
+for (let i = 0; i < N; i++) await audit(store, e);
+const ms = Number(process.hrtime.bigint() - t) / 1e6;
+console.log(which, `${(ms / N * 1000).toFixed(0)} µs per audit() on SQLite (sequential, ${N})`);
+await store.close();

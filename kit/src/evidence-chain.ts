@@ -144,7 +144,7 @@ async function head(db: AnyDb, table: string): Promise<{ seq: number; hash: stri
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
-const LINK_BATCH = 200;
+const LINK_BATCH = 1000;
 
 async function insertLinks(db: AnyDb, spec: EvidenceTable, rows: Record<string, unknown>[], from: { seq: number; hash: string }): Promise<ChainPosition[]> {
   const at = new Date().toISOString();

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX, REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { checkEvidence } from '@footprint/scripts/evidence';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, footprintPlan, gql, operatorToken, subjectToken } from './support/client.js';
 import { download, getJob, readZip } from './support/exports.js';
@@ -34,8 +35,9 @@ let me: Record<string, string>;
 let desk: Record<string, string>;
 
 const FIELDS = `id personId type channel state receivedAt dueAt deadline daysLeft overdue possiblyExcessive workAvailable answer complaintRight
-  verification { method verifiedBy } work { exportJobId } evidence { exportJobId erasureJobId archiveSha256 records correctionIds receipts } failure { code message } scope { kinds purpose }
-  timeline { action actor actorType fromState toState reason } meta { kind domain legalBasis }`;
+  verification { method verifiedBy } work { exportJobId } evidence { exportJobId erasureJobId archiveSha256 records correctionIds receipts chain { table seq hash } } failure { code message } scope { kinds purpose }
+  timeline { action actor actorType fromState toState reason chain { table seq hash } } meta { kind domain legalBasis }`;
+type ChainPosition = { table: string; seq: number; hash: string };
 type Req = {
   id: string;
   state: string;
@@ -47,9 +49,9 @@ type Req = {
   complaintRight: string | null;
   verification: { method: string | null; verifiedBy: string | null };
   work: { exportJobId: string | null };
-  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[]; receipts: string[] };
+  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[]; receipts: string[]; chain: ChainPosition | null };
   failure: { code: string; message: string } | null;
-  timeline: { action: string; actor: string; actorType: string; reason: string | null }[];
+  timeline: { action: string; actor: string; actorType: string; reason: string | null; chain: ChainPosition | null }[];
   meta: { kind: string; domain: string };
 };
 
@@ -109,6 +111,11 @@ describe('a person asks in the privacy centre', () => {
     expect(done.evidence).toMatchObject({ exportJobId: job.id, archiveSha256: job.archive!.sha256, records: job.archive!.records });
     expect(done.timeline.map((e) => e.action)).toEqual(['RECEIVED', 'VERIFIED', 'STARTED', 'COMPLETED']);
     expect(done.timeline.at(-1)).toMatchObject({ actor: 'gateway', actorType: 'system' });
+    // Each entry says where it sits in the timelines' hash chain (in order); the evidence names the latest, which covers them all.
+    const seqs = done.timeline.map((e) => e.chain!.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const e of done.timeline) expect(e.chain).toMatchObject({ table: 'privacy_request_event', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(done.evidence.chain).toEqual(done.timeline.at(-1)!.chain);
     const notices = mailbox().filter((m) => m.requestId === made.id);
     expect(notices.map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request', 'We answered your request']);
     // Sent to the account's own address, read from the account domain.
@@ -344,6 +351,16 @@ describe('the operator desk', () => {
 
 // Fails in CI without Chromium; elsewhere skips with a message.
 const browserPart = await requires('chromium');
+
+describe('the evidence the federation wrote', () => {
+  it('verifies: every chain of the gateway and the domains holds (npm run verify-evidence)', async () => {
+    const chains = await checkEvidence({ dataDir });
+    expect(chains.filter((c) => c.report.broken).map((c) => c.report.broken)).toEqual([]);
+    const counted = new Map(chains.map((c) => [`${c.store}.${c.report.table}`, c.report.count]));
+    for (const table of ['audit_log', 'privacy_request_event', 'erasure_receipt', 'erased_account']) expect(counted.get(`gateway.${table}`), table).toBeGreaterThan(0);
+    expect(counted.get('account.erasure_receipt')).toBeGreaterThan(0);
+  });
+});
 
 describe.skipIf(browserPart.skip)('the desk and the privacy centre in a real browser', () => {
   let browser: Browser;

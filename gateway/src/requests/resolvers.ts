@@ -106,10 +106,20 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         records: req.evidence.records ?? null,
         correctionIds: req.evidence.correctionIds ?? [],
         receipts: req.evidence.receipts ?? [],
+        chain: async () => {
+          const last = (await timeline()).at(-1);
+          return last ? ((await service.store.chainPositions([last]))[0] ?? null) : null;
+        },
       },
       workAvailable: deps.drivers.for(req.type).available,
       complaintRight: req.state === 'REFUSED' ? COMPLAINT_RIGHT : null,
-      timeline: async () => (await timeline()).map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null })),
+      timeline: async () => {
+        const events = await timeline();
+        // Read for the whole timeline at once, and only when an entry's chain is asked for.
+        let positions: ReturnType<typeof service.store.chainPositions> | null = null;
+        const load = () => (positions ??= service.store.chainPositions(events));
+        return events.map((e, i) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null, chain: async () => (await load())[i] ?? null }));
+      },
     };
   }
   function page(reqs: PrivacyRequest[]) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { fail, footprintError, type ErasureAction } from '@footprint/schema';
-import { makeAppendOnly, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
+import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, type ChainPosition, type EvidenceTable, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobError, JobTable } from '../jobs/table.js';
 
@@ -171,7 +171,18 @@ export const rightsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('erasure_code_person_idx').on('erasure_code').columns(['person_id', 'expires_at']).execute();
     },
   },
+  // After every feature's shipped migrations (Kysely runs new ones only after the last applied).
+  '902_erasure_evidence_chain': {
+    async up(db) {
+      await chainEvidenceTable(db, RECEIPT_EVIDENCE);
+      await chainEvidenceTable(db, ERASED_EVIDENCE);
+    },
+  },
 };
+
+/** The receipts' and erased accounts' hash chains (kit/src/evidence-chain.ts), in the order they were recorded. */
+export const RECEIPT_EVIDENCE: EvidenceTable = { table: 'erasure_receipt', key: ['job_id', 'domain'], order: ['recorded_at', 'job_id', 'domain'] };
+export const ERASED_EVIDENCE: EvidenceTable = { table: 'erased_account', key: ['person_id'], order: ['erased_at', 'person_id'] };
 
 function parseJob(row: ErasureJobTable): ErasureJob {
   return {
@@ -295,16 +306,21 @@ export class ErasureJobs {
 
   /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */
   async recordReceipt(jobId: string, r: DomainReceipt, verified: Record<string, number>): Promise<void> {
-    await this.db
-      .insertInto('erasureReceipt')
-      .values({ jobId, domain: r.domain, requestId: r.requestId, erasedAt: r.erasedAt, kinds: JSON.stringify(r.kinds), verified: JSON.stringify(verified), recordedAt: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['jobId', 'domain']).doNothing())
-      .execute();
+    // Looked up under the chain's lock, not ON CONFLICT: an insert of a taken key is refused by the table (it would be a REPLACE on SQLite).
+    await appendEvidence(this.db, RECEIPT_EVIDENCE, async (trx) => {
+      if (await trx.selectFrom('erasureReceipt').select('jobId').where('jobId', '=', jobId).where('domain', '=', r.domain).executeTakeFirst()) return [];
+      return trx
+        .insertInto('erasureReceipt')
+        .values({ jobId, domain: r.domain, requestId: r.requestId, erasedAt: r.erasedAt, kinds: JSON.stringify(r.kinds), verified: JSON.stringify(verified), recordedAt: new Date().toISOString() })
+        .returningAll()
+        .execute();
+    });
   }
 
-  async receipts(jobId: string): Promise<(DomainReceipt & { verified: Record<string, number>; recordedAt: string })[]> {
+  async receipts(jobId: string): Promise<(DomainReceipt & { verified: Record<string, number>; recordedAt: string; chain: ChainPosition | null })[]> {
     const rows = await this.db.selectFrom('erasureReceipt').selectAll().where('jobId', '=', jobId).orderBy('recordedAt').execute();
-    return rows.map((r) => ({
+    const chain = await chainPositions(this.db, RECEIPT_EVIDENCE, rows);
+    return rows.map((r, i) => ({
       domain: r.domain,
       requestId: r.requestId,
       erasedAt: r.erasedAt,
@@ -312,11 +328,15 @@ export class ErasureJobs {
       replayed: false,
       verified: JSON.parse(r.verified) as Record<string, number>,
       recordedAt: r.recordedAt,
+      chain: chain[i] ?? null,
     }));
   }
 
   async markErased(personId: string, jobId: string): Promise<void> {
-    await this.db.insertInto('erasedAccount').values({ personId, jobId, erasedAt: new Date().toISOString() }).onConflict((oc) => oc.column('personId').doNothing()).execute();
+    await appendEvidence(this.db, ERASED_EVIDENCE, async (trx) => {
+      if (await trx.selectFrom('erasedAccount').select('personId').where('personId', '=', personId).executeTakeFirst()) return [];
+      return trx.insertInto('erasedAccount').values({ personId, jobId, erasedAt: new Date().toISOString() }).returningAll().execute();
+    });
   }
 
   async erased(personId: string): Promise<{ erasedAt: string; jobId: string } | null> {

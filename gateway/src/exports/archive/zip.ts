@@ -23,8 +23,9 @@ export interface ZipOptions {
 }
 
 /**
- * Destroys a file stream if it is still open and waits until its descriptor is closed ('close'): a stream left to
- * itself after a failure closes when it is collected, and a deleted file's space stays taken until then.
+ * Destroys a file stream if it is still open and waits until its descriptor is closed ('close'), so that the caller
+ * deletes the file knowing nothing here holds it open (a deleted file's space is freed only when the last descriptor
+ * closes).
  */
 async function closed(stream: ReadStream | WriteStream): Promise<void> {
   if (stream.closed) return;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode, footprintError, type ErrorCode as Code } from '@footprint/schema';
 import { REQUEST_ID_HEADER } from './credential.js';
+import { DEFAULT_MAX_NESTING, nestingError } from './nesting.js';
 
 /** 2 MB, Apollo Router's default request body limit. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -71,6 +72,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Request line and headers together; over it the request is refused with 431 and a JSON body. */
   maxHeaderBytes?: number;
+  /** How deep `{ ( [` may nest in a document, checked before it is parsed (default DEFAULT_MAX_NESTING). */
+  maxNesting?: number;
   /**
    * GraphQL over HTTP: a response in the legacy `application/json` media type to a
    * well-formed request SHOULD be 200 even when the document does not parse,
@@ -97,6 +100,7 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
 export function createGraphQLHttpServer<TContext extends BaseContext>(opts: GraphQLHttpOptions<TContext>): Server {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxHeaderSize = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const maxNesting = opts.maxNesting ?? DEFAULT_MAX_NESTING;
   const server = createServer({ maxHeaderSize }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.code, err.message);
@@ -145,6 +149,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     const result = await opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => {
+        // Apollo creates the context before it parses: a refusal here is a typed error, answered as any other.
+        const tooDeep = nestingError(req.method === 'POST' ? queryOf(body) : url.searchParams.get('query'), maxNesting);
+        if (tooDeep) throw tooDeep;
         context = await opts.context(req, requestId);
         return context;
       },
@@ -162,6 +169,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     res.end();
   }
 }
+
+const queryOf = (body: unknown): unknown => (typeof body === 'object' && body !== null && 'query' in body ? body.query : undefined);
 
 async function writeChunks(res: ServerResponse, chunks: BodyChunk[]): Promise<void> {
   const whole = chunks.every((c): c is string | Uint8Array => typeof c === 'string' || c instanceof Uint8Array);

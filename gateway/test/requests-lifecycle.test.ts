@@ -15,6 +15,7 @@ import { createRequestService } from '../src/requests/index.js';
 import type { Actor } from '../src/requests/model.js';
 import type { PrivacyRequestService } from '../src/requests/service.js';
 import { ANY_REQUEST, requestMigrations } from '../src/requests/store.js';
+import { codeLimitMigrations } from '../src/codes/limits.js';
 import { requires } from '../../test/support/requires.js';
 
 await requires('postgres');
@@ -37,7 +38,7 @@ const EMAIL = 'person@example.com';
 const operator: Actor = { id: 'ops-anna', type: 'operator' };
 const subject: Actor = { id: PERSON, type: 'subject' };
 
-const MIGRATIONS = { ...exportMigrations, ...requestMigrations };
+const MIGRATIONS = { ...exportMigrations, ...requestMigrations, ...codeLimitMigrations };
 const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A PostgreSQL database of its own for this run (dropped after), holding the gateway's store. */

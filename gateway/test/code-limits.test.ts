@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, DEV_MAILBOX } from '@footprint/kit';
 import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
@@ -19,6 +17,7 @@ import { requestMigrations } from '../src/requests/store.js';
 import { ErasureCodes } from '../src/rights/code.js';
 import { loadRightsConfig } from '../src/rights/config.js';
 import { ErasureJobs, rightsMigrations } from '../src/rights/store.js';
+import { createTestDatabase } from '../../test/support/engine.js';
 import { requires } from '../../test/support/requires.js';
 
 await requires('postgres');
@@ -36,23 +35,16 @@ await requires('postgres');
 const EMAIL = 'person@example.com';
 const operator: Actor = { id: 'ops-anna', type: 'operator' };
 const MIGRATIONS = { ...exportMigrations, ...requestMigrations, ...rightsMigrations, ...codeLimitMigrations };
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** Opens the gateway's store: SQLite in dataDir, or a PostgreSQL database of this run's; twice = two gateways on one store. */
 async function storeOpener(dialect: 'sqlite' | 'postgres', dataDir: string): Promise<{ open: () => GatewayStore; drop: () => Promise<void> }> {
   if (dialect === 'sqlite') return { open: () => openGatewayStore(dataDir, MIGRATIONS), drop: async () => {} };
-  const name = `code_limits_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
+  const db = await createTestDatabase('code_limits');
   const open = () => {
     const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-    process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
+    process.env.FOOTPRINT_GATEWAY_DATABASE_URL = db.url;
     try {
       return openGatewayStore(dataDir, MIGRATIONS);
     } finally {
@@ -60,13 +52,7 @@ async function storeOpener(dialect: 'sqlite' | 'postgres', dataDir: string): Pro
       else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
     }
   };
-  const drop = async () => {
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${name} with (force)`);
-    await a.end();
-  };
-  return { open, drop };
+  return { open, drop: db.drop };
 }
 
 /** The error code and reason of a refused call, or "ok". */

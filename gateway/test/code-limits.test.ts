@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,18 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       sendsPerPerson: { max: 10, windowMs: HOUR },
     });
     expect(() => loadCodeLimitsConfig({ FOOTPRINT_CODE_GUESSES_PER_PERSON: '0' })).toThrow(/FOOTPRINT_CODE_GUESSES_PER_PERSON/);
+  });
+
+  it('checks at the same moment take exactly the bound between them (on PostgreSQL from two gateways)', async () => {
+    const now = new Date('2031-05-01T09:00:00Z');
+    // Two SQLite connections in one thread would wait on each other's lock; SQLite serialises writers across processes itself.
+    const first = gateway().store;
+    const [one, two] = [first, dialect === 'postgres' ? gateway().store : first].map((store) => new CodeLimits(store, loadCodeLimitsConfig({})));
+    const subject = { request: `request:${randomUUID()}`, person: '10000073' };
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one! : two!).guess(subject, now)));
+    expect(outcomes.filter((o) => o.allowed)).toHaveLength(10);
+    // The lockout is reported as the first refusal exactly once.
+    expect(outcomes.filter((o) => !o.allowed && o.first)).toHaveLength(1);
   });
 
   it('privacy requests: 20 resends and 120 guesses get 5 codes and 10 checks; the lockout holds across a new code, on another gateway, and per person; a right code works after the window', async () => {

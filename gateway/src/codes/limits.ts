@@ -98,8 +98,11 @@ export class CodeLimits {
     const nowIso = now.toISOString();
     // A window still open: one more, if any is left.
     const openSince = new Date(now.getTime() - limit.windowMs).toISOString();
-    const counted = await trx.updateTable('codeLimit').set((eb) => ({ count: eb('count', '+', 1) })).where('key', '=', key).where('windowStart', '>', openSince).where('count', '<', limit.max).executeTakeFirst();
-    if (Number(counted.numUpdatedRows) === 1) return { allowed: true };
+    const counted = async () => {
+      const res = await trx.updateTable('codeLimit').set((eb) => ({ count: eb('count', '+', 1) })).where('key', '=', key).where('windowStart', '>', openSince).where('count', '<', limit.max).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    };
+    if (await counted()) return { allowed: true };
     // No counter, or its window has ended: this is the first of a new window.
     const fresh = await trx
       .insertInto('codeLimit')
@@ -107,6 +110,8 @@ export class CodeLimits {
       .onConflict((oc) => oc.column('key').doUpdateSet({ windowStart: nowIso, count: 1 }).where('codeLimit.windowStart', '<=', openSince))
       .executeTakeFirst();
     if (Number(fresh.numInsertedOrUpdatedRows ?? 0) === 1) return { allowed: true };
+    // Another request opened the window a moment ago (PostgreSQL): count on in it.
+    if (await counted()) return { allowed: true };
     const row = await trx.selectFrom('codeLimit').select(['windowStart', 'count']).where('key', '=', key).executeTakeFirstOrThrow();
     // The first refusal of the window marks the counter (max → max + 1), so the lockout is noted once, not per try.
     const mark = await trx.updateTable('codeLimit').set({ count: limit.max + 1 }).where('key', '=', key).where('count', '=', limit.max).where('windowStart', '=', row.windowStart).executeTakeFirst();

@@ -22,12 +22,9 @@ export async function deskOperator(ctx: GatewayContext, store: GatewayStore, ope
 }
 
 /**
- * A desk read that may return many people's requests (the queue): decided
- * first (a refusal is audited), then, once the page is read and before it is
- * released, audited as the read of exactly the people on it — one entry per
- * person, so each one's accesses are found by person as any other read is;
- * one entry naming no one when nothing matched. What the filter named is in
- * the operation, never taken for whose data was read.
+ * A desk read that may return many people's requests (the queue), step one:
+ * the operator, the scope and a reason (a refusal is audited). Nothing is
+ * recorded when allowed: deskRead does, once it is known whose data is read.
  */
 export async function deskDecision(ctx: GatewayContext, store: GatewayStore, operation: string): Promise<Actor> {
   const p = ctx.principal;
@@ -36,6 +33,13 @@ export async function deskDecision(ctx: GatewayContext, store: GatewayStore, ope
   return { id: p.sub, type: 'operator' };
 }
 
+/**
+ * Step two, once the page is read and before it is released: the read of
+ * exactly the people on it — one entry per person, so each one's accesses are
+ * found by person as any other read is; one entry naming no one when nothing
+ * matched. What the filter named is in the operation, never taken for whose
+ * data was read.
+ */
 export async function deskRead(ctx: GatewayContext, store: GatewayStore, operation: string, people: readonly string[]): Promise<void> {
   const distinct = [...new Set(people)];
   if (distinct.length === 0) return recordAccess(store, ctx, { person: null, operation }, 'allowed: nothing matched');

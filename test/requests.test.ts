@@ -63,6 +63,16 @@ const mailbox = () =>
         .map((l) => JSON.parse(l) as Record<string, string>)
     : [];
 
+/** An actor's entries in the gateway's audit log, in order. */
+function auditRows(actor: string): { person: string | null; operation: string; outcome: string }[] {
+  const db = new Database(join(dataDir, 'gateway.db'), { readonly: true });
+  try {
+    return db.prepare('select person, operation, outcome from audit_log where actor = ? order by id').all(actor) as { person: string | null; operation: string; outcome: string }[];
+  } finally {
+    db.close();
+  }
+}
+
 async function read(id: string, headers = desk): Promise<Req> {
   const res = await gql<{ privacyRequest: Req | null }>(url, `query($id: ID!) { privacyRequest(requestId: $id) { ${FIELDS} } }`, { id }, headers);
   expect(res.errors).toBeUndefined();
@@ -340,6 +350,33 @@ describe('the operator desk', () => {
     const bad = await op('{ privacyRequestQueue(after: "nope") { totalCount } }');
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
 
+    // The Person filter returns that person's requests only: 10000001's three (ACCESS, PORTABILITY, RECTIFICATION).
+    const ALL = '[RECEIVED, VERIFYING, IN_PROGRESS, ON_HOLD, COMPLETED, REFUSED, WITHDRAWN]';
+    const byPerson = async (person: string, first = 50) => {
+      const actor = `ops-filter-${person}-${first}`;
+      const res = await op<{ privacyRequestQueue: { totalCount: number; nodes: { personId: string }[] } }>(
+        `query($p: ID, $first: Int) { privacyRequestQueue(filter: { states: ${ALL}, person: $p }, first: $first) { totalCount nodes { personId } } }`,
+        { p: person || null, first },
+        bearer(await operatorToken(['footprint:requests'], actor), { 'x-footprint-reason': 'Filter check' }),
+      );
+      expect(res.errors).toBeUndefined();
+      return { ...res.data!.privacyRequestQueue, audited: auditRows(actor) };
+    };
+    const mine = await byPerson(PERSON);
+    expect(mine.totalCount).toBe(3);
+    expect(new Set(mine.nodes.map((n) => n.personId))).toEqual(new Set([PERSON]));
+    // Audited as a read of exactly the people whose requests were returned.
+    expect(mine.audited.map((r) => r.person)).toEqual([PERSON]);
+    const nobody = await byPerson('99999999');
+    expect(nobody).toMatchObject({ totalCount: 0, nodes: [] });
+    // Nothing matched: no one's data was read, and the entry names no one (not the filter's value).
+    expect(nobody.audited).toEqual([expect.objectContaining({ person: null, outcome: 'allowed: nothing matched' })]);
+    expect(nobody.audited[0]!.operation).toContain('99999999');
+    // No person filter: one entry for each person on the page returned, and only those.
+    const firstPage = await byPerson('', 3);
+    expect(firstPage.totalCount).toBe(8);
+    expect(firstPage.audited.map((r) => r.person).sort()).toEqual([...new Set(firstPage.nodes.map((n) => n.personId))].sort());
+
     const metrics = await (await fetch(new URL('/metrics', url))).text();
     expect(metrics).toContain('# TYPE footprint_privacy_requests_open gauge');
     expect(metrics).toMatch(/^footprint_privacy_requests_open\{state="RECEIVED",type="OBJECTION"\} 1$/m);
@@ -414,7 +451,17 @@ describe.skipIf(browserPart.skip)('the desk and the privacy centre in a real bro
     const id = await page.locator('#detail-fields dd').first().textContent();
     expect(id).toBeTruthy();
     await waitFor(id!, (r) => r.state === 'COMPLETED');
+    // The Person filter: only that person's rows; a person with no requests, none.
     await page.locator('#f-state').selectOption('COMPLETED');
+    await page.getByLabel('Person', { exact: true }).fill(PERSON);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#queue-count').textContent()).toBe('3 request(s)');
+    expect(new Set(await page.locator('#queue-body tr td:nth-child(5)').allTextContents())).toEqual(new Set([PERSON]));
+    await page.getByLabel('Person', { exact: true }).fill('99999999');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#queue-count').textContent()).toBe('0 request(s)');
+    expect(await page.locator('#queue-body tr').count()).toBe(0);
+    await page.getByLabel('Person', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator(`#queue-body tr[data-request="${id}"]`).click();
     await expect.poll(() => page.locator('#evidence').textContent()).toMatch(/archive sha256 [0-9a-f]{64}/);

@@ -226,17 +226,27 @@ export interface NewEvent {
   detail?: Record<string, unknown> | null;
 }
 
+/**
+ * The queue's filter as the store reads it. Every field is present (null for
+ * "any"), so whatever builds it — the API's zod schema, a test — must name
+ * each one: a filter field spelled differently at the edge cannot be silently
+ * dropped (the API's `person` once reached this as nothing, and the queue
+ * showed everyone).
+ */
 export interface QueueFilter {
-  states?: RequestState[] | null;
-  types?: RequestType[] | null;
+  states: RequestState[] | null;
+  types: RequestType[] | null;
   /** Deadline in force at most this many days from now. */
-  dueWithinDays?: number | null;
+  dueWithinDays: number | null;
   /** Open and past its deadline. */
-  overdue?: boolean | null;
-  assignee?: string | null;
-  possiblyExcessive?: boolean | null;
-  personId?: string | null;
+  overdue: boolean | null;
+  assignee: string | null;
+  possiblyExcessive: boolean | null;
+  personId: string | null;
 }
+
+/** No condition: the open queue. */
+export const ANY_REQUEST: QueueFilter = { states: null, types: null, dueWithinDays: null, overdue: null, assignee: null, possiblyExcessive: null, personId: null };
 
 export interface QueueCursor {
   deadline: string;

@@ -348,12 +348,6 @@ export class ErasureJobs {
     await this.db.insertInto('erasureCode').values({ ...c, usedAt: null }).execute();
   }
 
-  /** Codes sent to the person that expire after `expiresAfter` (i.e. were sent since then minus their lifetime). */
-  async codesExpiringAfter(personId: string, expiresAfter: string): Promise<number> {
-    const row = await this.db.selectFrom('erasureCode').select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', personId).where('expiresAt', '>', expiresAfter).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
-
   async code(id: string): Promise<ErasureCodeTable | null> {
     return (await this.db.selectFrom('erasureCode').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }

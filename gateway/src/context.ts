@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/kit';
+import type { Logger, RequestLifetime } from '@footprint/kit';
 import type { Principal } from './auth/principal.js';
 
 /** Per-request context of the gateway; `person` is set once the operation is authorised. */
@@ -14,4 +14,6 @@ export interface GatewayContext {
    * is kept by this object, which the copies share.
    */
   exchange: object;
+  /** The HTTP request's life (absent outside one): aborted when its client went away, and told when it is over. */
+  lifetime?: RequestLifetime;
 }

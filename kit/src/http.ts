@@ -133,15 +133,18 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
       ...(t ? { headersTimeout: t.headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: Math.min(1000, t.headersMs) } : {}),
     },
     (req, res) => {
+      const socket = req.socket;
       handle(req, res).catch((err: unknown) => {
         if (err instanceof HttpError) {
           // The rest of an oversized body is not read: the connection cannot carry another request, so it says so and closes.
           if (err.code === 'PAYLOAD_TOO_LARGE' && !res.headersSent) {
             res.setHeader('connection', 'close');
-            lingerThenClose(req.socket);
+            lingerThenClose(socket);
           }
           return sendError(res, err.code, err.message);
         }
+        // The client went away while sending (Node's "aborted"): nobody to answer, nothing went wrong here.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && req.destroyed) return void res.destroy();
         opts.onError?.(err);
         if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         else res.destroy();

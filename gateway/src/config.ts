@@ -41,7 +41,10 @@ const Env = z.object({
    * given (FOOTPRINT_GATEWAY_HEAP_MB), RECORDS_PER_HEAP_MB for each MB above HEAP_RESERVE_MB.
    */
   FOOTPRINT_ADMISSION_RECORDS: z.coerce.number().int().min(1).optional(),
-  /** Records one principal's requests may assemble together; by default a quarter of the above. */
+  /**
+   * Records one principal's requests may assemble together, and the most one request is charged (a bigger estimate
+   * runs alone for its principal); by default 45% of the above: two heavy reads at once, 10% left for small ones.
+   */
   FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS: z.coerce.number().int().min(1).optional(),
   /** Retry-After of a request refused for want of budget. */
   FOOTPRINT_ADMISSION_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(2),
@@ -68,11 +71,13 @@ export interface GatewayConfig extends SecretsConfig {
 /** Heap the gateway keeps for itself (code, schema, plan and document caches, the export queue) before any request's records. */
 export const HEAP_RESERVE_MB = 96;
 /**
- * Records admitted per MB of heap above the reserve: about 1 KB a record assembled (a footprint record is ~350 bytes
- * of JSON, held as bytes and as the response around it). Admission counts a request's records by its connections'
- * `first`, an upper bound; `npm run bench` (BENCH_ONLY=overload) checks the heap holds under heavy readers.
+ * Records admitted per MB of heap above the reserve: about 2 KB a record assembled (a footprint record is ~350 bytes
+ * of JSON, held as the domain's bytes, parsed where Apollo answers, and as the response). Admission counts a
+ * request's records by its connections' `first`, an upper bound. Measured (`npm run bench`, BENCH_ONLY=overload, a
+ * 256 MB heap): four whole heavy footprints in flight at once (1,000 records a MB) peaked the gateway at 277 MB RSS
+ * without a crash but starved every other request of CPU on two cores; two at once is the default.
  */
-export const RECORDS_PER_HEAP_MB = 1000;
+export const RECORDS_PER_HEAP_MB = 500;
 
 /** The default budget of records in flight for a heap of `heapMb`. */
 export function defaultAdmissionRecords(heapMb: number): number {
@@ -105,7 +110,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     http: { headersTimeoutMs: e.FOOTPRINT_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.FOOTPRINT_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.FOOTPRINT_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.FOOTPRINT_MAX_CONNECTIONS },
     admission: {
       records,
-      perPrincipal: Math.min(records, e.FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS ?? Math.max(1, Math.floor(records / 4))),
+      perPrincipal: Math.min(records, e.FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS ?? Math.max(1, Math.floor(records * 0.45))),
       retryAfterSeconds: e.FOOTPRINT_ADMISSION_RETRY_AFTER_S,
     },
     breaker: {

@@ -35,6 +35,8 @@ let port: number;
 
 const SMALL = '{ me { account { profile(first: 1) { totalCount } } } }';
 const HEAVY = '{ me { music { playbacks(first: 5000) { totalCount } } } }';
+/** 2 × 5,000 records: more than one caller may hold (6,000), whatever is in flight. */
+const TOO_BIG = '{ me { music { a: playbacks(first: 5000) { totalCount } b: searchQueries(first: 5000) { totalCount } } } }';
 const MUSIC_ANSWER = JSON.stringify({ data: { _entities: [{ music: { playbacks: { totalCount: 0 } } }] } });
 const ACCOUNT_ANSWER = JSON.stringify({ data: { _entities: [{ account: { profile: { totalCount: 0 } } }] } });
 
@@ -143,6 +145,11 @@ describe('admission: work in flight is bounded by the records it may assemble', 
     expect(full.retryAfter).toBe('3');
     expect(full.body.errors?.[0]?.extensions).toMatchObject({ code: 'OVERLOADED', reason: 'GATEWAY_BUDGET', estimate: 5000 });
     expect(full.body.errors?.[0]?.message).toMatch(/at capacity: requests in flight hold 10000 of the 10500 records .* up to 5000\. Ask again in 3 s; .*pages .*requestExport/);
+    // A request bigger than any caller's share is refused as such, with no Retry-After (waiting cannot help).
+    const big = await post(TOO_BIG, '10000005');
+    expect(big.retryAfter).toBeNull();
+    expect(big.body.errors?.[0]?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', reason: 'REQUEST_TOO_BIG', estimate: 10000, limit: 6000 });
+    expect(big.body.errors?.[0]?.message).toMatch(/may assemble up to 10000 records .* at most 6000\. To read that much, read it in pages .*requestExport/);
     // Refused before anything was asked of a domain.
     expect(held).toHaveLength(2);
 

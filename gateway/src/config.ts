@@ -42,8 +42,8 @@ const Env = z.object({
    */
   FOOTPRINT_ADMISSION_RECORDS: z.coerce.number().int().min(1).optional(),
   /**
-   * Records one principal's requests may assemble together, and the most one request is charged (a bigger estimate
-   * runs alone for its principal); by default 45% of the above: two heavy reads at once, 10% left for small ones.
+   * Records one principal's requests may assemble together, and so the most one request may ask (more is refused
+   * LIMIT_EXCEEDED); by default 45% of the above.
    */
   FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS: z.coerce.number().int().min(1).optional(),
   /** Retry-After of a request refused for want of budget. */
@@ -71,13 +71,12 @@ export interface GatewayConfig extends SecretsConfig {
 /** Heap the gateway keeps for itself (code, schema, plan and document caches, the export queue) before any request's records. */
 export const HEAP_RESERVE_MB = 96;
 /**
- * Records admitted per MB of heap above the reserve: about 2 KB a record assembled (a footprint record is ~350 bytes
- * of JSON, held as the domain's bytes, parsed where Apollo answers, and as the response). Admission counts a
- * request's records by its connections' `first`, an upper bound. Measured (`npm run bench`, BENCH_ONLY=overload, a
- * 256 MB heap): four whole heavy footprints in flight at once (1,000 records a MB) peaked the gateway at 277 MB RSS
- * without a crash but starved every other request of CPU on two cores; two at once is the default.
+ * Records admitted per MB of heap above the reserve: 4 KB a record. Measured (`npm run bench`, BENCH_ONLY=overload,
+ * a 256 MB heap): one whole heavy footprint in flight at a time (55,000 records, a 19.5 MB answer) kept the gateway at
+ * ~290 MB RSS, its collector busy enough that no other request was answered within 30 s — some 3.6 KB a record.
+ * Admission counts a request's records by its connections' `first`, an upper bound, which a page of one kind meets.
  */
-export const RECORDS_PER_HEAP_MB = 500;
+export const RECORDS_PER_HEAP_MB = 250;
 
 /** The default budget of records in flight for a heap of `heapMb`. */
 export function defaultAdmissionRecords(heapMb: number): number {

@@ -19,7 +19,8 @@ const principalKey = (ctx: GatewayContext): string => `${ctx.principal.kind}:${c
  * is fetched: its estimated records (admission/estimate.ts) must fit in what
  * the gateway and its principal may hold (admission/budget.ts), or it is
  * refused at once — 429 TOO_MANY_REQUESTS when the principal holds its share,
- * 503 OVERLOADED when the gateway is full — with Retry-After. The share is
+ * 503 OVERLOADED when the gateway is full, both with Retry-After;
+ * LIMIT_EXCEEDED when it alone asks more than a principal may hold. The share is
  * given back when the HTTP response is over: sent, failed, or abandoned by
  * its client.
  */
@@ -43,11 +44,15 @@ export function admissionPlugin(opts: AdmissionPluginOptions): ApolloServerPlugi
 function refusal(r: Refusal, estimate: number, retryAfterSeconds: number): GraphQLError {
   const advice =
     'read it in pages (a smaller `first`, then `after`), or ask for the whole footprint as an export (requestExport), which reads it in the background';
+  if (r.scope === 'request') {
+    // Not a matter of waiting: no Retry-After.
+    return footprintError('LIMIT_EXCEEDED', `This request may assemble up to ${estimate} records (its connections' \`first\`, multiplied where they nest); one request may assemble at most ${r.limit}. To read that much, ${advice}`, { reason: 'REQUEST_TOO_BIG', estimate, limit: r.limit });
+  }
   const [code, message] =
     r.scope === 'principal'
       ? (['TOO_MANY_REQUESTS', `Your requests in flight already hold ${r.held} of the ${r.limit} records one caller may have assembled at once; this one may assemble up to ${estimate}. Wait for them or ask again in ${retryAfterSeconds} s; for a big read, ${advice}`] as const)
       : (['OVERLOADED', `The gateway is at capacity: requests in flight hold ${r.held} of the ${r.limit} records it assembles at once, and this one may assemble up to ${estimate}. Ask again in ${retryAfterSeconds} s; for a big read, ${advice}`] as const);
-  const err = footprintError(code, message, { reason: r.scope === 'principal' ? 'PRINCIPAL_BUDGET' : 'GATEWAY_BUDGET', estimate, retryAfterSeconds });
+  const err = footprintError(code, message, { reason: r.scope === 'principal' ? 'PRINCIPAL_BUDGET' : 'GATEWAY_BUDGET', estimate, limit: r.limit, retryAfterSeconds });
   const headers = new HeaderMap([['retry-after', String(retryAfterSeconds)]]);
   // Apollo Server takes the status and headers of a thrown error from extensions.http (formatError drops it from the body).
   (err.extensions as Record<string, unknown>).http = { status: ErrorCode[code], headers };

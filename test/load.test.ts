@@ -107,6 +107,7 @@ beforeAll(async () => {
     FOOTPRINT_HEADERS_TIMEOUT_MS: '500',
     FOOTPRINT_REQUEST_TIMEOUT_MS: '1000',
     FOOTPRINT_MAX_BODY_BYTES: '1024',
+    FOOTPRINT_MAX_CONNECTIONS: '40',
   });
   port = gw.port;
   url = gw.url;
@@ -197,6 +198,16 @@ describe('slow and oversized requests', () => {
     expect(r.ended).toBe(true);
     expect(r.text).toMatch(/^HTTP\/1\.1 408 /);
     expect(r.text).toMatch(/"code":"REQUEST_TIMEOUT"/);
+  });
+
+  it('closes connections over the limit as they arrive', async () => {
+    // 60 idle connections against a limit of 40: those over it are closed with nothing said; the others get their 408.
+    const ends = await Promise.all(Array.from({ length: 60 }, () => raw([''], 10)));
+    expect(ends.every((e) => e.ended)).toBe(true);
+    const dropped = ends.filter((e) => e.text === '').length;
+    expect(dropped).toBeGreaterThanOrEqual(20);
+    expect(ends.filter((e) => e.text.startsWith('HTTP/1.1 408 ')).length).toBeGreaterThan(0);
+    expect(dropped + ends.filter((e) => e.text.startsWith('HTTP/1.1 408 ')).length).toBe(60);
   });
 
   it('answers 413 to an oversized body and closes the connection', async () => {

@@ -14,7 +14,7 @@ import { mintToken } from './tokens.js';
  * bounded by FOOTPRINT_GATEWAY_HEAP_MB, 256 MB, and the admission budget that follows from it). Prints, per
  * stage: gateway restarts (it is restarted if it dies; target 0), its peak RSS (target below the heap limit it
  * was given), the small requests' p99 (target < 1 s), and how the heavy requests ended: completed, refused quickly
- * (429/503 within 1 s), refused slowly, failed otherwise, or hung (no answer within BENCH_OVERLOAD_HUNG_S, 30 s;
+ * (LIMIT_EXCEEDED, 429 or 503 within 1 s; the client then waits Retry-After, or 1 s), refused slowly, failed otherwise, or hung (no answer within BENCH_OVERLOAD_HUNG_S, 30 s;
  * target none). When a stage's time is up no new request starts; those in flight are waited for (up to the hung
  * limit).
  */
@@ -35,16 +35,33 @@ interface Ended {
   hung: number;
   /** The first failure's words, to say what went wrong. */
   firstFailure: string | null;
+  /** Refusals by code. */
+  refusals: Map<string, number>;
 }
 
-async function timed(url: string, init: RequestInit, hungMs: number): Promise<{ status: number; text: string; ms: number } | { hung: true; ms: number } | { error: string; ms: number }> {
+/** The codes of a refusal: too big for one request, the caller's share taken, the gateway full. */
+const REFUSALS = new Set(['LIMIT_EXCEEDED', 'TOO_MANY_REQUESTS', 'OVERLOADED']);
+
+/** The refusal code of an answer, if it is one (a refusal is small; a big answer is data). */
+function refusalOf(text: string): string | null {
+  if (text.length > 64 * 1024) return null;
+  try {
+    const code = (JSON.parse(text) as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code;
+    return typeof code === 'string' && REFUSALS.has(code) ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+async function timed(url: string, init: RequestInit, hungMs: number): Promise<{ status: number; text: string; ms: number; retryAfter: number | null } | { hung: true; ms: number } | { error: string; ms: number }> {
   const started = performance.now();
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), hungMs);
   try {
     const res = await fetch(url, { ...init, signal: ac.signal });
     const text = await res.text();
-    return { status: res.status, text, ms: performance.now() - started };
+    const retryAfter = res.headers.get('retry-after');
+    return { status: res.status, text, ms: performance.now() - started, retryAfter: retryAfter === null ? null : Number(retryAfter) };
   } catch (err) {
     if (ac.signal.aborted) return { hung: true, ms: performance.now() - started };
     return { error: err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err), ms: performance.now() - started };
@@ -96,7 +113,7 @@ export async function benchOverload(): Promise<void> {
     for (const connections of STAGES) {
       const stageRestarts = restarts;
       peakMb = 0;
-      const ended: Ended = { completed: 0, refusedQuickly: 0, refusedSlowly: 0, failed: 0, hung: 0, firstFailure: null };
+      const ended: Ended = { completed: 0, refusedQuickly: 0, refusedSlowly: 0, failed: 0, hung: 0, firstFailure: null, refusals: new Map() };
       const smallMs: number[] = [];
       let smallFailed = 0;
       const deadline = performance.now() + SECONDS * 1000;
@@ -109,15 +126,16 @@ export async function benchOverload(): Promise<void> {
             ended.failed++;
             ended.firstFailure ??= r.error;
           } else if (r.status === 200 && !r.text.includes('"errors":')) ended.completed++;
-          else if (r.status === 429 || r.status === 503) {
+          else if (refusalOf(r.text)) {
+            ended.refusals.set(refusalOf(r.text)!, (ended.refusals.get(refusalOf(r.text)!) ?? 0) + 1);
             if (r.ms <= QUICK_MS) ended.refusedQuickly++;
             else ended.refusedSlowly++;
+            // A refused client waits as told (Retry-After), or a second when told the request is too big.
+            await new Promise((res) => setTimeout(res, (r.retryAfter ?? 1) * 1000));
           } else {
             ended.failed++;
             ended.firstFailure ??= `HTTP ${r.status}: ${r.text.slice(0, 160)}`;
           }
-          // A refused client waits as told, a little (Retry-After is seconds; a busy reader would not wait long).
-          if ('status' in r && (r.status === 429 || r.status === 503)) await new Promise((res) => setTimeout(res, 250));
         }
       };
       const smallClient = async () => {
@@ -138,7 +156,7 @@ export async function benchOverload(): Promise<void> {
       const smallP99 = p99(smallMs);
       const total = ended.completed + ended.refusedQuickly + ended.refusedSlowly + ended.failed + ended.hung;
       console.log(
-        `  ${connections} heavy connections: ${total} heavy requests — ${ended.completed} completed, ${ended.refusedQuickly} refused quickly, ${ended.refusedSlowly} refused slowly, ${ended.failed} failed, ${ended.hung} hung` +
+        `  ${connections} heavy connections: ${total} heavy requests — ${ended.completed} completed, ${ended.refusedQuickly} refused quickly, ${ended.refusedSlowly} refused slowly (${[...ended.refusals].map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}), ${ended.failed} failed, ${ended.hung} hung` +
           `${ended.firstFailure ? ` (first failure: ${ended.firstFailure})` : ''}; ${smallMs.length} small requests, ${smallFailed} failed, p99 ${smallP99.toFixed(0)} ms; gateway peak RSS ${peakMb.toFixed(0)} MB; restarts ${stageRestartCount}`,
       );
       record({

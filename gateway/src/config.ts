@@ -43,7 +43,7 @@ const Env = z.object({
   FOOTPRINT_ADMISSION_RECORDS: z.coerce.number().int().min(1).optional(),
   /**
    * Records one principal's requests may assemble together, and so the most one request may ask (more is refused
-   * LIMIT_EXCEEDED); by default 45% of the above.
+   * LIMIT_EXCEEDED); by default 60% of the above.
    */
   FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS: z.coerce.number().int().min(1).optional(),
   /** Retry-After of a request refused for want of budget. */
@@ -109,7 +109,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     http: { headersTimeoutMs: e.FOOTPRINT_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.FOOTPRINT_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.FOOTPRINT_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.FOOTPRINT_MAX_CONNECTIONS },
     admission: {
       records,
-      perPrincipal: Math.min(records, e.FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS ?? Math.max(1, Math.floor(records * 0.45))),
+      perPrincipal: Math.min(records, e.FOOTPRINT_ADMISSION_PRINCIPAL_RECORDS ?? Math.max(1, Math.floor(records * 0.6))),
       retryAfterSeconds: e.FOOTPRINT_ADMISSION_RETRY_AFTER_S,
     },
     breaker: {

@@ -168,11 +168,17 @@ describe('admission: work in flight is bounded by the records it may assemble', 
   });
 });
 
+/** The same read with a fragment: not the fast path's (plain fields only), so Apollo's executor and data sources call the domain. */
+const HEAVY_VIA_APOLLO = '{ me { music { ... on MusicData { playbacks(first: 5000) { totalCount } } } } }';
+
 describe('a client that goes away', () => {
-  it('has its domain calls aborted and its share given back', async () => {
+  it.each([
+    ['the fast path', HEAVY],
+    ["Apollo's executor", HEAVY_VIA_APOLLO],
+  ])('has its domain calls aborted and its share given back (%s)', async (_, query) => {
     const gone = new AbortController();
     const reached = nextHeld();
-    const pending = post(HEAVY, '10000004', gone.signal).catch((err: unknown) => err);
+    const pending = post(query, '10000004', gone.signal).catch((err: unknown) => err);
     const h = await reached;
     expect((await admission()).records).toBe(5000);
     gone.abort();

@@ -16,4 +16,10 @@ export interface GatewayContext {
   exchange: object;
   /** The HTTP request's life (absent outside one): aborted when its client went away, and told when it is over. */
   lifetime?: RequestLifetime;
+  /**
+   * Aborts the request's domain calls when its client goes away: the lifetime's signal for a query; none for a
+   * mutation, which runs to its end (a domain may have done what the gateway must then record). Set once the
+   * operation is known (plugins/admission.ts).
+   */
+  signal?: AbortSignal;
 }

@@ -30,7 +30,7 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   /** Runs the call with its request's signal at hand: a client that went away aborts its domain calls. */
   override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const signal = 'context' in options ? (options.context as Partial<GatewayContext> | undefined)?.lifetime?.signal : undefined;
+    const signal = 'context' in options ? (options.context as Partial<GatewayContext> | undefined)?.signal : undefined;
     return requestSignal.run(signal, () => super.process(options));
   }
 

@@ -27,7 +27,7 @@ export function requestCredential(ctx: Partial<GatewayContext>, person: string |
     credential: { actor: p?.sub ?? 'gateway', actorType: p?.kind ?? 'operator', person, scopes: p?.kind === 'operator' ? p.scopes : [], requestId: ctx.requestId ?? 'gateway' },
     log: ctx.log,
     request: ctx,
-    signal: ctx.lifetime?.signal,
+    signal: ctx.signal,
   };
 }
 

@@ -30,6 +30,8 @@ export function admissionPlugin(opts: AdmissionPluginOptions): ApolloServerPlugi
       return {
         async didResolveOperation({ contextValue: ctx, document, request, schema, operation }) {
           if (!operation) return;
+          // A read whose client left is cancelled end to end; a mutation is not cut off half-way (see GatewayContext.signal).
+          if (operation.operation === 'query') ctx.signal = ctx.lifetime?.signal;
           const estimate = estimateRecords(schema, document, operation, request.variables ?? undefined);
           const lease = opts.budget.admit(principalKey(ctx), estimate);
           if ('scope' in lease) throw refusal(lease, estimate, opts.retryAfterSeconds);

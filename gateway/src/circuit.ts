@@ -197,7 +197,8 @@ export class DomainCircuits {
           },
         });
       } catch (err) {
-        circuit?.failed(describeFailure(err, timeoutMs), connectionRefused(err));
+        // A call its caller aborted (the client went away) says nothing about the domain.
+        if (!(init.signal instanceof AbortSignal && init.signal.aborted)) circuit?.failed(describeFailure(err, timeoutMs), connectionRefused(err));
         throw err;
       }
       if (TRANSPORT_STATUS.has(res.status)) {

@@ -11,6 +11,7 @@ import { benchRequests } from './bench-requests.js';
 import { residentMb } from './rss.js';
 import { closeHeavy, heavyFederation } from './bench-heavy.js';
 import { benchLoad } from './bench-load.js';
+import { benchOverload } from './bench-overload.js';
 import { benchPages } from './bench-pages.js';
 import { machine, median, printSummary, record } from './bench-table.js';
 import { mintToken } from './tokens.js';
@@ -174,10 +175,10 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
 
 /**
  * BENCH_ONLY runs some parts (comma-separated): footprint, pages, export, cpu (footprint vs bare gateway),
- * subgraph (gateway / subgraph RPS), discovery, load (cpu + subgraph + discovery), erasure, requests.
+ * subgraph (gateway / subgraph RPS), discovery, load (cpu + subgraph + discovery), overload (heavy readers), erasure, requests.
  * Unset: all of them, and the summary of every row of issue 14's table at the end.
  */
-const PARTS = ['footprint', 'pages', 'export', 'cpu', 'subgraph', 'discovery', 'erasure', 'requests'] as const;
+const PARTS = ['footprint', 'pages', 'export', 'cpu', 'subgraph', 'discovery', 'overload', 'erasure', 'requests'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').flatMap((p) => (p.trim() === 'load' ? ['cpu', 'subgraph', 'discovery'] : [p.trim()])));
 const unknown = [...only].filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}, load`);
@@ -197,6 +198,8 @@ try {
   if (only.has('pages')) await part('pages', benchPages);
   const load = new Set((['cpu', 'subgraph', 'discovery'] as const).filter((p) => only.has(p)));
   if (load.size) await part([...load].join(','), () => benchLoad(load));
+  // Last on the shared federation: it may leave the gateway restarted.
+  if (only.has('overload')) await part('overload', benchOverload);
 } finally {
   await closeHeavy();
 }

@@ -25,8 +25,8 @@ import type { FootprintPlan } from '@footprint/gateway/footprint';
  * device, a message's senders and recipients, an order's items …) are read
  * with one statement per table; the metadata comes from the kit's
  * recordMetaFactory over the supergraph's @personalData (the objects the
- * subgraphs build); the records are shaped by walking the footprint plan's
- * selection, and the whole answer is serialised once. The bench checks that
+ * subgraphs build); the records are shaped by the footprint plan's
+ * selection (worked out once per kind), and the whole answer is serialised once. The bench checks that
  * this JSON equals what the gateway answered: a floor that answers
  * something else is not a floor.
  */

@@ -19,7 +19,7 @@ import { mintToken } from './tokens.js';
 /**
  * npm run bench: the heavy person's whole footprint through the federation
  * (gateway + subgraphs, real HTTP, page by page) against the floor — the same
- * rows read straight from the SQLite files and serialised in one process.
+ * answer built straight from the SQLite files in one process (bench-floor.ts).
  */
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -27,7 +27,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
 /** Clients reading the whole footprint at once in the load phase (gateway memory under load). */
 const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 3);
 
-function floor(dataDir: string, person: string): { rows: number; bytes: number } {
+/** The person's bare rows of every table, serialised: the footprint's floor before issue 24, printed for context. */
+function bareRowsOf(dataDir: string, person: string): { rows: number; bytes: number } {
   let rows = 0;
   let bytes = 0;
   for (const { name } of listSubgraphs()) {
@@ -77,7 +78,7 @@ async function benchFootprint(): Promise<void> {
     let bareRows = 0;
     for (let round = 0; round <= ROUNDS; round++) {
       const t = performance.now();
-      bareRows = floor(dataDir, HEAVY_PERSON).rows;
+      bareRows = bareRowsOf(dataDir, HEAVY_PERSON).rows;
       if (round > 0) bareTimes.push(performance.now() - t);
     }
     const bare = median(bareTimes);
@@ -92,42 +93,42 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
       const label = meta === 'full' ? 'every RecordMeta field on every record' : 'per-record metadata only (as exports read)';
       // The floor for this selection, and whether it answers what the gateway answers (one untimed read each).
       const sameAnswer = await openFootprintFloor(dataDir, schema, h.supergraphSdl, plan);
-      let floorMs: number;
+      const floorTimes: number[] = [];
+      const times: number[] = [];
       let floorRecords = 0;
+      let records = 0;
+      let stmts = 0;
       let difference: string | null;
       try {
-        const pages = new Map<string, Record<string, unknown>[]>();
-        const g = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => { const key = `${p.kind.domain}.${p.kind.field}`; pages.set(key, (pages.get(key) ?? []).concat(p.records)); } }, PAGE, { concurrency: CONCURRENCY });
-        if (g.failedDomains.size) throw new Error(`domains failed: ${[...g.failedDomains.keys()].join(', ')}`);
-        const answer = byKind(plan.kinds, (k) => pages.get(`${k.domain}.${k.field}`) ?? []);
-        difference = firstDifference(JSON.stringify(answer), sameAnswer.read(HEAVY_PERSON).json);
-        const times: number[] = [];
+        // The gateway's answer, every page of every kind kept, against the floor's (in a function, so neither is held while timing).
+        difference = await (async () => {
+          const pages = new Map<string, Record<string, unknown>[]>();
+          const g = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => { const key = `${p.kind.domain}.${p.kind.field}`; pages.set(key, (pages.get(key) ?? []).concat(p.records)); } }, PAGE, { concurrency: CONCURRENCY });
+          if (g.failedDomains.size) throw new Error(`domains failed: ${[...g.failedDomains.keys()].join(', ')}`);
+          return firstDifference(JSON.stringify(byKind(plan.kinds, (k) => pages.get(`${k.domain}.${k.field}`) ?? [])), sameAnswer.read(HEAVY_PERSON).json);
+        })();
+        // The floor and the federation interleaved, round by round: on a shared machine both then see the same load.
         for (let round = 0; round <= ROUNDS; round++) {
-          const t = performance.now();
+          let t = performance.now();
           floorRecords = sameAnswer.read(HEAVY_PERSON).records;
+          if (round > 0) floorTimes.push(performance.now() - t);
+          const before = await statements(urls);
+          t = performance.now();
+          // Each page is serialised inside the timed traversal, as an export writes it; the sum itself is not reported.
+          // biome-ignore lint/correctness/noUnusedVariables: written so the serialisation is not dead code; never read
+          let bytes = 0;
+          const r = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => { bytes += JSON.stringify(p.records).length; } }, PAGE, { concurrency: CONCURRENCY });
           if (round > 0) times.push(performance.now() - t);
+          if (r.failedDomains.size) throw new Error(`domains failed: ${[...r.failedDomains.keys()].join(', ')}`);
+          stmts = (await statements(urls)) - before;
+          records = r.records;
         }
-        floorMs = median(times);
       } finally {
         sameAnswer.close();
       }
+      const floorMs = median(floorTimes);
       floors.set(meta, floorMs);
       console.log(`  floor, ${label}: ${floorMs.toFixed(0)} ms for ${floorRecords} records; the same JSON as the gateway's answer: ${difference === null ? 'yes' : `NO — first difference at ${difference}`}`);
-      const times: number[] = [];
-      let records = 0;
-      let stmts = 0;
-      for (let round = 0; round <= ROUNDS; round++) {
-        const before = await statements(urls);
-        const t = performance.now();
-        // Each page is serialised inside the timed traversal, as an export writes it; the sum itself is not reported.
-        // biome-ignore lint/correctness/noUnusedVariables: written so the serialisation is not dead code; never read
-        let bytes = 0;
-        const r = await traverseFootprint(plan, HEAVY_PERSON, execute, { onPage: (p) => { bytes += JSON.stringify(p.records).length; } }, PAGE, { concurrency: CONCURRENCY });
-        if (round > 0) times.push(performance.now() - t);
-        if (r.failedDomains.size) throw new Error(`domains failed: ${[...r.failedDomains.keys()].join(', ')}`);
-        stmts = (await statements(urls)) - before;
-        records = r.records;
-      }
       const f = median(times);
       console.log(`  federation, ${label}:
       ${f.toFixed(0)} ms for ${records} records → ${(f / floorMs).toFixed(2)}× the floor (target ≤ 3×; ${(f / bare).toFixed(2)}× the bare rows); ${stmts} SQL statements`);

@@ -43,8 +43,13 @@ export async function discoveryFacts(h: HeavyFederation, person: string, headers
     const cols = (db.prepare(`pragma table_info("${LIVE.table}")`).all() as { name: string }[]).map((c) => `"${c.name}"`).filter((c) => c !== '"id"');
     const added = db.prepare(`insert into "${LIVE.table}" (${cols.join(', ')}) select ${cols.join(', ')} from "${LIVE.table}" where person_id = ? order by id limit 1`).run(person);
     if (added.changes !== 1) throw new Error(`discovery check: person ${person} has no ${LIVE.kind} record to copy`);
-    const during = await discover(h, person, headers);
-    db.prepare(`delete from "${LIVE.table}" where id = ?`).run(added.lastInsertRowid);
+    let during: Awaited<ReturnType<typeof discover>>;
+    try {
+      during = await discover(h, person, headers);
+    } finally {
+      // The person's data as it was, whatever the request did: later rows read the same federation.
+      db.prepare(`delete from "${LIVE.table}" where id = ?`).run(added.lastInsertRowid);
+    }
     const after = await discover(h, person, headers);
     const live = before.count !== null && during.count === before.count + 1 && after.count === before.count;
     return { answered: Math.min(before.answered, during.answered, after.answered), live, counts: `${LIVE.kind} ${before.count} → ${during.count} → ${after.count}` };

@@ -197,7 +197,7 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
     }
     const med = (name: string) => {
       const rs = results.get(name)!;
-      return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)), cpuMs: median(rs.map((r) => r.cpuMs)), failures: rs.reduce((n, r) => n + r.failures, 0) };
+      return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)), cpuMs: median(rs.map((r) => r.cpuMs)), othersCpuMs: median(rs.map((r) => r.othersCpuMs)), failures: rs.reduce((n, r) => n + r.failures, 0) };
     };
     const fp = med('footprint gateway');
     const failed = (n: number) => (n ? `; ${n} requests FAILED` : '');
@@ -227,6 +227,9 @@ export async function benchLoad(parts: Set<LoadPart>): Promise<void> {
       // Issue 24: compared per domain answered (a discovery asks every domain, the footprint query one), with live counts.
       const facts = await discoveryFacts(h, person, token);
       const answers = d.rps * facts.answered;
+      // Context that a loaded machine moves less than RPS: CPU (gateway + subgraphs) per domain answer vs per footprint query.
+      const cpuPerAnswer = (d.cpuMs + d.othersCpuMs) / Math.max(1, facts.answered);
+      console.log(`  CPU per domain answer ${cpuPerAnswer.toFixed(2)} ms (discovery ${(d.cpuMs + d.othersCpuMs).toFixed(2)} ms ÷ ${facts.answered}) vs ${(fp.cpuMs + fp.othersCpuMs).toFixed(2)} ms per footprint query`);
       record({
         measure: `discovery summary, ${CONNECTIONS} connections: domain answers/s vs the footprint query's req/s`,
         figure: `${d.rps.toFixed(0)} req/s × ${facts.answered} domains = ${answers.toFixed(0)} domain answers/s vs ${fp.rps.toFixed(0)} req/s (p99 ${d.p99.toFixed(0)} vs ${fp.p99.toFixed(0)} ms); counts live: ${facts.live ? 'yes' : 'NO'} (${facts.counts})${failed(d.failures)}`,

@@ -22,7 +22,11 @@ describe('music, a domain added by the scaffold', () => {
       .split('\n')
       .filter(Boolean);
     expect(tracked.length).toBeGreaterThan(10);
-    const naming = tracked.filter((f) => /\bmusic\b/i.test(readFileSync(join(REPO_ROOT, f), 'utf8')));
+    // The benchmark's floor is the one exception, on purpose: it is a hand-written reader of every domain's tables
+    // (what the same answer costs without Footprint), so it names each domain's derived fields; its equality check
+    // with the gateway's answer, printed by every bench run, is what keeps it in step when a domain changes.
+    const HAND_WRITTEN_FLOOR = 'scripts/src/bench-floor.ts';
+    const naming = tracked.filter((f) => f !== HAND_WRITTEN_FLOOR && /\bmusic\b/i.test(readFileSync(join(REPO_ROOT, f), 'utf8')));
     expect(naming).toEqual([]);
   });
 

@@ -23,8 +23,11 @@ const DomainProgress = z.object({
   /** This domain's kinds asked for; null = every kind it holds (whole account). */
   kinds: z.array(z.string()).nullable(),
   status: z.enum(['PENDING', 'RUNNING', 'DONE', 'FAILED']),
+  /** Calls made in all, numbering each `_erase` call; a cancel at the domain refuses those up to it. */
   attempts: z.number().int().min(0),
   error: z.string().nullable(),
+  /** FAILED, and the domain confirmed (by a cancel) that it erased nothing for the job and refuses the failed attempts. */
+  untouched: z.boolean().default(false),
 });
 export type DomainProgress = z.infer<typeof DomainProgress>;
 
@@ -281,6 +284,33 @@ export class ErasureJobs {
 
   release(id: string, worker: string): Promise<boolean> {
     return this.table.release(id, worker);
+  }
+
+  /**
+   * A FAILED job goes back to the queue, same id (the domains' request id):
+   * its next run first reads back what each domain did and finishes the rest.
+   * False when it is not FAILED, or when another erasure of the person is active.
+   */
+  async reopen(id: string): Promise<boolean> {
+    try {
+      const res = await this.db.updateTable('erasureJob').set({ state: 'QUEUED', worker: null, finishedAt: null, error: null, runs: 0 }).where('id', '=', id).where('state', '=', 'FAILED').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The progress of a job still FAILED (a domain confirmed untouched by the sweep). */
+  async saveFailedProgress(id: string, progress: ErasureProgress): Promise<boolean> {
+    const res = await this.db.updateTable('erasureJob').set({ progress: JSON.stringify(progress) }).where('id', '=', id).where('state', '=', 'FAILED').executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Among the latest FAILED jobs, those with a domain not yet confirmed untouched (what it did under the job is not known). */
+  async unsettled(limit: number): Promise<ErasureJob[]> {
+    const rows = await this.db.selectFrom('erasureJob').selectAll().where('state', '=', 'FAILED').orderBy('finishedAt', 'desc').limit(limit).execute();
+    return rows.map(parseJob).filter((j) => j.progress.domains.some((d) => d.status === 'FAILED' && !d.untouched));
   }
 
   /** Only before it starts: once a domain may have erased, an erasure runs to its end. */

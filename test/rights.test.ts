@@ -258,7 +258,7 @@ describe('an erasure never ends half-known: a domain stopped across every retry,
     FOOTPRINT_BREAKER_FAILURES: '50',
     FOOTPRINT_EXPORT_CONCURRENCY: '0',
   };
-  const WHOLE = `mutation($p: ID, $c: ID, $code: String) { requestErasure(personId: $p, input: { confirmationId: $c, code: $code }) { ${JOB} } }`;
+  const WHOLE = `mutation($c: ID, $code: String) { requestErasure(input: { confirmationId: $c, code: $code }) { ${JOB} } }`;
   let account: Proc | null = null;
   const subgraphUrls = () => ({ ...Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url])), account: account!.url });
 

@@ -43,7 +43,7 @@ class DomainFailed extends Error {
  * instead of erasing twice; each call carries its attempt number and a
  * deadline (when the gateway stops waiting), after which the domain starts
  * nothing for it. A lost answer is never taken as an outcome: the domain is
- * asked what it did (reconcile.ts). After each domain the gateway reads that domain's
+ * asked what it did (reconcile.ts). After each domain the gateway reads its
  * discovery counts and checks them against the receipt (what remains is what
  * was anonymised or retained), then keeps the receipt, append-only. A domain
  * that keeps failing is retried with backoff and then FAILS the job, naming
@@ -184,7 +184,7 @@ export class ErasureRunner {
           d.error = d.untouched ? `${why}; the domain confirmed it erased nothing for this job` : why;
           const state = d.untouched
             ? 'It confirmed it erased nothing for this job and refuses the calls that failed'
-            : "What it did could not be confirmed yet; the gateway asks it again and adopts any receipt it holds";
+            : 'What it did could not be confirmed yet; the gateway asks it again and adopts any receipt it holds';
           throw new DomainFailed(d.domain, code, `The ${d.domain} domain could not erase the data (${why}) after ${attempt} attempt(s); the erasure stopped there. ${state}. Domains before it are done (see their receipts); asking again finishes it.`);
         }
         d.error = `${why}; retrying`;

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { fail, footprintError, type ErasureAction } from '@footprint/schema';
 import { makeAppendOnly, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
-import { JobError, JobTable } from '../jobs/table.js';
+import { JobStore } from '../jobs/store.js';
+import { JobError } from '../jobs/table.js';
 
 /**
  * The gateway's side of erasure: the jobs (same states and ownership rules as
@@ -200,20 +201,19 @@ export interface NewErasure {
 
 /**
  * Erasure jobs, receipts and erased accounts in the gateway's store. The jobs'
- * claiming, heartbeats, failure and recovery are the shared job table's
- * (../jobs/table.ts), as for export jobs.
+ * claiming, heartbeats, release and recovery are the job store shared with
+ * export jobs (../jobs/store.ts).
  */
-export class ErasureJobs {
+export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureState> {
   private readonly db: Kysely<GatewayDB & RightsDB>;
-  private readonly table: JobTable;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<RightsDB>();
-    this.table = new JobTable(store, {
+    super(store, {
       table: 'erasureJob',
       active: ACTIVE,
       interrupted: (runs) => ({ code: 'INTERRUPTED', message: `The erasure was interrupted ${runs} times; it was not retried again`, domain: null }),
     });
+    this.db = store.db.withTables<RightsDB>();
   }
 
   /** Records a request; a second one while one is queued or running is CONFLICT (also when two race). */
@@ -261,29 +261,12 @@ export class ErasureJobs {
     return rows.map(parseJob);
   }
 
-  async claimNext(worker: string): Promise<ErasureJob | null> {
-    const id = await this.table.claimNext(worker);
-    return id ? this.get(id) : null;
-  }
-
-  async claim(id: string, worker: string, from: ErasureState[] = ACTIVE): Promise<ErasureJob | null> {
-    return (await this.table.claim(id, worker, from)) ? this.get(id) : null;
-  }
-
-  heartbeat(id: string, worker: string, progress?: ErasureProgress): Promise<boolean> {
-    return this.table.heartbeat(id, worker, progress ? JSON.stringify(progress) : undefined);
-  }
-
   succeed(id: string, worker: string, progress: ErasureProgress): Promise<boolean> {
     return this.table.succeed(id, worker, { progress: JSON.stringify(progress), finishedAt: new Date().toISOString() });
   }
 
   fail(id: string, worker: string | null, error: JobError, progress?: ErasureProgress): Promise<boolean> {
     return this.table.fail(id, worker, error, progress ? JSON.stringify(progress) : undefined);
-  }
-
-  release(id: string, worker: string): Promise<boolean> {
-    return this.table.release(id, worker);
   }
 
   /**
@@ -316,11 +299,6 @@ export class ErasureJobs {
   /** Only before it starts: once a domain may have erased, an erasure runs to its end. */
   cancel(id: string): Promise<boolean> {
     return this.table.cancel(id, ['QUEUED']);
-  }
-
-  /** Embedded mode after a crash: RUNNING jobs whose heartbeat stopped go back to the queue (they resume), or FAIL after their runs. */
-  recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    return this.table.recoverStale(staleBefore, maxRuns);
   }
 
   /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */

@@ -178,15 +178,20 @@ export class RightsService {
       domains: kinds === null ? this.domains.domains.map((d) => ({ domain: d, kinds: null, status: 'PENDING', attempts: 0, error: null, untouched: false })) : [...byDomain!].map(([d, ks]) => ({ domain: d, kinds: ks, status: 'PENDING', attempts: 0, error: null, untouched: false })),
     };
     const job = await this.jobs.create({ personId: person, requestedBy: r.actor, requesterType: r.actorType, reason: this.reasonOf(input.reason, r), kinds, progress });
-    try {
-      await this.queue.enqueue(job.id);
-    } catch (err) {
-      r.log.error({ err, erasure: job.id }, 'erasure could not be queued');
-      await this.jobs.fail(job.id, null, { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued; please ask again later', domain: null });
-      throw footprintError('INTERNAL_SERVER_ERROR', 'The erasure could not be queued; please ask again later');
-    }
+    await this.enqueue(job.id, r);
     r.log.info({ erasure: job.id, person, kinds: kinds ?? 'whole account' }, 'erasure requested');
     return job;
+  }
+
+  /** Puts the job on the queue; a queue that cannot take it FAILS the job (nothing was erased) and says so. */
+  private async enqueue(jobId: string, r: Requester): Promise<void> {
+    try {
+      await this.queue.enqueue(jobId);
+    } catch (err) {
+      r.log.error({ err, erasure: jobId }, 'erasure could not be queued');
+      await this.jobs.fail(jobId, null, { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued; please ask again later', domain: null });
+      throw footprintError('INTERNAL_SERVER_ERROR', 'The erasure could not be queued; please ask again later');
+    }
   }
 
   /** The latest SUCCEEDED erasure of exactly these kinds, if every kind it deleted is still empty (a repeat is then a no-op). */
@@ -218,13 +223,7 @@ export class RightsService {
    */
   private async finish(job: ErasureJob, r: Requester): Promise<ErasureJob> {
     if (!(await this.jobs.reopen(job.id))) fail('CONFLICT', `The erasure ${job.id} cannot be asked again now; look at its state and try again`, { jobId: job.id });
-    try {
-      await this.queue.enqueue(job.id);
-    } catch (err) {
-      r.log.error({ err, erasure: job.id }, 'erasure could not be queued');
-      await this.jobs.fail(job.id, null, { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued; please ask again later', domain: null });
-      throw footprintError('INTERNAL_SERVER_ERROR', 'The erasure could not be queued; please ask again later');
-    }
+    await this.enqueue(job.id, r);
     r.log.info({ erasure: job.id, person: job.personId }, 'failed erasure asked again: it resumes under its own id');
     return (await this.jobs.get(job.id))!;
   }

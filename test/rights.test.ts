@@ -48,7 +48,7 @@ let entries: Entry[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'footprint-rights-'));
-  await seedAll({ dataDir, users: 2 });
+  await seedAll({ dataDir, users: 3 });
   federation = await launchFederation({
     dataDir,
     stdio: 'ignore',
@@ -363,6 +363,52 @@ describe('an erasure never ends half-known: a domain stopped across every retry,
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
     } finally {
       await gw.kill('SIGTERM');
+    }
+  }, 180_000);
+
+  it('a gateway killed mid-job while the domain is stopped: the next gateway resumes the job and adopts what the domain did meanwhile', async () => {
+    const person = '20000003';
+    const self = bearer(await subjectToken(person));
+    const store = mkdtempSync(join(dataDir, 'gw-mid-'));
+    // A long deadline: the domain, continued after the gateway died, may still carry the call out.
+    const first = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_SUBGRAPH_TIMEOUT_MS: '30000', FOOTPRINT_ERASURE_SWEEP_MS: '0' });
+    let id = '';
+    let before = 0;
+    try {
+      before = await accountCounts(first.url, person);
+      expect(before).toBeGreaterThan(0);
+      account!.child.kill('SIGSTOP');
+      try {
+        const asked = await gql<{ requestErasure: Job }>(first.url, `mutation { requestErasure(personId: "${person}") { ${JOB} } }`, {}, ops);
+        expect(asked.errors).toBeUndefined();
+        id = asked.data!.requestErasure.id;
+        await until(first.url, id, (j) => (j.progress.find((d) => d.domain === 'account')?.attempts ?? 0) >= 1, 'calling the account domain');
+      } finally {
+        await first.kill('SIGKILL');
+        await resume();
+      }
+    } finally {
+      await first.kill('SIGKILL');
+    }
+    // Whether the domain carried the orphaned call out (inside its deadline) or not, the next gateway ends it right.
+    let carried: Awaited<ReturnType<typeof domainReceipts>> = null;
+    for (let i = 0; i < 20 && !carried; i++) {
+      carried = await domainReceipts(person, id);
+      if (!carried) await new Promise((r) => setTimeout(r, 250));
+    }
+    const next = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_ERASURE_STALE_MS: '500', FOOTPRINT_ERASURE_SWEEP_MS: '0' });
+    try {
+      const done = await until(next.url, id, (j) => j.state === 'SUCCEEDED', 'SUCCEEDED after the restart');
+      expect(done.runs).toBe(2);
+      expect(done.receipts.map((r) => r.domain).sort()).toEqual(done.progress.map((d) => d.domain).sort());
+      const acc = done.receipts.find((r) => r.domain === 'account')!;
+      expect(acc.kinds.reduce((n, k) => n + k.deleted + k.anonymized + k.retained, 0)).toBe(before);
+      // What the domain did while no gateway waited is adopted (read back), not asked again.
+      if (carried) expect(done.progress.find((d) => d.domain === 'account')!.attempts).toBe(1);
+      const refused = await gql(next.url, '{ me { account { profile { totalCount } } } }', {}, self);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
+    } finally {
+      await next.kill('SIGTERM');
     }
   }, 180_000);
 

@@ -154,7 +154,7 @@ export class ErasureRunner {
   private async eraseDomain(job: ErasureJob, d: DomainProgress, acting: Acting, save: () => Promise<void>, signal: AbortSignal): Promise<void> {
     const { domains, jobs, config } = this.deps;
     let receipt: DomainReceipt | null = d.attempts > 0 ? await readBack(domains, job.id, d, acting) : null;
-    if (receipt) acting.log.info({ domain: d.domain }, 'the domain had erased under this job already: its receipt is adopted');
+    if (receipt) acting.log.warn({ domain: d.domain }, 'the domain had erased under this job already (an answer the gateway did not get): its receipt is adopted');
     let partialRetried = false;
     for (let attempt = 1; !receipt; attempt++) {
       d.attempts += 1;

@@ -173,7 +173,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('rights_notice_person_idx').on('rights_notice').columns(['person_id', 'kind']).execute();
     },
   },
-  '002_erasure_request': {
+  '003_erasure_request': {
     async up(db) {
       await db.schema
         .createTable('erasure_request')

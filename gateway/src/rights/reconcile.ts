@@ -79,6 +79,7 @@ export interface SweepResult {
 export class ErasureSweep {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<SweepResult> | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: SweepDeps) {}
 
@@ -89,7 +90,9 @@ export class ErasureSweep {
     void this.sweep().catch((err: unknown) => this.deps.logger.error({ err }, 'erasure sweep failed'));
   }
 
+  /** Stops between domains: a stopping gateway waits for one call at most. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running?.catch(() => undefined);
   }
@@ -106,12 +109,14 @@ export class ErasureSweep {
     const { jobs, domains, logger } = this.deps;
     const out: SweepResult = { reopened: [], confirmed: [], pending: [] };
     for (const job of await jobs.unsettled(200)) {
+      if (this.stopped) break;
       const log = logger.child({ erasure: job.id, sweep: true });
       const a: Acting = { actor: job.requestedBy, actorType: job.requesterType, person: job.personId, requestId: job.id, log };
       let erased = false;
       let unknown = false;
       for (const d of job.progress.domains) {
         if (d.status !== 'FAILED' || d.untouched) continue;
+        if (this.stopped) return out;
         const s = await settle(domains, job.id, d, a);
         if (s.outcome === 'UNTOUCHED') d.untouched = true;
         else if (s.outcome === 'UNREACHABLE') unknown = true;

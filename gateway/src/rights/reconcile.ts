@@ -139,7 +139,14 @@ export class ErasureSweep {
       return false;
     }
     log.warn('a domain erased under this FAILED job after the gateway gave up on it: the job is queued again to adopt the receipt and finish');
-    await this.deps.queue.enqueue(job.id);
-    return true;
+    try {
+      await this.deps.queue.enqueue(job.id);
+      return true;
+    } catch (err) {
+      // FAILED again as it was (with its error): the next sweep queues it again.
+      log.error({ err }, 'the erasure could not be queued again; the next sweep tries again');
+      await this.deps.jobs.fail(job.id, null, job.error ?? { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued again', domain: null }, job.progress);
+      return false;
+    }
   }
 }

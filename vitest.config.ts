@@ -18,7 +18,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
       {
         extends: true,
-        test: { name: 'cross-service', include: ['test/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] },
+        test: { name: 'cross-service', include: ['test/*.test.ts'], globalSetup: ['test/support/global-setup.ts'], setupFiles: ['test/support/service-logs.ts'] },
       },
     ],
   },

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests and the cluster shape need, from Debian's repositories, installed where missing:
 # Chromium (the page tests drive it through playwright-core) and HAProxy (the load balancer of
-# npm run start:cluster, the cluster test and bench:scale). Called by .ci/run and by start:cluster; safe to run again.
+# npm run start:cluster, the cluster test and bench:scale). Called by npm test, .ci/run and start:cluster;
+# a no-op when both are present. Redis and PostgreSQL are not installed here: the tests use the machine's
+# running servers (README, Quick start).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${FOOTPRINT_CHROMIUM:-}" ] || missing+=(chromium)
@@ -9,6 +11,13 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(hapr
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "Installing from Debian's packages: ${missing[*]} (apt-get install)" >&2
+if ! command -v apt-get >/dev/null 2>&1 || { [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; }; then
+  echo "setup-system: missing ${missing[*]}, and this machine has no apt-get${SUDO:+ or no sudo} to install them." >&2
+  echo "Install them with your package manager (the cluster test needs haproxy on the PATH or at /usr/sbin/haproxy;" >&2
+  echo "the page tests need chromium, or FOOTPRINT_CHROMIUM naming a Chromium binary), then run the command again." >&2
+  exit 1
+fi
+echo "setup-system: installing ${missing[*]} from Debian's packages (${SUDO:+sudo }apt-get install), needed by the tests" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+echo "setup-system: installed ${missing[*]}" >&2

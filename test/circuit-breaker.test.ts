@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { REFUSED_RETRY_MS } from '@footprint/gateway/circuit';
 import { bearer, gql, subjectToken } from './support/client.js';
 import { startGateway, startSubgraph, type Proc } from './support/exports.js';
 
@@ -100,4 +101,51 @@ describe('a hung domain', () => {
     expect(after.down).toEqual([]);
     expect((await gql(gateway.url, HISTORY, {}, headers)).errors).toBeUndefined();
   }, 180_000);
+});
+
+describe('a restarted domain', () => {
+  it('is answered again within about a second of listening, however long it was down (a refused probe is retried soon)', async () => {
+    const music = await startSubgraph('music', sharedData);
+    procs.push(music);
+    // A short first cool-down that doubles: before, each probe refused while the process was down doubled it, so a
+    // domain restarted after a few probes stayed out of answers for the rest of a cool-down of several seconds.
+    const gateway = await startGateway(dir, { ...subgraphUrls, music: music.url }, {
+      FOOTPRINT_BREAKER_FAILURES: '2',
+      FOOTPRINT_BREAKER_OPEN_MS: '1000',
+      FOOTPRINT_BREAKER_MAX_OPEN_MS: '30000',
+    });
+    procs.push(gateway);
+    const headers = bearer(await subjectToken('10000001'));
+    const health = async () => (await (await fetch(`http://127.0.0.1:${gateway.port}/health`)).json()) as Health;
+    expect((await gql(gateway.url, FEDERATION, {}, headers)).errors).toBeUndefined();
+
+    await music.kill();
+    // Calls go on while it is down (as a person's would): refused, the circuit opens, and probes find nothing listening.
+    const downUntil = Date.now() + 7500;
+    while (Date.now() < downUntil) {
+      const res = await gql<{ me: { account: unknown } }>(gateway.url, FEDERATION, {}, headers);
+      expect(res.data!.me.account).not.toBeNull();
+      expect(musicErrors(res.errors)[0]?.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'music' });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const down = await health();
+    expect(down.subgraphs.music!.circuit.state).toBe('open');
+    expect(down.subgraphs.music!.circuit.lastError).toMatch(/ECONNREFUSED/);
+    // Never further ahead than the short retry of a refused connection.
+    expect(Date.parse(down.subgraphs.music!.circuit.retryAt!) - Date.now()).toBeLessThanOrEqual(REFUSED_RETRY_MS);
+
+    // Restarted on the same port; from the moment it listens, the next calls reach it within about a second.
+    procs.push(await startSubgraph('music', sharedData, {}, music.port));
+    const listening = Date.now();
+    let answeredAfter: number | null = null;
+    while (answeredAfter === null && Date.now() - listening < 15_000) {
+      const res = await gql(gateway.url, FEDERATION, {}, headers);
+      if (!res.errors) answeredAfter = Date.now() - listening;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answeredAfter, 'music never answered again').not.toBeNull();
+    // REFUSED_RETRY_MS (500) and one call; the margin is for a loaded machine. Before: up to the rest of an 8 s cool-down.
+    expect(answeredAfter!).toBeLessThan(2000);
+    expect((await health()).subgraphs.music!.circuit).toMatchObject({ state: 'closed', failures: 0 });
+  }, 120_000);
 });

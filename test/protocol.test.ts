@@ -177,7 +177,7 @@ describe('person ids and audited strings are checked at the edge, before anythin
     expect(res.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^"DROP TABLE" is not a person id/), extensions: { code: 'BAD_USER_INPUT' } });
   });
 
-  it('refuses a reason longer than 500 characters, naming the limit, with nothing audited', async () => {
+  it('refuses a reason longer than 500 characters, naming the limit; the refusal is audited without the reason', async () => {
     const actor = `ops-${Math.random().toString(36).slice(2, 10)}`;
     const headers = bearer(await operatorToken(['footprint:read'], actor), { 'x-footprint-reason': 'r'.repeat(501) });
     const res = await post(JSON.stringify({ query: '{ person(id: "10000002") { id } }' }), { ...headers, ...GRAPHQL_RESPONSE });
@@ -185,7 +185,7 @@ describe('person ids and audited strings are checked at the edge, before anythin
     expect(res.body.errors).toEqual([
       { message: 'X-Footprint-Reason is 501 characters long; at most 500 are accepted (a ticket reference and a short sentence)', extensions: { code: 'BAD_USER_INPUT' } },
     ]);
-    expect(auditRows(actor)).toEqual([]);
+    expect(auditRows(actor)).toMatchObject([{ person: '10000002', reason: null, outcome: 'refused: X-Footprint-Reason is 501 characters long; at most 500 are accepted (a ticket reference and a short sentence)' }]);
   });
 
   it('refuses an operator token whose sub is longer than 256 characters', async () => {

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MAILBOX, REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
+import { checkEvidence } from '@footprint/scripts/evidence';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, footprintPlan, gql, operatorToken, subjectToken } from './support/client.js';
 import { download, getJob, readZip } from './support/exports.js';
@@ -34,8 +35,9 @@ let me: Record<string, string>;
 let desk: Record<string, string>;
 
 const FIELDS = `id personId type channel state receivedAt dueAt deadline daysLeft overdue possiblyExcessive workAvailable answer complaintRight
-  verification { method verifiedBy } work { exportJobId } evidence { exportJobId erasureJobId archiveSha256 records correctionIds receipts } failure { code message } scope { kinds purpose }
-  timeline { action actor actorType fromState toState reason } meta { kind domain legalBasis }`;
+  verification { method verifiedBy } work { exportJobId } evidence { exportJobId erasureJobId archiveSha256 records correctionIds receipts chain { table seq hash } } failure { code message } scope { kinds purpose }
+  timeline { action actor actorType fromState toState reason chain { table seq hash } } meta { kind domain legalBasis }`;
+type ChainPosition = { table: string; seq: number; hash: string };
 type Req = {
   id: string;
   state: string;
@@ -47,9 +49,9 @@ type Req = {
   complaintRight: string | null;
   verification: { method: string | null; verifiedBy: string | null };
   work: { exportJobId: string | null };
-  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[]; receipts: string[] };
+  evidence: { exportJobId: string | null; erasureJobId: string | null; archiveSha256: string | null; records: number | null; correctionIds: string[]; receipts: string[]; chain: ChainPosition | null };
   failure: { code: string; message: string } | null;
-  timeline: { action: string; actor: string; actorType: string; reason: string | null }[];
+  timeline: { action: string; actor: string; actorType: string; reason: string | null; chain: ChainPosition | null }[];
   meta: { kind: string; domain: string };
 };
 
@@ -60,6 +62,16 @@ const mailbox = () =>
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, string>)
     : [];
+
+/** An actor's entries in the gateway's audit log, in order. */
+function auditRows(actor: string): { person: string | null; operation: string; outcome: string }[] {
+  const db = new Database(join(dataDir, 'gateway.db'), { readonly: true });
+  try {
+    return db.prepare('select person, operation, outcome from audit_log where actor = ? order by id').all(actor) as { person: string | null; operation: string; outcome: string }[];
+  } finally {
+    db.close();
+  }
+}
 
 async function read(id: string, headers = desk): Promise<Req> {
   const res = await gql<{ privacyRequest: Req | null }>(url, `query($id: ID!) { privacyRequest(requestId: $id) { ${FIELDS} } }`, { id }, headers);
@@ -109,6 +121,11 @@ describe('a person asks in the privacy centre', () => {
     expect(done.evidence).toMatchObject({ exportJobId: job.id, archiveSha256: job.archive!.sha256, records: job.archive!.records });
     expect(done.timeline.map((e) => e.action)).toEqual(['RECEIVED', 'VERIFIED', 'STARTED', 'COMPLETED']);
     expect(done.timeline.at(-1)).toMatchObject({ actor: 'gateway', actorType: 'system' });
+    // Each entry says where it sits in the timelines' hash chain (in order); the evidence names the latest, which covers them all.
+    const seqs = done.timeline.map((e) => e.chain!.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const e of done.timeline) expect(e.chain).toMatchObject({ table: 'privacy_request_event', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(done.evidence.chain).toEqual(done.timeline.at(-1)!.chain);
     const notices = mailbox().filter((m) => m.requestId === made.id);
     expect(notices.map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request', 'We answered your request']);
     // Sent to the account's own address, read from the account domain.
@@ -333,6 +350,33 @@ describe('the operator desk', () => {
     const bad = await op('{ privacyRequestQueue(after: "nope") { totalCount } }');
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
 
+    // The Person filter returns that person's requests only: 10000001's three (ACCESS, PORTABILITY, RECTIFICATION).
+    const ALL = '[RECEIVED, VERIFYING, IN_PROGRESS, ON_HOLD, COMPLETED, REFUSED, WITHDRAWN]';
+    const byPerson = async (person: string, first = 50) => {
+      const actor = `ops-filter-${person}-${first}`;
+      const res = await op<{ privacyRequestQueue: { totalCount: number; nodes: { personId: string }[] } }>(
+        `query($p: ID, $first: Int) { privacyRequestQueue(filter: { states: ${ALL}, person: $p }, first: $first) { totalCount nodes { personId } } }`,
+        { p: person || null, first },
+        bearer(await operatorToken(['footprint:requests'], actor), { 'x-footprint-reason': 'Filter check' }),
+      );
+      expect(res.errors).toBeUndefined();
+      return { ...res.data!.privacyRequestQueue, audited: auditRows(actor) };
+    };
+    const mine = await byPerson(PERSON);
+    expect(mine.totalCount).toBe(3);
+    expect(new Set(mine.nodes.map((n) => n.personId))).toEqual(new Set([PERSON]));
+    // Audited as a read of exactly the people whose requests were returned.
+    expect(mine.audited.map((r) => r.person)).toEqual([PERSON]);
+    const nobody = await byPerson('99999999');
+    expect(nobody).toMatchObject({ totalCount: 0, nodes: [] });
+    // Nothing matched: no one's data was read, and the entry names no one (not the filter's value).
+    expect(nobody.audited).toEqual([expect.objectContaining({ person: null, outcome: 'allowed: nothing matched' })]);
+    expect(nobody.audited[0]!.operation).toContain('99999999');
+    // No person filter: one entry for each person on the page returned, and only those.
+    const firstPage = await byPerson('', 3);
+    expect(firstPage.totalCount).toBe(8);
+    expect(firstPage.audited.map((r) => r.person).sort()).toEqual([...new Set(firstPage.nodes.map((n) => n.personId))].sort());
+
     const metrics = await (await fetch(new URL('/metrics', url))).text();
     expect(metrics).toContain('# TYPE footprint_privacy_requests_open gauge');
     expect(metrics).toMatch(/^footprint_privacy_requests_open\{state="RECEIVED",type="OBJECTION"\} 1$/m);
@@ -344,6 +388,16 @@ describe('the operator desk', () => {
 
 // Fails in CI without Chromium; elsewhere skips with a message.
 const browserPart = await requires('chromium');
+
+describe('the evidence the federation wrote', () => {
+  it('verifies: every chain of the gateway and the domains holds (npm run verify-evidence)', async () => {
+    const chains = await checkEvidence({ dataDir });
+    expect(chains.filter((c) => c.report.broken).map((c) => c.report.broken)).toEqual([]);
+    const counted = new Map(chains.map((c) => [`${c.store}.${c.report.table}`, c.report.count]));
+    for (const table of ['audit_log', 'privacy_request_event', 'erasure_receipt', 'erased_account']) expect(counted.get(`gateway.${table}`), table).toBeGreaterThan(0);
+    expect(counted.get('account.erasure_receipt')).toBeGreaterThan(0);
+  });
+});
 
 describe.skipIf(browserPart.skip)('the desk and the privacy centre in a real browser', () => {
   let browser: Browser;
@@ -397,7 +451,17 @@ describe.skipIf(browserPart.skip)('the desk and the privacy centre in a real bro
     const id = await page.locator('#detail-fields dd').first().textContent();
     expect(id).toBeTruthy();
     await waitFor(id!, (r) => r.state === 'COMPLETED');
+    // The Person filter: only that person's rows; a person with no requests, none.
     await page.locator('#f-state').selectOption('COMPLETED');
+    await page.getByLabel('Person', { exact: true }).fill(PERSON);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#queue-count').textContent()).toBe('3 request(s)');
+    expect(new Set(await page.locator('#queue-body tr td:nth-child(5)').allTextContents())).toEqual(new Set([PERSON]));
+    await page.getByLabel('Person', { exact: true }).fill('99999999');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#queue-count').textContent()).toBe('0 request(s)');
+    expect(await page.locator('#queue-body tr').count()).toBe(0);
+    await page.getByLabel('Person', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator(`#queue-body tr[data-request="${id}"]`).click();
     await expect.poll(() => page.locator('#evidence').textContent()).toMatch(/archive sha256 [0-9a-f]{64}/);

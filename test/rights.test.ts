@@ -70,9 +70,9 @@ afterAll(async () => {
 
 const PROCESSING = 'processing { restrictions { kind title domain since reason until ground } objections withdrawnConsents unavailableDomains }';
 type Processing = { restrictions: { kind: string; domain: string; reason: string; until: string | null; ground: string }[]; objections: string[]; withdrawnConsents: string[]; unavailableDomains: string[] };
-const RECEIPTS = 'receipts { domain requestId erasedAt kinds { kind title action deleted anonymized retained fields ground retainedUntil noticesRecorded remaining } }';
+const RECEIPTS = 'receipts { domain requestId erasedAt kinds { kind title action deleted anonymized retained fields ground retainedUntil noticesRecorded remaining } chain { table seq hash } }';
 const JOB = `id personId state wholeAccount kinds requestedBy runs progress { domain status attempts error } exportBefore { exportJobId outcome } error { code message domain } receiptUrl ${RECEIPTS}`;
-type Receipt = { domain: string; requestId: string; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; noticesRecorded: number; ground: string | null; retainedUntil: string | null; remaining: number }[] };
+type Receipt = { domain: string; requestId: string; chain: { table: string; seq: number; hash: string } | null; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; noticesRecorded: number; ground: string | null; retainedUntil: string | null; remaining: number }[] };
 type Job = { id: string; personId: string; state: string; wholeAccount: boolean; runs: number; progress: { domain: string; status: string; attempts: number; error: string | null }[]; exportBefore: { exportJobId: string; outcome: string } | null; error: { code: string; message: string; domain: string | null } | null; receiptUrl: string | null; receipts: Receipt[] };
 
 async function processing(headers = me, id = PERSON): Promise<Processing> {
@@ -536,6 +536,10 @@ describe('erasure', () => {
     const body = (await link.json()) as { state: string; receipts: Receipt[] };
     expect(body.state).toBe('SUCCEEDED');
     expect(body.receipts.map((r) => r.domain)).toEqual(done.receipts.map((r) => r.domain));
+    // Each receipt says where it sits in the gateway's chain of receipts: distinct places, as the API answers them.
+    expect(body.receipts.map((r) => r.chain)).toEqual(done.receipts.map((r) => r.chain));
+    expect(new Set(done.receipts.map((r) => r.chain?.seq)).size).toBe(done.receipts.length);
+    for (const r of done.receipts) expect(r.chain).toMatchObject({ table: 'erasure_receipt', seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await fetch(done.receiptUrl!.replace(/sig=[^&]+/, 'sig=forged'))).status).toBe(403);
 
     // A later export (an operator's, the account being gone) holds only what was kept, each with its ground.

@@ -1,5 +1,5 @@
 import type { Logger } from '@footprint/kit/logger.js';
-import { describeNetworkError } from '@footprint/kit/network-error.js';
+import { connectionRefused, describeNetworkError } from '@footprint/kit/network-error.js';
 import { postToDomain, type DomainResponse } from './domains/transport.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -43,6 +43,16 @@ export function describeFailure(err: unknown, timeoutMs: number): string {
   return `could not be reached (${describeNetworkError(e)})`;
 }
 
+/**
+ * How soon an open circuit probes a domain again when its last failure was a
+ * refused connection: nothing listens there — the process is stopped or still
+ * starting after a restart — so a probe costs one refused connect and nothing
+ * at the domain, and a restarted domain is back within this of listening
+ * (a failed probe used to double a long cool-down instead). A domain that
+ * accepts and does not answer (hung) keeps the doubling cool-down.
+ */
+export const REFUSED_RETRY_MS = 500;
+
 const TRANSPORT_STATUS = new Set([502, 503, 504]);
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -61,6 +71,8 @@ class Circuit {
   openedAt: Date | null = null;
   retryAt: Date | null = null;
   private opens = 0;
+  /** The last failure was a refused connection (see REFUSED_RETRY_MS). */
+  private refused = false;
   private probing: Promise<boolean> | null = null;
 
   constructor(
@@ -90,9 +102,10 @@ class Circuit {
     this.retryAt = null;
   }
 
-  failed(why: string): void {
+  failed(why: string, refused = false): void {
     this.failures += 1;
     this.lastError = why;
+    this.refused = refused;
     // Half-open: the first call after a good probe failed, so the domain is still down.
     if (this.state === 'half-open' || (this.state === 'closed' && this.failures >= this.opts.failureThreshold)) this.open();
   }
@@ -102,8 +115,9 @@ class Circuit {
   }
 
   private open(): void {
-    this.opens += 1;
-    const wait = Math.min(this.opts.maxOpenMs, this.opts.openMs * 2 ** (this.opens - 1));
+    // Refused: retried soon and without doubling; the doubling counts the cool-downs of a domain that took calls and failed them.
+    if (!this.refused) this.opens += 1;
+    const wait = this.refused ? Math.min(REFUSED_RETRY_MS, this.opts.openMs) : Math.min(this.opts.maxOpenMs, this.opts.openMs * 2 ** (this.opens - 1));
     if (this.state === 'closed') this.openedAt = new Date();
     this.state = 'open';
     this.retryAt = new Date(Date.now() + wait);
@@ -120,6 +134,7 @@ class Circuit {
       return true;
     } catch (err) {
       this.lastError = `its health probe ${describeFailure(err, this.opts.probeTimeoutMs)}`;
+      this.refused = connectionRefused(err);
       this.open();
       return false;
     }
@@ -182,7 +197,8 @@ export class DomainCircuits {
           },
         });
       } catch (err) {
-        circuit?.failed(describeFailure(err, timeoutMs));
+        // A call its caller aborted (the client went away) says nothing about the domain.
+        if (!(init.signal instanceof AbortSignal && init.signal.aborted)) circuit?.failed(describeFailure(err, timeoutMs), connectionRefused(err));
         throw err;
       }
       if (TRANSPORT_STATUS.has(res.status)) {

@@ -1,4 +1,4 @@
-import type { Logger } from '@footprint/kit';
+import type { Logger, RequestLifetime } from '@footprint/kit';
 import type { Principal } from './auth/principal.js';
 
 /** Per-request context of the gateway; `person` is set once the operation is authorised. */
@@ -14,4 +14,12 @@ export interface GatewayContext {
    * is kept by this object, which the copies share.
    */
   exchange: object;
+  /** The HTTP request's life (absent outside one): aborted when its client went away, and told when it is over. */
+  lifetime?: RequestLifetime;
+  /**
+   * Aborts the request's domain calls when its client goes away: the lifetime's signal for a query; none for a
+   * mutation, which runs to its end (a domain may have done what the gateway must then record). Set once the
+   * operation is known (plugins/admission.ts).
+   */
+  signal?: AbortSignal;
 }

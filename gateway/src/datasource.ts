@@ -1,9 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { requestCredential, type DomainClient } from './domains/client.js';
 import { domainError, thrownFailure, type DomainFailure, type WireError } from './domains/errors.js';
 import { REPLAY_HEADER, replayHeader, replayingFetcher } from './fastpath/replay.js';
+
+/** The signal of the request a data source call is made for: Apollo's fetcher interface passes none of its own. */
+const requestSignal = new AsyncLocalStorage<AbortSignal | undefined>();
 
 /**
  * The query planner's call to one domain subgraph. Apollo's data source does
@@ -19,7 +24,14 @@ export class DomainDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     fallbackUrl?: string,
   ) {
     // A call the fast path already made for this request is answered from its outcome (fastpath/replay.ts).
-    super({ url: client.url(domain) ?? fallbackUrl ?? '', fetcher: replayingFetcher(client.fetcher(domain)) });
+    const fetcher = client.fetcher(domain);
+    super({ url: client.url(domain) ?? fallbackUrl ?? '', fetcher: replayingFetcher((url, init) => fetcher(url, { ...init, signal: requestSignal.getStore() })) });
+  }
+
+  /** Runs the call with its request's signal at hand: a client that went away aborts its domain calls. */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const signal = 'context' in options ? (options.context as Partial<GatewayContext> | undefined)?.signal : undefined;
+    return requestSignal.run(signal, () => super.process(options));
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

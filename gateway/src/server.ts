@@ -24,6 +24,8 @@ import { buildLocalSchema, LocalSource, personResolvers, type LocalResolvers } f
 import { authorizationPlugin } from './plugins/authorization.js';
 import { formatError } from './plugins/errors.js';
 import { requestLogPlugin } from './plugins/logging.js';
+import { admissionPlugin } from './plugins/admission.js';
+import { WorkBudget } from './admission/budget.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -112,6 +114,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
 
+  const budget = new WorkBudget({ records: config.admission.records, perPrincipal: config.admission.perPrincipal });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     logger,
@@ -130,6 +133,9 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       requestLogPlugin(),
+      // Before authorization: a refusal must be quick when the gateway is busiest, and a request refused reads nothing, so
+      // there is no read to audit; a request authorization then refuses gives its share back as it ends.
+      admissionPlugin({ budget, retryAfterSeconds: config.admission.retryAfterSeconds }),
       authorizationPlugin({ store, persons, fieldScopes: Object.assign({}, ...features.map((f) => f.fieldScopes ?? {})) }),
     ],
     formatError,
@@ -143,15 +149,17 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
     apollo,
     maxBodyBytes: config.limits.maxBodyBytes,
     maxHeaderBytes: config.limits.maxHeaderBytes,
+    timeouts: { headersMs: config.http.headersTimeoutMs, requestMs: config.http.requestTimeoutMs, keepAliveMs: config.http.keepAliveTimeoutMs },
+    maxConnections: config.http.maxConnections,
     jsonRequestErrorsAs200: true,
     routes,
     // Domain answers the fast path forwarded unparsed are written into the body here.
     finishBody: (ctx, body) => spliceRaw(ctx.exchange, body),
-    context: async (req, requestId) => {
+    context: async (req, requestId, lifetime) => {
       const reason = req.headers['x-footprint-reason'];
       const principal = await verify(req.headers.authorization, typeof reason === 'string' ? reason : undefined);
       for (const check of principalChecks) await check(principal);
-      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }), exchange: {} };
+      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }), exchange: {}, lifetime };
     },
     health: async () => {
       // Each domain's own health check, and the state of its circuit (open: requests to it fail fast).
@@ -171,7 +179,7 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
         ),
       );
       const down = Object.entries(subgraphs).filter(([, s]) => !s.ok).map(([n]) => n);
-      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs, memory: memoryReport(), fastPath: fastPath?.stats() ?? null };
+      return { ok: true, service: 'gateway', status: down.length ? 'degraded' : 'ok', down, subgraphs, memory: memoryReport(), admission: budget.status(), fastPath: fastPath?.stats() ?? null };
     },
     onError: (err) => logger.error({ err }, 'request failed'),
   });

@@ -14,7 +14,8 @@ import { DomainCircuits } from '../src/circuit.js';
 import { createRequestService } from '../src/requests/index.js';
 import type { Actor } from '../src/requests/model.js';
 import type { PrivacyRequestService } from '../src/requests/service.js';
-import { requestMigrations } from '../src/requests/store.js';
+import { ANY_REQUEST, requestMigrations } from '../src/requests/store.js';
+import { codeLimitMigrations } from '../src/codes/limits.js';
 import { requires } from '../../test/support/requires.js';
 
 await requires('postgres');
@@ -37,7 +38,7 @@ const EMAIL = 'person@example.com';
 const operator: Actor = { id: 'ops-anna', type: 'operator' };
 const subject: Actor = { id: PERSON, type: 'subject' };
 
-const MIGRATIONS = { ...exportMigrations, ...requestMigrations };
+const MIGRATIONS = { ...exportMigrations, ...requestMigrations, ...codeLimitMigrations };
 const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A PostgreSQL database of its own for this run (dropped after), holding the gateway's store. */
@@ -168,20 +169,20 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       const late = await written('RECTIFICATION', '2029-04-15T00:00:00Z', '10000077');
       const soon = await written('RECTIFICATION', '2029-05-05T00:00:00Z', '10000077');
       const later = await written('RECTIFICATION', '2029-05-30T00:00:00Z', '10000077');
-      const overdue = await service.store.queue({ overdue: true, personId: '10000077' }, 10, null, clock.now());
+      const overdue = await service.store.queue({ ...ANY_REQUEST, overdue: true, personId: '10000077' }, 10, null, clock.now());
       expect(overdue.nodes.map((r) => r.id)).toEqual([late.id]);
-      const within7 = await service.store.queue({ dueWithinDays: 7, personId: '10000077' }, 10, null, clock.now());
+      const within7 = await service.store.queue({ ...ANY_REQUEST, dueWithinDays: 7, personId: '10000077' }, 10, null, clock.now());
       expect(within7.nodes.map((r) => r.id)).toEqual([late.id, soon.id]);
-      const all = await service.store.queue({ personId: '10000077' }, 2, null, clock.now());
+      const all = await service.store.queue({ ...ANY_REQUEST, personId: '10000077' }, 2, null, clock.now());
       expect(all.nodes.map((r) => r.id)).toEqual([late.id, soon.id]);
       expect(all.hasNextPage).toBe(true);
       expect(all.totalCount).toBe(3);
-      const next = await service.store.queue({ personId: '10000077' }, 2, { deadline: soon.deadline, id: soon.id }, clock.now());
+      const next = await service.store.queue({ ...ANY_REQUEST, personId: '10000077' }, 2, { deadline: soon.deadline, id: soon.id }, clock.now());
       expect(next.nodes.map((r) => r.id)).toEqual([later.id]);
       expect(next.hasNextPage).toBe(false);
       // Time moves on: the soon one becomes overdue too.
       clock.set('2029-06-06T00:00:00Z');
-      const overdueLater = await service.store.queue({ overdue: true, personId: '10000077' }, 10, null, clock.now());
+      const overdueLater = await service.store.queue({ ...ANY_REQUEST, overdue: true, personId: '10000077' }, 10, null, clock.now());
       expect(overdueLater.nodes.map((r) => r.id)).toEqual([late.id, soon.id]);
     });
   });

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createTokenVerifier } from '../src/auth/principal.js';
+import { createTokenVerifier, grantRefusal } from '../src/auth/principal.js';
 
 /** The bearer-token rules on their own: exp required, lifetime capped, nbf/iss/aud checked when configured. */
 
@@ -51,9 +51,11 @@ describe('bearer tokens', () => {
     await expect(strict(`Bearer ${await sign((j) => j.setIssuer('https://id.example').setAudience('footprint').setExpirationTime('1h'))}`, undefined)).resolves.toMatchObject({ kind: 'subject' });
   });
 
-  it('bound the operator reason, naming the limit', async () => {
+  it('bound the operator reason, naming the limit (the refusal is decided, and audited, where the operator acts)', async () => {
     const op = await new SignJWT({ role: 'operator', scope: 'footprint:read' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ops').setExpirationTime('1h').sign(key);
-    await expect(plain(`Bearer ${op}`, 'x'.repeat(501))).rejects.toThrow('X-Footprint-Reason is 501 characters long; at most 500 are accepted');
+    const long = await plain(`Bearer ${op}`, 'x'.repeat(501));
+    expect(long).toMatchObject({ kind: 'operator', reason: null, reasonRefusal: expect.stringMatching(/^X-Footprint-Reason is 501 characters long; at most 500 are accepted/) });
+    expect(grantRefusal(long, 'footprint:read')).toMatch(/^X-Footprint-Reason is 501 characters long/);
     await expect(plain(`Bearer ${op}`, `  ${'x'.repeat(500)}  `)).resolves.toMatchObject({ kind: 'operator', reason: 'x'.repeat(500) });
   });
 });

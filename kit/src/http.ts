@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode, footprintError, type ErrorCode as Code } from '@footprint/schema';
 import { REQUEST_ID_HEADER } from './credential.js';
+import { DEFAULT_MAX_NESTING, nestingError } from './nesting.js';
 
 /** 2 MB, Apollo Router's default request body limit. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -59,18 +60,48 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * One request's life as its handlers see it: `signal` aborts when the client
+ * goes away before the answer is sent (the response closed unfinished), so
+ * work done for it can stop; `onEnd` runs once the response is over, sent or
+ * not.
+ */
+export interface RequestLifetime {
+  signal: AbortSignal;
+  onEnd(fn: () => void): void;
+}
+
+/** Slow clients: how long a request may take to arrive, and how long an idle kept-alive connection is held. */
+export interface HttpTimeouts {
+  /** The request line and headers must have arrived within this time (408 otherwise). */
+  headersMs: number;
+  /** The whole request, headers and body, must have arrived within this time (408 otherwise); > headersMs. */
+  requestMs: number;
+  /** An idle kept-alive connection is closed after this time. */
+  keepAliveMs: number;
+}
+
+/** How long a connection answered 413 keeps being read (and discarded) before it is closed; see lingerThenClose. */
+const LINGER_MS = 2000;
+
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the request context; throwing a GraphQLError refuses the request. */
-  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  context: (req: IncomingMessage, requestId: string, lifetime: RequestLifetime) => Promise<TContext>;
   /** Extra routes tried before /graphql; return true when handled. */
   routes?: Route[];
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   maxBodyBytes?: number;
   /** Request line and headers together; over it the request is refused with 431 and a JSON body. */
   maxHeaderBytes?: number;
+  /** How deep `{ ( [` may nest in a document, checked before it is parsed (default DEFAULT_MAX_NESTING). */
+  maxNesting?: number;
+  /** Node's own defaults when absent (headers 60 s, request 300 s, keep-alive 5 s). */
+  timeouts?: HttpTimeouts;
+  /** Connections open at once; a connection over it is closed as it arrives (Node's server.maxConnections). */
+  maxConnections?: number;
   /**
    * GraphQL over HTTP: a response in the legacy `application/json` media type to a
    * well-formed request SHOULD be 200 even when the document does not parse,
@@ -97,20 +128,40 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
 export function createGraphQLHttpServer<TContext extends BaseContext>(opts: GraphQLHttpOptions<TContext>): Server {
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxHeaderSize = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  const server = createServer({ maxHeaderSize }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return sendError(res, err.code, err.message);
-      opts.onError?.(err);
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.destroy();
-    });
-  });
+  const maxNesting = opts.maxNesting ?? DEFAULT_MAX_NESTING;
+  const t = opts.timeouts;
+  const server = createServer(
+    {
+      maxHeaderSize,
+      // Node checks the timeouts every connectionsCheckingInterval (30 s by default): a slow client would be held that much longer.
+      ...(t ? { headersTimeout: t.headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: Math.min(1000, t.headersMs) } : {}),
+    },
+    (req, res) => {
+      const socket = req.socket;
+      handle(req, res).catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          // The rest of an oversized body is not read: the connection cannot carry another request, so it says so and closes.
+          if (err.code === 'PAYLOAD_TOO_LARGE' && !res.headersSent) {
+            res.setHeader('connection', 'close');
+            lingerThenClose(socket);
+          }
+          return sendError(res, err.code, err.message);
+        }
+        // The client went away while sending (Node's "aborted"): nobody to answer, nothing went wrong here.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && req.destroyed) return void res.destroy();
+        opts.onError?.(err);
+        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.destroy();
+      });
+    },
+  );
+  if (opts.maxConnections !== undefined) server.maxConnections = opts.maxConnections;
   // Node answers an HTTP-level parse failure with a bare status line; say what was wrong instead.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const code: Code = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-    const message = tooLarge ? `Request headers exceed the limit of ${maxHeaderSize} bytes` : `Malformed HTTP request (${err.code ?? err.message})`;
+    // An answer already under way cannot be replaced by another.
+    const started = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
+    if (err.code === 'ECONNRESET' || !socket.writable || started) return void socket.destroy();
+    const { code, message } = clientFault(err, maxHeaderSize, t);
     const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
     const status = ErrorCode[code];
     socket.end(
@@ -122,6 +173,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = requestIdOf(req);
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort(new DOMException('The client closed the connection before the answer was sent', 'AbortError'));
+    });
+    const lifetime: RequestLifetime = { signal: gone.signal, onEnd: (fn) => void res.once('close', fn) };
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (url.pathname === '/health') {
       const health = await opts.health();
@@ -145,10 +201,15 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     const result = await opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => {
-        context = await opts.context(req, requestId);
+        // Apollo creates the context before it parses: a refusal here is a typed error, answered as any other.
+        const tooDeep = nestingError(req.method === 'POST' ? queryOf(body) : url.searchParams.get('query'), maxNesting);
+        if (tooDeep) throw tooDeep;
+        context = await opts.context(req, requestId, lifetime);
         return context;
       },
     });
+    // Nobody is left to read the answer: it is not serialised further or written.
+    if (gone.signal.aborted) return;
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
@@ -161,6 +222,35 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(opts: Grap
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   }
+}
+
+const queryOf = (body: unknown): unknown => (typeof body === 'object' && body !== null && 'query' in body ? body.query : undefined);
+
+/** What a client did wrong at the HTTP level, as a code and a message saying what. */
+function clientFault(err: NodeJS.ErrnoException, maxHeaderSize: number, t: HttpTimeouts | undefined): { code: Code; message: string } {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return { code: 'HEADERS_TOO_LARGE', message: `Request headers exceed the limit of ${maxHeaderSize} bytes` };
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const within = t ? ` (headers within ${t.headersMs} ms, the whole request within ${t.requestMs} ms)` : '';
+    return { code: 'REQUEST_TIMEOUT', message: `The request did not arrive in time${within}; send it whole and promptly` };
+  }
+  return { code: 'BAD_REQUEST', message: `Malformed HTTP request (${err.code ?? err.message})` };
+}
+
+/**
+ * Closes a connection whose request is refused unread, as a lingering close:
+ * Node would close it as soon as the answer is written, and a client still
+ * sending its body would then be reset and could lose the answer. Instead the
+ * answer is followed by the end of our side, the rest of the body is read and
+ * dropped until the client closes, and the socket is destroyed after LINGER_MS
+ * at the latest.
+ */
+function lingerThenClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    socket.once('end', () => socket.destroy());
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 async function writeChunks(res: ServerResponse, chunks: BodyChunk[]): Promise<void> {

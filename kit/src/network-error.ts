@@ -17,3 +17,14 @@ export function describeNetworkError(err: unknown): string {
   }
   return parts.join(': ') || 'unknown network error';
 }
+
+/** Whether nothing accepted the connection (ECONNREFUSED: no process listens there), in `err` or the chain it wraps. */
+export function connectionRefused(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (e.code === 'ECONNREFUSED') return true;
+    current = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
+  }
+  return false;
+}

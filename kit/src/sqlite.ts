@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, sql, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Kysely, type SqliteDialectConfig } from 'kysely';
 
 /** SQLite's "another connection has the lock" (SQLITE_BUSY and its extended codes, SQLITE_LOCKED). */
 export const isBusy = (err: unknown): boolean =>
@@ -12,7 +12,10 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A SQLite file as every store uses it: WAL (readers never wait for the
- * writer), synchronous NORMAL, and a 5 s busy timeout. Switching a brand-new
+ * writer), synchronous NORMAL, a 5 s busy timeout, and secure deletion (a
+ * per-connection setting): deleted rows are overwritten with zeros, in their
+ * pages and in freed pages, so an erased person's values do not stay readable
+ * in the file (see checkpointSqlite for the WAL). Switching a brand-new
  * file to WAL needs a moment alone with it, and SQLite answers SQLITE_BUSY at
  * once, without the busy handler, while another connection writes to the
  * file (two gateways starting over a fresh data folder; 9 of 120 opens of a
@@ -36,11 +39,26 @@ export function openSqlite(file: string): SQLite.Database {
       Atomics.wait(PAUSE, 0, 0, 10 + Math.random() * 20);
     }
     database.pragma('synchronous = NORMAL');
+    database.pragma('secure_delete = ON');
     return database;
   } catch (err) {
     database.close();
     throw err;
   }
+}
+
+/**
+ * After an erasure: copies the WAL into the database file and truncates it,
+ * so the frames that still held the erased rows (written before the delete)
+ * are gone from disk, not only superseded. Secure deletion zeroes the rows in
+ * the pages the delete writes; the older frames would stay until the WAL is
+ * reused. TRUNCATE waits (busy_timeout) for readers of older snapshots; if one
+ * still holds them it reports busy and the frames go at the next checkpoint.
+ */
+export async function checkpointSqlite<DB>(db: Kysely<DB>): Promise<void> {
+  // Through Kysely, so it waits for a transaction of this connection to end rather than running inside it.
+  const { rows } = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+  if (rows[0]?.busy !== 0) throw new Error('another connection was reading an older snapshot: the WAL keeps its frames until the next checkpoint');
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 
 import { ensureDiscoverySummary } from './discovery-summary.js';
 import { migrateToLatest } from './migration-lock.js';
-import { ImmediateSqliteDialect, openSqlite } from './sqlite.js';
+import { checkpointSqlite, ImmediateSqliteDialect, openSqlite } from './sqlite.js';
 import { viewTables, type AnyKysely } from './view-tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -62,6 +62,13 @@ export interface Store<DB> {
   /** SQL statements run since the store opened: batching is measured with it. */
   readonly statements: number;
   migrate(): Promise<void>;
+  /**
+   * After an erasure: SQLite moves the WAL into the file and truncates it (so
+   * no old frame holds the erased rows); PostgreSQL has nothing to do here (its
+   * dead tuples go with VACUUM, see the README). Throws when the WAL could not
+   * be truncated (the erasure itself is done; the frames go at a later checkpoint).
+   */
+  settleErasure(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -194,6 +201,10 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
       } finally {
         if (owner !== (db as unknown)) await owner.destroy();
       }
+    },
+    async settleErasure() {
+      if (dialect !== 'sqlite') return;
+      await checkpointSqlite(db);
     },
     close: () => db.destroy(),
   };

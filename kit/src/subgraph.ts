@@ -31,6 +31,8 @@ export interface SubgraphContext<DB = unknown, L = unknown> {
   records: RecordReaders;
   log: Logger;
   requestId: string;
+  /** Aborted when the gateway closed the call (its client went away, a timeout): reading more for it is wasted. */
+  signal: AbortSignal;
   /** The restrictions in force for the credential's person (read once per request). */
   restrictions(): Promise<RestrictionLookup>;
 }
@@ -224,6 +226,8 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
     if (!table) continue;
     const prefetches = opts.prefetch?.[type] ?? [];
     dataResolvers[field.name.value] = async (_: unknown, args: ConnectionArgs, ctx: SubgraphContext<DB, L>, info: GraphQLResolveInfo) => {
+      // The gateway gave up on this call: no further page is read (each connection checks before its statement).
+      ctx.signal.throwIfAborted();
       // The count asked for with the page, so every connection's count shares one statement whenever each page is done.
       const count = connectionAsks(info, 'totalCount') ? ctx.records.count(table) : null;
       // Its error is the totalCount field's to report (a failed page never reads it).
@@ -304,7 +308,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
         return true;
       },
     ],
-    context: async (req, requestId) => {
+    context: async (req, requestId, { signal }) => {
       await started;
       await prepare();
       const header = req.headers[CREDENTIAL_HEADER];
@@ -320,6 +324,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
         records: recordReaders(opts.store, person),
         log: opts.logger.child({ requestId, actor: credential.actor }),
         requestId,
+        signal,
       } as SubgraphContext;
     },
     onError: (err) => opts.logger.error({ err }, 'request failed'),

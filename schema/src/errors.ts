@@ -10,6 +10,8 @@ export const ErrorCode = {
   /** operationName names no operation of the document, or the document has several and none was chosen. */
   OPERATION_RESOLUTION_FAILURE: 400,
   LIMIT_EXCEEDED: 400,
+  /** The client took too long to send its request's headers or body (FOOTPRINT_HEADERS_TIMEOUT_MS / _REQUEST_TIMEOUT_MS). */
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   HEADERS_TOO_LARGE: 431,
   NOT_FOUND: 404,
@@ -17,6 +19,8 @@ export const ErrorCode = {
   TOO_MANY_REQUESTS: 429,
   SUBGRAPH_UNAVAILABLE: 502,
   INTERNAL_SERVER_ERROR: 500,
+  /** The gateway's budget of work in flight is spent: asked again after Retry-After, or read in pages / as an export. */
+  OVERLOADED: 503,
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 

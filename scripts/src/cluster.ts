@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@footprint/kit';
 import { serviceEntry } from './entries.js';
-import { freePort, launchFederation, waitForHealth, type Federation } from './federation.js';
+import { freePort, launchFederation, newServiceLog, spawnWithLog, waitForHealth, type Federation } from './federation.js';
 
 /**
  * The scale-out shape on one machine: the eight subgraphs, two stateless
@@ -77,30 +77,40 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
     const gateways: ClusterProcess[] = [{ name: 'gateway-1', port: federation.gateway.port, child: federation.gateway.child }];
     const urls = Object.fromEntries([...federation.subgraphs.values()].map((p) => [`FOOTPRINT_SUBGRAPH_${p.name.toUpperCase()}_URL`, p.url]));
     const port2 = await freePort();
-    const g2 = spawn(process.execPath, ['--max-old-space-size=256', serviceEntry('@footprint/gateway')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir, ...shared, ...urls, FOOTPRINT_WORKER_ID: 'gateway-2', PORT: String(port2), APOLLO_TELEMETRY_DISABLED: '1' },
-      stdio: ['ignore', stdio, stdio],
-    });
+    const g2 = spawnWithLog(
+      process.execPath,
+      ['--max-old-space-size=256', serviceEntry('@footprint/gateway')],
+      { cwd: REPO_ROOT, env: { ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir, ...shared, ...urls, FOOTPRINT_WORKER_ID: 'gateway-2', PORT: String(port2), APOLLO_TELEMETRY_DISABLED: '1' } },
+      stdio,
+      newServiceLog('gateway-2', port2, stdio),
+    );
     started.push(g2);
     await waitForHealth('gateway-2', `http://127.0.0.1:${port2}/health`, g2, 60_000);
     gateways.push({ name: 'gateway-2', port: port2, child: g2 });
 
-    const balancer = spawn(haproxyBinary(), ['-f', HAPROXY_CONFIG, '-db'], {
-      env: { ...process.env, FOOTPRINT_LB_BIND: `127.0.0.1:${lbPort}`, FOOTPRINT_GATEWAY_1: `127.0.0.1:${gateways[0]!.port}`, FOOTPRINT_GATEWAY_2: `127.0.0.1:${port2}` },
-      stdio: ['ignore', stdio, stdio],
-    });
+    const balancer = spawnWithLog(
+      haproxyBinary(),
+      ['-f', HAPROXY_CONFIG, '-db'],
+      { env: { ...process.env, FOOTPRINT_LB_BIND: `127.0.0.1:${lbPort}`, FOOTPRINT_GATEWAY_1: `127.0.0.1:${gateways[0]!.port}`, FOOTPRINT_GATEWAY_2: `127.0.0.1:${port2}` } },
+      stdio,
+      newServiceLog('haproxy', lbPort, stdio),
+    );
     started.push(balancer);
     await waitForHealth('HAProxy', `${publicUrl}/health`, balancer, 30_000);
 
     const workers: ClusterProcess[] = [];
     for (let i = 1; i <= (opts.workers ?? 2); i++) {
-      const w = spawn(process.execPath, ['--max-old-space-size=192', join(REPO_ROOT, 'scripts', 'dist', 'worker.js')], {
-        cwd: REPO_ROOT,
-        // Workers read through the balancer, so a gateway's death does not stop them.
-        env: { ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir, ...shared, FOOTPRINT_GATEWAY_URL: `${publicUrl}/graphql`, FOOTPRINT_WORKER_ID: `worker-${i}`, APOLLO_TELEMETRY_DISABLED: '1' },
-        stdio: ['ignore', stdio, stdio],
-      });
+      const w = spawnWithLog(
+        process.execPath,
+        ['--max-old-space-size=192', join(REPO_ROOT, 'scripts', 'dist', 'worker.js')],
+        {
+          cwd: REPO_ROOT,
+          // Workers read through the balancer, so a gateway's death does not stop them.
+          env: { ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir, ...shared, FOOTPRINT_GATEWAY_URL: `${publicUrl}/graphql`, FOOTPRINT_WORKER_ID: `worker-${i}`, APOLLO_TELEMETRY_DISABLED: '1' },
+        },
+        stdio,
+        newServiceLog(`worker-${i}`, 0, stdio),
+      );
       started.push(w);
       workers.push({ name: `worker-${i}`, port: 0, child: w });
     }

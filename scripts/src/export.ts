@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { listSubgraphs, PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
+import { PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
 import { describeNetworkError, loadConfig } from '@footprint/kit';
 import { launchFederation, type Federation } from './federation.js';
-import { seedAll } from './seeding.js';
+import { seedNewStores } from './seeding.js';
 import { mintToken } from './tokens.js';
 
 /**
@@ -81,19 +81,10 @@ async function healthy(gatewayUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts the federation on free ports over the configured data folder, seeding it first if it never was. */
+/** Starts the federation on free ports over the configured data folder, seeding first the stores that never held anyone. */
 async function startFederation(dataDir: string): Promise<Federation> {
   mkdirSync(dataDir, { recursive: true });
-  const marker = join(dataDir, '.seeded.json');
-  const seeded: string[] = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { domains: string[] }).domains : [];
-  const missing = listSubgraphs()
-    .map((s) => s.name)
-    .filter((n) => !seeded.includes(n));
-  if (missing.length > 0) {
-    process.stderr.write(`Seeding demo data for ${missing.join(', ')} into ${dataDir} …\n`);
-    await seedAll({ dataDir, only: missing });
-    writeFileSync(marker, JSON.stringify({ domains: [...seeded, ...missing] }));
-  }
+  await seedNewStores({ dataDir, announce: (domains) => process.stderr.write(`Seeding demo data for ${domains.join(', ')} (their stores hold no one yet) …\n`) });
   process.stderr.write('No gateway is running: starting the federation for this export …\n');
   return launchFederation({ dataDir, env: { LOG_LEVEL: 'warn' } });
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { listSubgraphs } from '@footprint/schema';
 import { REPO_ROOT } from '@footprint/kit';
 import { serviceEntry } from './entries.js';
+import { ServiceLog } from './service-log.js';
 
 export interface ServiceProcess {
   name: string;
@@ -10,6 +11,8 @@ export interface ServiceProcess {
   url: string;
   /** The current process; replaced when the service is restarted. */
   child: ChildProcess;
+  /** The end of what it printed (all its runs), when its output is kept (keepServiceLogs); else null. */
+  log: ServiceLog | null;
 }
 
 export interface Federation {
@@ -33,7 +36,7 @@ export interface FederationOptions {
   gatewayPort?: number;
   useListedPorts?: boolean;
   env?: Record<string, string>;
-  /** Where the services' logs go. */
+  /** Where the services' logs go: the terminal, or nowhere to be seen (then kept in memory if keepServiceLogs was called). */
   stdio?: 'inherit' | 'ignore';
   /** Only these subgraphs (default: all listed). */
   only?: string[];
@@ -87,6 +90,33 @@ export async function waitForHealth(name: string, url: string, child: ChildProce
   throw new Error(`${name} was not healthy within ${timeoutMs} ms (${last})`);
 }
 
+/** Bytes of output kept per service when logs are kept; 0 = not kept. */
+let keptLogBytes = 0;
+/** A service whose output is kept, as serviceLogs shows it. */
+interface KeptLog {
+  name: string;
+  port: number;
+  log: ServiceLog | null;
+}
+/** Every service started in this process whose output is kept, oldest first. */
+const keptLogs: KeptLog[] = [];
+
+/**
+ * From now on, services started with stdio 'ignore' keep the last `bytes` of what they print in memory
+ * (ServiceProcess.log), so a test that fails can show why (test/support/service-logs.ts prints them).
+ */
+export function keepServiceLogs(bytes = 32 * 1024): void {
+  keptLogBytes = bytes;
+}
+
+/** The kept output of every service this process started quietly (each headed by its name and port), or '' if none printed anything. */
+export function serviceLogs(services: readonly KeptLog[] = keptLogs): string {
+  return services
+    .filter((p) => p.log && !p.log.empty)
+    .map((p) => `--- ${p.name}${p.port ? ` (port ${p.port})` : ''} ---\n${p.log!.text()}`)
+    .join('\n');
+}
+
 interface ServiceSpec {
   script: string;
   env: Record<string, string>;
@@ -94,12 +124,32 @@ interface ServiceSpec {
   heapMb: number | null;
 }
 
-function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore'): ChildProcess {
-  return spawn(process.execPath, [...(spec.heapMb ? [`--max-old-space-size=${spec.heapMb}`] : []), spec.script], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', stdio, stdio],
-  });
+/** A kept log for a service about to start quietly, registered for serviceLogs; null when its output is not kept. */
+export function newServiceLog(name: string, port: number, stdio: 'inherit' | 'ignore'): ServiceLog | null {
+  if (stdio !== 'ignore' || keptLogBytes === 0) return null;
+  const log = new ServiceLog(keptLogBytes);
+  keptLogs.push({ name, port, log });
+  return log;
+}
+
+/**
+ * Spawns a service's process with its output on the terminal ('inherit'), or quiet ('ignore': into `log` when
+ * logs are kept). Also for the processes cluster.ts starts beside a federation.
+ */
+export function spawnWithLog(command: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }, stdio: 'inherit' | 'ignore', log: ServiceLog | null): ChildProcess {
+  const child = spawn(command, args, { ...opts, stdio: ['ignore', log ? 'pipe' : stdio, log ? 'pipe' : stdio] });
+  if (log) {
+    log.started(child.pid);
+    child.stdout?.on('data', (c: Buffer) => log.write(c));
+    child.stderr?.on('data', (c: Buffer) => log.write(c));
+    child.once('exit', (code, signal) => log.exited(code, signal));
+  }
+  return child;
+}
+
+function spawnService(spec: ServiceSpec, port: number, stdio: 'inherit' | 'ignore', log: ServiceLog | null): ChildProcess {
+  const args = [...(spec.heapMb ? [`--max-old-space-size=${spec.heapMb}`] : []), spec.script];
+  return spawnWithLog(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...spec.env, PORT: String(port), APOLLO_TELEMETRY_DISABLED: '1' } }, stdio, log);
 }
 
 const healthUrl = (p: ServiceProcess) => `http://127.0.0.1:${p.port}/health`;
@@ -129,7 +179,8 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
   const specs = new Map<string, ServiceSpec>();
   const start = (name: string, spec: ServiceSpec, port: number): ServiceProcess => {
     specs.set(name, spec);
-    const p = { name, port, url: `http://127.0.0.1:${port}/graphql`, child: spawnService(spec, port, stdio) };
+    const log = newServiceLog(name, port, stdio);
+    const p = { name, port, url: `http://127.0.0.1:${port}/graphql`, child: spawnService(spec, port, stdio, log), log };
     all.push(p);
     return p;
   };
@@ -157,7 +208,7 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
         if (!p) throw new Error(`No service named ${name}`);
         await stopProcess(p);
         const spec = specs.get(name)!;
-        p.child = spawnService(spec, p.port, stdio);
+        p.child = spawnService(spec, p.port, stdio, p.log);
         try {
           await waitForHealth(spec.healthLabel, healthUrl(p), p.child);
         } catch (err) {
@@ -172,6 +223,9 @@ export async function launchFederation(opts: FederationOptions): Promise<Federat
     };
   } catch (err) {
     await Promise.all(all.map(stopProcess));
+    // What the services printed says why one did not start; the error alone would not.
+    const logs = serviceLogs(all);
+    if (logs && err instanceof Error) err.message += `\nWhat the services printed:\n${logs}`;
     throw err;
   }
 }

@@ -1,7 +1,22 @@
 import { existsSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { listSubgraphs } from '@footprint/schema';
-import { DEMO_PERSON, HEAVY_PERSON, isPostgresUrl, loadConfig, OTHER_PERSON, personProfile, Rng, storeUrl, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
+import {
+  DEMO_PERSON,
+  DISCOVERY_SUMMARY_TABLE,
+  HEAVY_PERSON,
+  isPostgresUrl,
+  loadConfig,
+  OTHER_PERSON,
+  personProfile,
+  Rng,
+  storeUrl,
+  type SecretsConfig,
+  type SeedTarget,
+  type Store,
+  type Subgraph,
+} from '@footprint/kit';
 
 /** Records per many-record kind for the heavy person: with every domain it passes 50,000 records. */
 export const HEAVY_SCALE = 1000;
@@ -37,17 +52,22 @@ export function seedPeople(opts: Pick<SeedOptions, 'heavy' | 'users' | 'heavySca
   return people;
 }
 
+/** Runs `fn` on one connection to the PostgreSQL database at `url`, closed after. */
+async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
 export async function resetStore(domain: string, dataDir: string): Promise<void> {
   const url = storeUrl(domain, dataDir);
   if (isPostgresUrl(url)) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${domain}" cascade`);
-    } finally {
-      await client.end();
-    }
+    await withPostgres(url, (client) => client.query(`drop schema if exists "${domain}" cascade`));
     return;
   }
   const file = url.replace(/^sqlite:/, '');
@@ -86,4 +106,57 @@ export async function seedAll(opts: SeedOptions): Promise<{ people: number; doma
     opts.onProgress?.(`seeded ${name} (${Date.now() - started} ms)`);
   }
   return { people: people.length, domains };
+}
+
+/**
+ * What shows a store has held people: their records (the discovery summary its triggers keep, one row per person
+ * and table) or an erasure receipt (a store whose people were all erased is not a new one, and stays empty).
+ */
+const HELD_PEOPLE = [DISCOVERY_SUMMARY_TABLE, 'erasure_receipt'];
+
+/**
+ * Whether a domain's store, on whichever engine it is configured, has never held anyone. The store itself is
+ * asked, not a marker beside it: a marker in the data folder said nothing about a store moved to PostgreSQL, and
+ * `npm run seed` (with the heavy person or bulk users) wrote none, so a later `npm start` seeded over its data.
+ */
+export async function storeIsNew(domain: string, dataDir: string): Promise<boolean> {
+  const url = storeUrl(domain, dataDir);
+  if (isPostgresUrl(url)) {
+    return withPostgres(url, async (client) => {
+      for (const table of HELD_PEOPLE) {
+        const { rows } = await client.query<{ found: boolean }>(`select to_regclass($1) is not null as found`, [`"${domain}".${table}`]);
+        if (!rows[0]?.found) continue;
+        if ((await client.query(`select 1 from "${domain}".${table} limit 1`)).rowCount) return false;
+      }
+      return true;
+    });
+  }
+  const file = url.replace(/^sqlite:/, '');
+  if (!existsSync(file)) return true;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    for (const table of HELD_PEOPLE) {
+      if (!db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(table)) continue;
+      if (db.prepare(`select 1 from ${table} limit 1`).get()) return false;
+    }
+    return true;
+  } finally {
+    db.close();
+  }
+}
+
+/** Seeds the demo people into every store that has never held anyone (a first run, a domain added since); returns those domains. */
+export async function seedNewStores(opts: Pick<SeedOptions, 'dataDir' | 'onProgress'> & { announce?: (domains: string[]) => void }): Promise<string[]> {
+  const fresh: string[] = [];
+  for (const { name } of listSubgraphs()) {
+    const isNew = await storeIsNew(name, opts.dataDir).catch((err: unknown) => {
+      throw new Error(`Could not tell whether the ${name} store holds anyone (${storeUrl(name, opts.dataDir).replace(/\/\/[^@/]*@/, '//…@')}): ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (isNew) fresh.push(name);
+  }
+  if (fresh.length > 0) {
+    opts.announce?.(fresh);
+    await seedAll({ dataDir: opts.dataDir, only: fresh, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  }
+  return fresh;
 }

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { z } from 'zod';
 import { DEMO_PERSON, loadConfig, REPO_ROOT } from '@footprint/kit';
 import { launchCluster } from './cluster.js';
-import { seedAll } from './seeding.js';
+import { seedNewStores } from './seeding.js';
 import { mintToken } from './tokens.js';
 
 /**
@@ -35,18 +34,14 @@ if (setup.status !== 0) {
 
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
-// Seeded already? The account schema is there.
-const client = new pg.Client({ connectionString: env.FOOTPRINT_DATABASE_URL });
-await client.connect().catch((err: unknown) => {
-  console.error(`Cannot reach PostgreSQL at FOOTPRINT_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
+await seedNewStores({
+  dataDir: config.dataDir,
+  announce: (domains) => console.log(`Seeding demo data for ${domains.join(', ')} into PostgreSQL (their stores hold no one yet) …`),
+  onProgress: (m) => console.log(`  ${m}`),
+}).catch((err: unknown) => {
+  console.error(`Cannot seed the stores at FOOTPRINT_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
-const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from information_schema.tables where table_schema = 'account'`);
-await client.end();
-if (rows[0]!.n === 0) {
-  console.log('Seeding demo data into PostgreSQL …');
-  await seedAll({ dataDir: config.dataDir, onProgress: (m) => console.log(`  ${m}`) });
-}
 
 const exportDir = process.env.FOOTPRINT_EXPORT_DIR ?? join(config.dataDir, 'exports');
 if (!existsSync(exportDir)) mkdirSync(exportDir, { recursive: true });

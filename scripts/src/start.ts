@@ -1,17 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { z } from 'zod';
-import { listSubgraphs } from '@footprint/schema';
 import { DEMO_PERSON, loadConfig } from '@footprint/kit';
 import { launchFederation } from './federation.js';
-import { seedAll } from './seeding.js';
+import { seedNewStores } from './seeding.js';
 import { Supervisor } from './supervisor.js';
 import { mintToken } from './tokens.js';
 
 /**
- * npm start: seeds the embedded stores on first run (and any domain added
- * since), starts the subgraphs on their listed ports and the gateway on
- * :4000, prints a ready-to-paste curl, restarts a service that crashes (with
+ * npm start: seeds the demo people into every store that has never held
+ * anyone (a first run, a domain added since; on whichever engine), starts
+ * the subgraphs on their listed ports and the gateway on :4000, prints a
+ * ready-to-paste curl, restarts a service that crashes (with
  * backoff), and stops everything on Ctrl-C. It exits non-zero only when a
  * service could not be started or kept running.
  */
@@ -34,16 +33,14 @@ if (!parsedEnv.success) {
 const env = parsedEnv.data;
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
-const marker = join(config.dataDir, '.seeded.json');
-const seeded: string[] = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { domains: string[] }).domains : [];
-const missing = listSubgraphs()
-  .map((s) => s.name)
-  .filter((n) => !seeded.includes(n));
-if (missing.length > 0) {
-  console.log(`Seeding demo data for ${missing.join(', ')} into ${config.dataDir} …`);
-  await seedAll({ dataDir: config.dataDir, only: missing, onProgress: (m) => console.log(`  ${m}`) });
-  writeFileSync(marker, JSON.stringify({ domains: [...seeded, ...missing] }));
-}
+await seedNewStores({
+  dataDir: config.dataDir,
+  announce: (domains) => console.log(`Seeding demo data for ${domains.join(', ')} (their stores hold no one yet) …`),
+  onProgress: (m) => console.log(`  ${m}`),
+}).catch((err: unknown) => {
+  console.error(`Could not seed the stores: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
 
 const gatewayPort = env.PORT;
 console.log('Starting subgraphs and gateway …');

@@ -228,9 +228,9 @@ export async function startGateway(dataDir: string, subgraphUrls: Record<string,
   return p;
 }
 
-/** A second process of one domain subgraph over the shared seeded data, for a test to stop without disturbing others. */
-export async function startSubgraph(name: string, dataDir: string, env: Record<string, string> = {}): Promise<Proc> {
-  const port = await freePort();
+/** A second process of one domain subgraph over the shared seeded data, for a test to stop without disturbing others; on `port` if given (a restart). */
+export async function startSubgraph(name: string, dataDir: string, env: Record<string, string> = {}, port_?: number): Promise<Proc> {
+  const port = port_ ?? (await freePort());
   const child = spawnService(serviceEntry(`@footprint/subgraph-${name}`), port, { FOOTPRINT_DATA_DIR: dataDir, ...env });
   const p = proc(child, port);
   await waitForHealth(`subgraph ${name}`, `http://127.0.0.1:${port}/health`, child, 60_000);

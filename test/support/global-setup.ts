@@ -25,7 +25,9 @@ export default async function setup(project: TestProject) {
   // FOOTPRINT_TEST_ENGINE=postgres: every store in a database of this run's (test files inherit its URL).
   const dropDatabase = await isolateStores('federation');
   await seedAll({ dataDir, heavy: true });
-  const federation = await launchFederation({ dataDir, env: { LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+  // Many test files read through this one gateway at once: its admission budget is lifted so that one file's reads are
+  // not refused for another's (test/load.test.ts tests admission on a gateway of its own).
+  const federation = await launchFederation({ dataDir, env: { LOG_LEVEL: 'warn', FOOTPRINT_ADMISSION_RECORDS: '10000000' }, stdio: 'inherit' });
   project.provide('gatewayUrl', federation.gatewayUrl);
   project.provide('subgraphUrls', Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url])));
   project.provide('dataDir', dataDir);

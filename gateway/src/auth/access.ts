@@ -70,8 +70,10 @@ export async function recordAccess(store: GatewayStore, caller: Caller, act: Pic
 export async function decide(store: GatewayStore, caller: Caller, act: Act): Promise<void> {
   const refusal = accessRefusal(caller.principal, act);
   if (!refusal) return;
-  if (caller.principal.kind === 'operator') await recordAccess(store, caller, act, `refused: ${refusal}`);
-  fail('FORBIDDEN', refusal);
+  const p = caller.principal;
+  if (p.kind === 'operator') await recordAccess(store, caller, act, `refused: ${refusal}`);
+  // A reason header that cannot be recorded is the client's input to fix, not a missing right.
+  fail(p.kind === 'operator' && p.reasonRefusal === refusal ? 'BAD_USER_INPUT' : 'FORBIDDEN', refusal);
 }
 
 /**

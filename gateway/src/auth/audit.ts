@@ -1,6 +1,7 @@
 import { PostgresAdapter, type Generated, type Migration } from 'kysely';
 // Narrow kit modules (not the barrel): the export thread loads this file and must not pull in Apollo Server.
 import { makeAppendOnly } from '@footprint/kit/append-only.js';
+import { appendEvidence, chainEvidenceTable, type EvidenceTable } from '@footprint/kit/evidence-chain.js';
 import { openStore, storeUrl, type Store } from '@footprint/kit/store.js';
 
 export interface AuditRow {
@@ -41,7 +42,14 @@ const migrations: Record<string, Migration> = {
       await makeAppendOnly(db, 'audit_log', 'audit_log_no_update');
     },
   },
+  // Numbered after every feature's shipped migrations: Kysely runs new migrations only after the last one applied.
+  '901_audit_log_chain': {
+    up: (db) => chainEvidenceTable(db, AUDIT_EVIDENCE),
+  },
 };
+
+/** The audit log's hash chain (kit/src/evidence-chain.ts): one chain, in id order. */
+export const AUDIT_EVIDENCE: EvidenceTable = { table: 'audit_log', key: ['id'], order: ['id'] };
 
 export type GatewayStore = Store<GatewayDB>;
 
@@ -51,7 +59,7 @@ export function openGatewayStore(dataDir: string, extra: Record<string, Migratio
 }
 
 /** Tables the gateway only ever appends to: on PostgreSQL its service role may not update, delete or truncate them (the triggers stop the owner). */
-const APPEND_ONLY = ['audit_log', 'erasure_receipt', 'erased_account', 'privacy_request_event'];
+const APPEND_ONLY = ['audit_log', 'erasure_receipt', 'erased_account', 'privacy_request_event', 'evidence_link'];
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;
 
@@ -77,5 +85,5 @@ export async function audit(store: GatewayStore, entry: AuditEntry): Promise<voi
     const value = entry[field];
     if (value && value.length > AUDIT_LIMITS[field]) throw new Error(`audit ${field} of ${value.length} characters exceeds ${AUDIT_LIMITS[field]}`);
   }
-  await store.db.insertInto('auditLog').values({ ...entry, at: new Date().toISOString() }).execute();
+  await appendEvidence(store.db, AUDIT_EVIDENCE, (trx) => trx.insertInto('auditLog').values({ ...entry, at: new Date().toISOString() }).returningAll().execute());
 }

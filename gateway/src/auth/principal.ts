@@ -4,6 +4,7 @@ import { fail } from '@footprint/schema';
 import { hmacKey } from '@footprint/kit/credential.js';
 import { PersonId } from '@footprint/kit/inputs.js';
 import { AUDIT_LIMITS } from './audit.js';
+import { readReason } from './reason.js';
 
 /** Scopes an operator token may carry. */
 export const SCOPES = {
@@ -18,7 +19,8 @@ export const SCOPES = {
 
 export type Principal =
   | { kind: 'subject'; sub: string }
-  | { kind: 'operator'; sub: string; scopes: string[]; reason: string | null }
+  /** `reasonRefusal`: the X-Footprint-Reason sent cannot be recorded (auth/reason.ts); every grant is refused, and audited, with it. */
+  | { kind: 'operator'; sub: string; scopes: string[]; reason: string | null; reasonRefusal?: string }
   /** An export job reading its one person through the gateway with its own short-lived token (never the requester's). */
   | { kind: 'job'; sub: string; job: string; person: string };
 
@@ -160,11 +162,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     const { sub, role, scope, scp } = claims.data;
     if (role === 'operator') {
       const scopes = [...(scope ? scope.split(/\s+/).filter(Boolean) : []), ...(scp ?? [])];
-      const trimmed = reason?.trim();
-      if (trimmed && trimmed.length > AUDIT_LIMITS.reason) {
-        fail('BAD_USER_INPUT', `X-Footprint-Reason is ${trimmed.length} characters long; at most ${AUDIT_LIMITS.reason} are accepted (a ticket reference and a short sentence)`);
-      }
-      return { kind: 'operator', sub, scopes, reason: trimmed || null };
+      // A reason that cannot be recorded is refused where the operator acts (auth/access.ts), so the refusal is audited too.
+      const read = readReason(reason);
+      return read.refusal === null ? { kind: 'operator', sub, scopes, reason: read.reason } : { kind: 'operator', sub, scopes, reason: null, reasonRefusal: read.refusal };
     }
     if (!AccountId.safeParse(sub).success) fail('UNAUTHENTICATED', 'A subject token\'s sub must be an account ID');
     return { kind: 'subject', sub };
@@ -176,6 +176,7 @@ export function grantRefusal(p: Principal, scope: string): string | null {
   if (p.kind === 'job') return 'An export-job token may only read its own person';
   if (p.kind !== 'operator') return null;
   if (!p.scopes.includes(scope)) return `Operator token lacks the scope ${scope}`;
+  if (p.reasonRefusal) return p.reasonRefusal;
   if (!p.reason) return 'Operator requests need a reason: send a non-empty X-Footprint-Reason header';
   return null;
 }

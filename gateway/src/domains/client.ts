@@ -12,6 +12,8 @@ export interface CredentialContext {
   log?: Logger;
   /** The request the signed credential is cached on (signed once per request); absent: signed for this call only. */
   request?: object;
+  /** Aborts the call: the request it is made for is over (its client went away). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -25,6 +27,7 @@ export function requestCredential(ctx: Partial<GatewayContext>, person: string |
     credential: { actor: p?.sub ?? 'gateway', actorType: p?.kind ?? 'operator', person, scopes: p?.kind === 'operator' ? p.scopes : [], requestId: ctx.requestId ?? 'gateway' },
     log: ctx.log,
     request: ctx,
+    signal: ctx.signal,
   };
 }
 
@@ -96,6 +99,7 @@ export class DomainClient {
       res = await this.post(domain)(url, {
         headers: { 'content-type': 'application/json', ...(await this.headers(c)) },
         body: JSON.stringify({ query, variables }),
+        signal: c.signal,
       });
     } catch (err) {
       return { data: null, errors: [domainError(domain, thrownFailure(err, this.opts.timeoutMs), c.log)] };

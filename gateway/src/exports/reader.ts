@@ -5,7 +5,7 @@ import { JOB_TOKEN, mintJobToken } from '../auth/principal.js';
 import type { Answer, Execute } from '../footprint/traverse.js';
 
 /** Errors worth another try: the domain or the gateway was down, overloaded or failed. */
-const RETRYABLE = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS']);
+const RETRYABLE = new Set(['SUBGRAPH_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS', 'OVERLOADED']);
 
 const Body = z.object({
   data: z.unknown().optional(),

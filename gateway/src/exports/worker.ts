@@ -10,6 +10,7 @@ import type { ArchiveFacts } from './archive/manifest.js';
 import { KindWriter, verifyStaged, type KindResult } from './archive/stage.js';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
+import { EXPORT_STORE_FULL, noSpaceCause } from './no-space.js';
 import { DomainPrefetch } from './prefetch.js';
 import { AbortedError, GatewayReader, GatewayUnavailableError, withRetries } from './reader.js';
 import type { ExportJob, ExportJobs, JobError, KindProgress, Progress } from './store.js';
@@ -104,7 +105,6 @@ export class ExportRunner {
     const { jobs, config } = this.deps;
     const paths = jobPaths(config.dir, job.id);
     const log = this.deps.logger.child({ job: job.id, run: job.runs });
-    await mkdir(paths.staging, { recursive: true });
     const progress = await this.resumeFrom(job, paths.staging, log);
     let lastSave = 0;
     const save = async (force = false) => {
@@ -115,6 +115,8 @@ export class ExportRunner {
     // Between pages too (a slow page, retries with backoff), so a live job never looks crashed.
     const beat = setInterval(() => void jobs.heartbeat(job.id, worker).catch((err: unknown) => log.warn({ err }, 'heartbeat failed')), Math.max(100, config.staleMs / 4));
     try {
+      // Inside: a full disk can refuse even the folder, and the job must then fail saying so.
+      await mkdir(paths.staging, { recursive: true });
       await save(true);
       // No audit entry, no data: the read is recorded before it starts.
       await audit(this.deps.store, {
@@ -182,7 +184,7 @@ export class ExportRunner {
         return 'LOST';
       }
       const error = toJobError(err);
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err }, 'export failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === EXPORT_STORE_FULL) log.error({ err, dir: config.dir }, 'export failed');
       else log.warn({ error }, 'export failed');
       // Files first: once the job reads FAILED, nothing of it is left on disk (every lane has stopped by now).
       await this.cleanup(paths);
@@ -350,12 +352,12 @@ export class ExportRunner {
         const failedDomain = failure?.extensions?.domain && this.deps.plan.footprint.domains.includes(failure.extensions.domain) ? failure.extensions.domain : k.domain;
         throw new DomainFailed(failedDomain, String(failure?.extensions?.code ?? 'SUBGRAPH_UNAVAILABLE'), message);
       }
-      applyResult(kp, await writer.finish(false));
+      applyResult(kp, await writer.finishOrDiscard(false));
       Object.assign(kp, { status: 'INCOMPLETE', error: message, run: job.runs });
       await save(true);
       return message;
     }
-    applyResult(kp, await writer.finish(true));
+    applyResult(kp, await writer.finishOrDiscard(true));
     // The checkpoint: once this is saved, a resumed run keeps this kind's files.
     Object.assign(kp, { status: 'COMPLETE', error: null, run: job.runs });
     await save(true);
@@ -366,6 +368,14 @@ export class ExportRunner {
 function toJobError(err: unknown): JobError {
   if (err instanceof DomainFailed) return { code: err.code, message: `The ${err.domain} domain could not be read, so the export stopped: ${err.message}`, domain: err.domain };
   if (err instanceof GatewayUnavailableError) return { code: 'GATEWAY_UNAVAILABLE', message: `The export could not read through the gateway: ${err.message}`, domain: null };
+  const noSpace = noSpaceCause(err);
+  if (noSpace) {
+    return {
+      code: EXPORT_STORE_FULL,
+      message: `The export store ran out of space (${noSpace}) while this archive was written; nothing of it was kept. An operator must free or add space in the export folder; then ask for the export again.`,
+      domain: null,
+    };
+  }
   const graphql = (err as { graphql?: GraphQLErrorShape } | null)?.graphql;
   if (graphql) return { code: String(graphql.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), message: graphql.message, domain: graphql.extensions?.domain ?? null };
   // Anything else is ours; the cause goes to the log, not to the person.

@@ -194,9 +194,11 @@ export class FastPathGateway implements GatewayInterface {
     for (const name of f.variableUsages) if (given && Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
     variables.representations = [{ __typename: 'Person', id: person }];
     try {
+      const credential = requestCredential(ctx);
       const res = await this.opts.domains.post(f.service)(url, {
-        headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(requestCredential(ctx))) },
+        headers: { 'content-type': 'application/json', ...(await this.opts.domains.headers(credential)) },
         body: JSON.stringify({ query: f.operation, variables, operationName: f.operationName }),
+        signal: credential.signal,
       });
       const contentType = res.header('content-type');
       if (stream && res.status === 200 && Number(res.header('content-length') ?? Infinity) >= STREAM_FROM) {

@@ -1,15 +1,28 @@
 import { planFootprint, schemaFromSupergraph, type FootprintPlan } from './plan.js';
 import { traverseFootprint, type Execute, type GraphQLErrorShape, type TraverseCallbacks, type TraverseResult } from './traverse.js';
 
-/** An Execute that POSTs to a gateway URL with the given headers (a bearer token, an operator's reason). */
+/** Times a request the gateway refused for want of budget (429, 503 with Retry-After) is asked again. */
+const BUSY_RETRIES = 5;
+
+/**
+ * An Execute that POSTs to a gateway URL with the given headers (a bearer token, an operator's reason). A request the
+ * gateway was too busy to admit is asked again after its Retry-After (at most 30 s), BUSY_RETRIES times.
+ */
 export function gatewayExecutor(url: string, headers: Record<string, string>, timeoutMs = 120_000): Execute {
   return async (query, variables) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    let res: Response;
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const wait = Number(res.headers.get('retry-after'));
+      if (!(res.status === 429 || res.status === 503) || !(wait > 0) || attempt >= BUSY_RETRIES) break;
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, Math.min(wait, 30) * 1000));
+    }
     const text = await res.text();
     try {
       return JSON.parse(text) as { data?: unknown; errors?: GraphQLErrorShape[] };

@@ -1,5 +1,5 @@
 import { fail } from '@footprint/schema';
-import { authorize, authorizeOwned } from '../auth/access.js';
+import { authorize, authorizeOwned, decide, recordAccess } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import type { GatewayContext } from '../context.js';
 import type { Actor, PrivacyRequest } from './model.js';
@@ -19,6 +19,31 @@ export async function deskOperator(ctx: GatewayContext, store: GatewayStore, ope
   if (p.kind !== 'operator') fail('FORBIDDEN', 'The privacy desk is for operators (a token with the footprint:requests scope)');
   await authorize(store, ctx, { person, scope: REQUESTS_SCOPE, operation });
   return { id: p.sub, type: 'operator' };
+}
+
+/**
+ * A desk read that may return many people's requests (the queue), step one:
+ * the operator, the scope and a reason (a refusal is audited). Nothing is
+ * recorded when allowed: deskRead does, once it is known whose data is read.
+ */
+export async function deskDecision(ctx: GatewayContext, store: GatewayStore, operation: string): Promise<Actor> {
+  const p = ctx.principal;
+  if (p.kind !== 'operator') fail('FORBIDDEN', 'The privacy desk is for operators (a token with the footprint:requests scope)');
+  await decide(store, ctx, { person: null, scope: REQUESTS_SCOPE, operation });
+  return { id: p.sub, type: 'operator' };
+}
+
+/**
+ * Step two, once the page is read and before it is released: the read of
+ * exactly the people on it — one entry per person, so each one's accesses are
+ * found by person as any other read is; one entry naming no one when nothing
+ * matched. What the filter named is in the operation, never taken for whose
+ * data was read.
+ */
+export async function deskRead(ctx: GatewayContext, store: GatewayStore, operation: string, people: readonly string[]): Promise<void> {
+  const distinct = [...new Set(people)];
+  if (distinct.length === 0) return recordAccess(store, ctx, { person: null, operation }, 'allowed: nothing matched');
+  for (const person of distinct) await recordAccess(store, ctx, { person, operation }, 'allowed');
 }
 
 /**

@@ -1,4 +1,6 @@
 import { loadCorrectionDeliveryConfig } from '@footprint/kit';
+import { loadCodeLimitsConfig } from '../codes/config.js';
+import { CodeLimits, codeLimitMigrations } from '../codes/limits.js';
 import { BullExportQueue } from '../exports/bullmq.js';
 import { loadExportConfig } from '../exports/config.js';
 import { exportPlan } from '../exports/plan.js';
@@ -64,6 +66,7 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
     repeatWindowDays: config.repeatWindowDays,
     codeTtlSeconds: delivery.codeTtlSeconds,
     codeMaxAttempts: delivery.codeMaxAttempts,
+    limits: new CodeLimits(fc.store, loadCodeLimitsConfig()),
   });
   return { service, drivers };
 }
@@ -75,7 +78,8 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
  */
 export const requestsFeature: FeatureModule = {
   name: 'requests',
-  migrations: requestMigrations,
+  // The code limits' table is shared with the rights feature (the same migration, run once).
+  migrations: { ...requestMigrations, ...codeLimitMigrations },
   create(fc): GatewayFeature {
     const config = loadRequestsConfig();
     const exportConfig = loadExportConfig(fc.config);

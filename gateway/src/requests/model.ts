@@ -34,6 +34,7 @@ export const ACTIONS = [
   'FLAGGED_EXCESSIVE',
   'CODE_SENT',
   'CODE_REJECTED',
+  'CODE_LOCKED',
   'VERIFIED',
   'ASSIGNED',
   'STARTED',

@@ -9,25 +9,40 @@ import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import { DAY_MS, daysLeft } from './clock.js';
 import type { DriverRegistry } from './drivers/registry.js';
-import { deskOperator, REQUESTS_SCOPE, requestActor } from './access.js';
+import { deskDecision, deskOperator, deskRead, REQUESTS_SCOPE, requestActor } from './access.js';
 import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
 import type { PrivacyRequestService } from './service.js';
-import type { QueueCursor } from './store.js';
+import type { QueueCursor, QueueFilter } from './store.js';
 
 const RequestId = z.uuid({ message: 'requestId is the id of a privacy request' });
 const Text = (max: number) => z.string().max(max, `at most ${max} characters`);
+/**
+ * The queue's filter, parsed at the edge into the store's own type: the
+ * output must be a whole QueueFilter, so an argument the API names
+ * differently (`person`, the store's `personId`) cannot be lost between them.
+ */
+const QueueFilterArg: z.ZodType<QueueFilter, unknown> = z
+  .object({
+    states: z.array(z.enum(STATES)).max(STATES.length).nullish(),
+    types: z.array(z.enum(REQUEST_TYPES)).max(REQUEST_TYPES.length).nullish(),
+    dueWithinDays: z.number().int().min(0, 'dueWithinDays is 0 or more').max(3660).nullish(),
+    overdue: z.boolean().nullish(),
+    assignee: Text(200).nullish(),
+    possiblyExcessive: z.boolean().nullish(),
+    person: AccountId.nullish(),
+  })
+  .nullish()
+  .transform((f): QueueFilter => ({
+    states: f?.states ?? null,
+    types: f?.types ?? null,
+    dueWithinDays: f?.dueWithinDays ?? null,
+    overdue: f?.overdue ?? null,
+    assignee: f?.assignee ?? null,
+    possiblyExcessive: f?.possiblyExcessive ?? null,
+    personId: f?.person ?? null,
+  }));
 const QueueArgs = z.object({
-  filter: z
-    .object({
-      states: z.array(z.enum(STATES)).max(STATES.length).nullish(),
-      types: z.array(z.enum(REQUEST_TYPES)).max(REQUEST_TYPES.length).nullish(),
-      dueWithinDays: z.number().int().min(0, 'dueWithinDays is 0 or more').max(3660).nullish(),
-      overdue: z.boolean().nullish(),
-      assignee: Text(200).nullish(),
-      possiblyExcessive: z.boolean().nullish(),
-      person: AccountId.nullish(),
-    })
-    .nullish(),
+  filter: QueueFilterArg,
   first: z.number().int().min(1, 'first must be at least 1').max(500, 'first may be at most 500').nullish(),
   after: z.string().max(500).nullish(),
 });
@@ -106,10 +121,20 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         records: req.evidence.records ?? null,
         correctionIds: req.evidence.correctionIds ?? [],
         receipts: req.evidence.receipts ?? [],
+        chain: async () => {
+          const last = (await timeline()).at(-1);
+          return last ? ((await service.store.chainPositions([last]))[0] ?? null) : null;
+        },
       },
       workAvailable: deps.drivers.for(req.type).available,
       complaintRight: req.state === 'REFUSED' ? COMPLAINT_RIGHT : null,
-      timeline: async () => (await timeline()).map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null })),
+      timeline: async () => {
+        const events = await timeline();
+        // Read for the whole timeline at once, and only when an entry's chain is asked for.
+        let positions: ReturnType<typeof service.store.chainPositions> | null = null;
+        const load = () => (positions ??= service.store.chainPositions(events));
+        return events.map((e, i) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null, chain: async () => (await load())[i] ?? null }));
+      },
     };
   }
   function page(reqs: PrivacyRequest[]) {
@@ -140,10 +165,13 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
     Query: {
       privacyRequestQueue: async (_: unknown, rawArgs: unknown, ctx: GatewayContext) => {
         const args = parse(QueueArgs, rawArgs);
-        await deskOperator(ctx, store, `query privacyRequestQueue ${JSON.stringify(args.filter ?? {})}`, args.filter?.person ?? null);
+        const operation = `query privacyRequestQueue ${JSON.stringify(Object.fromEntries(Object.entries(args.filter).filter(([, v]) => v !== null)))}`;
+        // Refusals are audited here; the access itself below, naming the people on the page that is returned.
+        await deskDecision(ctx, store, operation);
         const first = args.first ?? 50;
         const after: QueueCursor | null = args.after ? decode(args.after, QueueCursorSchema) : null;
-        const res = await service.store.queue(args.filter ?? {}, first, after, service.now());
+        const res = await service.store.queue(args.filter, first, after, service.now());
+        await deskRead(ctx, store, operation, res.nodes.map((r) => r.personId));
         const nodes = page(res.nodes);
         const edges = res.nodes.map((r, i) => ({ cursor: encode({ deadline: r.deadline, id: r.id }), node: nodes[i] }));
         return { nodes, edges, pageInfo: { hasNextPage: res.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: res.totalCount };

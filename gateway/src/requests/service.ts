@@ -1,6 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { fail } from '@footprint/schema';
 import { maskEmail, maskPhone, type Logger } from '@footprint/kit';
+import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { GatewayContext } from '../context.js';
 import { addCalendarMonths, DAY_MS, type Clock } from './clock.js';
 import type { ContactLookup } from './contact.js';
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   repeatWindowDays: number;
   codeTtlSeconds: number;
   codeMaxAttempts: number;
+  /** Sends and checks per request and per person over time, whichever code is current. */
+  limits: CodeLimits;
 }
 
 export interface NewWrittenRequest {
@@ -45,6 +48,9 @@ export interface NewWrittenRequest {
   details: string | null;
   scope?: RequestScope;
 }
+
+/** Whose codes a request's are: its own, and its person's (counted across all their requests and erasures). */
+const codeSubject = (req: PrivacyRequest): CodeSubject => ({ request: `request:${req.id}`, person: req.personId });
 
 function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem, message: string, extra: Record<string, unknown> = {}): never {
   fail(code, message, { reason, ...extra });
@@ -196,8 +202,10 @@ export class PrivacyRequestService {
     const contact = await this.o.contacts(req.personId);
     const to = channel === 'EMAIL' ? contact.email : contact.phone;
     if (!to) problem('CONFLICT', 'NO_CONTACT', `The account of person ${req.personId} has no ${channel === 'EMAIL' ? 'e-mail address' : 'phone number'} to send a code to; verify by an operator's check instead`);
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = this.now();
+    const sending = await this.o.limits.send(codeSubject(req), now);
+    if (!sending.allowed) refuseOverLimit(sending, 'sends', now);
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = new Date(now.getTime() + this.o.codeTtlSeconds * 1000).toISOString();
     const sentTo = channel === 'EMAIL' ? maskEmail(to) : maskPhone(to);
     // Sent first: if it cannot be sent, nothing is recorded and the operator is told.
@@ -228,6 +236,12 @@ export class PrivacyRequestService {
       const stored = await this.o.store.getCode(req.id);
       if (!stored || req.state !== 'VERIFYING') problem('CONFLICT', 'NO_CODE_SENT', 'No verification code was sent for this request: send one first (sendPrivacyRequestCode)');
       if (stored.expiresAt <= now.toISOString()) problem('CONFLICT', 'CODE_EXPIRED', `The code sent to ${stored.sentTo} expired at ${stored.expiresAt}; send a new one`);
+      const check = await this.o.limits.guess(codeSubject(req), now);
+      if (!check.allowed) {
+        // The lockout is evidence, noted once per window; the tries refused after it write nothing more.
+        if (check.first) await this.o.store.note(req, { action: 'CODE_LOCKED', fromState: req.state, toState: req.state, reason: `Too many codes tried for ${check.bound === 'request' ? 'this request' : 'this person'} (${check.max}); refused until ${check.retryAt.toISOString()}`, detail: { bound: check.bound, limit: check.max, retryAt: check.retryAt.toISOString() } }, actor, now.toISOString());
+        refuseOverLimit(check, 'checks', now, { field: 'code' });
+      }
       if (stored.attemptsLeft <= 0) problem('CONFLICT', 'NO_ATTEMPTS_LEFT', 'Too many wrong codes; send a new one');
       if (!(await this.o.store.spendAttempt(req.id, stored.attemptsLeft))) problem('CONFLICT', 'NO_ATTEMPTS_LEFT', 'Too many wrong codes; send a new one');
       if (!this.matches(req.id, by.code, stored.codeHash)) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
 import { fail } from '@footprint/schema';
-import { makeAppendOnly, viewTables } from '@footprint/kit';
+import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, viewTables, type ChainPosition, type EvidenceTable } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,
@@ -164,7 +164,14 @@ export const requestMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // After every feature's shipped migrations (Kysely runs new ones only after the last applied).
+  '903_privacy_request_event_chain': {
+    up: (db) => chainEvidenceTable(db, EVENT_EVIDENCE),
+  },
 };
+
+/** The request timelines' hash chain (kit/src/evidence-chain.ts): every request's events in one chain, in id order. */
+export const EVENT_EVIDENCE: EvidenceTable = { table: 'privacy_request_event', key: ['id'], order: ['id'] };
 
 const json = <T>(s: string | null, fallback: T): T => (s ? (JSON.parse(s) as T) : fallback);
 
@@ -219,17 +226,27 @@ export interface NewEvent {
   detail?: Record<string, unknown> | null;
 }
 
+/**
+ * The queue's filter as the store reads it. Every field is present (null for
+ * "any"), so whatever builds it — the API's zod schema, a test — must name
+ * each one: a filter field spelled differently at the edge cannot be silently
+ * dropped (the API's `person` once reached this as nothing, and the queue
+ * showed everyone).
+ */
 export interface QueueFilter {
-  states?: RequestState[] | null;
-  types?: RequestType[] | null;
+  states: RequestState[] | null;
+  types: RequestType[] | null;
   /** Deadline in force at most this many days from now. */
-  dueWithinDays?: number | null;
+  dueWithinDays: number | null;
   /** Open and past its deadline. */
-  overdue?: boolean | null;
-  assignee?: string | null;
-  possiblyExcessive?: boolean | null;
-  personId?: string | null;
+  overdue: boolean | null;
+  assignee: string | null;
+  possiblyExcessive: boolean | null;
+  personId: string | null;
 }
+
+/** No condition: the open queue. */
+export const ANY_REQUEST: QueueFilter = { states: null, types: null, dueWithinDays: null, overdue: null, assignee: null, possiblyExcessive: null, personId: null };
 
 export interface QueueCursor {
   deadline: string;
@@ -268,7 +285,7 @@ export class PrivacyRequestStore {
     const id = row.id ?? randomUUID();
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('privacyRequest').values({ ...row, id }).execute();
-      if (events.length) await trx.insertInto('privacyRequestEvent').values(events.map((e) => eventRow(id, e, actor, at))).execute();
+      if (events.length) await appendEvents(trx, events.map((e) => eventRow(id, e, actor, at)));
     });
     return (await this.get(id))!;
   }
@@ -289,7 +306,7 @@ export class PrivacyRequestStore {
         .where('updatedAt', '=', req.updatedAt)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) fail('CONFLICT', `Privacy request ${req.id} changed while this action was being taken; reload it and try again`, { reason: 'CHANGED_MEANWHILE' });
-      if (events.length) await trx.insertInto('privacyRequestEvent').values(events.map((e) => eventRow(req.id, e, actor, at))).execute();
+      if (events.length) await appendEvents(trx, events.map((e) => eventRow(req.id, e, actor, at)));
       await extra?.(trx);
     });
     return (await this.get(req.id))!;
@@ -298,9 +315,14 @@ export class PrivacyRequestStore {
   /** Appends a fact to a timeline without changing the request (a failed notification, a rejected code). */
   async note(req: PrivacyRequest, event: NewEvent, actor: Actor, at: string, extra?: (trx: Transaction<RequestsDB>) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('privacyRequestEvent').values(eventRow(req.id, event, actor, at)).execute();
+      await appendEvents(trx, [eventRow(req.id, event, actor, at)]);
       await extra?.(trx);
     });
+  }
+
+  /** Where each of these timeline entries sits in the timelines' hash chain. */
+  chainPositions(events: readonly RequestEvent[]): Promise<(ChainPosition | null)[]> {
+    return chainPositions(this.db, EVENT_EVIDENCE, events);
   }
 
   async timeline(requestId: string): Promise<RequestEvent[]> {
@@ -472,9 +494,14 @@ export class PrivacyRequestStore {
     const BATCH = 400;
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += BATCH) await trx.insertInto('privacyRequest').values(rows.slice(i, i + BATCH)).execute();
-      for (let i = 0; i < events.length; i += BATCH) await trx.insertInto('privacyRequestEvent').values(events.slice(i, i + BATCH)).execute();
+      for (let i = 0; i < events.length; i += BATCH) await appendEvents(trx, events.slice(i, i + BATCH));
     });
   }
+}
+
+/** Every timeline entry goes through here: it is written with its link in the chain, in the caller's transaction. */
+function appendEvents(trx: Transaction<RequestsDB>, rows: Omit<PrivacyRequestEventTable, 'id'>[]): Promise<unknown[]> {
+  return appendEvidence(trx, EVENT_EVIDENCE, (t) => t.insertInto('privacyRequestEvent').values(rows).returningAll().execute());
 }
 
 function eventRow(requestId: string, e: NewEvent, actor: Actor, at: string): Omit<PrivacyRequestEventTable, 'id'> {

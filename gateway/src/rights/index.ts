@@ -7,6 +7,8 @@ import { loadExportConfig } from '../exports/config.js';
 import { EmbeddedWorkers, type ExportQueue } from '../exports/queue.js';
 import { ExportJobs } from '../exports/store.js';
 import { jobPaths } from '../exports/worker.js';
+import { loadCodeLimitsConfig } from '../codes/config.js';
+import { CodeLimits, codeLimitMigrations } from '../codes/limits.js';
 import { ErasureCodes } from './code.js';
 import { loadRightsConfig } from './config.js';
 import { RightsDomains } from './domains.js';
@@ -62,7 +64,8 @@ export const processingState = (...a: Parameters<RightsService['processingState'
 
 export const rightsFeature: FeatureModule = {
   name: 'rights',
-  migrations: rightsMigrations,
+  // The code limits' table is shared with the requests feature (the same migration, run once).
+  migrations: { ...rightsMigrations, ...codeLimitMigrations },
   create(ctx) {
     const config = loadRightsConfig(ctx.config);
     const exportConfig = loadExportConfig(ctx.config);
@@ -89,7 +92,7 @@ export const rightsFeature: FeatureModule = {
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(exportConfig, config.queueName, 'erasure');
     let bull: ReturnType<typeof startBullWorkers<ErasureJob>> | null = null;
     let recovery: NodeJS.Timeout | null = null;
-    const service = new RightsService(jobs, domains, queue, new ErasureCodes(jobs, domains, config));
+    const service = new RightsService(jobs, domains, queue, new ErasureCodes(jobs, domains, config, new CodeLimits(ctx.store, loadCodeLimitsConfig())));
     const sweep = new ErasureSweep({ jobs, domains, queue, logger, everyMs: config.sweepMs });
     current = service;
     currentSweep = sweep;

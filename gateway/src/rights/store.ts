@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { fail, footprintError, type ErasureAction } from '@footprint/schema';
-import { makeAppendOnly, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
+import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, type ChainPosition, type EvidenceTable, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobStore } from '../jobs/store.js';
 import { JobError } from '../jobs/table.js';
@@ -30,14 +30,15 @@ const DomainProgress = z.object({
   /** FAILED, and the domain confirmed (by a cancel) that it erased nothing for the job and refuses the failed attempts. */
   untouched: z.boolean().default(false),
 });
-export type DomainProgress = z.infer<typeof DomainProgress>;
+// Input type: a progress written before `untouched` existed (or built without it) reads it as false.
+export type DomainProgress = z.input<typeof DomainProgress>;
 
 const Progress = z.object({
   domains: z.array(DomainProgress),
   /** What happened to an export of the person that was queued or running when the erasure started. */
   exportJob: z.object({ id: z.string(), outcome: z.enum(['FINISHED', 'CANCELLED']) }).nullable(),
 });
-export type ErasureProgress = z.infer<typeof Progress>;
+export type ErasureProgress = z.input<typeof Progress>;
 
 export interface ErasureJobTable {
   id: string;
@@ -175,7 +176,18 @@ export const rightsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('erasure_code_person_idx').on('erasure_code').columns(['person_id', 'expires_at']).execute();
     },
   },
+  // After every feature's shipped migrations (Kysely runs new ones only after the last applied).
+  '902_erasure_evidence_chain': {
+    async up(db) {
+      await chainEvidenceTable(db, RECEIPT_EVIDENCE);
+      await chainEvidenceTable(db, ERASED_EVIDENCE);
+    },
+  },
 };
+
+/** The receipts' and erased accounts' hash chains (kit/src/evidence-chain.ts), in the order they were recorded. */
+export const RECEIPT_EVIDENCE: EvidenceTable = { table: 'erasure_receipt', key: ['job_id', 'domain'], order: ['recorded_at', 'job_id', 'domain'] };
+export const ERASED_EVIDENCE: EvidenceTable = { table: 'erased_account', key: ['person_id'], order: ['erased_at', 'person_id'] };
 
 function parseJob(row: ErasureJobTable): ErasureJob {
   return {
@@ -303,16 +315,21 @@ export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureSt
 
   /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */
   async recordReceipt(jobId: string, r: DomainReceipt, verified: Record<string, number>): Promise<void> {
-    await this.db
-      .insertInto('erasureReceipt')
-      .values({ jobId, domain: r.domain, requestId: r.requestId, erasedAt: r.erasedAt, kinds: JSON.stringify(r.kinds), verified: JSON.stringify(verified), recordedAt: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['jobId', 'domain']).doNothing())
-      .execute();
+    // Looked up under the chain's lock, not ON CONFLICT: an insert of a taken key is refused by the table (it would be a REPLACE on SQLite).
+    await appendEvidence(this.db, RECEIPT_EVIDENCE, async (trx) => {
+      if (await trx.selectFrom('erasureReceipt').select('jobId').where('jobId', '=', jobId).where('domain', '=', r.domain).executeTakeFirst()) return [];
+      return trx
+        .insertInto('erasureReceipt')
+        .values({ jobId, domain: r.domain, requestId: r.requestId, erasedAt: r.erasedAt, kinds: JSON.stringify(r.kinds), verified: JSON.stringify(verified), recordedAt: new Date().toISOString() })
+        .returningAll()
+        .execute();
+    });
   }
 
-  async receipts(jobId: string): Promise<(DomainReceipt & { verified: Record<string, number>; recordedAt: string })[]> {
+  async receipts(jobId: string): Promise<(DomainReceipt & { verified: Record<string, number>; recordedAt: string; chain: ChainPosition | null })[]> {
     const rows = await this.db.selectFrom('erasureReceipt').selectAll().where('jobId', '=', jobId).orderBy('recordedAt').execute();
-    return rows.map((r) => ({
+    const chain = await chainPositions(this.db, RECEIPT_EVIDENCE, rows);
+    return rows.map((r, i) => ({
       domain: r.domain,
       requestId: r.requestId,
       erasedAt: r.erasedAt,
@@ -320,11 +337,15 @@ export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureSt
       replayed: false,
       verified: JSON.parse(r.verified) as Record<string, number>,
       recordedAt: r.recordedAt,
+      chain: chain[i] ?? null,
     }));
   }
 
   async markErased(personId: string, jobId: string): Promise<void> {
-    await this.db.insertInto('erasedAccount').values({ personId, jobId, erasedAt: new Date().toISOString() }).onConflict((oc) => oc.column('personId').doNothing()).execute();
+    await appendEvidence(this.db, ERASED_EVIDENCE, async (trx) => {
+      if (await trx.selectFrom('erasedAccount').select('personId').where('personId', '=', personId).executeTakeFirst()) return [];
+      return trx.insertInto('erasedAccount').values({ personId, jobId, erasedAt: new Date().toISOString() }).returningAll().execute();
+    });
   }
 
   async erased(personId: string): Promise<{ erasedAt: string; jobId: string } | null> {
@@ -334,12 +355,6 @@ export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureSt
 
   async saveCode(c: Omit<ErasureCodeTable, 'usedAt'>): Promise<void> {
     await this.db.insertInto('erasureCode').values({ ...c, usedAt: null }).execute();
-  }
-
-  /** Codes sent to the person that expire after `expiresAfter` (i.e. were sent since then minus their lifetime). */
-  async codesExpiringAfter(personId: string, expiresAfter: string): Promise<number> {
-    const row = await this.db.selectFrom('erasureCode').select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', personId).where('expiresAt', '>', expiresAfter).executeTakeFirst();
-    return Number(row?.n ?? 0);
   }
 
   async code(id: string): Promise<ErasureCodeTable | null> {

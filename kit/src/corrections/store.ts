@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
 import { makeAppendOnly } from '../append-only.js';
+import { refuseReplace } from '../evidence-chain.js';
 import { migrateOwnTables } from '../own-migrations.js';
 import type { AnyDB } from '../store.js';
 import { viewTables } from '../view-tables.js';
@@ -161,6 +162,14 @@ const migrations: Record<string, Migration> = {
         await sql`create trigger correction_history_no_delete before delete on correction_history when not exists (select 1 from correction_erasure_guard g where g.person_id = old.person_id) begin select raise(abort, 'correction_history is append-only'); end`.execute(db);
       }
     },
+  },
+  /**
+   * REPLACE and TRUNCATE would rewrite the history around its triggers. It is
+   * not hash-chained: an erasure removes a person's rows from it, which a
+   * chain over them could not survive.
+   */
+  '003_refuse_replace': {
+    up: (db) => refuseReplace(db, 'correction_history', [['id']]),
   },
 };
 

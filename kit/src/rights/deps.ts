@@ -31,6 +31,8 @@ export interface RightsDeps {
   prepareCorrections(): Promise<void>;
   /** Notices were recorded: deliver them soon. */
   noticesDue(): void;
+  /** Records were erased: leave no copy of them in the store's files (Store.settleErasure); logs, never throws. */
+  settleErasure(): Promise<void>;
 }
 
 /** What the engine reads of the subgraph's request context. */

@@ -5,7 +5,8 @@ import { correctionTables } from '../corrections/store.js';
 import type { AnyDB } from '../store.js';
 import { count, ownKinds, type Kind, type RightsDeps } from './deps.js';
 import { recordNotices } from './notices.js';
-import { rightsTables, type ErasureReceiptRow } from './store.js';
+import { appendEvidence } from '../evidence-chain.js';
+import { DOMAIN_RECEIPT_EVIDENCE, rightsTables, type ErasureReceiptRow } from './store.js';
 
 /**
  * Erasure (Art. 17). Every erasure of a kind is one transaction of set-based
@@ -237,10 +238,13 @@ export async function erase(
       const receipt = await deps.db.transaction().execute(async (trx) => {
         await mayStart(trx, requestId, person, limits);
         const r = await eraseKind(deps, trx, k, person, requestId, now, who.actor);
-        await rightsTables(trx)
-          .insertInto('erasureReceipt')
-          .values({ ...r, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
-          .execute();
+        await appendEvidence(rightsTables(trx), DOMAIN_RECEIPT_EVIDENCE, (t) =>
+          t
+            .insertInto('erasureReceipt')
+            .values({ ...r, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
+            .returningAll()
+            .execute(),
+        );
         return r;
       });
       ran.push(receipt);
@@ -252,6 +256,7 @@ export async function erase(
     }
   }
   deps.noticesDue();
+  if (ran.length > 0) await deps.settleErasure();
   const all = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
   const wantedSet = new Set(wanted.map((k) => k.meta.kind));
   const receipts = all.filter((r) => wantedSet.has(r.kind) || !explicit);

@@ -40,5 +40,6 @@ export async function purgeExpiredHolds(deps: RightsDeps, now = new Date()): Pro
     out.push({ person: hold.personId, kind: hold.kind, deleted });
   }
   if (out.length) deps.logger.info({ holds: out.length }, 'ended legal holds and deleted what they kept');
+  if (out.some((h) => h.deleted > 0)) await deps.settleErasure();
   return out;
 }

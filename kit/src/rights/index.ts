@@ -113,6 +113,7 @@ export function createRightsEngine<DB>(opts: {
     prepare,
     prepareCorrections: opts.prepareCorrections,
     noticesDue: () => dispatcher?.kick(),
+    settleErasure: () => store.settleErasure().catch((err: unknown) => opts.logger.warn({ err }, 'erased rows may stay in the SQLite WAL until its next checkpoint')),
   };
 
   let sweeper: NodeJS.Timeout | null = null;

@@ -55,6 +55,7 @@ export async function object(deps: RightsDeps, ctx: Caller, args: z.infer<typeof
     if (fresh && rule?.apply) await rule.apply(trx, await hookContext(deps, trx, person, now, args.reason ?? null));
   });
   deps.noticesDue();
+  if (rule?.erase?.length) await deps.settleErasure();
   return state(deps, person);
 }
 
@@ -81,9 +82,11 @@ export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<type
     const isNew = await recordStop(trx, person, 'CONSENT_WITHDRAWN', args.purpose, args.reason ?? null, ctx, now.toISOString());
     if (isNew && deps.spec.onWithdrawal) await deps.spec.onWithdrawal(trx, args.purpose, await hookContext(deps, trx, person, now, args.reason ?? null));
   });
-  for (const k of erasedOnWithdrawal(deps, args.purpose)) {
+  const erased = erasedOnWithdrawal(deps, args.purpose);
+  for (const k of erased) {
     await deps.db.transaction().execute((trx) => eraseKind(deps, trx, k, person, requestId, now, ctx.credential.actor));
   }
   deps.noticesDue();
+  if (erased.length > 0) await deps.settleErasure();
   return state(deps, person);
 }

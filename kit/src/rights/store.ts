@@ -1,5 +1,6 @@
 import { PostgresAdapter, type Generated, type Kysely, type Migration } from 'kysely';
 import { makeAppendOnly } from '../append-only.js';
+import { chainEvidenceTable, type EvidenceTable } from '../evidence-chain.js';
 import { migrateOwnTables } from '../own-migrations.js';
 import type { AnyDB } from '../store.js';
 import { viewTables } from '../view-tables.js';
@@ -173,6 +174,9 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('rights_notice_person_idx').on('rights_notice').columns(['person_id', 'kind']).execute();
     },
   },
+  '002_erasure_receipt_chain': {
+    up: (db) => chainEvidenceTable(db, DOMAIN_RECEIPT_EVIDENCE, [['id'], ['request_id', 'kind']]),
+  },
   '003_erasure_request': {
     async up(db) {
       await db.schema
@@ -185,6 +189,9 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/** A domain's erasure receipts' hash chain (evidence-chain.ts), in id order. */
+export const DOMAIN_RECEIPT_EVIDENCE: EvidenceTable = { table: 'erasure_receipt', key: ['id'], order: ['id'] };
 
 /** Creates (or brings up to date) the rights tables in a domain's store. */
 export function migrateRightsTables<DB>(db: Kysely<DB>, domain: string): Promise<void> {

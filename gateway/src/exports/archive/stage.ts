@@ -30,6 +30,7 @@ export const kindStem = (kind: string, domain: string) => (kind.startsWith(`${do
 class StagedWriter {
   private readonly hash: Hash = createHash('sha256');
   private size = 0;
+  private closed = false;
   records = 0;
 
   private constructor(
@@ -51,17 +52,24 @@ class StagedWriter {
     const buf = Buffer.from(text, 'utf8');
     this.hash.update(buf);
     this.size += buf.length;
-    await this.fh.write(buf);
+    // A nearly full disk can take part of a write without an error: write the rest, so that the next call fails (ENOSPC).
+    for (let at = 0; at < buf.length; ) at += (await this.fh.write(buf, at)).bytesWritten;
   }
 
   async close(): Promise<StagedFile> {
-    await this.fh.sync();
-    await this.fh.close();
+    try {
+      await this.fh.sync();
+    } finally {
+      // Closed whether or not the sync succeeded: a failed job deletes the file, and an open descriptor would keep its space.
+      this.closed = true;
+      await this.fh.close();
+    }
     return { path: this.path, format: this.format, mediaType: this.mediaType, size: this.size, sha256: this.hash.digest('hex'), records: this.records };
   }
 
   async discard(): Promise<void> {
-    await this.fh.close().catch(() => undefined);
+    if (!this.closed) await this.fh.close().catch(() => undefined);
+    this.closed = true;
     await rm(this.absPath, { force: true });
   }
 }
@@ -103,16 +111,22 @@ export class KindWriter {
   static async open(spec: KindSpec, root: string): Promise<KindWriter> {
     const w = new KindWriter(spec);
     const base = `${spec.domain}/${spec.stem}`;
-    w.json = await StagedWriter.open(root, `${base}.json`, 'json', 'application/json');
-    w.csv = await StagedWriter.open(root, `${base}.csv`, 'csv', 'text/csv; charset=utf-8; header=present');
-    // The owning domain declares it: @personalData(format: VCARD).
-    if (spec.meta?.format === 'VCARD') w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
-    if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
-    const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
-    await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
-    await w.csv.write(CSV_BOM + csvHeader(spec.columns));
-    await w.geojson?.write(`{"type":"FeatureCollection","name":${JSON.stringify(spec.kind)},"features":[`);
-    return w;
+    try {
+      w.json = await StagedWriter.open(root, `${base}.json`, 'json', 'application/json');
+      w.csv = await StagedWriter.open(root, `${base}.csv`, 'csv', 'text/csv; charset=utf-8; header=present');
+      // The owning domain declares it: @personalData(format: VCARD).
+      if (spec.meta?.format === 'VCARD') w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
+      if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
+      const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
+      await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
+      await w.csv.write(CSV_BOM + csvHeader(spec.columns));
+      await w.geojson?.write(`{"type":"FeatureCollection","name":${JSON.stringify(spec.kind)},"features":[`);
+      return w;
+    } catch (err) {
+      // A full disk can fail any of these: the files opened so far are closed and deleted before the error goes up.
+      await w.discard();
+      throw err;
+    }
   }
 
   async page(records: Record<string, unknown>[]): Promise<void> {
@@ -177,6 +191,16 @@ export class KindWriter {
       sources: [...this.sources].sort(),
       origins: [...this.origins].map(([name, records]) => ({ name, records })).sort((a, b) => b.records - a.records || a.name.localeCompare(b.name)),
     };
+  }
+
+  /** finish, or (when it fails: a full disk) every file closed and deleted before the error goes up. */
+  async finishOrDiscard(complete: boolean): Promise<KindResult> {
+    try {
+      return await this.finish(complete);
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
   }
 
   async discard(): Promise<void> {

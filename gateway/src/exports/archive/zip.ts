@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -21,6 +22,18 @@ export interface ZipOptions {
   comment: string;
 }
 
+/**
+ * Destroys a file stream if it is still open and waits until its descriptor is closed ('close'), so that the caller
+ * deletes the file knowing nothing here holds it open (a deleted file's space is freed only when the last descriptor
+ * closes).
+ */
+async function closed(stream: ReadStream | WriteStream): Promise<void> {
+  if (stream.closed) return;
+  const done = once(stream, 'close');
+  stream.destroy();
+  await done;
+}
+
 async function fsyncPath(path: string, flags: string): Promise<void> {
   const fh = await open(path, flags);
   try {
@@ -35,6 +48,11 @@ async function fsyncPath(path: string, flags: string): Promise<void> {
  * it to `final` (and fsyncs the folder): a crash leaves a .partial file that is
  * never served, never a ZIP that looks finished but is not. Returns the ZIP's
  * size and SHA-256.
+ *
+ * Every file it opens (the .partial, each staged file as it is added) is a
+ * handle of its own, closed here whether the ZIP is finished or fails: a
+ * failed job deletes these files at once, and a descriptor left to garbage
+ * collection would keep their space taken (a full disk stays full).
  */
 export async function writeZip(finalPath: string, entries: ZipEntry[], opts: ZipOptions): Promise<{ bytes: number; sha256: string }> {
   const partial = `${finalPath}.partial`;
@@ -49,14 +67,36 @@ export async function writeZip(finalPath: string, entries: ZipEntry[], opts: Zip
   });
   // Deflate level 1 by default: JSON and CSV still shrink several times, at a fraction of level 6's CPU.
   const archive = new ZipArchive({ zlib: { level: opts.level }, comment: opts.comment });
-  const written = pipeline(archive, tap, createWriteStream(partial));
-  // archiver reports a file that vanished as a "warning"; for an archive that must be complete it is an error.
-  archive.on('warning', (err) => archive.destroy(err));
-  for (const e of entries) {
-    if (e.file !== undefined) archive.file(e.file, { name: e.name, date: opts.date });
-    else archive.append(e.content ?? Buffer.alloc(0), { name: e.name, date: opts.date });
+  const sink = createWriteStream(partial);
+  let input: ReadStream | null = null;
+  try {
+    const written = pipeline(archive, tap, sink);
+    // Handled now (awaited below): a failure while no entry is awaited would otherwise be an unhandled rejection.
+    written.catch(() => undefined);
+    // archiver reports a file that vanished as a "warning"; for an archive that must be complete it is an error.
+    archive.on('warning', (err) => archive.destroy(err));
+    // One entry at a time, each awaited: at most one staged file is open, and a failure (a full disk) ends the wait.
+    const added = (): Promise<unknown> => Promise.race([once(archive, 'entry'), written]);
+    for (const e of entries) {
+      if (e.file === undefined) {
+        archive.append(e.content ?? Buffer.alloc(0), { name: e.name, date: opts.date });
+        await added();
+        continue;
+      }
+      input = createReadStream(e.file);
+      archive.append(input, { name: e.name, date: opts.date });
+      await added();
+      await closed(input);
+      input = null;
+    }
+    await Promise.all([archive.finalize(), written]);
+  } catch (err) {
+    archive.destroy();
+    throw err;
+  } finally {
+    if (input) await closed(input);
+    await closed(sink);
   }
-  await Promise.all([archive.finalize(), written]);
   await fsyncPath(partial, 'r+');
   await rename(partial, finalPath);
   await fsyncPath(dirname(finalPath), 'r');

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_MAILBOX } from '@footprint/kit';
+import { CREDENTIAL_HEADER, DEV_MAILBOX, signCredential } from '@footprint/kit';
 import { freePort, launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
-import { download, readZip, requestExport, startGateway, waitForJob } from './support/exports.js';
+import { download, internalSecret, readZip, requestExport, startGateway, startSubgraph, waitForJob, type Proc } from './support/exports.js';
 import { requires } from './support/requires.js';
 
 /**
@@ -48,7 +48,7 @@ let entries: Entry[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'footprint-rights-'));
-  await seedAll({ dataDir });
+  await seedAll({ dataDir, users: 3 });
   federation = await launchFederation({
     dataDir,
     stdio: 'ignore',
@@ -247,6 +247,214 @@ describe('restriction, objection and consent withdrawal', () => {
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await counts(OTHER, other)).get('push.ad_segment') ?? 0).toBeGreaterThan(0);
   });
+});
+
+describe('an erasure never ends half-known: a domain stopped across every retry, a gateway killed', () => {
+  // Small timeouts and retries so a stopped domain costs seconds; the circuit stays closed so every attempt is sent.
+  const FAST = {
+    FOOTPRINT_SUBGRAPH_TIMEOUT_MS: '1500',
+    FOOTPRINT_ERASURE_RETRIES: '3',
+    FOOTPRINT_ERASURE_RETRY_BASE_MS: '50',
+    FOOTPRINT_BREAKER_FAILURES: '50',
+    FOOTPRINT_EXPORT_CONCURRENCY: '0',
+  };
+  const WHOLE = `mutation($c: ID, $code: String) { requestErasure(input: { confirmationId: $c, code: $code }) { ${JOB} } }`;
+  let account: Proc | null = null;
+  const subgraphUrls = () => ({ ...Object.fromEntries([...federation.subgraphs.values()].map((s) => [s.name, s.url])), account: account!.url });
+
+  beforeAll(async () => {
+    // A second account process over the same data, so stopping it leaves the shared federation alone.
+    account = await startSubgraph('account', dataDir);
+  }, 90_000);
+  afterAll(async () => {
+    account?.child.kill('SIGCONT');
+    await account?.kill('SIGTERM');
+  });
+
+  const jobAt = async (gw: string, id: string): Promise<Job> => {
+    const res = await gql<{ erasureJob: Job }>(gw, `query($id: ID!) { erasureJob(jobId: $id) { ${JOB} } }`, { id }, ops);
+    expect(res.errors).toBeUndefined();
+    return res.data!.erasureJob;
+  };
+  const until = async (gw: string, id: string, done: (j: Job) => boolean, what: string, timeoutMs = 60_000): Promise<Job> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const j = await jobAt(gw, id);
+      if (done(j)) return j;
+      if (Date.now() > deadline) throw new Error(`erasure ${id} is not ${what}: ${JSON.stringify(j)}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  };
+  /** The account domain's own receipts for a request id, asked as the gateway asks (signed credential, rights:erase). */
+  const domainReceipts = async (person: string, requestId: string): Promise<{ kinds: { kind: string; deleted: number }[] } | null> => {
+    const credential = await signCredential({ actor: 'rights-test', actorType: 'operator', person, scopes: ['rights:erase'], requestId }, internalSecret);
+    const res = await gql<{ _erasureReceipts: { kinds: { kind: string; deleted: number }[] } | null }>(account!.url, 'query($r: ID!) { _erasureReceipts(requestId: $r) { kinds { kind deleted } } }', { r: requestId }, { [CREDENTIAL_HEADER]: credential });
+    expect(res.errors).toBeUndefined();
+    return res.data!._erasureReceipts;
+  };
+  const accountCounts = async (gw: string, person: string): Promise<number> => {
+    const res = await gql<{ person: { discovery: { domains: ({ domain: string; kinds: { count: number }[] } | null)[] } } }>(gw, 'query($id: ID!) { person(id: $id) { discovery { domains { domain kinds { count } } } } }', { id: person }, ops);
+    expect(res.errors).toBeUndefined();
+    return res.data!.person.discovery.domains.filter((d) => d?.domain === 'account').reduce((n, d) => n + d!.kinds.reduce((m, k) => m + k.count, 0), 0);
+  };
+  /** SIGCONT, then wait until the domain answers again (its queued calls are read first). */
+  const resume = async () => {
+    account!.child.kill('SIGCONT');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const ok = await fetch(account!.url.replace(/\/graphql$/, '/health')).then((r) => r.ok).catch(() => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the account subgraph did not answer after SIGCONT');
+  };
+
+  it('the account domain stopped across every retry, then continued: FAILED with the domain untouched (its queued calls refused), and the person finishes it without a new code', async () => {
+    const person = '20000001';
+    const self = bearer(await subjectToken(person));
+    const store = mkdtempSync(join(dataDir, 'gw-stop-'));
+    const gw = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_ERASURE_SWEEP_MS: '300' });
+    try {
+      const before = await accountCounts(gw.url, person);
+      expect(before).toBeGreaterThan(0);
+      const sent = await gql<{ requestErasureCode: { confirmationId: string } }>(gw.url, 'mutation { requestErasureCode { confirmationId } }', {}, self);
+      expect(sent.errors).toBeUndefined();
+      const confirmationId = sent.data!.requestErasureCode.confirmationId;
+      const mail = readFileSync(join(store, DEV_MAILBOX), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { confirmationId: string; code: string });
+      const code = mail.find((m) => m.confirmationId === confirmationId)!.code;
+
+      account!.child.kill('SIGSTOP');
+      let id = '';
+      try {
+        const asked = await gql<{ requestErasure: Job }>(gw.url, WHOLE, { c: confirmationId, code }, self);
+        expect(asked.errors).toBeUndefined();
+        id = asked.data!.requestErasure.id;
+        const failed = await until(gw.url, id, (j) => j.state === 'FAILED', 'FAILED');
+        expect(failed.error).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', domain: 'account' });
+        expect(failed.progress.find((d) => d.domain === 'account')!.attempts).toBeGreaterThanOrEqual(3);
+      } finally {
+        await resume();
+      }
+      // Every call the gateway gave up on now reaches the domain; give the sweep a few rounds to ask it.
+      await new Promise((r) => setTimeout(r, 3000));
+      const settled = await jobAt(gw.url, id);
+      // Never in between: FAILED with the domain untouched (it refused the late calls), or SUCCEEDED with its receipt.
+      if (settled.state === 'FAILED') {
+        expect(await accountCounts(gw.url, person)).toBe(before);
+        expect(await domainReceipts(person, id)).toBeNull();
+        const me = await gql<{ me: { account: { profile: { totalCount: number } } } }>(gw.url, '{ me { account { profile { totalCount } } } }', {}, self);
+        expect(me.data?.me.account.profile.totalCount).toBeGreaterThan(0);
+      } else {
+        expect(settled.state).toBe('SUCCEEDED');
+        expect(settled.receipts.map((r) => r.domain)).toContain('account');
+      }
+
+      // Asking again (no code: it was confirmed when started) finishes the same job: the domains' request id.
+      const again = await gql<{ requestErasure: Job }>(gw.url, WHOLE, {}, self);
+      expect(again.errors).toBeUndefined();
+      expect(again.data!.requestErasure.id).toBe(id);
+      const done = await until(gw.url, id, (j) => j.state === 'SUCCEEDED', 'SUCCEEDED');
+      expect(done.receipts.map((r) => r.domain).sort()).toEqual(done.progress.map((d) => d.domain).sort());
+      const acc = done.receipts.find((r) => r.domain === 'account')!;
+      // The account's records appear in the receipt the gateway keeps (not `deleted: 0` from a second request).
+      expect(acc.kinds.reduce((n, k) => n + k.deleted + k.anonymized + k.retained, 0)).toBe(before);
+      expect((await domainReceipts(person, id))!.kinds.length).toBe(acc.kinds.length);
+      const refused = await gql(gw.url, '{ me { account { profile { totalCount } } } }', {}, self);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
+    } finally {
+      await gw.kill('SIGTERM');
+    }
+  }, 180_000);
+
+  it('a gateway killed mid-job while the domain is stopped: the next gateway resumes the job and adopts what the domain did meanwhile', async () => {
+    const person = '20000003';
+    const self = bearer(await subjectToken(person));
+    const store = mkdtempSync(join(dataDir, 'gw-mid-'));
+    // A long deadline: the domain, continued after the gateway died, may still carry the call out.
+    const first = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_SUBGRAPH_TIMEOUT_MS: '30000', FOOTPRINT_ERASURE_SWEEP_MS: '0' });
+    let id = '';
+    let before = 0;
+    try {
+      before = await accountCounts(first.url, person);
+      expect(before).toBeGreaterThan(0);
+      account!.child.kill('SIGSTOP');
+      try {
+        const asked = await gql<{ requestErasure: Job }>(first.url, `mutation { requestErasure(personId: "${person}") { ${JOB} } }`, {}, ops);
+        expect(asked.errors).toBeUndefined();
+        id = asked.data!.requestErasure.id;
+        await until(first.url, id, (j) => (j.progress.find((d) => d.domain === 'account')?.attempts ?? 0) >= 1, 'calling the account domain');
+      } finally {
+        await first.kill('SIGKILL');
+        await resume();
+      }
+    } finally {
+      await first.kill('SIGKILL');
+    }
+    // Whether the domain carried the orphaned call out (inside its deadline) or not, the next gateway ends it right.
+    let carried: Awaited<ReturnType<typeof domainReceipts>> = null;
+    for (let i = 0; i < 20 && !carried; i++) {
+      carried = await domainReceipts(person, id);
+      if (!carried) await new Promise((r) => setTimeout(r, 250));
+    }
+    const next = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_ERASURE_STALE_MS: '500', FOOTPRINT_ERASURE_SWEEP_MS: '0' });
+    try {
+      const done = await until(next.url, id, (j) => j.state === 'SUCCEEDED', 'SUCCEEDED after the restart');
+      expect(done.runs).toBe(2);
+      expect(done.receipts.map((r) => r.domain).sort()).toEqual(done.progress.map((d) => d.domain).sort());
+      const acc = done.receipts.find((r) => r.domain === 'account')!;
+      expect(acc.kinds.reduce((n, k) => n + k.deleted + k.anonymized + k.retained, 0)).toBe(before);
+      // What the domain did while no gateway waited is adopted (read back), not asked again.
+      if (carried) expect(done.progress.find((d) => d.domain === 'account')!.attempts).toBe(1);
+      const refused = await gql(next.url, '{ me { account { profile { totalCount } } } }', {}, self);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
+    } finally {
+      await next.kill('SIGTERM');
+    }
+  }, 180_000);
+
+  it('a domain receipt the gateway does not hold (a FAILED job, then the gateway killed) is adopted by the sweep of the next gateway, which finishes the job', async () => {
+    const person = '20000002';
+    const self = bearer(await subjectToken(person));
+    const store = mkdtempSync(join(dataDir, 'gw-kill-'));
+    // No sweep in this one: the job stays FAILED with the account's outcome unknown.
+    const first = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_ERASURE_SWEEP_MS: '0' });
+    let id = '';
+    let before = 0;
+    try {
+      before = await accountCounts(first.url, person);
+      expect(before).toBeGreaterThan(0);
+      account!.child.kill('SIGSTOP');
+      try {
+        const asked = await gql<{ requestErasure: Job }>(first.url, `mutation { requestErasure(personId: "${person}") { ${JOB} } }`, {}, ops);
+        expect(asked.errors).toBeUndefined();
+        id = asked.data!.requestErasure.id;
+        await until(first.url, id, (j) => j.state === 'FAILED', 'FAILED');
+      } finally {
+        await resume();
+      }
+    } finally {
+      await first.kill('SIGKILL');
+    }
+    // The domain carries out the job anyway, as a call that started inside the gateway's deadline would (no attempt
+    // number it was told to refuse): the gateway holds no receipt for it.
+    const credential = await signCredential({ actor: 'rights-test', actorType: 'operator', person, scopes: ['rights:erase'], requestId: id }, internalSecret);
+    const late = await gql<{ _erase: { kinds: { deleted: number }[] } }>(account!.url, 'mutation($r: ID!) { _erase(requestId: $r) { kinds { deleted } } }', { r: id }, { [CREDENTIAL_HEADER]: credential });
+    expect(late.errors).toBeUndefined();
+    expect(late.data!._erase.kinds.reduce((n, k) => n + k.deleted, 0)).toBeGreaterThan(0);
+
+    const next = await startGateway(store, subgraphUrls(), { ...FAST, FOOTPRINT_ERASURE_SWEEP_MS: '300' });
+    try {
+      const done = await until(next.url, id, (j) => j.state === 'SUCCEEDED', 'SUCCEEDED by the sweep');
+      expect(done.receipts.map((r) => r.domain).sort()).toEqual(done.progress.map((d) => d.domain).sort());
+      const acc = done.receipts.find((r) => r.domain === 'account')!;
+      expect(acc.kinds.reduce((n, k) => n + k.deleted + k.anonymized + k.retained, 0)).toBe(before);
+      // Whole-account completion follows from the adopted receipt: the person's tokens are refused.
+      const refused = await gql(next.url, '{ me { account { profile { totalCount } } } }', {}, self);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
+    } finally {
+      await next.kill('SIGTERM');
+    }
+  }, 180_000);
 });
 
 describe('erasure', () => {

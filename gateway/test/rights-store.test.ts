@@ -39,13 +39,16 @@ async function sqliteStore(): Promise<GatewayStore> {
   return store;
 }
 
+let databases = 0;
 async function postgresStore(): Promise<GatewayStore> {
+  // A database per store: each test starts from empty tables.
+  const db = `${run}_${++databases}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
-  await admin.query(`create database ${run}`);
+  await admin.query(`create database ${db}`);
   await admin.end();
   const url = new URL(PG_ADMIN);
-  url.pathname = `/${run}`;
+  url.pathname = `/${db}`;
   const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
   process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
   const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-rights-pg-')), rightsMigrations);
@@ -55,13 +58,13 @@ async function postgresStore(): Promise<GatewayStore> {
     await store.close();
     const a = new pg.Client({ connectionString: PG_ADMIN });
     await a.connect();
-    await a.query(`drop database if exists ${run} with (force)`);
+    await a.query(`drop database if exists ${db} with (force)`);
     await a.end();
   });
   return store;
 }
 
-const progress: ErasureProgress = { exportJob: null, domains: [{ domain: 'themes', kinds: null, status: 'PENDING', attempts: 0, error: null }] };
+const progress: ErasureProgress = { exportJob: null, domains: [{ domain: 'themes', kinds: null, status: 'PENDING', attempts: 0, error: null, untouched: false }] };
 const newJob = (personId: string) => ({ personId, requestedBy: personId, requesterType: 'subject' as const, reason: null, kinds: null, progress });
 
 describe.each([
@@ -113,5 +116,31 @@ describe.each([
     expect(await jobs.cancel(next.id)).toBe(true);
     expect((await jobs.get(next.id))?.state).toBe('CANCELLED');
     expect(await jobs.cancel(next.id)).toBe(false);
+  });
+  it('a FAILED erasure is asked again under its own id, and the sweep finds those whose domains are not settled', async () => {
+    const store = await open();
+    await store.migrate();
+    const jobs = new ErasureJobs(store);
+    const job = await jobs.create(newJob('10000003'));
+    expect(await jobs.reopen(job.id)).toBe(false); // only a FAILED job
+    await jobs.claimNext('w1');
+    const failed: ErasureProgress = { exportJob: null, domains: [{ domain: 'themes', kinds: null, status: 'FAILED', attempts: 3, error: 'did not answer', untouched: false }] };
+    expect(await jobs.fail(job.id, 'w1', { code: 'SUBGRAPH_UNAVAILABLE', message: 'x', domain: 'themes' }, failed)).toBe(true);
+    expect((await jobs.unsettled(10)).map((j) => j.id)).toContain(job.id);
+
+    // The domain confirmed it erased nothing: no longer for the sweep, still FAILED.
+    expect(await jobs.saveFailedProgress(job.id, { ...failed, domains: [{ ...failed.domains[0]!, untouched: true }] })).toBe(true);
+    expect((await jobs.unsettled(10)).map((j) => j.id)).not.toContain(job.id);
+    expect((await jobs.get(job.id))?.state).toBe('FAILED');
+
+    // Not while another erasure of the person is active (one active per person); then back to QUEUED, runs counted anew.
+    const other = await jobs.create(newJob('10000003')).catch(() => null);
+    expect(other).not.toBeNull();
+    expect(await jobs.reopen(job.id)).toBe(false);
+    expect(await jobs.cancel(other!.id)).toBe(true);
+    expect(await jobs.reopen(job.id)).toBe(true);
+    expect(await jobs.get(job.id)).toMatchObject({ state: 'QUEUED', runs: 0, error: null, finishedAt: null });
+    expect(await jobs.saveFailedProgress(job.id, failed)).toBe(false);
+    expect(await jobs.claimNext('w2')).toMatchObject({ id: job.id, runs: 1 });
   });
 });

@@ -3,7 +3,8 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { fail, footprintError } from '@footprint/schema';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
-import { JobError, JobTable } from '../jobs/table.js';
+import { JobStore } from '../jobs/store.js';
+import { JobError } from '../jobs/table.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -177,23 +178,22 @@ export interface RequestLimits {
 const isUniqueViolation = (err: unknown) => /unique|duplicate key/i.test(err instanceof Error ? err.message : String(err));
 
 /**
- * The export jobs in the gateway's store: requests, reads and archive expiry
- * here; claiming, heartbeats, failure and recovery in the shared job table
- * (../jobs/table.ts), whose every change a worker makes is conditional on
- * still owning the job.
+ * The export jobs in the gateway's store: requests, reads, success, failure
+ * and archive expiry here; claiming, heartbeats, release and recovery in the
+ * job store shared with erasures (../jobs/store.ts), whose every change a
+ * worker makes is conditional on still owning the job.
  */
-export class ExportJobs {
+export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
   private readonly db: Kysely<GatewayDB & ExportDB>;
-  private readonly table: JobTable;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<ExportDB>();
-    this.table = new JobTable(store, {
+    super(store, {
       table: 'exportJob',
       active: ACTIVE,
       interrupted: (runs, cause) => ({ code: 'INTERRUPTED', message: `The export was interrupted ${runs} times (${cause}); it was not retried again`, domain: null }),
       settle: (progress, error) => JSON.stringify(settledProgress(Progress.parse(JSON.parse(progress)), error)),
     });
+    this.db = store.db.withTables<ExportDB>();
   }
 
   /**
@@ -269,25 +269,6 @@ export class ExportJobs {
     return rows.map(parseJob);
   }
 
-  /** Embedded queue: takes the oldest QUEUED job, if another worker does not take it first. */
-  async claimNext(worker: string): Promise<ExportJob | null> {
-    const id = await this.table.claimNext(worker);
-    return id ? this.get(id) : null;
-  }
-
-  /**
-   * Makes `worker` the job's owner and counts a run. BullMQ redelivers a job
-   * whose worker died, so there a RUNNING job may be taken over as well.
-   */
-  async claim(id: string, worker: string, from: ExportState[] = ACTIVE): Promise<ExportJob | null> {
-    return (await this.table.claim(id, worker, from)) ? this.get(id) : null;
-  }
-
-  /** Heartbeat (and progress); false when the worker no longer owns the job (cancelled or taken over). */
-  heartbeat(id: string, worker: string, progress?: Progress): Promise<boolean> {
-    return this.table.heartbeat(id, worker, progress ? JSON.stringify(progress) : undefined);
-  }
-
   succeed(
     id: string,
     worker: string,
@@ -306,27 +287,8 @@ export class ExportJobs {
     return this.table.fail(id, worker, error, from ? JSON.stringify(settledProgress(from, error)) : undefined);
   }
 
-  /** Gives a job back to the queue (graceful shutdown): the next run resumes from its checkpoints. */
-  release(id: string, worker: string): Promise<boolean> {
-    return this.table.release(id, worker);
-  }
-
   cancel(id: string): Promise<boolean> {
     return this.table.cancel(id, ACTIVE);
-  }
-
-  /**
-   * Embedded mode after a crash: a RUNNING job whose heartbeat stopped goes back
-   * to the queue (its checkpoints let the next run resume), or FAILED once it has
-   * had its runs. Returns what it did, for the log.
-   */
-  recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    return this.table.recoverStale(staleBefore, maxRuns);
-  }
-
-  /** A worker that (re)started as `name` takes back at once the jobs its earlier incarnation left RUNNING (see JobTable.recoverOwn). */
-  recoverOwn(name: string, self: string, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    return this.table.recoverOwn(name, self, maxRuns);
   }
 
   /** SUCCEEDED jobs whose archive is past its retention. */

@@ -15,6 +15,8 @@ const Env = z.object({
   FOOTPRINT_ERASURE_MAX_RUNS: z.coerce.number().int().min(1).max(20).default(3),
   /** Erasures one gateway runs at once; 0 = none here (another gateway sharing the store runs them). */
   FOOTPRINT_ERASURE_CONCURRENCY: z.coerce.number().int().min(0).max(16).default(1),
+  /** How often the gateway asks domains what they did under FAILED erasures (and adopts it); 0 = never by itself. */
+  FOOTPRINT_ERASURE_SWEEP_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   /** How long the link to an erasure's receipts (usable without signing in: the account is gone) stays valid. */
   FOOTPRINT_ERASURE_RECEIPT_DAYS: z.coerce.number().int().min(1).max(3660).default(90),
 });
@@ -27,6 +29,7 @@ export interface RightsConfig {
   staleMs: number;
   maxRuns: number;
   concurrency: number;
+  sweepMs: number;
   receiptTtlSeconds: number;
   /** One-time codes: the same sender, lifetime and attempts as e-mail and phone corrections. */
   codes: CorrectionDeliveryConfig;
@@ -47,6 +50,7 @@ export function loadRightsConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     staleMs: e.FOOTPRINT_ERASURE_STALE_MS,
     maxRuns: e.FOOTPRINT_ERASURE_MAX_RUNS,
     concurrency: e.FOOTPRINT_ERASURE_CONCURRENCY,
+    sweepMs: e.FOOTPRINT_ERASURE_SWEEP_MS,
     receiptTtlSeconds: e.FOOTPRINT_ERASURE_RECEIPT_DAYS * 86_400,
     codes: loadCorrectionDeliveryConfig(gateway, env),
     internalSecret: gateway.internalSecret,

@@ -90,9 +90,38 @@ export class RightsDomains {
     return this.client.request<T>(domain, query, variables, { credential: this.credential(a, scope), log: a.log, request: a });
   }
 
-  async erase(domain: string, a: Acting, requestId: string, kinds: string[] | null, reason: string | null): Promise<DomainReceipt> {
-    const data = await this.call<{ _erase: DomainReceipt }>(domain, a, RIGHTS_SCOPES.erase, `mutation($requestId: ID!, $kinds: [String!], $reason: String) { _erase(requestId: $requestId, kinds: $kinds, reason: $reason) { ${RECEIPT} } }`, { requestId, kinds, reason });
+  /**
+   * `attempt` numbers this call within the job (a cancel up to it refuses it);
+   * its deadline is when this gateway stops waiting for the answer, so a call
+   * that reaches the domain later (a stopped process, a queue) erases nothing.
+   */
+  async erase(domain: string, a: Acting, requestId: string, kinds: string[] | null, reason: string | null, attempt: number): Promise<DomainReceipt> {
+    const deadline = new Date(Date.now() + this.client.timeoutMs).toISOString();
+    const data = await this.call<{ _erase: DomainReceipt }>(
+      domain,
+      a,
+      RIGHTS_SCOPES.erase,
+      `mutation($requestId: ID!, $kinds: [String!], $reason: String, $deadline: DateTime, $attempt: Int) { _erase(requestId: $requestId, kinds: $kinds, reason: $reason, deadline: $deadline, attempt: $attempt) { ${RECEIPT} } }`,
+      { requestId, kinds, reason, deadline, attempt },
+    );
     return data._erase;
+  }
+
+  /** What the domain erased under this request id (read back, never inferred from a lost answer); null: nothing. */
+  async receipts(domain: string, a: Acting, requestId: string): Promise<DomainReceipt | null> {
+    const data = await this.call<{ _erasureReceipts: DomainReceipt | null }>(domain, a, RIGHTS_SCOPES.erase, `query($requestId: ID!) { _erasureReceipts(requestId: $requestId) { ${RECEIPT} } }`, { requestId });
+    return data._erasureReceipts;
+  }
+
+  /** Refuses the request's attempts up to `upTo` at the domain; answers what it erased before (no kinds: nothing). */
+  async cancel(domain: string, a: Acting, requestId: string, upTo: number): Promise<DomainReceipt> {
+    const data = await this.call<{ _cancelErasure: DomainReceipt }>(domain, a, RIGHTS_SCOPES.erase, `mutation($requestId: ID!, $upTo: Int!) { _cancelErasure(requestId: $requestId, upTo: $upTo) { ${RECEIPT} } }`, { requestId, upTo });
+    return data._cancelErasure;
+  }
+
+  /** Every kind the domain erases for these kinds (null: each kind it holds). */
+  kindsOf(domain: string, kinds: string[] | null): string[] {
+    return kinds ?? this.entries.filter((e) => e.domain === domain).map((e) => e.kind);
   }
 
   async restrict(domain: string, a: Acting, kinds: string[], reason: string, until: string | null, ground: string): Promise<DomainProcessingState> {

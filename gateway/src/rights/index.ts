@@ -13,6 +13,7 @@ import { ErasureCodes } from './code.js';
 import { loadRightsConfig } from './config.js';
 import { RightsDomains } from './domains.js';
 import { receiptRoute } from './receipt-link.js';
+import { ErasureSweep, type SweepResult } from './reconcile.js';
 import { rightsResolvers } from './resolvers.js';
 import { ErasureRunner } from './runner.js';
 import { RightsService } from './service.js';
@@ -35,6 +36,7 @@ export type { ErasureJob, DomainReceipt, KindReceipt } from './store.js';
  * / object / withdrawConsent / processingState.
  */
 let current: RightsService | null = null;
+let currentSweep: ErasureSweep | null = null;
 
 /** The running gateway's rights API; throws before the gateway has created the rights feature. */
 export function rightsService(): RightsService {
@@ -49,6 +51,11 @@ export function rightsService(): RightsService {
 export const startErasure = (...a: Parameters<RightsService['startErasure']>) => rightsService().startErasure(...a);
 export const erasureOutcome = (jobId: string) => rightsService().erasureOutcome(jobId);
 export const cancelErasure = (jobId: string) => rightsService().cancelErasure(jobId);
+/** Asks the domains what they did under FAILED erasures now (the gateway also does it every FOOTPRINT_ERASURE_SWEEP_MS). */
+export const sweepErasures = (): Promise<SweepResult> => {
+  if (!currentSweep) throw new Error('The rights feature has not been created yet');
+  return currentSweep.sweep();
+};
 export const restrictProcessing = (...a: Parameters<RightsService['restrict']>) => rightsService().restrict(...a);
 export const liftRestriction = (...a: Parameters<RightsService['liftRestriction']>) => rightsService().liftRestriction(...a);
 export const objectToProcessing = (...a: Parameters<RightsService['object']>) => rightsService().object(...a);
@@ -86,7 +93,9 @@ export const rightsFeature: FeatureModule = {
     let bull: ReturnType<typeof startBullWorkers<ErasureJob>> | null = null;
     let recovery: NodeJS.Timeout | null = null;
     const service = new RightsService(jobs, domains, queue, new ErasureCodes(jobs, domains, config, new CodeLimits(ctx.store, loadCodeLimitsConfig())));
+    const sweep = new ErasureSweep({ jobs, domains, queue, logger, everyMs: config.sweepMs });
     current = service;
+    currentSweep = sweep;
     return {
       resolvers: rightsResolvers({ service, domains, store: ctx.store, internalSecret: config.internalSecret, publicUrl: config.publicUrl, receiptTtlSeconds: config.receiptTtlSeconds }),
       routes: [receiptRoute({ service, domains, secret: config.internalSecret })],
@@ -126,10 +135,12 @@ export const rightsFeature: FeatureModule = {
           // Erasures are a few calls per domain: the gateway's own BullMQ worker runs them (redelivered if it dies).
           bull = startBullWorkers<ErasureJob>({ jobs, runner, config: { ...exportConfig, lockMs: exportConfig.lockMs }, logger, queueName: config.queueName, label: 'erasure' });
         }
+        sweep.start();
         logger.info({ mode: embedded ? (local ? 'embedded' : 'no worker here') : `BullMQ queue ${config.queueName}`, domains: domains.domains }, 'rights ready');
       },
       async stop() {
         if (recovery) clearInterval(recovery);
+        await sweep.stop();
         await bull?.close();
         await queue.close();
       },

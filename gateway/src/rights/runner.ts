@@ -7,6 +7,7 @@ import type { ExportJobs } from '../exports/store.js';
 import type { RunOutcome } from '../exports/worker.js';
 import type { RightsConfig } from './config.js';
 import { ACCOUNT_DOMAIN, type Acting, type RightsDomains } from './domains.js';
+import { readBack, settle } from './reconcile.js';
 import type { DomainProgress, DomainReceipt, ErasureJob, ErasureJobs, ErasureProgress } from './store.js';
 
 export interface ErasureRunnerDeps {
@@ -39,7 +40,10 @@ class DomainFailed extends Error {
  * (cancelled) or running (waited for, then cancelled), then each domain in
  * turn — the account domain last — `_erase` with the job id as the request id,
  * so a resumed or repeated run gets the same receipts back (`replayed`)
- * instead of erasing twice. After each domain the gateway reads that domain's
+ * instead of erasing twice; each call carries its attempt number and a
+ * deadline (when the gateway stops waiting), after which the domain starts
+ * nothing for it. A lost answer is never taken as an outcome: the domain is
+ * asked what it did (reconcile.ts). After each domain the gateway reads its
  * discovery counts and checks them against the receipt (what remains is what
  * was anonymised or retained), then keeps the receipt, append-only. A domain
  * that keeps failing is retried with backoff and then FAILS the job, naming
@@ -80,6 +84,7 @@ export class ErasureRunner {
         if (job.kinds === null && d.domain === ACCOUNT_DOMAIN) await this.settleExport(job.personId, signal, log);
         d.status = 'RUNNING';
         d.error = null;
+        d.untouched = false;
         await save();
         await this.eraseDomain(job, d, acting, save, signal);
         d.status = 'DONE';
@@ -138,23 +143,49 @@ export class ErasureRunner {
     }
   }
 
-  /** One domain's erasure, retried with exponential backoff; then its receipt checked against discovery and kept. */
+  /**
+   * One domain's erasure, retried with exponential backoff; then its receipt
+   * checked against discovery and kept. A domain this job already called is
+   * first asked what it did (its receipts for the job), and that is adopted.
+   * After the last attempt the job's calls are cancelled at the domain, which
+   * answers what it erased before: adopted when it is the whole part; a part
+   * gets one more call; nothing = FAILED with the domain untouched.
+   */
   private async eraseDomain(job: ErasureJob, d: DomainProgress, acting: Acting, save: () => Promise<void>, signal: AbortSignal): Promise<void> {
     const { domains, jobs, config } = this.deps;
-    let receipt: DomainReceipt | null = null;
-    for (let attempt = 1; ; attempt++) {
+    let receipt: DomainReceipt | null = d.attempts > 0 ? await readBack(domains, job.id, d, acting) : null;
+    if (receipt) acting.log.warn({ domain: d.domain }, 'the domain had erased under this job already (an answer the gateway did not get): its receipt is adopted');
+    let partialRetried = false;
+    for (let attempt = 1; !receipt; attempt++) {
       d.attempts += 1;
+      // Numbered before it is sent: a cancel up to this number refuses it however late it arrives.
+      await save();
       try {
-        receipt = await domains.erase(d.domain, acting, job.id, d.kinds, job.reason);
+        receipt = await domains.erase(d.domain, acting, job.id, d.kinds, job.reason, d.attempts);
         break;
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         if (!(err instanceof DomainUnavailable) || attempt >= config.retries) {
-          // A domain refusing (its own code) is final; unavailable is final after the retries.
+          // A domain refusing (its own code) is final; unavailable is final after the retries. What it did is asked, not assumed.
+          const s = await settle(domains, job.id, d, acting);
+          if (s.outcome === 'DONE') {
+            acting.log.warn({ domain: d.domain, why }, 'the answer was lost, but the domain had erased: its receipt is adopted');
+            receipt = s.receipt;
+            break;
+          }
+          if (s.outcome === 'PARTIAL' && !partialRetried) {
+            partialRetried = true;
+            acting.log.warn({ domain: d.domain, why }, 'the domain erased part of the job before its answer was lost; one more call finishes it');
+            continue;
+          }
           const code = err instanceof GraphQLError ? String(err.extensions.code ?? 'SUBGRAPH_UNAVAILABLE') : 'SUBGRAPH_UNAVAILABLE';
           d.status = 'FAILED';
-          d.error = why;
-          throw new DomainFailed(d.domain, code, `The ${d.domain} domain could not erase the data (${why}) after ${attempt} attempt(s); the erasure stopped there. Domains before it are done (see their receipts); asking again finishes it.`);
+          d.untouched = s.outcome === 'UNTOUCHED';
+          d.error = d.untouched ? `${why}; the domain confirmed it erased nothing for this job` : why;
+          const state = d.untouched
+            ? 'It confirmed it erased nothing for this job and refuses the calls that failed'
+            : 'What it did could not be confirmed yet; the gateway asks it again and adopts any receipt it holds';
+          throw new DomainFailed(d.domain, code, `The ${d.domain} domain could not erase the data (${why}) after ${attempt} attempt(s); the erasure stopped there. ${state}. Domains before it are done (see their receipts); asking again finishes it.`);
         }
         d.error = `${why}; retrying`;
         await save();

@@ -1,5 +1,6 @@
 import { fail, footprintError, Purpose } from '@footprint/schema';
 import type { Logger } from '@footprint/kit';
+import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { DomainUnavailable } from '../domains/errors.js';
 import type { ExportQueue } from '../exports/queue.js';
@@ -125,7 +126,14 @@ export class RightsService {
   /** Sends the one-time code that confirms a person's own erasure request. */
   async requestErasureCode(person: string, r: Requester): Promise<PendingCode> {
     await this.notErased(person);
-    return this.codes.issue(this.acting(person, r));
+    try {
+      return await this.codes.issue(this.acting(person, r));
+    } catch (err) {
+      // The e-mail address may be gone with the part of an erasure already done: finishing that needs no new code.
+      const [latest] = await this.jobs.listForPerson(person, 1);
+      if (latest?.state !== 'FAILED' || !(err instanceof GraphQLError) || err.extensions.code !== 'BAD_USER_INPUT') throw err;
+      throw footprintError('BAD_USER_INPUT', `${err.message}. Your erasure ${latest.id} stopped before it finished: ask for it again (requestErasure with the same kinds, no code needed) to finish it`, { ...err.extensions, jobId: latest.id });
+    }
   }
 
   /**
@@ -159,24 +167,31 @@ export class RightsService {
     await this.noActiveErasure(person);
     const previous = await this.sameSucceeded(person, kinds, byDomain, r);
     if (previous) return previous;
+    const unfinished = await this.sameFailed(person, kinds);
+    if (unfinished) return this.finish(unfinished, r);
     if (opts.requireCode) {
       if (!input.confirmationId || !input.code) fail('BAD_USER_INPUT', 'Confirm the erasure with the one-time code: call requestErasureCode, then pass confirmationId and code', { field: 'code' });
       await this.codes.verify(person, input.confirmationId, input.code);
     }
     const progress: ErasureProgress = {
       exportJob: null,
-      domains: kinds === null ? this.domains.domains.map((d) => ({ domain: d, kinds: null, status: 'PENDING', attempts: 0, error: null })) : [...byDomain!].map(([d, ks]) => ({ domain: d, kinds: ks, status: 'PENDING', attempts: 0, error: null })),
+      domains: kinds === null ? this.domains.domains.map((d) => ({ domain: d, kinds: null, status: 'PENDING', attempts: 0, error: null, untouched: false })) : [...byDomain!].map(([d, ks]) => ({ domain: d, kinds: ks, status: 'PENDING', attempts: 0, error: null, untouched: false })),
     };
     const job = await this.jobs.create({ personId: person, requestedBy: r.actor, requesterType: r.actorType, reason: this.reasonOf(input.reason, r), kinds, progress });
-    try {
-      await this.queue.enqueue(job.id);
-    } catch (err) {
-      r.log.error({ err, erasure: job.id }, 'erasure could not be queued');
-      await this.jobs.fail(job.id, null, { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued; please ask again later', domain: null });
-      throw footprintError('INTERNAL_SERVER_ERROR', 'The erasure could not be queued; please ask again later');
-    }
+    await this.enqueue(job.id, r);
     r.log.info({ erasure: job.id, person, kinds: kinds ?? 'whole account' }, 'erasure requested');
     return job;
+  }
+
+  /** Puts the job on the queue; a queue that cannot take it FAILS the job (nothing was erased) and says so. */
+  private async enqueue(jobId: string, r: Requester): Promise<void> {
+    try {
+      await this.queue.enqueue(jobId);
+    } catch (err) {
+      r.log.error({ err, erasure: jobId }, 'erasure could not be queued');
+      await this.jobs.fail(jobId, null, { code: 'QUEUE_UNAVAILABLE', message: 'The erasure could not be queued; please ask again later', domain: null });
+      throw footprintError('INTERNAL_SERVER_ERROR', 'The erasure could not be queued; please ask again later');
+    }
   }
 
   /** The latest SUCCEEDED erasure of exactly these kinds, if every kind it deleted is still empty (a repeat is then a no-op). */
@@ -192,6 +207,25 @@ export class RightsService {
       for (const k of ks) if (erasureOf(this.domains.entry(k)!).action === 'DELETE' && (counts.get(k) ?? 0) > 0) return null;
     }
     return done;
+  }
+
+  /** The latest erasure of the person, if it is of exactly these kinds and FAILED: asking again finishes that job. */
+  private async sameFailed(person: string, kinds: string[] | null): Promise<ErasureJob | null> {
+    const [latest] = await this.jobs.listForPerson(person, 1);
+    return latest?.state === 'FAILED' && JSON.stringify(latest.kinds) === JSON.stringify(kinds) ? latest : null;
+  }
+
+  /**
+   * Queues a FAILED erasure again under its own id (the domains' request id),
+   * so what any domain did under it is adopted, not erased again as a new
+   * request with nothing left (`deleted: 0`). It was confirmed when it was
+   * started: no new code is asked (the e-mail address may be gone with it).
+   */
+  private async finish(job: ErasureJob, r: Requester): Promise<ErasureJob> {
+    if (!(await this.jobs.reopen(job.id))) fail('CONFLICT', `The erasure ${job.id} cannot be asked again now; look at its state and try again`, { jobId: job.id });
+    await this.enqueue(job.id, r);
+    r.log.info({ erasure: job.id, person: job.personId }, 'failed erasure asked again: it resumes under its own id');
+    return (await this.jobs.get(job.id))!;
   }
 
   /** Only a QUEUED erasure can be cancelled: once a domain may have erased, it runs to its end. */

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { fail, footprintError, type ErasureAction } from '@footprint/schema';
 import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, type ChainPosition, type EvidenceTable, type DomainReceipt as KitDomainReceipt, type KindReceipt as KitKindReceipt } from '@footprint/kit';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
-import { JobError, JobTable } from '../jobs/table.js';
+import { JobStore } from '../jobs/store.js';
+import { JobError } from '../jobs/table.js';
 
 /**
  * The gateway's side of erasure: the jobs (same states and ownership rules as
@@ -23,17 +24,21 @@ const DomainProgress = z.object({
   /** This domain's kinds asked for; null = every kind it holds (whole account). */
   kinds: z.array(z.string()).nullable(),
   status: z.enum(['PENDING', 'RUNNING', 'DONE', 'FAILED']),
+  /** Calls made in all, numbering each `_erase` call; a cancel at the domain refuses those up to it. */
   attempts: z.number().int().min(0),
   error: z.string().nullable(),
+  /** FAILED, and the domain confirmed (by a cancel) that it erased nothing for the job and refuses the failed attempts. */
+  untouched: z.boolean().default(false),
 });
-export type DomainProgress = z.infer<typeof DomainProgress>;
+// Input type: a progress written before `untouched` existed (or built without it) reads it as false.
+export type DomainProgress = z.input<typeof DomainProgress>;
 
 const Progress = z.object({
   domains: z.array(DomainProgress),
   /** What happened to an export of the person that was queued or running when the erasure started. */
   exportJob: z.object({ id: z.string(), outcome: z.enum(['FINISHED', 'CANCELLED']) }).nullable(),
 });
-export type ErasureProgress = z.infer<typeof Progress>;
+export type ErasureProgress = z.input<typeof Progress>;
 
 export interface ErasureJobTable {
   id: string;
@@ -208,20 +213,19 @@ export interface NewErasure {
 
 /**
  * Erasure jobs, receipts and erased accounts in the gateway's store. The jobs'
- * claiming, heartbeats, failure and recovery are the shared job table's
- * (../jobs/table.ts), as for export jobs.
+ * claiming, heartbeats, release and recovery are the job store shared with
+ * export jobs (../jobs/store.ts).
  */
-export class ErasureJobs {
+export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureState> {
   private readonly db: Kysely<GatewayDB & RightsDB>;
-  private readonly table: JobTable;
 
   constructor(store: GatewayStore) {
-    this.db = store.db.withTables<RightsDB>();
-    this.table = new JobTable(store, {
+    super(store, {
       table: 'erasureJob',
       active: ACTIVE,
       interrupted: (runs) => ({ code: 'INTERRUPTED', message: `The erasure was interrupted ${runs} times; it was not retried again`, domain: null }),
     });
+    this.db = store.db.withTables<RightsDB>();
   }
 
   /** Records a request; a second one while one is queued or running is CONFLICT (also when two race). */
@@ -269,19 +273,6 @@ export class ErasureJobs {
     return rows.map(parseJob);
   }
 
-  async claimNext(worker: string): Promise<ErasureJob | null> {
-    const id = await this.table.claimNext(worker);
-    return id ? this.get(id) : null;
-  }
-
-  async claim(id: string, worker: string, from: ErasureState[] = ACTIVE): Promise<ErasureJob | null> {
-    return (await this.table.claim(id, worker, from)) ? this.get(id) : null;
-  }
-
-  heartbeat(id: string, worker: string, progress?: ErasureProgress): Promise<boolean> {
-    return this.table.heartbeat(id, worker, progress ? JSON.stringify(progress) : undefined);
-  }
-
   succeed(id: string, worker: string, progress: ErasureProgress): Promise<boolean> {
     return this.table.succeed(id, worker, { progress: JSON.stringify(progress), finishedAt: new Date().toISOString() });
   }
@@ -290,18 +281,36 @@ export class ErasureJobs {
     return this.table.fail(id, worker, error, progress ? JSON.stringify(progress) : undefined);
   }
 
-  release(id: string, worker: string): Promise<boolean> {
-    return this.table.release(id, worker);
+  /**
+   * A FAILED job goes back to the queue, same id (the domains' request id):
+   * its next run first reads back what each domain did and finishes the rest.
+   * False when it is not FAILED, or when another erasure of the person is active.
+   */
+  async reopen(id: string): Promise<boolean> {
+    try {
+      const res = await this.db.updateTable('erasureJob').set({ state: 'QUEUED', worker: null, finishedAt: null, error: null, runs: 0 }).where('id', '=', id).where('state', '=', 'FAILED').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The progress of a job still FAILED (a domain confirmed untouched by the sweep). */
+  async saveFailedProgress(id: string, progress: ErasureProgress): Promise<boolean> {
+    const res = await this.db.updateTable('erasureJob').set({ progress: JSON.stringify(progress) }).where('id', '=', id).where('state', '=', 'FAILED').executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Among the latest FAILED jobs, those with a domain not yet confirmed untouched (what it did under the job is not known). */
+  async unsettled(limit: number): Promise<ErasureJob[]> {
+    const rows = await this.db.selectFrom('erasureJob').selectAll().where('state', '=', 'FAILED').orderBy('finishedAt', 'desc').limit(limit).execute();
+    return rows.map(parseJob).filter((j) => j.progress.domains.some((d) => d.status === 'FAILED' && !d.untouched));
   }
 
   /** Only before it starts: once a domain may have erased, an erasure runs to its end. */
   cancel(id: string): Promise<boolean> {
     return this.table.cancel(id, ['QUEUED']);
-  }
-
-  /** Embedded mode after a crash: RUNNING jobs whose heartbeat stopped go back to the queue (they resume), or FAIL after their runs. */
-  recoverStale(staleBefore: Date, maxRuns: number): Promise<{ requeued: string[]; failed: string[] }> {
-    return this.table.recoverStale(staleBefore, maxRuns);
   }
 
   /** Keeps the first receipt a domain gave for this job; a replay (same receipt) after a resume adds nothing. */

@@ -38,11 +38,60 @@ export interface DomainReceipt {
 /** Kinds named in a call (<domain>.<kind>). */
 export const KIND_LIST = z.array(z.string().min(1).max(200)).max(200);
 
+const RequestId = z.string().trim().min(1, 'requestId is required').max(200);
+/** The largest attempt number (the column is a 32-bit integer on PostgreSQL). */
+const MAX_ATTEMPT = 2_147_483_647;
+const Attempt = z.number().int().min(1, 'attempt counts from 1').max(MAX_ATTEMPT);
+
 export const EraseArgs = z.object({
-  requestId: z.string().trim().min(1, 'requestId is required').max(200),
+  requestId: RequestId,
   kinds: KIND_LIST.nullish(),
   reason: z.string().trim().max(1000).nullish(),
+  /** The gateway stops waiting for this call then: no kind's erasure starts after it. */
+  deadline: z.iso.datetime({ offset: true, message: 'deadline is an ISO-8601 date-time' }).nullish(),
+  /** The gateway's attempt number for this request; a cancel up to it refuses the call. */
+  attempt: Attempt.nullish(),
 });
+export const ReceiptsArgs = z.object({ requestId: RequestId });
+export const CancelArgs = z.object({ requestId: RequestId, upTo: Attempt });
+
+/** Limits of one erase call: when the gateway stops waiting for it, and which of its attempts it is. */
+export interface EraseLimits {
+  deadline?: string | null;
+  attempt?: number | null;
+}
+
+/** The request's row, created if new: CONFLICT when it was made for another person. */
+async function requestRow(trx: Transaction<AnyDB>, requestId: string, person: string) {
+  const t = rightsTables(trx);
+  await t.insertInto('erasureRequest').values({ requestId, personId: person, cancelledUpto: 0, cancelledAt: null }).onConflict((oc) => oc.column('requestId').doNothing()).execute();
+  const row = await t.selectFrom('erasureRequest').selectAll().where('requestId', '=', requestId).executeTakeFirstOrThrow();
+  if (row.personId !== person) fail('CONFLICT', `Erasure request ${requestId} was made for another person`);
+  return row;
+}
+
+/**
+ * Checked in each kind's transaction before anything is erased. Updating the
+ * request's row takes its lock, so a cancel and a kind's erasure are carried
+ * out one after the other (PostgreSQL; SQLite serialises writers anyway): a
+ * cancel either sees the receipt or the erasure sees the cancel.
+ */
+async function mayStart(trx: Transaction<AnyDB>, requestId: string, person: string, limits: EraseLimits): Promise<void> {
+  await requestRow(trx, requestId, person);
+  const attempt = limits.attempt ?? MAX_ATTEMPT;
+  const res = await rightsTables(trx)
+    .updateTable('erasureRequest')
+    .set((eb) => ({ cancelledUpto: eb.ref('cancelledUpto') }))
+    .where('requestId', '=', requestId)
+    .where('cancelledUpto', '<', attempt)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) {
+    fail('CONFLICT', `Erasure request ${requestId} was cancelled by the gateway (attempt ${attempt} of a request it gave up on); nothing more is erased for it`, { reason: 'ERASURE_CANCELLED' });
+  }
+  if (limits.deadline && Date.now() >= Date.parse(limits.deadline)) {
+    fail('CONFLICT', `Erasure request ${requestId} arrived after its deadline (${limits.deadline}): the gateway no longer waits for it, so nothing more is erased`, { reason: 'DEADLINE_PASSED' });
+  }
+}
 
 /** Deletes the child rows of the person's records of `k` (all, or those collected before `before`), set-based. */
 export async function deleteChildren(trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null): Promise<void> {
@@ -159,7 +208,14 @@ function receiptOf(r: Selectable<ErasureReceiptRow>): KindReceipt {
   };
 }
 
-export async function erase(deps: RightsDeps, person: string, requestId: string, names: string[] | null, who: { actor: string; reason?: string | null } = { actor: person }): Promise<DomainReceipt> {
+export async function erase(
+  deps: RightsDeps,
+  person: string,
+  requestId: string,
+  names: string[] | null,
+  who: { actor: string; reason?: string | null } = { actor: person },
+  limits: EraseLimits = {},
+): Promise<DomainReceipt> {
   await deps.prepare();
   await deps.prepareCorrections();
   const explicit = names !== null;
@@ -180,6 +236,7 @@ export async function erase(deps: RightsDeps, person: string, requestId: string,
     const now = new Date();
     try {
       const receipt = await deps.db.transaction().execute(async (trx) => {
+        await mayStart(trx, requestId, person, limits);
         const r = await eraseKind(deps, trx, k, person, requestId, now, who.actor);
         await appendEvidence(rightsTables(trx), DOMAIN_RECEIPT_EVIDENCE, (t) =>
           t
@@ -210,4 +267,28 @@ export async function erase(deps: RightsDeps, person: string, requestId: string,
     kinds: receipts.map(receiptOf),
     replayed: ran.length === 0 && earlier.length > 0,
   };
+}
+
+/** What this domain erased for the request (every kind it did), or null when it erased nothing for it. */
+export async function receiptsOf(deps: RightsDeps, person: string, requestId: string): Promise<DomainReceipt | null> {
+  await deps.prepare();
+  const rows = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
+  if (rows.length === 0) return null;
+  if (rows.some((r) => r.personId !== person)) fail('CONFLICT', `Erasure request ${requestId} was made for another person`);
+  return { domain: deps.domain, requestId, erasedAt: rows[0]!.erasedAt, kinds: rows.map(receiptOf), replayed: true };
+}
+
+/**
+ * The gateway gave up on the request's attempts up to `upTo`: any of them
+ * still queued is refused when it arrives. Answers with what was erased before
+ * the cancel (no kinds: the domain is untouched by the request).
+ */
+export async function cancelErase(deps: RightsDeps, person: string, requestId: string, upTo: number): Promise<DomainReceipt> {
+  await deps.prepare();
+  const at = new Date().toISOString();
+  await deps.db.transaction().execute(async (trx) => {
+    await requestRow(trx, requestId, person);
+    await rightsTables(trx).updateTable('erasureRequest').set({ cancelledUpto: upTo, cancelledAt: at }).where('requestId', '=', requestId).where('cancelledUpto', '<', upTo).execute();
+  });
+  return (await receiptsOf(deps, person, requestId)) ?? { domain: deps.domain, requestId, erasedAt: at, kinds: [], replayed: true };
 }

@@ -8,7 +8,7 @@ import { createNoticeDispatcher, type NoticeDispatcher } from '../outbox.js';
 import type { AnyDB, Store } from '../store.js';
 import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
-import { erase, EraseArgs, type DomainReceipt } from './erase.js';
+import { CancelArgs, cancelErase, erase, EraseArgs, ReceiptsArgs, receiptsOf, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
 import { object, ObjectArgs, withdraw, WithdrawArgs } from './objection.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
@@ -130,12 +130,18 @@ export function createRightsEngine<DB>(opts: {
     resolvers: {
       Query: {
         _processingState: (_: unknown, __: unknown, ctx: Caller) => state(deps, requireScope(ctx, RESTRICT_SCOPE)),
+        _erasureReceipts: (_: unknown, args: unknown, ctx: Caller) => receiptsOf(deps, requireScope(ctx, ERASE_SCOPE), parseArgs(ReceiptsArgs, args).requestId),
       },
       Mutation: {
         _erase: (_: unknown, args: unknown, ctx: Caller) => {
           const person = requireScope(ctx, ERASE_SCOPE);
           const a = parseArgs(EraseArgs, args);
-          return erase(deps, person, a.requestId, a.kinds ?? null, { actor: ctx.credential.actor, reason: a.reason ?? null });
+          return erase(deps, person, a.requestId, a.kinds ?? null, { actor: ctx.credential.actor, reason: a.reason ?? null }, { deadline: a.deadline ?? null, attempt: a.attempt ?? null });
+        },
+        _cancelErasure: (_: unknown, args: unknown, ctx: Caller) => {
+          const person = requireScope(ctx, ERASE_SCOPE);
+          const a = parseArgs(CancelArgs, args);
+          return cancelErase(deps, person, a.requestId, a.upTo);
         },
         _restrict: (_: unknown, args: unknown, ctx: Caller) => restrict(deps, ctx, parseArgs(RestrictArgs, args)),
         _liftRestriction: (_: unknown, args: unknown, ctx: Caller) => lift(deps, ctx, parseArgs(LiftArgs, args)),

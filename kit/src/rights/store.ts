@@ -76,8 +76,22 @@ export interface RightsNoticeRow {
   lastError: string | null;
 }
 
+/**
+ * One row per erasure request the gateway sent: each kind's erasure locks it,
+ * and a cancel from the gateway raises `cancelledUpto`, after which an erase
+ * call of an attempt up to that number (one still queued when the gateway gave
+ * up) is refused instead of carried out.
+ */
+export interface ErasureRequestRow {
+  requestId: string;
+  personId: string;
+  cancelledUpto: number;
+  cancelledAt: string | null;
+}
+
 export interface RightsTables {
   erasureReceipt: ErasureReceiptRow;
+  erasureRequest: ErasureRequestRow;
   processingRestriction: RestrictionRow;
   processingStop: ProcessingStopRow;
   rightsNotice: RightsNoticeRow;
@@ -162,6 +176,17 @@ const migrations: Record<string, Migration> = {
   },
   '002_erasure_receipt_chain': {
     up: (db) => chainEvidenceTable(db, DOMAIN_RECEIPT_EVIDENCE, [['id'], ['request_id', 'kind']]),
+  },
+  '003_erasure_request': {
+    async up(db) {
+      await db.schema
+        .createTable('erasure_request')
+        .addColumn('request_id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('cancelled_upto', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cancelled_at', 'text')
+        .execute();
+    },
   },
 };
 

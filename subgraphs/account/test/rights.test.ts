@@ -13,11 +13,11 @@ import { tables, type AccountDB } from '../src/store.js';
  * restricts the profile until it is confirmed; erasure deletes the account and
  * keeps the consent records under a legal hold, restricted, with their ground.
  */
-const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR] = ['32000001', '32000002', '32000003', '32000004', '32000005'];
+const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE] = ['32000001', '32000002', '32000003', '32000004', '32000005', '32000006'];
 
 let sg: TestSubgraph<AccountDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(subgraph.createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR].map((id) => ({ id, scale: 2 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE].map((id) => ({ id, scale: 2 })));
 });
 afterAll(() => sg.close());
 
@@ -133,5 +133,41 @@ describe('account: rights', () => {
     await call(ERASED, `mutation { _liftRestriction(kinds: ["account.consent"]) { domain } }`);
     const state = await call<{ _processingState: { restrictions: { ground: string }[] } }>(ERASED, `{ _processingState { ${STATE} } }`);
     expect(state.data!._processingState.restrictions.map((r) => r.ground)).toEqual(['LEGAL_HOLD']);
+  });
+
+  it('refuses an erase call that arrives after its deadline or for an attempt the gateway cancelled, and reads receipts back by request id', async () => {
+    const profiles = async () => Number((await sg.store.db.selectFrom('profile').select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', LATE).executeTakeFirstOrThrow()).n);
+    const held = await profiles();
+    expect(held).toBeGreaterThan(0);
+    const erase = (vars: Record<string, unknown>) =>
+      call<{ _erase: { kinds: { kind: string; deleted: number }[] } }>(LATE, 'mutation($r: ID!, $d: DateTime, $a: Int) { _erase(requestId: $r, deadline: $d, attempt: $a) { kinds { kind deleted } } }', vars);
+    const receipts = async (r: string) => (await call<{ _erasureReceipts: { kinds: { kind: string; deleted: number }[] } | null }>(LATE, 'query($r: ID!) { _erasureReceipts(requestId: $r) { kinds { kind deleted } } }', { r })).data!._erasureReceipts;
+
+    // A call queued past the time the gateway stopped waiting starts nothing.
+    const late = await erase({ r: 'late-1', d: new Date(Date.now() - 1000).toISOString(), a: 1 });
+    expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'DEADLINE_PASSED' });
+    expect(await profiles()).toBe(held);
+    expect(await receipts('late-1')).toBeNull();
+
+    // The gateway gave up on attempts 1–2: they are refused when they arrive; a cancel answers that nothing was erased.
+    const cancelled = await call<{ _cancelErasure: { kinds: unknown[] } }>(LATE, 'mutation { _cancelErasure(requestId: "late-2", upTo: 2) { kinds { kind } } }');
+    expect(cancelled.data!._cancelErasure.kinds).toEqual([]);
+    const refused = await erase({ r: 'late-2', d: new Date(Date.now() + 60_000).toISOString(), a: 2 });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ERASURE_CANCELLED' });
+    expect(await profiles()).toBe(held);
+    // Only the credential's person's request can be cancelled or read.
+    const other = await call(BYSTANDER, 'mutation { _cancelErasure(requestId: "late-2", upTo: 5) { kinds { kind } } }');
+    expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const noScope = await call(LATE, 'query { _erasureReceipts(requestId: "late-2") { domain } }', {}, [RESTRICT_SCOPE]);
+    expect(noScope.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // A later attempt (the person asked again) goes through; its receipts are read back, and a cancel now answers them.
+    const done = await erase({ r: 'late-2', d: new Date(Date.now() + 60_000).toISOString(), a: 3 });
+    expect(done.errors).toBeUndefined();
+    expect(done.data!._erase.kinds.find((k) => k.kind === 'account.profile')!.deleted).toBe(held);
+    expect(await profiles()).toBe(0);
+    expect(await receipts('late-2')).toEqual({ kinds: done.data!._erase.kinds });
+    const after = await call<{ _cancelErasure: { kinds: { kind: string; deleted: number }[] } }>(LATE, 'mutation { _cancelErasure(requestId: "late-2", upTo: 3) { kinds { kind deleted } } }');
+    expect(after.data!._cancelErasure.kinds).toEqual(done.data!._erase.kinds);
   });
 });

@@ -674,9 +674,11 @@ export type LegalBasis =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Internal: the gateway gave up on attempts up to upTo of requestId: those still to arrive are refused. Answers what was erased before (no kinds: nothing). */
+  _cancelErasure: DomainErasureReceipt;
   /** Internal: applies a pending correction once its one-time code is confirmed. */
   _confirmCorrection: DomainCorrectionOutcome;
-  /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. */
+  /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. No kind's erasure starts after deadline (when the gateway stops waiting), nor for an attempt the gateway cancelled. */
   _erase: DomainErasureReceipt;
   /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
   _liftRestriction: DomainProcessingState;
@@ -691,6 +693,12 @@ export type Mutation = {
 };
 
 
+export type Mutation_CancelErasureArgs = {
+  requestId: Scalars['ID']['input'];
+  upTo: Scalars['Int']['input'];
+};
+
+
 export type Mutation_ConfirmCorrectionArgs = {
   code: Scalars['String']['input'];
   confirmationId: Scalars['ID']['input'];
@@ -698,6 +706,8 @@ export type Mutation_ConfirmCorrectionArgs = {
 
 
 export type Mutation_EraseArgs = {
+  attempt?: InputMaybe<Scalars['Int']['input']>;
+  deadline?: InputMaybe<Scalars['DateTime']['input']>;
   kinds?: InputMaybe<Array<Scalars['String']['input']>>;
   reason?: InputMaybe<Scalars['String']['input']>;
   requestId: Scalars['ID']['input'];
@@ -801,6 +811,8 @@ export type Query = {
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
   _correctionView: DomainCorrectionView;
+  /** Internal: what this domain erased for the credential's person under requestId (the erasure job's id); null when nothing. */
+  _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
 };
@@ -817,6 +829,11 @@ export type Query_CorrectionViewArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kinds?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type Query_ErasureReceiptsArgs = {
+  requestId: Scalars['ID']['input'];
 };
 
 export type Recipient =
@@ -1560,6 +1577,7 @@ export type KindRestrictionResolvers<ContextType = Context, ParentType extends R
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  _cancelErasure?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_CancelErasureArgs, 'requestId' | 'upTo'>>;
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
   _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
   _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
@@ -1604,6 +1622,7 @@ export type PersonalDataResolvers<ContextType = Context, ParentType extends Reso
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
+  _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
   _processingState?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType>;
 }>;
 

@@ -64,6 +64,9 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
     logger,
     secret: fc.config.internalSecret,
     repeatWindowDays: config.repeatWindowDays,
+    timeZone: config.timeZone,
+    maxReceiptAgeDays: config.maxReceiptAgeDays,
+    serviceStart: config.serviceStart,
     codeTtlSeconds: delivery.codeTtlSeconds,
     codeMaxAttempts: delivery.codeMaxAttempts,
     limits: new CodeLimits(fc.store, loadCodeLimitsConfig()),
@@ -101,7 +104,7 @@ export const requestsFeature: FeatureModule = {
       }
     };
     return {
-      resolvers: requestResolvers({ service, drivers, store: fc.store, region: config.region }),
+      resolvers: requestResolvers({ service, drivers, store: fc.store, region: config.region, timeZone: config.timeZone }),
       routes: [deskRoute(fc.config, logger), metricsRoute(service)],
       fieldScopes: { createPrivacyRequest: REQUESTS_SCOPE },
       async start() {

@@ -3,7 +3,7 @@ import { fail } from '@footprint/schema';
 import { maskEmail, maskPhone, type Logger } from '@footprint/kit';
 import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { GatewayContext } from '../context.js';
-import { addCalendarMonths, DAY_MS, type Clock } from './clock.js';
+import { DAY_MS, dueAfter, localDate, startOfLocalDay, type Clock } from './clock.js';
 import type { ContactLookup } from './contact.js';
 import type { CompletionInput } from './drivers/driver.js';
 import type { DriverRegistry } from './drivers/registry.js';
@@ -33,6 +33,11 @@ export interface ServiceOptions {
   /** Signs the verification codes' hashes. */
   secret: string;
   repeatWindowDays: number;
+  /** The controller's time zone: "received on" and due days are calendar days here. */
+  timeZone: string;
+  /** Receipt dates older than this many days, or before the service started (YYYY-MM-DD), are refused. */
+  maxReceiptAgeDays: number;
+  serviceStart: string;
   codeTtlSeconds: number;
   codeMaxAttempts: number;
   /** Sends and checks per request and per person over time, whichever code is current. */
@@ -44,6 +49,8 @@ export interface NewWrittenRequest {
   channel: Exclude<Channel, 'PRIVACY_CENTRE'>;
   /** When the written request arrived (defaults to now); the clock runs from it. */
   receivedAt: Date | null;
+  /** Or the calendar day it arrived (YYYY-MM-DD) in the controller's time zone, as the desk enters it. */
+  receivedOn?: string | null;
   originalText: string;
   details: string | null;
   scope?: RequestScope;
@@ -117,10 +124,41 @@ export class PrivacyRequestService {
   /** An operator enters a written request (e-mail, post), keeping its original text; it waits for identity verification. */
   async createWritten(personId: string, input: NewWrittenRequest, actor: Actor): Promise<PrivacyRequest> {
     const now = this.now();
-    const receivedAt = input.receivedAt ?? now;
-    if (receivedAt.getTime() > now.getTime() + 60_000) fail('BAD_USER_INPUT', 'receivedAt is in the future: give the date the written request arrived', { field: 'receivedAt' });
+    const receivedAt = this.receiptTime(input, now);
     if (!input.originalText.trim()) fail('BAD_USER_INPUT', 'A written request is entered with its original text (originalText)', { field: 'originalText' });
+    // Checked before anything is kept: a request for an account that does not exist is a typing error.
+    const contact = await this.o.contacts(personId);
+    if (contact.known === false) fail('NOT_FOUND', `No account ${personId}: check the person id written in the request`, { field: 'personId' });
     return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt }, actor, null);
+  }
+
+  /**
+   * When a written request arrived: today (in the controller's time zone) is
+   * now; an earlier day starts the clock at that day's beginning there. A day
+   * in the future, before the service started or older than the configured
+   * age is refused as a typing error (1970-01-01 is not a letter's date).
+   */
+  private receiptTime(input: NewWrittenRequest, now: Date): Date {
+    const zone = this.o.timeZone;
+    const field = input.receivedOn ? 'receivedOn' : 'receivedAt';
+    if (input.receivedOn && input.receivedAt) fail('BAD_USER_INPUT', 'Give receivedOn (the day) or receivedAt (the moment), not both', { field });
+    let at: Date;
+    if (input.receivedOn) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(input.receivedOn) || Number.isNaN(Date.parse(`${input.receivedOn}T00:00:00Z`))) fail('BAD_USER_INPUT', `receivedOn (${input.receivedOn}) is not a calendar date (YYYY-MM-DD)`, { field });
+      at = input.receivedOn === localDate(now, zone) ? now : startOfLocalDay(input.receivedOn, zone);
+    } else at = input.receivedAt ?? now;
+    const day = localDate(at, zone);
+    const today = localDate(now, zone);
+    if (at.getTime() > now.getTime() + 60_000 || day > today) fail('BAD_USER_INPUT', `${field} (${day}) is in the future (today is ${today} in ${zone}): give the date the written request arrived`, { field, reason: 'RECEIPT_IN_FUTURE' });
+    const oldest = new Date(now.getTime() - this.o.maxReceiptAgeDays * DAY_MS);
+    if (day < this.o.serviceStart) fail('BAD_USER_INPUT', `${field} (${day}) is before the service took requests (${this.o.serviceStart}): check the date of the letter`, { field, reason: 'RECEIPT_TOO_OLD' });
+    if (at.getTime() < startOfLocalDay(localDate(oldest, zone), zone).getTime()) fail('BAD_USER_INPUT', `${field} (${day}) is more than ${this.o.maxReceiptAgeDays} days ago: a written request is entered when it arrives; check the date`, { field, reason: 'RECEIPT_TOO_OLD' });
+    return at;
+  }
+
+  /** A calendar date in the controller's time zone, as the person is told it. */
+  private day(iso: string): string {
+    return localDate(iso, this.o.timeZone);
   }
 
   private async receive(
@@ -129,19 +167,22 @@ export class PrivacyRequestService {
     verified: { method: 'SIGNED_IN'; by: string } | null,
   ): Promise<PrivacyRequest> {
     const scope: RequestScope = { kinds: r.scope.kinds?.length ? [...new Set(r.scope.kinds)].sort() : null, purpose: r.scope.purpose || null, until: r.scope.until || null };
-    this.o.drivers.for(r.type).validate?.(r.type, scope);
     const now = this.now();
+    this.o.drivers.for(r.type).validate?.(r.type, scope, now);
     const at = now.toISOString();
-    const due = addCalendarMonths(r.receivedAt, 1).toISOString();
+    // Due at the end of the calendar day one month on, where the controller answers: the whole due day is in time.
+    const due = dueAfter(r.receivedAt, 1, this.o.timeZone).toISOString();
     const since = new Date(r.receivedAt.getTime() - this.o.repeatWindowDays * DAY_MS).toISOString();
-    const earlier = this.o.repeatWindowDays > 0 ? await this.o.store.latestSimilar(r.personId, r.type, since) : null;
+    // A repeat is the same type and scope received earlier within the window (by receipt, not entry: a back-dated letter repeats nothing received after it).
+    // A consent withdrawal is never held for an operator (Art. 7(3): as easy as giving consent).
+    const earlier = this.o.repeatWindowDays > 0 && r.type !== 'CONSENT_WITHDRAWAL' ? await this.o.store.latestSimilar(r.personId, r.type, JSON.stringify(scope), since, r.receivedAt.toISOString()) : null;
     const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due } }];
     if (earlier) {
       events.push({
         action: 'FLAGGED_EXCESSIVE',
         fromState: 'RECEIVED',
         toState: 'RECEIVED',
-        reason: `The same request (${r.type}) was received from this person on ${earlier.receivedAt.slice(0, 10)}, within ${this.o.repeatWindowDays} days; an operator decides whether it is excessive (§10). It is not refused by itself.`,
+        reason: `The same request (${r.type}) was received from this person on ${this.day(earlier.receivedAt)}, within ${this.o.repeatWindowDays} days; an operator decides whether it is excessive (§10). It is not refused by itself.`,
         detail: { earlierRequest: earlier.id },
       });
     }
@@ -185,7 +226,7 @@ export class PrivacyRequestService {
       at,
     );
     await this.tell(req, `We received your request (${TYPE_WORDS[req.type]})`, [
-      `We received your request on ${req.receivedAt.slice(0, 10)} and will answer by ${req.dueAt.slice(0, 10)}.`,
+      `We received your request on ${this.day(req.receivedAt)} and will answer by ${this.day(req.dueAt)}.`,
       verified ? '' : 'Before we act on it we need to confirm that it comes from you: we will send you a code, or contact you.',
       earlier ? 'You made the same request recently; a member of our privacy team will look at it before it proceeds.' : '',
     ]);
@@ -297,7 +338,7 @@ export class PrivacyRequestService {
     const started = await this.o.store.transition(req, changes, events, actor, now.toISOString());
     // Done at once (a restriction, an objection, a withdrawal): answered now, with what is in force.
     if (outcome.done) return this.close(started, 'COMPLETED', { evidence: { ...started.evidence, ...outcome.done }, answer: null }, { id: 'gateway', type: 'system' }, outcome.note);
-    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${started.deadline.slice(0, 10)}.`]);
+    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${this.day(started.deadline)}.`]);
     return started;
   }
 
@@ -346,7 +387,7 @@ export class PrivacyRequestService {
     if (now.getTime() >= Date.parse(req.dueAt)) problem('CONFLICT', 'EXTENSION_TOO_LATE', `The first month ended on ${req.dueAt}: an extension must be decided, and told to the person, within it`);
     if (!Number.isInteger(months) || months < 1 || months > 2) fail('BAD_USER_INPUT', 'An extension is 1 or 2 further months (Art. 12(3))', { field: 'months' });
     if (!reason.trim()) fail('BAD_USER_INPUT', 'An extension needs its reasons (they are told to the person)', { field: 'reason' });
-    const extendedTo = addCalendarMonths(new Date(req.dueAt), months).toISOString();
+    const extendedTo = dueAfter(new Date(req.dueAt), months, this.o.timeZone).toISOString();
     const out = await this.o.store.transition(
       req,
       { extendedTo, extensionReason: reason.trim(), deadline: extendedTo },
@@ -354,7 +395,7 @@ export class PrivacyRequestService {
       actor,
       now.toISOString(),
     );
-    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${extendedTo.slice(0, 10)} instead of ${req.dueAt.slice(0, 10)}.`, `Why: ${reason.trim()}`]);
+    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${this.day(extendedTo)} instead of ${this.day(req.dueAt)}.`, `Why: ${reason.trim()}`]);
     return out;
   }
 
@@ -363,7 +404,7 @@ export class PrivacyRequestService {
     this.allowed(req, 'hold');
     if (!reason.trim()) fail('BAD_USER_INPUT', 'Say what is awaited from the person (reason)', { field: 'reason' });
     const out = await this.o.store.transition(req, { state: 'ON_HOLD', heldFrom: req.state }, [{ action: 'ON_HOLD', fromState: req.state, toState: 'ON_HOLD', reason: reason.trim() }], actor, this.now().toISOString());
-    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${out.deadline.slice(0, 10)}.`]);
+    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${this.day(out.deadline)}.`]);
     return out;
   }
 
@@ -372,7 +413,7 @@ export class PrivacyRequestService {
     this.allowed(req, 'resume');
     const back: RequestState = req.heldFrom ?? 'RECEIVED';
     const out = await this.o.store.transition(req, { state: back, heldFrom: null }, [{ action: 'RESUMED', fromState: 'ON_HOLD', toState: back, reason }], actor, this.now().toISOString());
-    await this.tell(out, 'We are working on your request again', [`We will answer by ${out.deadline.slice(0, 10)}.`]);
+    await this.tell(out, 'We are working on your request again', [`We will answer by ${this.day(out.deadline)}.`]);
     return out;
   }
 
@@ -422,7 +463,7 @@ export class PrivacyRequestService {
     if (to === 'COMPLETED') {
       const ev = out.evidence;
       await this.tell(out, 'We answered your request', [
-        `Your request (${TYPE_WORDS[out.type]}) received on ${out.receivedAt.slice(0, 10)} is complete.`,
+        `Your request (${TYPE_WORDS[out.type]}) received on ${this.day(out.receivedAt)} is complete.`,
         ev.archiveSha256 ? `Your archive is ready to download in the privacy centre (SHA-256 ${ev.archiveSha256}).` : '',
         ev.correctionIds?.length ? `Corrections made: ${ev.correctionIds.join(', ')}.` : '',
         out.answer ?? '',
@@ -430,7 +471,7 @@ export class PrivacyRequestService {
     } else if (to === 'REFUSED') {
       await this.tell(out, 'We cannot act on your request', [`Why: ${what.reason}`, COMPLAINT_RIGHT]);
     } else {
-      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${out.receivedAt.slice(0, 10)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
+      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${this.day(out.receivedAt)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
     }
     return out;
   }

@@ -339,15 +339,19 @@ export class PrivacyRequestStore {
     return out;
   }
 
-  /** The latest earlier request of the same person and type received since `since` (the repeat check). */
-  async latestSimilar(personId: string, type: RequestType, since: string): Promise<{ id: string; receivedAt: string } | null> {
+  /** The latest request of the same person, type and scope received between `since` and `until` (the repeat check). */
+  async latestSimilar(personId: string, type: RequestType, scope: string, since: string, until: string): Promise<{ id: string; receivedAt: string } | null> {
     const row = await this.db
       .selectFrom('privacyRequest')
       .select(['id', 'receivedAt'])
       .where('personId', '=', personId)
       .where('type', '=', type)
+      .where('scope', '=', scope)
       .where('receivedAt', '>=', since)
+      .where('receivedAt', '<=', until)
+      // Refused, withdrawn or failed requests were never answered: asking again (corrected) is not a repeat.
       .where('state', 'not in', ['REFUSED', 'WITHDRAWN'])
+      .where('failure', 'is', null)
       .orderBy('receivedAt', 'desc')
       .limit(1)
       .executeTakeFirst();

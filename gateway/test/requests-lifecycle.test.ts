@@ -256,6 +256,27 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('someone acting for the person', () => {
+    it('a written request made by a parent records who, the proof of authority checked and by whom; the answers go to the person and the parent', async () => {
+      clock.set('2032-02-01T10:00:00Z');
+      const onBehalf = { name: 'Leyla Mammadova', relationship: 'PARENT' as const, contact: 'leyla.parent@example.org', authorityChecked: "Birth certificate and the mother's ID card, copies attached to the letter" };
+      await expectCode(service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'For my son.', details: null, onBehalf: { ...onBehalf, authorityChecked: ' ' } }, operator), 'BAD_USER_INPUT');
+      await expectCode(service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'For my son.', details: null, onBehalf: { ...onBehalf, contact: 'by pigeon' } }, operator), 'BAD_USER_INPUT');
+      const req = await service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'I ask for a copy of my son\'s data.', details: null, onBehalf }, operator);
+      expect(req.representative).toEqual({ ...onBehalf, checkedBy: operator.id, checkedAt: '2032-02-01T10:00:00.000Z' });
+      expect((await service.get(req.id))!.representative?.name).toBe('Leyla Mammadova');
+      // The evidence: the RECEIVED entry of the hash-chained timeline names the representative and the proof.
+      const received = (await service.store.timeline(req.id))[0]!;
+      expect(received.detail).toMatchObject({ onBehalfOf: '10000063', representative: { name: 'Leyla Mammadova', relationship: 'PARENT', authorityChecked: onBehalf.authorityChecked, checkedBy: operator.id } });
+      await service.verify(req.id, { check: 'Letter signed by the parent, ID compared' }, operator, null);
+      const notices = mailbox().filter((m) => m.requestId === req.id && m.kind === 'privacy-request');
+      expect(notices.filter((m) => m.to === EMAIL).map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request']);
+      const toParent = notices.filter((m) => m.to === 'leyla.parent@example.org');
+      expect(toParent.map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request']);
+      expect(toParent[0]!.text).toContain('on behalf of person 10000063');
+    });
+  });
+
   describe('the export driver and the repeat flag', () => {
     it('an export that FAILED leaves the request IN_PROGRESS with the failure; a SUCCEEDED one completes it with the archive hash', async () => {
       clock.set(new Date());

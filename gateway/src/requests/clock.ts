@@ -8,6 +8,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** The system clock moved so that it read `start` when created, running on from there (FOOTPRINT_NOW, never in production). */
+export function startedClock(start: string): Clock {
+  const offset = Date.parse(start) - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
+}
+
 /** A clock tests set and move. */
 export class ManualClock implements Clock {
   private t: number;

@@ -16,6 +16,8 @@ const Env = z.object({
   FOOTPRINT_REQUEST_MAX_RECEIPT_AGE_DAYS: z.coerce.number().int().min(1).max(3660).default(90),
   /** Nothing was received before the service took requests: an earlier receipt date is refused. */
   FOOTPRINT_REQUEST_SERVICE_START: z.iso.date().default('2025-01-01'),
+  /** Outside production only: the legal clock starts at this instant when the gateway starts and runs on from there, so deadlines can be tried end to end. */
+  FOOTPRINT_NOW: z.iso.datetime({ offset: true, message: 'FOOTPRINT_NOW is an ISO-8601 date-time' }).optional(),
 });
 
 export interface RequestsConfig {
@@ -25,17 +27,22 @@ export interface RequestsConfig {
   timeZone: string;
   maxReceiptAgeDays: number;
   serviceStart: string;
+  /** The legal clock's start instant (non-production runs), or null: the system clock. */
+  now: string | null;
 }
 
 /** Read once at startup, validated; a bad value stops the gateway naming it. */
-export function loadRequestsConfig(env: NodeJS.ProcessEnv = process.env): RequestsConfig {
+export function loadRequestsConfig(production: boolean, env: NodeJS.ProcessEnv = process.env): RequestsConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new ConfigError(`Invalid privacy requests environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  // A production legal clock is the real one: deadlines told to people are never moved.
+  if (production && parsed.data.FOOTPRINT_NOW) throw new ConfigError('FOOTPRINT_NOW sets the legal clock for trials and is refused when NODE_ENV=production');
   return {
     repeatWindowDays: parsed.data.FOOTPRINT_REQUEST_REPEAT_WINDOW_DAYS,
     syncMs: parsed.data.FOOTPRINT_REQUEST_SYNC_MS, region: parsed.data.FOOTPRINT_GATEWAY_REGION,
     timeZone: parsed.data.FOOTPRINT_REQUEST_TIME_ZONE,
     maxReceiptAgeDays: parsed.data.FOOTPRINT_REQUEST_MAX_RECEIPT_AGE_DAYS,
     serviceStart: parsed.data.FOOTPRINT_REQUEST_SERVICE_START,
+    now: parsed.data.FOOTPRINT_NOW ?? null,
   };
 }

@@ -10,7 +10,7 @@ import type { LocalResolvers } from '../local.js';
 import { DAY_MS, daysLeft, localDate } from './clock.js';
 import type { DriverRegistry } from './drivers/registry.js';
 import { deskDecision, deskOperator, deskRead, REQUESTS_SCOPE, requestActor } from './access.js';
-import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
+import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, RELATIONSHIPS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
 import type { PrivacyRequestService } from './service.js';
 import type { QueueCursor, QueueFilter } from './store.js';
 
@@ -60,6 +60,7 @@ const CreateArgs = z.object({
     channel: z.enum(CHANNELS).refine((c) => c !== 'PRIVACY_CENTRE', 'an operator enters requests received by EMAIL or POST'),
     receivedAt: z.iso.datetime({ offset: true, message: 'receivedAt is an ISO-8601 date-time' }).nullish(),
     receivedOn: z.iso.date({ message: 'receivedOn is a calendar date (YYYY-MM-DD)' }).nullish(),
+    onBehalf: z.object({ name: Text(200), relationship: z.enum(RELATIONSHIPS), contact: z.string().max(254), authorityChecked: Text(2000) }).nullish(),
     originalText: Text(100_000),
     details: Text(20_000).nullish(),
     ...Scope,
@@ -216,7 +217,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         return one(
           await service.createWritten(
             args.personId,
-            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, receivedOn: input.receivedOn ?? null, originalText: input.originalText, details: input.details?.trim() || null, scope: { kinds: input.kinds ?? null, purpose: input.purpose ?? null, until: input.until ? new Date(input.until).toISOString() : null } },
+            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, receivedOn: input.receivedOn ?? null, onBehalf: input.onBehalf ?? null, originalText: input.originalText, details: input.details?.trim() || null, scope: { kinds: input.kinds ?? null, purpose: input.purpose ?? null, until: input.until ? new Date(input.until).toISOString() : null } },
             { id: p.sub, type: 'operator' },
           ),
         );

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { fail } from '@footprint/schema';
-import { maskEmail, maskPhone, type Logger } from '@footprint/kit';
+import { EmailAddress, maskEmail, maskPhone, PhoneE164, type Logger } from '@footprint/kit';
 import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { GatewayContext } from '../context.js';
 import { DAY_MS, dueAfter, localDate, startOfLocalDay, type Clock } from './clock.js';
@@ -15,6 +15,8 @@ import {
   type Channel,
   type PrivacyRequest,
   type RefusalGround,
+  type Relationship,
+  type Representative,
   type RequestScope,
   type RequestState,
   type RequestType,
@@ -54,6 +56,8 @@ export interface NewWrittenRequest {
   originalText: string;
   details: string | null;
   scope?: RequestScope;
+  /** Made on the person's behalf: who, in what capacity, how to reach them, and what proof of authority was checked. */
+  onBehalf?: { name: string; relationship: Relationship; contact: string; authorityChecked: string } | null;
 }
 
 /** Whose codes a request's are: its own, and its person's (counted across all their requests and erasures). */
@@ -62,6 +66,10 @@ const codeSubject = (req: PrivacyRequest): CodeSubject => ({ request: `request:$
 function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem, message: string, extra: Record<string, unknown> = {}): never {
   fail(code, message, { reason, ...extra });
 }
+
+/** A representative's contact: the same rules the account holds e-mail addresses and phone numbers to. */
+const isEmail = (s: string) => EmailAddress.safeParse(s).success;
+const isPhone = (s: string) => PhoneE164.safeParse(s).success;
 
 const TYPE_WORDS: Record<RequestType, string> = {
   ACCESS: 'access to your data',
@@ -129,7 +137,19 @@ export class PrivacyRequestService {
     // Checked before anything is kept: a request for an account that does not exist is a typing error.
     const contact = await this.o.contacts(personId);
     if (contact.known === false) fail('NOT_FOUND', `No account ${personId}: check the person id written in the request`, { field: 'personId' });
-    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt }, actor, null);
+    const representative = input.onBehalf ? this.representative(input.onBehalf, actor, now) : null;
+    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt, representative }, actor, null);
+  }
+
+  /** A representative is recorded with what proof of authority was checked, and by which operator, when. */
+  private representative(r: NonNullable<NewWrittenRequest['onBehalf']>, actor: Actor, now: Date): Representative {
+    const name = r.name.trim();
+    const contact = r.contact.trim();
+    const authorityChecked = r.authorityChecked.trim();
+    if (!name) fail('BAD_USER_INPUT', "Give the representative's name (onBehalf.name)", { field: 'name' });
+    if (!isEmail(contact) && !isPhone(contact)) fail('BAD_USER_INPUT', `onBehalf.contact (${contact || 'empty'}) is not an e-mail address or a phone number in international form (+994501234567): the answer is sent there too`, { field: 'contact' });
+    if (!authorityChecked) fail('BAD_USER_INPUT', 'Say what proof of authority was checked (e.g. birth certificate and the parent\'s ID, a court order, a signed power of attorney): onBehalf.authorityChecked', { field: 'authorityChecked' });
+    return { name, relationship: r.relationship, contact, authorityChecked, checkedBy: actor.id, checkedAt: now.toISOString() };
   }
 
   /**
@@ -162,7 +182,7 @@ export class PrivacyRequestService {
   }
 
   private async receive(
-    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date },
+    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date; representative?: Representative | null },
     actor: Actor,
     verified: { method: 'SIGNED_IN'; by: string } | null,
   ): Promise<PrivacyRequest> {
@@ -176,7 +196,7 @@ export class PrivacyRequestService {
     // A repeat is the same type and scope received earlier within the window (by receipt, not entry: a back-dated letter repeats nothing received after it).
     // A consent withdrawal is never held for an operator (Art. 7(3): as easy as giving consent).
     const earlier = this.o.repeatWindowDays > 0 && r.type !== 'CONSENT_WITHDRAWAL' ? await this.o.store.latestSimilar(r.personId, r.type, JSON.stringify(scope), since, r.receivedAt.toISOString()) : null;
-    const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due } }];
+    const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due, ...(r.representative ? { onBehalfOf: r.personId, representative: r.representative } : {}) } }];
     if (earlier) {
       events.push({
         action: 'FLAGGED_EXCESSIVE',
@@ -195,6 +215,7 @@ export class PrivacyRequestService {
         originalText: r.originalText,
         details: r.details,
         scope: JSON.stringify(scope),
+        representative: r.representative ? JSON.stringify(r.representative) : null,
         receivedAt: r.receivedAt.toISOString(),
         dueAt: due,
         extendedTo: null,
@@ -501,6 +522,20 @@ export class PrivacyRequestService {
    */
   private async tell(req: PrivacyRequest, subject: string, lines: string[]): Promise<void> {
     const text = [...lines.filter(Boolean), `Request ${req.id} — see it in your privacy centre.`].join('\n');
+    const rep = req.representative;
+    if (rep) {
+      // The representative who asked is answered too, at the contact given with the request.
+      const channel = isEmail(rep.contact) ? 'EMAIL' : 'PHONE';
+      const repText = [`You made this request on behalf of person ${req.personId} (${rep.relationship.toLowerCase().replace('_', ' ')}). The person is told the same.`, ...lines.filter(Boolean), `Request ${req.id}.`].join('\n');
+      try {
+        await this.o.messenger.notice({ requestId: req.id, channel, to: rep.contact, subject, text: repText });
+      } catch (err) {
+        this.o.logger.warn({ err, request: req.id }, 'privacy request notice to the representative not sent');
+        await this.o.store
+          .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `The representative ${rep.name} could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
+          .catch((e: unknown) => this.o.logger.error({ err: e }, 'could not record a failed notice'));
+      }
+    }
     try {
       const contact = await this.o.contacts(req.personId);
       const to = contact.email ?? contact.phone;

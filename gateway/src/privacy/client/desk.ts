@@ -22,6 +22,7 @@ interface Request {
   details: string | null;
   receivedAt: string;
   receivedOn: string;
+  representative: { name: string; relationship: string; contact: string; authorityChecked: string; checkedBy: string; checkedAt: string } | null;
   dueAt: string;
   extendedTo: string | null;
   extensionReason: string | null;
@@ -55,7 +56,7 @@ interface Event {
 }
 
 const ROW = 'id personId type channel state deadline deadlineOn daysLeft overdue assignee possiblyExcessive failure { code } workAvailable';
-const FULL = `id personId type channel state originalText details receivedAt receivedOn dueAt extendedTo extensionReason deadline deadlineOn daysLeft overdue assignee
+const FULL = `id personId type channel state originalText details receivedAt receivedOn representative { name relationship contact authorityChecked checkedBy checkedAt } dueAt extendedTo extensionReason deadline deadlineOn daysLeft overdue assignee
   possiblyExcessive excessiveOf excessiveDecidedBy workAvailable verification { method verifiedAt verifiedBy } scope { kinds purpose until }
   work { exportJobId erasureJobId previousExportJobs } evidence { exportJobId erasureJobId archiveSha256 archiveBytes records correctionIds receipts } failure { code message at } answer refusalGround refusalReason`;
 const KEY = 'footprint.desk.session';
@@ -231,6 +232,10 @@ async function showRequest(id: string): Promise<void> {
   add('State', STATE_TITLES[r.state] ?? r.state);
   add('Channel', r.channel);
   add('Received', `${r.receivedOn} (${r.receivedAt})`);
+  if (r.representative) {
+    const p = r.representative;
+    add('On behalf of the person', `${p.name} (${p.relationship}), ${p.contact} — authority checked by ${p.checkedBy} at ${p.checkedAt}: ${p.authorityChecked}`);
+  }
   add('Due', `${r.deadlineOn}, the whole day (${r.dueAt}${r.extendedTo ? ` → extended to ${r.extendedTo} (${r.extensionReason ?? ''})` : ''})`);
   add('Days left', r.overdue ? h('span', { class: 'tag bad', text: `overdue by ${-(r.daysLeft ?? 0)} days` }) : r.daysLeft === null ? 'answered' : String(r.daysLeft));
   add('Identity', r.verification.method ? `${r.verification.method} by ${r.verification.verifiedBy ?? '?'} at ${r.verification.verifiedAt ?? '?'}` : 'not verified yet');
@@ -364,6 +369,9 @@ async function enter(): Promise<void> {
     originalText: $('e-text').value,
     kinds: $('e-kinds').value.split(',').map((k) => k.trim()).filter(Boolean),
     purpose: $('e-purpose').value.trim() || null,
+    onBehalf: $('e-rep-name').value.trim()
+      ? { name: $('e-rep-name').value.trim(), relationship: $('e-rep-relationship').value, contact: $('e-rep-contact').value.trim(), authorityChecked: $('e-rep-proof').value.trim() }
+      : null,
   };
   const res = await call<{ createPrivacyRequest: { id: string; deadlineOn: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadlineOn } }', { p: $('e-person').value.trim(), input });
   const made = res.data?.createPrivacyRequest;

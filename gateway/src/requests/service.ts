@@ -522,29 +522,31 @@ export class PrivacyRequestService {
    */
   private async tell(req: PrivacyRequest, subject: string, lines: string[]): Promise<void> {
     const text = [...lines.filter(Boolean), `Request ${req.id} — see it in your privacy centre.`].join('\n');
-    const rep = req.representative;
-    if (rep) {
-      // The representative who asked is answered too, at the contact given with the request.
-      const channel = isEmail(rep.contact) ? 'EMAIL' : 'PHONE';
-      const repText = [`You made this request on behalf of person ${req.personId} (${rep.relationship.toLowerCase().replace('_', ' ')}). The person is told the same.`, ...lines.filter(Boolean), `Request ${req.id}.`].join('\n');
-      try {
-        await this.o.messenger.notice({ requestId: req.id, channel, to: rep.contact, subject, text: repText });
-      } catch (err) {
-        this.o.logger.warn({ err, request: req.id }, 'privacy request notice to the representative not sent');
-        await this.o.store
-          .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `The representative ${rep.name} could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
-          .catch((e: unknown) => this.o.logger.error({ err: e }, 'could not record a failed notice'));
-      }
-    }
-    try {
+    await this.send(req, subject, 'The person', async () => {
       const contact = await this.o.contacts(req.personId);
       const to = contact.email ?? contact.phone;
       if (!to) throw new Error('the account has no e-mail address or phone number');
-      await this.o.messenger.notice({ requestId: req.id, channel: contact.email ? 'EMAIL' : 'PHONE', to, subject, text });
+      return { channel: contact.email ? 'EMAIL' : 'PHONE', to, text };
+    });
+    const rep = req.representative;
+    // The representative who asked is answered too, at the contact given with the request.
+    if (rep) {
+      await this.send(req, subject, `The representative ${rep.name}`, async () => ({
+        channel: isEmail(rep.contact) ? 'EMAIL' : 'PHONE',
+        to: rep.contact,
+        text: [`You made this request on behalf of person ${req.personId} (${rep.relationship.toLowerCase().replace('_', ' ')}). The person is told the same.`, ...lines.filter(Boolean), `Request ${req.id}.`].join('\n'),
+      }));
+    }
+  }
+
+  private async send(req: PrivacyRequest, subject: string, whom: string, message: () => Promise<{ channel: 'EMAIL' | 'PHONE'; to: string; text: string }>): Promise<void> {
+    try {
+      const m = await message();
+      await this.o.messenger.notice({ requestId: req.id, subject, ...m });
     } catch (err) {
       this.o.logger.warn({ err, request: req.id }, 'privacy request notice not sent');
       await this.o.store
-        .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `The person could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
+        .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `${whom} could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
         .catch((e: unknown) => this.o.logger.error({ err: e }, 'could not record a failed notice'));
     }
   }

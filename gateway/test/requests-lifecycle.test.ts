@@ -131,23 +131,23 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect(daysLeft(new Date('2026-02-10T00:00:00Z'), new Date('2026-02-12T00:00:00Z'))).toBe(-2);
     });
 
-    it('a request received on 31 January 2028 is due on 29 February; extending by two months moves it to 29 April', async () => {
+    it('a request received on 31 January 2028 is due at the end of 29 February in Baku; extending by two months moves it to 29 April', async () => {
       clock.set('2028-01-31T10:00:00Z');
       const req = await written('ERASURE');
       expect(req.receivedAt).toBe('2028-01-31T10:00:00.000Z');
-      expect(req.dueAt).toBe('2028-02-29T10:00:00.000Z');
+      expect(req.dueAt).toBe('2028-02-29T19:59:59.999Z');
       expect(req.deadline).toBe(req.dueAt);
       expect(req.state).toBe('RECEIVED');
       clock.set('2028-02-20T09:00:00Z');
       await expectCode(service.extend(req.id, 3, 'complex', operator), 'BAD_USER_INPUT');
       await expectCode(service.extend(req.id, 2, '  ', operator), 'BAD_USER_INPUT');
       const extended = await service.extend(req.id, 2, 'Numerous systems hold the data', operator);
-      expect(extended.extendedTo).toBe('2028-04-29T10:00:00.000Z');
-      expect(extended.deadline).toBe('2028-04-29T10:00:00.000Z');
+      expect(extended.extendedTo).toBe('2028-04-29T19:59:59.999Z');
+      expect(extended.deadline).toBe('2028-04-29T19:59:59.999Z');
       const before = await service.store.timeline(req.id);
       await expectCode(service.extend(req.id, 1, 'again', operator), 'CONFLICT', 'ALREADY_EXTENDED');
       expect(await service.store.timeline(req.id)).toHaveLength(before.length);
-      expect((await service.get(req.id))!.extendedTo).toBe('2028-04-29T10:00:00.000Z');
+      expect((await service.get(req.id))!.extendedTo).toBe('2028-04-29T19:59:59.999Z');
       // The person is told the new date and why.
       const notice = mailbox().filter((m) => m.requestId === req.id).find((m) => m.subject?.includes('more time'));
       expect(notice?.text).toContain('2028-04-29');
@@ -157,7 +157,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     it('an extension is refused once the first month has ended, and the request is unchanged', async () => {
       clock.set('2027-03-01T12:00:00Z');
       const req = await written('ERASURE');
-      clock.set('2027-04-01T12:00:00Z');
+      // The first month's last day (1 April) has ended in Baku.
+      clock.set('2027-04-02T12:00:00Z');
       await expectCode(service.extend(req.id, 1, 'too late', operator), 'CONFLICT', 'EXTENSION_TOO_LATE');
       const after = (await service.get(req.id))!;
       expect(after.extendedTo).toBeNull();
@@ -252,6 +253,27 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       await expectCode(service.complete(req.id, { answer: 'done', correctionIds: [], receipts: [] }, operator, ctx), 'CONFLICT', 'WORK_NOT_AVAILABLE');
       await service.sync();
       expect((await service.get(req.id))!.state).toBe('IN_PROGRESS');
+    });
+  });
+
+  describe('someone acting for the person', () => {
+    it('a written request made by a parent records who, the proof of authority checked and by whom; the answers go to the person and the parent', async () => {
+      clock.set('2032-02-01T10:00:00Z');
+      const onBehalf = { name: 'Leyla Mammadova', relationship: 'PARENT' as const, contact: 'leyla.parent@example.org', authorityChecked: "Birth certificate and the mother's ID card, copies attached to the letter" };
+      await expectCode(service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'For my son.', details: null, onBehalf: { ...onBehalf, authorityChecked: ' ' } }, operator), 'BAD_USER_INPUT');
+      await expectCode(service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'For my son.', details: null, onBehalf: { ...onBehalf, contact: 'by pigeon' } }, operator), 'BAD_USER_INPUT');
+      const req = await service.createWritten('10000063', { type: 'ACCESS', channel: 'POST', receivedAt: null, originalText: 'I ask for a copy of my son\'s data.', details: null, onBehalf }, operator);
+      expect(req.representative).toEqual({ ...onBehalf, checkedBy: operator.id, checkedAt: '2032-02-01T10:00:00.000Z' });
+      expect((await service.get(req.id))!.representative?.name).toBe('Leyla Mammadova');
+      // The evidence: the RECEIVED entry of the hash-chained timeline names the representative and the proof.
+      const received = (await service.store.timeline(req.id))[0]!;
+      expect(received.detail).toMatchObject({ onBehalfOf: '10000063', representative: { name: 'Leyla Mammadova', relationship: 'PARENT', authorityChecked: onBehalf.authorityChecked, checkedBy: operator.id } });
+      await service.verify(req.id, { check: 'Letter signed by the parent, ID compared' }, operator, null);
+      const notices = mailbox().filter((m) => m.requestId === req.id && m.kind === 'privacy-request');
+      expect(notices.filter((m) => m.to === EMAIL).map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request']);
+      const toParent = notices.filter((m) => m.to === 'leyla.parent@example.org');
+      expect(toParent.map((m) => m.subject)).toEqual(['We received your request (access to your data)', 'We are working on your request']);
+      expect(toParent[0]!.text).toContain('on behalf of person 10000063');
     });
   });
 

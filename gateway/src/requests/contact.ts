@@ -6,6 +6,8 @@ import type { DomainClient } from '../domains/client.js';
 export interface Contact {
   email: string | null;
   phone: string | null;
+  /** false: the account domain holds no account for the person (no profile); absent when it could not be asked. */
+  known?: boolean;
 }
 
 export type ContactLookup = (personId: string) => Promise<Contact>;
@@ -26,6 +28,6 @@ export function accountContactLookup(opts: { client: DomainClient; logger: Logge
     type Answer = { _entities: ({ account: { profile: { nodes: { email: string | null; phone: string | null }[] } } | null } | null)[] };
     const data = await opts.client.request<Answer>('account', QUERY, { r: [{ __typename: 'Person', id: personId }] }, { credential, log: opts.logger });
     const profile = data._entities[0]?.account?.profile.nodes[0];
-    return { email: profile?.email ?? null, phone: profile?.phone ?? null };
+    return { email: profile?.email ?? null, phone: profile?.phone ?? null, known: profile !== undefined };
   };
 }

@@ -7,7 +7,7 @@ import { exportPlan } from '../exports/plan.js';
 import { ExportJobs } from '../exports/store.js';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
 import { REQUESTS_SCOPE } from './access.js';
-import { systemClock, type Clock } from './clock.js';
+import { startedClock, systemClock, type Clock } from './clock.js';
 import { loadRequestsConfig } from './config.js';
 import { accountContactLookup, type ContactLookup } from './contact.js';
 import { deskRoute } from './desk-route.js';
@@ -49,13 +49,13 @@ export function defaultDrivers(fc: FeatureContext, exportQueue: BullExportQueue 
 
 /** Builds the service over the gateway's store (the feature, the seed and the tests share it). */
 export function createRequestService(fc: FeatureContext, overrides: RequestsOverrides = {}, exportQueue: BullExportQueue | null = null): { service: PrivacyRequestService; drivers: DriverRegistry } {
-  const config = loadRequestsConfig();
+  const config = loadRequestsConfig(fc.config.production);
   const delivery = loadCorrectionDeliveryConfig(fc.config);
   const logger = fc.logger.child({ feature: 'requests' });
   const drivers = defaultDrivers(fc, exportQueue);
   const service = new PrivacyRequestService({
     store: new PrivacyRequestStore(fc.store),
-    clock: overrides.clock ?? systemClock,
+    clock: overrides.clock ?? (config.now ? startedClock(config.now) : systemClock),
     drivers,
     messenger: overrides.messenger ?? codeSenderMessenger(delivery, logger),
     contacts:
@@ -64,6 +64,9 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
     logger,
     secret: fc.config.internalSecret,
     repeatWindowDays: config.repeatWindowDays,
+    timeZone: config.timeZone,
+    maxReceiptAgeDays: config.maxReceiptAgeDays,
+    serviceStart: config.serviceStart,
     codeTtlSeconds: delivery.codeTtlSeconds,
     codeMaxAttempts: delivery.codeMaxAttempts,
     limits: new CodeLimits(fc.store, loadCodeLimitsConfig()),
@@ -81,7 +84,7 @@ export const requestsFeature: FeatureModule = {
   // The code limits' table is shared with the rights feature (the same migration, run once).
   migrations: { ...requestMigrations, ...codeLimitMigrations },
   create(fc): GatewayFeature {
-    const config = loadRequestsConfig();
+    const config = loadRequestsConfig(fc.config.production);
     const exportConfig = loadExportConfig(fc.config);
     // With Redis, export jobs go on the BullMQ queue; embedded, the export workers pick up the job row themselves.
     const queue = exportConfig.redisUrl ? new BullExportQueue(exportConfig) : null;
@@ -101,7 +104,7 @@ export const requestsFeature: FeatureModule = {
       }
     };
     return {
-      resolvers: requestResolvers({ service, drivers, store: fc.store, region: config.region }),
+      resolvers: requestResolvers({ service, drivers, store: fc.store, region: config.region, timeZone: config.timeZone }),
       routes: [deskRoute(fc.config, logger), metricsRoute(service)],
       fieldScopes: { createPrivacyRequest: REQUESTS_SCOPE },
       async start() {

@@ -80,6 +80,25 @@ export const ALLOWED_FROM: Record<'sendCode' | 'verify' | 'assign' | 'start' | '
   withdraw: OPEN_STATES,
 };
 
+/** Who may act for a person (policy §12: parents and guardians for children; a legal representative; anyone else with proof). */
+export const RELATIONSHIPS = ['PARENT', 'GUARDIAN', 'LEGAL_REPRESENTATIVE', 'OTHER'] as const;
+export type Relationship = (typeof RELATIONSHIPS)[number];
+
+/**
+ * Someone making a written request on the person's behalf: who, in what
+ * capacity, how to reach them, and what proof of their authority an operator
+ * checked (and who did, when). The answer's notices go to them and to the person.
+ */
+export interface Representative {
+  name: string;
+  relationship: Relationship;
+  /** An e-mail address or phone number, as given with the request. */
+  contact: string;
+  authorityChecked: string;
+  checkedBy: string;
+  checkedAt: string;
+}
+
 /** What a rights request is about, where its type needs it: kinds of data (erasure, restriction), a purpose (objection, consent), an end. */
 export interface RequestScope {
   kinds?: string[] | null;
@@ -123,6 +142,8 @@ export interface PrivacyRequest {
   originalText: string | null;
   details: string | null;
   scope: RequestScope;
+  /** Made on the person's behalf by this representative; null when the person asked. */
+  representative: Representative | null;
   receivedAt: string;
   dueAt: string;
   extendedTo: string | null;

@@ -7,10 +7,10 @@ import { AccountId } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
 import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
-import { DAY_MS, daysLeft } from './clock.js';
+import { DAY_MS, daysLeft, localDate } from './clock.js';
 import type { DriverRegistry } from './drivers/registry.js';
 import { deskDecision, deskOperator, deskRead, REQUESTS_SCOPE, requestActor } from './access.js';
-import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
+import { CHANNELS, COMPLAINT_RIGHT, isOpen, REFUSAL_GROUNDS, RELATIONSHIPS, REQUEST_TYPES, STATES, type PrivacyRequest, type RequestEvent } from './model.js';
 import type { PrivacyRequestService } from './service.js';
 import type { QueueCursor, QueueFilter } from './store.js';
 
@@ -59,6 +59,8 @@ const CreateArgs = z.object({
     type: z.enum(REQUEST_TYPES),
     channel: z.enum(CHANNELS).refine((c) => c !== 'PRIVACY_CENTRE', 'an operator enters requests received by EMAIL or POST'),
     receivedAt: z.iso.datetime({ offset: true, message: 'receivedAt is an ISO-8601 date-time' }).nullish(),
+    receivedOn: z.iso.date({ message: 'receivedOn is a calendar date (YYYY-MM-DD)' }).nullish(),
+    onBehalf: z.object({ name: Text(200), relationship: z.enum(RELATIONSHIPS), contact: z.string().max(254), authorityChecked: Text(2000) }).nullish(),
     originalText: Text(100_000),
     details: Text(20_000).nullish(),
     ...Scope,
@@ -94,6 +96,8 @@ export interface RequestResolverDeps {
   drivers: DriverRegistry;
   store: GatewayStore;
   region: string;
+  /** The controller's time zone: the calendar days shown (receivedOn, deadlineOn). */
+  timeZone: string;
 }
 
 export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
@@ -108,6 +112,8 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
     return {
       ...req,
       meta: recordMeta(kind, 'gateway', { collectedAt: req.receivedAt, region: deps.region, source: null }),
+      receivedOn: localDate(req.receivedAt, deps.timeZone),
+      deadlineOn: localDate(req.deadline, deps.timeZone),
       daysLeft: open ? daysLeft(new Date(req.deadline), now) : null,
       overdue: open && Date.parse(req.deadline) < now.getTime(),
       verification: { method: req.verificationMethod, verifiedAt: req.verifiedAt, verifiedBy: req.verifiedBy },
@@ -211,7 +217,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         return one(
           await service.createWritten(
             args.personId,
-            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, originalText: input.originalText, details: input.details?.trim() || null, scope: { kinds: input.kinds ?? null, purpose: input.purpose ?? null, until: input.until ? new Date(input.until).toISOString() : null } },
+            { type: input.type, channel: input.channel as 'EMAIL' | 'POST', receivedAt: input.receivedAt ? new Date(input.receivedAt) : null, receivedOn: input.receivedOn ?? null, onBehalf: input.onBehalf ?? null, originalText: input.originalText, details: input.details?.trim() || null, scope: { kinds: input.kinds ?? null, purpose: input.purpose ?? null, until: input.until ? new Date(input.until).toISOString() : null } },
             { id: p.sub, type: 'operator' },
           ),
         );

@@ -81,6 +81,7 @@ function seedOne(rng: Rng, i: number, now: Date, people: number): { row: Privacy
   if (extended) events.push({ requestId: id, at: t(3), ...actorOf(true), action: 'EXTENDED', fromState: 'IN_PROGRESS', toState: 'IN_PROGRESS', reason: 'Numerous requests this month (seeded)', detail: JSON.stringify({ months: 2 }) });
   if (closedAt) events.push({ requestId: id, at: at(closedAt), ...actorOf(true), action: state, fromState: 'IN_PROGRESS', toState: state, reason: state === 'REFUSED' ? 'Manifestly unfounded (seeded)' : null, detail: null });
   const row: PrivacyRequestTable = {
+    representative: null,
     id,
     personId: person,
     type,

@@ -1,9 +1,9 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { fail } from '@footprint/schema';
-import { maskEmail, maskPhone, type Logger } from '@footprint/kit';
+import { EmailAddress, maskEmail, maskPhone, PhoneE164, type Logger } from '@footprint/kit';
 import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { GatewayContext } from '../context.js';
-import { addCalendarMonths, DAY_MS, type Clock } from './clock.js';
+import { DAY_MS, dueAfter, localDate, startOfLocalDay, type Clock } from './clock.js';
 import type { ContactLookup } from './contact.js';
 import type { CompletionInput } from './drivers/driver.js';
 import type { DriverRegistry } from './drivers/registry.js';
@@ -15,6 +15,8 @@ import {
   type Channel,
   type PrivacyRequest,
   type RefusalGround,
+  type Relationship,
+  type Representative,
   type RequestScope,
   type RequestState,
   type RequestType,
@@ -33,6 +35,11 @@ export interface ServiceOptions {
   /** Signs the verification codes' hashes. */
   secret: string;
   repeatWindowDays: number;
+  /** The controller's time zone: "received on" and due days are calendar days here. */
+  timeZone: string;
+  /** Receipt dates older than this many days, or before the service started (YYYY-MM-DD), are refused. */
+  maxReceiptAgeDays: number;
+  serviceStart: string;
   codeTtlSeconds: number;
   codeMaxAttempts: number;
   /** Sends and checks per request and per person over time, whichever code is current. */
@@ -44,9 +51,13 @@ export interface NewWrittenRequest {
   channel: Exclude<Channel, 'PRIVACY_CENTRE'>;
   /** When the written request arrived (defaults to now); the clock runs from it. */
   receivedAt: Date | null;
+  /** Or the calendar day it arrived (YYYY-MM-DD) in the controller's time zone, as the desk enters it. */
+  receivedOn?: string | null;
   originalText: string;
   details: string | null;
   scope?: RequestScope;
+  /** Made on the person's behalf: who, in what capacity, how to reach them, and what proof of authority was checked. */
+  onBehalf?: { name: string; relationship: Relationship; contact: string; authorityChecked: string } | null;
 }
 
 /** Whose codes a request's are: its own, and its person's (counted across all their requests and erasures). */
@@ -55,6 +66,10 @@ const codeSubject = (req: PrivacyRequest): CodeSubject => ({ request: `request:$
 function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem, message: string, extra: Record<string, unknown> = {}): never {
   fail(code, message, { reason, ...extra });
 }
+
+/** A representative's contact: the same rules the account holds e-mail addresses and phone numbers to. */
+const isEmail = (s: string) => EmailAddress.safeParse(s).success;
+const isPhone = (s: string) => PhoneE164.safeParse(s).success;
 
 const TYPE_WORDS: Record<RequestType, string> = {
   ACCESS: 'access to your data',
@@ -117,31 +132,77 @@ export class PrivacyRequestService {
   /** An operator enters a written request (e-mail, post), keeping its original text; it waits for identity verification. */
   async createWritten(personId: string, input: NewWrittenRequest, actor: Actor): Promise<PrivacyRequest> {
     const now = this.now();
-    const receivedAt = input.receivedAt ?? now;
-    if (receivedAt.getTime() > now.getTime() + 60_000) fail('BAD_USER_INPUT', 'receivedAt is in the future: give the date the written request arrived', { field: 'receivedAt' });
+    const receivedAt = this.receiptTime(input, now);
     if (!input.originalText.trim()) fail('BAD_USER_INPUT', 'A written request is entered with its original text (originalText)', { field: 'originalText' });
-    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt }, actor, null);
+    // Checked before anything is kept: a request for an account that does not exist is a typing error.
+    const contact = await this.o.contacts(personId);
+    if (contact.known === false) fail('NOT_FOUND', `No account ${personId}: check the person id written in the request`, { field: 'personId' });
+    const representative = input.onBehalf ? this.representative(input.onBehalf, actor, now) : null;
+    return this.receive({ personId, type: input.type, channel: input.channel, originalText: input.originalText, details: input.details, scope: input.scope ?? {}, receivedAt, representative }, actor, null);
+  }
+
+  /** A representative is recorded with what proof of authority was checked, and by which operator, when. */
+  private representative(r: NonNullable<NewWrittenRequest['onBehalf']>, actor: Actor, now: Date): Representative {
+    const name = r.name.trim();
+    const contact = r.contact.trim();
+    const authorityChecked = r.authorityChecked.trim();
+    if (!name) fail('BAD_USER_INPUT', "Give the representative's name (onBehalf.name)", { field: 'name' });
+    if (!isEmail(contact) && !isPhone(contact)) fail('BAD_USER_INPUT', `onBehalf.contact (${contact || 'empty'}) is not an e-mail address or a phone number in international form (+994501234567): the answer is sent there too`, { field: 'contact' });
+    if (!authorityChecked) fail('BAD_USER_INPUT', 'Say what proof of authority was checked (e.g. birth certificate and the parent\'s ID, a court order, a signed power of attorney): onBehalf.authorityChecked', { field: 'authorityChecked' });
+    return { name, relationship: r.relationship, contact, authorityChecked, checkedBy: actor.id, checkedAt: now.toISOString() };
+  }
+
+  /**
+   * When a written request arrived: today (in the controller's time zone) is
+   * now; an earlier day starts the clock at that day's beginning there. A day
+   * in the future, before the service started or older than the configured
+   * age is refused as a typing error (1970-01-01 is not a letter's date).
+   */
+  private receiptTime(input: NewWrittenRequest, now: Date): Date {
+    const zone = this.o.timeZone;
+    const field = input.receivedOn ? 'receivedOn' : 'receivedAt';
+    if (input.receivedOn && input.receivedAt) fail('BAD_USER_INPUT', 'Give receivedOn (the day) or receivedAt (the moment), not both', { field });
+    let at: Date;
+    if (input.receivedOn) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(input.receivedOn) || Number.isNaN(Date.parse(`${input.receivedOn}T00:00:00Z`))) fail('BAD_USER_INPUT', `receivedOn (${input.receivedOn}) is not a calendar date (YYYY-MM-DD)`, { field });
+      at = input.receivedOn === localDate(now, zone) ? now : startOfLocalDay(input.receivedOn, zone);
+    } else at = input.receivedAt ?? now;
+    const day = localDate(at, zone);
+    const today = localDate(now, zone);
+    if (at.getTime() > now.getTime() + 60_000 || day > today) fail('BAD_USER_INPUT', `${field} (${day}) is in the future (today is ${today} in ${zone}): give the date the written request arrived`, { field, reason: 'RECEIPT_IN_FUTURE' });
+    const oldest = new Date(now.getTime() - this.o.maxReceiptAgeDays * DAY_MS);
+    if (day < this.o.serviceStart) fail('BAD_USER_INPUT', `${field} (${day}) is before the service took requests (${this.o.serviceStart}): check the date of the letter`, { field, reason: 'RECEIPT_TOO_OLD' });
+    if (at.getTime() < startOfLocalDay(localDate(oldest, zone), zone).getTime()) fail('BAD_USER_INPUT', `${field} (${day}) is more than ${this.o.maxReceiptAgeDays} days ago: a written request is entered when it arrives; check the date`, { field, reason: 'RECEIPT_TOO_OLD' });
+    return at;
+  }
+
+  /** A calendar date in the controller's time zone, as the person is told it. */
+  private day(iso: string): string {
+    return localDate(iso, this.o.timeZone);
   }
 
   private async receive(
-    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date },
+    r: { personId: string; type: RequestType; channel: Channel; originalText: string | null; details: string | null; scope: RequestScope; receivedAt: Date; representative?: Representative | null },
     actor: Actor,
     verified: { method: 'SIGNED_IN'; by: string } | null,
   ): Promise<PrivacyRequest> {
     const scope: RequestScope = { kinds: r.scope.kinds?.length ? [...new Set(r.scope.kinds)].sort() : null, purpose: r.scope.purpose || null, until: r.scope.until || null };
-    this.o.drivers.for(r.type).validate?.(r.type, scope);
     const now = this.now();
+    this.o.drivers.for(r.type).validate?.(r.type, scope, now);
     const at = now.toISOString();
-    const due = addCalendarMonths(r.receivedAt, 1).toISOString();
+    // Due at the end of the calendar day one month on, where the controller answers: the whole due day is in time.
+    const due = dueAfter(r.receivedAt, 1, this.o.timeZone).toISOString();
     const since = new Date(r.receivedAt.getTime() - this.o.repeatWindowDays * DAY_MS).toISOString();
-    const earlier = this.o.repeatWindowDays > 0 ? await this.o.store.latestSimilar(r.personId, r.type, since) : null;
-    const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due } }];
+    // A repeat is the same type and scope received earlier within the window (by receipt, not entry: a back-dated letter repeats nothing received after it).
+    // A consent withdrawal is never held for an operator (Art. 7(3): as easy as giving consent).
+    const earlier = this.o.repeatWindowDays > 0 && r.type !== 'CONSENT_WITHDRAWAL' ? await this.o.store.latestSimilar(r.personId, r.type, JSON.stringify(scope), since, r.receivedAt.toISOString()) : null;
+    const events: NewEvent[] = [{ action: 'RECEIVED', fromState: null, toState: 'RECEIVED', reason: null, detail: { channel: r.channel, receivedAt: r.receivedAt.toISOString(), dueAt: due, ...(r.representative ? { onBehalfOf: r.personId, representative: r.representative } : {}) } }];
     if (earlier) {
       events.push({
         action: 'FLAGGED_EXCESSIVE',
         fromState: 'RECEIVED',
         toState: 'RECEIVED',
-        reason: `The same request (${r.type}) was received from this person on ${earlier.receivedAt.slice(0, 10)}, within ${this.o.repeatWindowDays} days; an operator decides whether it is excessive (§10). It is not refused by itself.`,
+        reason: `The same request (${r.type}) was received from this person on ${this.day(earlier.receivedAt)}, within ${this.o.repeatWindowDays} days; an operator decides whether it is excessive (§10). It is not refused by itself.`,
         detail: { earlierRequest: earlier.id },
       });
     }
@@ -154,6 +215,7 @@ export class PrivacyRequestService {
         originalText: r.originalText,
         details: r.details,
         scope: JSON.stringify(scope),
+        representative: r.representative ? JSON.stringify(r.representative) : null,
         receivedAt: r.receivedAt.toISOString(),
         dueAt: due,
         extendedTo: null,
@@ -185,7 +247,7 @@ export class PrivacyRequestService {
       at,
     );
     await this.tell(req, `We received your request (${TYPE_WORDS[req.type]})`, [
-      `We received your request on ${req.receivedAt.slice(0, 10)} and will answer by ${req.dueAt.slice(0, 10)}.`,
+      `We received your request on ${this.day(req.receivedAt)} and will answer by ${this.day(req.dueAt)}.`,
       verified ? '' : 'Before we act on it we need to confirm that it comes from you: we will send you a code, or contact you.',
       earlier ? 'You made the same request recently; a member of our privacy team will look at it before it proceeds.' : '',
     ]);
@@ -297,7 +359,7 @@ export class PrivacyRequestService {
     const started = await this.o.store.transition(req, changes, events, actor, now.toISOString());
     // Done at once (a restriction, an objection, a withdrawal): answered now, with what is in force.
     if (outcome.done) return this.close(started, 'COMPLETED', { evidence: { ...started.evidence, ...outcome.done }, answer: null }, { id: 'gateway', type: 'system' }, outcome.note);
-    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${started.deadline.slice(0, 10)}.`]);
+    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${this.day(started.deadline)}.`]);
     return started;
   }
 
@@ -346,7 +408,7 @@ export class PrivacyRequestService {
     if (now.getTime() >= Date.parse(req.dueAt)) problem('CONFLICT', 'EXTENSION_TOO_LATE', `The first month ended on ${req.dueAt}: an extension must be decided, and told to the person, within it`);
     if (!Number.isInteger(months) || months < 1 || months > 2) fail('BAD_USER_INPUT', 'An extension is 1 or 2 further months (Art. 12(3))', { field: 'months' });
     if (!reason.trim()) fail('BAD_USER_INPUT', 'An extension needs its reasons (they are told to the person)', { field: 'reason' });
-    const extendedTo = addCalendarMonths(new Date(req.dueAt), months).toISOString();
+    const extendedTo = dueAfter(new Date(req.dueAt), months, this.o.timeZone).toISOString();
     const out = await this.o.store.transition(
       req,
       { extendedTo, extensionReason: reason.trim(), deadline: extendedTo },
@@ -354,7 +416,7 @@ export class PrivacyRequestService {
       actor,
       now.toISOString(),
     );
-    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${extendedTo.slice(0, 10)} instead of ${req.dueAt.slice(0, 10)}.`, `Why: ${reason.trim()}`]);
+    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${this.day(extendedTo)} instead of ${this.day(req.dueAt)}.`, `Why: ${reason.trim()}`]);
     return out;
   }
 
@@ -363,7 +425,7 @@ export class PrivacyRequestService {
     this.allowed(req, 'hold');
     if (!reason.trim()) fail('BAD_USER_INPUT', 'Say what is awaited from the person (reason)', { field: 'reason' });
     const out = await this.o.store.transition(req, { state: 'ON_HOLD', heldFrom: req.state }, [{ action: 'ON_HOLD', fromState: req.state, toState: 'ON_HOLD', reason: reason.trim() }], actor, this.now().toISOString());
-    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${out.deadline.slice(0, 10)}.`]);
+    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${this.day(out.deadline)}.`]);
     return out;
   }
 
@@ -372,7 +434,7 @@ export class PrivacyRequestService {
     this.allowed(req, 'resume');
     const back: RequestState = req.heldFrom ?? 'RECEIVED';
     const out = await this.o.store.transition(req, { state: back, heldFrom: null }, [{ action: 'RESUMED', fromState: 'ON_HOLD', toState: back, reason }], actor, this.now().toISOString());
-    await this.tell(out, 'We are working on your request again', [`We will answer by ${out.deadline.slice(0, 10)}.`]);
+    await this.tell(out, 'We are working on your request again', [`We will answer by ${this.day(out.deadline)}.`]);
     return out;
   }
 
@@ -422,7 +484,7 @@ export class PrivacyRequestService {
     if (to === 'COMPLETED') {
       const ev = out.evidence;
       await this.tell(out, 'We answered your request', [
-        `Your request (${TYPE_WORDS[out.type]}) received on ${out.receivedAt.slice(0, 10)} is complete.`,
+        `Your request (${TYPE_WORDS[out.type]}) received on ${this.day(out.receivedAt)} is complete.`,
         ev.archiveSha256 ? `Your archive is ready to download in the privacy centre (SHA-256 ${ev.archiveSha256}).` : '',
         ev.correctionIds?.length ? `Corrections made: ${ev.correctionIds.join(', ')}.` : '',
         out.answer ?? '',
@@ -430,7 +492,7 @@ export class PrivacyRequestService {
     } else if (to === 'REFUSED') {
       await this.tell(out, 'We cannot act on your request', [`Why: ${what.reason}`, COMPLAINT_RIGHT]);
     } else {
-      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${out.receivedAt.slice(0, 10)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
+      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${this.day(out.receivedAt)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
     }
     return out;
   }
@@ -460,15 +522,31 @@ export class PrivacyRequestService {
    */
   private async tell(req: PrivacyRequest, subject: string, lines: string[]): Promise<void> {
     const text = [...lines.filter(Boolean), `Request ${req.id} — see it in your privacy centre.`].join('\n');
-    try {
+    await this.send(req, subject, 'The person', async () => {
       const contact = await this.o.contacts(req.personId);
       const to = contact.email ?? contact.phone;
       if (!to) throw new Error('the account has no e-mail address or phone number');
-      await this.o.messenger.notice({ requestId: req.id, channel: contact.email ? 'EMAIL' : 'PHONE', to, subject, text });
+      return { channel: contact.email ? 'EMAIL' : 'PHONE', to, text };
+    });
+    const rep = req.representative;
+    // The representative who asked is answered too, at the contact given with the request.
+    if (rep) {
+      await this.send(req, subject, `The representative ${rep.name}`, async () => ({
+        channel: isEmail(rep.contact) ? 'EMAIL' : 'PHONE',
+        to: rep.contact,
+        text: [`You made this request on behalf of person ${req.personId} (${rep.relationship.toLowerCase().replace('_', ' ')}). The person is told the same.`, ...lines.filter(Boolean), `Request ${req.id}.`].join('\n'),
+      }));
+    }
+  }
+
+  private async send(req: PrivacyRequest, subject: string, whom: string, message: () => Promise<{ channel: 'EMAIL' | 'PHONE'; to: string; text: string }>): Promise<void> {
+    try {
+      const m = await message();
+      await this.o.messenger.notice({ requestId: req.id, subject, ...m });
     } catch (err) {
       this.o.logger.warn({ err, request: req.id }, 'privacy request notice not sent');
       await this.o.store
-        .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `The person could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
+        .note(req, { action: 'NOTIFICATION_FAILED', fromState: req.state, toState: req.state, reason: `${whom} could not be told "${subject}": ${(err as Error).message}` }, { id: 'gateway', type: 'system' }, this.now().toISOString())
         .catch((e: unknown) => this.o.logger.error({ err: e }, 'could not record a failed notice'));
     }
   }

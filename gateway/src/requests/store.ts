@@ -8,6 +8,7 @@ import {
   STATES,
   type Action,
   type Actor,
+  type Representative,
   type Channel,
   type PrivacyRequest,
   type RefusalGround,
@@ -30,6 +31,8 @@ export interface PrivacyRequestTable {
   details: string | null;
   /** JSON RequestScope. */
   scope: string;
+  /** JSON Representative, when made on the person's behalf (added by 910: rows written without it have none). */
+  representative?: string | null;
   receivedAt: string;
   dueAt: string;
   extendedTo: string | null;
@@ -168,6 +171,12 @@ export const requestMigrations: Record<string, Migration> = {
   '903_privacy_request_event_chain': {
     up: (db) => chainEvidenceTable(db, EVENT_EVIDENCE),
   },
+  // Sorts after every shipped migration (901–903), so an existing store takes it.
+  '910_privacy_request_representative': {
+    async up(db) {
+      await db.schema.alterTable('privacy_request').addColumn('representative', 'text').execute();
+    },
+  },
 };
 
 /** The request timelines' hash chain (kit/src/evidence-chain.ts): every request's events in one chain, in id order. */
@@ -184,6 +193,7 @@ export function parseRequest(r: PrivacyRequestTable): PrivacyRequest {
     originalText: r.originalText,
     details: r.details,
     scope: json<RequestScope>(r.scope, {}),
+    representative: json<Representative | null>(r.representative ?? null, null),
     receivedAt: r.receivedAt,
     dueAt: r.dueAt,
     extendedTo: r.extendedTo,
@@ -339,15 +349,19 @@ export class PrivacyRequestStore {
     return out;
   }
 
-  /** The latest earlier request of the same person and type received since `since` (the repeat check). */
-  async latestSimilar(personId: string, type: RequestType, since: string): Promise<{ id: string; receivedAt: string } | null> {
+  /** The latest request of the same person, type and scope received between `since` and `until` (the repeat check). */
+  async latestSimilar(personId: string, type: RequestType, scope: string, since: string, until: string): Promise<{ id: string; receivedAt: string } | null> {
     const row = await this.db
       .selectFrom('privacyRequest')
       .select(['id', 'receivedAt'])
       .where('personId', '=', personId)
       .where('type', '=', type)
+      .where('scope', '=', scope)
       .where('receivedAt', '>=', since)
+      .where('receivedAt', '<=', until)
+      // Refused, withdrawn or failed requests were never answered: asking again (corrected) is not a repeat.
       .where('state', 'not in', ['REFUSED', 'WITHDRAWN'])
+      .where('failure', 'is', null)
       .orderBy('receivedAt', 'desc')
       .limit(1)
       .executeTakeFirst();

@@ -123,6 +123,24 @@ export class RightsService {
     if (latest && (latest.state === 'QUEUED' || latest.state === 'RUNNING')) fail('CONFLICT', `An erasure for person ${person} is ${latest.state} (job ${latest.id}); wait for it to finish`, { jobId: latest.id });
   }
 
+  /**
+   * The kinds a request names, by owning domain: an unknown kind is
+   * BAD_USER_INPUT naming it, and so, for an erasure, is a kind kept by law.
+   * Privacy requests check their kinds with this when they are received.
+   */
+  checkKinds(kinds: string[], right: 'erase' | 'restrict'): Map<string, string[]> {
+    const byDomain = this.domains.group(kinds);
+    const retained = right === 'erase' ? kinds.filter((k) => erasureOf(this.domains.entry(k)!).action === 'RETAIN') : [];
+    if (retained.length) {
+      const why = retained.map((k) => {
+        const e = erasureOf(this.domains.entry(k)!);
+        return `${k} (${e.note ?? 'kept under a legal obligation'}${e.retainFrom ? `, from ${e.retainFrom}` : ''})`;
+      });
+      fail('BAD_USER_INPUT', `These kinds are kept by law and cannot be erased on request: ${why.join('; ')}. They are restricted (not processed further) once the account is erased`, { field: 'kinds', reason: 'RETAINED', retainedKinds: retained });
+    }
+    return byDomain;
+  }
+
   /** Sends the one-time code that confirms a person's own erasure request. */
   async requestErasureCode(person: string, r: Requester): Promise<PendingCode> {
     await this.notErased(person);
@@ -149,15 +167,7 @@ export class RightsService {
     const kinds = input.kinds ? [...new Set(input.kinds)].sort() : null;
     let byDomain: Map<string, string[]> | null = null;
     if (kinds) {
-      byDomain = this.domains.group(kinds);
-      const retained = kinds.filter((k) => erasureOf(this.domains.entry(k)!).action === 'RETAIN');
-      if (retained.length) {
-        const why = retained.map((k) => {
-          const e = erasureOf(this.domains.entry(k)!);
-          return `${k} (${e.note ?? 'kept under a legal obligation'}${e.retainFrom ? `, from ${e.retainFrom}` : ''})`;
-        });
-        fail('BAD_USER_INPUT', `These kinds are kept by law and cannot be erased on request: ${why.join('; ')}. They are restricted (not processed further) once the account is erased`, { field: 'kinds', reason: 'RETAINED', retainedKinds: retained });
-      }
+      byDomain = this.checkKinds(kinds, 'erase');
     }
     const erased = await this.jobs.erased(person);
     if (erased) {
@@ -287,7 +297,7 @@ export class RightsService {
   async restrict(person: string, r: Requester, rawInput: unknown): Promise<ProcessingState> {
     const input = parseInput(RestrictInput, rawInput);
     if (input.until && Date.parse(input.until) <= Date.now()) fail('BAD_USER_INPUT', `until (${input.until}) is in the past: a restriction must end in the future, or leave until out`, { field: 'until' });
-    const byDomain = this.domains.group(input.kinds);
+    const byDomain = this.checkKinds(input.kinds, 'restrict');
     const until = input.until ? new Date(input.until).toISOString() : null;
     return this.exclusive(person, async () => {
       await this.notErased(person);

@@ -1,5 +1,5 @@
 import type { Doc, El, Ev, KeyValueStore } from './dom.js';
-import { $, announce, day, errorText, gql, h, STATE_TITLES, TYPE_TITLES, type GqlResult } from './ui.js';
+import { $, announce, errorText, gql, h, STATE_TITLES, TYPE_TITLES, type GqlResult } from './ui.js';
 
 /**
  * The privacy desk: the queue of privacy requests by deadline (days left,
@@ -21,10 +21,13 @@ interface Request {
   originalText: string | null;
   details: string | null;
   receivedAt: string;
+  receivedOn: string;
+  representative: { name: string; relationship: string; contact: string; authorityChecked: string; checkedBy: string; checkedAt: string } | null;
   dueAt: string;
   extendedTo: string | null;
   extensionReason: string | null;
   deadline: string;
+  deadlineOn: string;
   daysLeft: number | null;
   overdue: boolean;
   assignee: string | null;
@@ -52,8 +55,8 @@ interface Event {
   detail: string | null;
 }
 
-const ROW = 'id personId type channel state deadline daysLeft overdue assignee possiblyExcessive failure { code } workAvailable';
-const FULL = `id personId type channel state originalText details receivedAt dueAt extendedTo extensionReason deadline daysLeft overdue assignee
+const ROW = 'id personId type channel state deadline deadlineOn daysLeft overdue assignee possiblyExcessive failure { code } workAvailable';
+const FULL = `id personId type channel state originalText details receivedAt receivedOn representative { name relationship contact authorityChecked checkedBy checkedAt } dueAt extendedTo extensionReason deadline deadlineOn daysLeft overdue assignee
   possiblyExcessive excessiveOf excessiveDecidedBy workAvailable verification { method verifiedAt verifiedBy } scope { kinds purpose until }
   work { exportJobId erasureJobId previousExportJobs } evidence { exportJobId erasureJobId archiveSha256 archiveBytes records correctionIds receipts } failure { code message at } answer refusalGround refusalReason`;
 const KEY = 'footprint.desk.session';
@@ -186,7 +189,7 @@ function queueRow(r: Request): El {
   const tr = h(
     'tr',
     { 'data-request': r.id, class: r.overdue ? 'overdue' : undefined, tabindex: '0', 'aria-selected': String(r.id === selected) },
-    h('td', { text: day(r.deadline) }),
+    h('td', { text: r.deadlineOn }),
     h('td', {}, r.overdue ? h('span', { class: 'tag bad', text: `overdue ${-(r.daysLeft ?? 0)} d` }) : r.daysLeft === null ? '—' : String(r.daysLeft)),
     h('td', { text: TYPE_TITLES[r.type] ?? r.type }),
     h('td', { text: STATE_TITLES[r.state] ?? r.state }),
@@ -228,8 +231,12 @@ async function showRequest(id: string): Promise<void> {
   add('Request', r.id);
   add('State', STATE_TITLES[r.state] ?? r.state);
   add('Channel', r.channel);
-  add('Received', r.receivedAt);
-  add('Due', `${r.dueAt}${r.extendedTo ? ` → extended to ${r.extendedTo} (${r.extensionReason ?? ''})` : ''}`);
+  add('Received', `${r.receivedOn} (${r.receivedAt})`);
+  if (r.representative) {
+    const p = r.representative;
+    add('On behalf of the person', `${p.name} (${p.relationship}), ${p.contact} — authority checked by ${p.checkedBy} at ${p.checkedAt}: ${p.authorityChecked}`);
+  }
+  add('Due', `${r.deadlineOn}, the whole day (${r.dueAt}${r.extendedTo ? ` → extended to ${r.extendedTo} (${r.extensionReason ?? ''})` : ''})`);
   add('Days left', r.overdue ? h('span', { class: 'tag bad', text: `overdue by ${-(r.daysLeft ?? 0)} days` }) : r.daysLeft === null ? 'answered' : String(r.daysLeft));
   add('Identity', r.verification.method ? `${r.verification.method} by ${r.verification.verifiedBy ?? '?'} at ${r.verification.verifiedAt ?? '?'}` : 'not verified yet');
   add('Assignee', r.assignee);
@@ -357,18 +364,22 @@ async function enter(): Promise<void> {
   const input = {
     type: $('e-type').value,
     channel: $('e-channel').value,
-    receivedAt: received ? `${received}T00:00:00Z` : null,
+    // The day the letter arrived, as a calendar day where the controller answers (the gateway's time zone), not UTC midnight.
+    receivedOn: received || null,
     originalText: $('e-text').value,
     kinds: $('e-kinds').value.split(',').map((k) => k.trim()).filter(Boolean),
     purpose: $('e-purpose').value.trim() || null,
+    onBehalf: $('e-rep-name').value.trim()
+      ? { name: $('e-rep-name').value.trim(), relationship: $('e-rep-relationship').value, contact: $('e-rep-contact').value.trim(), authorityChecked: $('e-rep-proof').value.trim() }
+      : null,
   };
-  const res = await call<{ createPrivacyRequest: { id: string; deadline: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadline } }', { p: $('e-person').value.trim(), input });
+  const res = await call<{ createPrivacyRequest: { id: string; deadlineOn: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadlineOn } }', { p: $('e-person').value.trim(), input });
   const made = res.data?.createPrivacyRequest;
   if (!made) {
     say(`Not entered: ${errorText(res)}`);
     return;
   }
-  say(`Entered: due ${day(made.deadline)}; verify the requester's identity next`);
+  say(`Entered: due ${made.deadlineOn}; verify the requester's identity next`);
   $('e-text').value = '';
   await Promise.all([loadQueue(true), loadFigures(), showRequest(made.id)]);
 }

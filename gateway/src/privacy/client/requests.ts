@@ -1,5 +1,5 @@
 import type { El, Ev } from './dom.js';
-import { $, day, errorText, gql, h, STATE_TITLES, TYPE_TITLES } from './ui.js';
+import { $, errorText, gql, h, STATE_TITLES, TYPE_TITLES } from './ui.js';
 
 /**
  * The person's privacy requests in the privacy centre: make one (access, a
@@ -13,7 +13,9 @@ interface PersonRequest {
   type: string;
   state: string;
   receivedAt: string;
-  deadline: string;
+  /** Calendar days where the controller answers (the gateway's time zone), not UTC dates. */
+  receivedOn: string;
+  deadlineOn: string;
   extendedTo: string | null;
   extensionReason: string | null;
   daysLeft: number | null;
@@ -25,7 +27,7 @@ interface PersonRequest {
   timeline: { at: string; action: string; toState: string; reason: string | null }[];
 }
 
-const FIELDS = `id type state receivedAt deadline extendedTo extensionReason daysLeft answer complaintRight scope { kinds purpose }
+const FIELDS = `id type state receivedAt receivedOn deadlineOn extendedTo extensionReason daysLeft answer complaintRight scope { kinds purpose }
   evidence { archiveSha256 exportJobId correctionIds } failure { message } timeline { at action toState reason }`;
 
 let token = '';
@@ -61,7 +63,7 @@ export async function loadRequests(personToken: string): Promise<void> {
 
 function row(r: PersonRequest): El {
   const open = ['RECEIVED', 'VERIFYING', 'IN_PROGRESS', 'ON_HOLD'].includes(r.state);
-  const due = `${day(r.deadline)}${r.extendedTo ? ' (extended)' : ''}${open && r.daysLeft !== null ? ` — ${r.daysLeft >= 0 ? `${r.daysLeft} days left` : 'late'}` : ''}`;
+  const due = `${r.deadlineOn}${r.extendedTo ? ' (extended)' : ''}${open && r.daysLeft !== null ? ` — ${r.daysLeft >= 0 ? `${r.daysLeft} days left` : 'late'}` : ''}`;
   const detail = h(
     'details',
     {},
@@ -97,7 +99,7 @@ function row(r: PersonRequest): El {
     'tr',
     { 'data-request': r.id },
     h('td', {}, h('strong', { text: TYPE_TITLES[r.type] ?? r.type }), detail),
-    h('td', { text: day(r.receivedAt) }),
+    h('td', { text: r.receivedOn }),
     h('td', { text: due }),
     h('td', { text: STATE_TITLES[r.state] ?? r.state }),
     h('td', {}, confirm, withdraw),
@@ -113,13 +115,13 @@ export function setUpRequestForm(): void {
       const details = $('request-details').value.trim();
       const kinds = $('request-kinds').value.split(',').map((k) => k.trim()).filter(Boolean);
       const purpose = $('request-purpose').value;
-      const res = await gql<{ submitPrivacyRequest: { id: string; deadline: string; state: string } }>(
+      const res = await gql<{ submitPrivacyRequest: { id: string; deadlineOn: string; state: string } }>(
         token,
-        'mutation($input: SubmitPrivacyRequestInput!) { submitPrivacyRequest(input: $input) { id deadline state } }',
+        'mutation($input: SubmitPrivacyRequestInput!) { submitPrivacyRequest(input: $input) { id deadlineOn state } }',
         { input: { type, details: details || null, kinds: kinds.length ? kinds : null, purpose: purpose || null } },
       );
       const made = res.data?.submitPrivacyRequest;
-      status(made ? `Request received: we will answer by ${day(made.deadline)}` : `The request could not be made: ${errorText(res)}`);
+      status(made ? `Request received: we will answer by ${made.deadlineOn}` : `The request could not be made: ${errorText(res)}`);
       if (made) $('request-details').value = '';
       await loadRequests(token);
     })();

@@ -37,8 +37,8 @@ export interface RequestDriver {
    * session alone does not erase an account.
    */
   confirmByCode?(type: RequestType): boolean;
-  /** Checks what the request is about (kinds, purpose) when it is received; BAD_USER_INPUT names what is wrong. */
-  validate?(type: RequestType, scope: RequestScope): void;
+  /** Checks what the request is about (kinds, purpose) when it is received, at `now` (the legal clock); BAD_USER_INPUT names what is wrong. */
+  validate?(type: RequestType, scope: RequestScope, now: Date): void;
   /** Starts the work of a verified request (again, after a failure), on behalf of `actor`. */
   start(req: PrivacyRequest, now: Date, actor: Actor): Promise<StartOutcome>;
   /** Where automatically tracked work stands; null when the driver tracks none (completed by hand). */

@@ -55,15 +55,17 @@ export function rightsDriver(deps: { rights: () => RightsService | null; logger:
       return deps.rights() !== null;
     },
     confirmByCode: (type) => type === 'ERASURE',
-    validate(type: RequestType, scope) {
+    validate(type: RequestType, scope, now) {
       const kinds = scope.kinds ?? [];
       const bad = kinds.filter((k) => !/^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$/.test(k));
       if (bad.length) fail('BAD_USER_INPUT', `Not kinds of data (<domain>.<kind>, as the data map lists them): ${bad.join(', ')}`, { field: 'kinds' });
       if (type === 'ERASURE' && (scope.purpose || scope.until)) fail('BAD_USER_INPUT', 'An erasure names kinds of data (or none, for the whole account), not a purpose', { field: 'purpose' });
       if (type === 'RESTRICTION') {
         if (!kinds.length) fail('BAD_USER_INPUT', 'A restriction names the kinds of data it restricts (kinds)', { field: 'kinds' });
-        if (scope.until && Date.parse(scope.until) <= Date.now()) fail('BAD_USER_INPUT', 'until is in the past', { field: 'until' });
+        if (scope.until && Date.parse(scope.until) <= now.getTime()) fail('BAD_USER_INPUT', `until (${scope.until}) is in the past: a restriction must end in the future, or leave until out`, { field: 'until' });
       }
+      // The same check restrictProcessing and erasePersonalData make: an unknown kind, or erasing a kind kept by law, is refused now, not at every start.
+      if (kinds.length && (type === 'ERASURE' || type === 'RESTRICTION')) deps.rights()?.checkKinds(kinds, type === 'ERASURE' ? 'erase' : 'restrict');
       if (type === 'OBJECTION' && !RIGHTS_PURPOSES.includes(scope.purpose as (typeof RIGHTS_PURPOSES)[number])) {
         fail('BAD_USER_INPUT', `An objection names its purpose: ${RIGHTS_PURPOSES.join(' or ')}`, { field: 'purpose' });
       }

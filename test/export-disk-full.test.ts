@@ -18,8 +18,18 @@ const subgraphUrls = inject('subgraphUrls');
 const PAGE = 4096;
 const PERSON = '10000001';
 
-if (process.getuid?.() !== 0) {
-  throw new Error('test/export-disk-full.test.ts needs root: it mounts a small tmpfs as the export folder (run it as root, as CI does)');
+// Mounting needs root: as root (CI) directly, otherwise through sudo without a password (as scripts/setup-system.sh does).
+const asRoot = process.getuid?.() === 0;
+function privileged(cmd: string, args: string[]): void {
+  if (asRoot) execFileSync(cmd, args);
+  else execFileSync('sudo', ['-n', cmd, ...args]);
+}
+if (!asRoot) {
+  try {
+    execFileSync('sudo', ['-n', 'true'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('test/export-disk-full.test.ts needs root or sudo without a password: it mounts a small tmpfs as the export folder');
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'footprint-disk-full-'));
@@ -30,12 +40,13 @@ let mounted = false;
 let gateway: Proc;
 
 function mountTmpfs(bytes: number): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0700`, 'tmpfs', exportDir]);
+  // Owned by whoever runs the test (and so the gateway it starts), whether or not the mount went through sudo.
+  privileged('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0700,uid=${process.getuid?.() ?? 0},gid=${process.getgid?.() ?? 0}`, 'tmpfs', exportDir]);
   mounted = true;
 }
 
 function unmount(lazy = false): void {
-  execFileSync('umount', lazy ? ['-l', exportDir] : [exportDir]);
+  privileged('umount', lazy ? ['-l', exportDir] : [exportDir]);
   mounted = false;
 }
 

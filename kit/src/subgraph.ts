@@ -180,8 +180,8 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       id: (row: RecordRow) => prefix + row.id,
       meta: (row: RecordRow, _: unknown, ctx: SubgraphContext<DB, L>) => {
         const read = restrictionsRead.get(ctx);
-        if (read) return metaOf(row, read.forRecord(k.kind, row.id));
-        return readRestrictions(ctx).then((r) => metaOf(row, r.forRecord(k.kind, row.id)));
+        if (read) return metaOf(row, read.forRecord(k.kind, row));
+        return readRestrictions(ctx).then((r) => metaOf(row, r.forRecord(k.kind, row)));
       },
     };
   }

@@ -149,20 +149,31 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     }
     const left = await trx
       .selectFrom(k.table)
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('collectedAt').as('latest')])
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('collectedAt').as('earliest'), eb.fn.max('collectedAt').as('latest')])
       .where('personId', '=', person)
       .executeTakeFirstOrThrow();
     retained = count(left.n as number);
     if (retained > 0) {
-      const from = meta.retainFrom === 'COLLECTED' ? new Date(String(left.latest)) : now;
-      retainedUntil = addDuration(from, period)!.toISOString();
       const kit = rightsTables(trx);
-      // One hold per kind: a later erasure request replaces the earlier one.
-      await kit.updateTable('processingRestriction').set({ liftedAt: at }).where('personId', '=', person).where('kind', '=', meta.kind).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).execute();
-      await kit
-        .insertInto('processingRestriction')
-        .values({ personId: person, kind: meta.kind, recordNumber: null, ground: 'LEGAL_HOLD', reason: meta.erasureNote ?? 'Kept under a legal obligation', since: at, until: retainedUntil, liftedAt: null, actor, requestId, ref: null })
-        .execute();
+      const held = await kit.selectFrom('processingRestriction').select(['id', 'until']).where('personId', '=', person).where('kind', '=', meta.kind).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).orderBy('id').executeTakeFirst();
+      let holdUntil: string;
+      if (meta.retainFrom === 'COLLECTED') {
+        // Each record is held for its own period: the hold ends when the earliest record's does (the purge then
+        // deletes that record and moves the hold on to the next one); the receipt says when the last one's ends.
+        retainedUntil = addDuration(new Date(String(left.latest)), period)!.toISOString();
+        holdUntil = addDuration(new Date(String(left.earliest)), period)!.toISOString();
+      } else {
+        // The period runs from the first erasure: erasing again does not restart it.
+        retainedUntil = held?.until ?? addDuration(now, period)!.toISOString();
+        holdUntil = retainedUntil;
+      }
+      if (held) await kit.updateTable('processingRestriction').set({ until: holdUntil }).where('id', '=', held.id).execute();
+      else {
+        await kit
+          .insertInto('processingRestriction')
+          .values({ personId: person, kind: meta.kind, recordNumber: null, ground: 'LEGAL_HOLD', reason: meta.erasureNote ?? 'Kept under a legal obligation', since: at, until: holdUntil, liftedAt: null, actor, requestId, ref: null })
+          .execute();
+      }
     }
     if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   } else if (meta.erasure === 'ANONYMIZE') {

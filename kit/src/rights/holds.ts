@@ -1,4 +1,4 @@
-import { subtractDuration } from '@footprint/schema';
+import { addDuration, subtractDuration } from '@footprint/schema';
 import type { RightsDeps } from './deps.js';
 import { deleteChildren, deleteCorrectionRows } from './erase.js';
 import { rightsTables } from './store.js';
@@ -25,16 +25,26 @@ export async function purgeExpiredHolds(deps: RightsDeps, now = new Date()): Pro
     const k = deps.kinds.get(hold.kind);
     const deleted = await deps.db.transaction().execute(async (trx) => {
       let n = 0;
+      let nextEnd: string | null = null;
       if (k && k.meta.erasure === 'RETAIN') {
-        // COLLECTED: each record's own period has run out by the hold's end (it was set from the latest); ERASURE: all of them.
-        const before = k.meta.retainFrom === 'COLLECTED' ? subtractDuration(now, k.meta.retainFor!)!.toISOString() : null;
+        const period = k.meta.retainFor!;
+        // COLLECTED: the records whose own period has run out (the hold ended with the earliest of them); ERASURE: all of them.
+        const upTo = k.meta.retainFrom === 'COLLECTED' ? subtractDuration(now, period)!.toISOString() : null;
+        // deleteChildren/deleteCorrectionRows take records collected strictly before their bound: a record collected at it is due too.
+        const before = upTo === null ? null : new Date(Date.parse(upTo) + 1).toISOString();
         await deleteChildren(trx, k, hold.personId, before);
         await deleteCorrectionRows(deps, trx, k, hold.personId, before);
         let q = trx.deleteFrom(k.table).where('personId', '=', hold.personId);
         if (before) q = q.where('collectedAt', '<', before);
         n = Number((await q.executeTakeFirst()).numDeletedRows);
+        if (before) {
+          const left = await trx.selectFrom(k.table).select((eb) => eb.fn.min('collectedAt').as('earliest')).where('personId', '=', hold.personId).executeTakeFirst();
+          if (left?.earliest) nextEnd = addDuration(new Date(String(left.earliest)), period)!.toISOString();
+        }
       }
-      await rightsTables(trx).updateTable('processingRestriction').set({ liftedAt: at }).where('id', '=', hold.id).execute();
+      // What is still held stays held until the next record's own period ends.
+      const end = nextEnd === null ? { liftedAt: at } : { until: nextEnd };
+      await rightsTables(trx).updateTable('processingRestriction').set(end).where('id', '=', hold.id).execute();
       return n;
     });
     out.push({ person: hold.personId, kind: hold.kind, deleted });

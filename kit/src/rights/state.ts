@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { RestrictionView } from '@footprint/schema';
+import { addDuration, type RestrictionView } from '@footprint/schema';
 import type { RightsDeps } from './deps.js';
 import { rightsTables, type RestrictionRow } from './store.js';
 
@@ -13,7 +13,8 @@ export interface ProcessingState {
 }
 
 export interface RestrictionLookup {
-  forRecord(kind: string, recordNumber: number): RestrictionView | null;
+  /** The restriction a record shows: a legal hold over a kind kept from collection ends with the record's own period. */
+  forRecord(kind: string, record: { id: number; collectedAt: string }): RestrictionView | null;
 }
 
 /** Which restriction a record shows when several apply: the strongest ground first. */
@@ -35,10 +36,13 @@ export async function restrictionsOf(deps: RightsDeps, person: string): Promise<
   const byKind = new Map<string, Selectable<RestrictionRow>[]>();
   for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
   return {
-    forRecord(kind, recordNumber) {
-      const list = (byKind.get(kind) ?? []).filter((r) => r.recordNumber === null || r.recordNumber === recordNumber);
+    forRecord(kind, record) {
+      const list = (byKind.get(kind) ?? []).filter((r) => r.recordNumber === null || r.recordNumber === record.id);
       const r = best(list);
-      return r ? { since: r.since, reason: r.reason, until: r.until, ground: r.ground } : null;
+      if (!r) return null;
+      const meta = deps.kinds.get(kind)?.meta;
+      const own = r.ground === 'LEGAL_HOLD' && meta?.retainFrom === 'COLLECTED' && meta.retainFor ? addDuration(new Date(record.collectedAt), meta.retainFor)!.toISOString() : r.until;
+      return { since: r.since, reason: r.reason, until: own, ground: r.ground };
     },
   };
 }

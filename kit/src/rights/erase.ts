@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { fail, addDuration, subtractDuration } from '@footprint/schema';
 import { correctionTables } from '../corrections/store.js';
+import { holdCorrectionRows } from './correction-hold.js';
 import type { AnyDB } from '../store.js';
 import { count, ownKinds, type Kind, type RightsDeps } from './deps.js';
 import { recordNotices } from './notices.js';
@@ -126,8 +127,9 @@ export async function deleteCorrectionRows(deps: Pick<RightsDeps, 'hasCorrection
 
 /**
  * Erases one kind of one person in the caller's transaction: DELETE takes
- * the records with their child rows and correction rows; ANONYMIZE clears
- * the named columns in one UPDATE (child rows go); RETAIN deletes only
+ * the records with their child rows (their correction history is kept under
+ * a hold, correction-hold.ts); ANONYMIZE clears the named columns in one
+ * UPDATE (child rows go); RETAIN deletes only
  * what its hold no longer covers and puts the rest under a LEGAL_HOLD.
  */
 export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Kind, person: string, requestId: string, now: Date, actor: string): Promise<KindReceipt> {
@@ -138,13 +140,14 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
   let retained = 0;
   let retainedUntil: string | null = null;
   let notices = 0;
+  const hold = { at, actor, requestId };
   if (meta.erasure === 'RETAIN') {
     const period = meta.retainFor!;
     // Records whose hold has already run out are not kept a day longer.
     const before = meta.retainFrom === 'COLLECTED' ? subtractDuration(now, period)!.toISOString() : null;
     if (before) {
       await deleteChildren(trx, k, person, before);
-      await deleteCorrectionRows(deps, trx, k, person, before);
+      await holdCorrectionRows(deps, trx, k, person, before, hold);
       deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).where('collectedAt', '<', before).executeTakeFirst()).numDeletedRows);
     }
     const left = await trx
@@ -178,12 +181,12 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   } else if (meta.erasure === 'ANONYMIZE') {
     await deleteChildren(trx, k, person, null);
-    await deleteCorrectionRows(deps, trx, k, person, null);
+    await holdCorrectionRows(deps, trx, k, person, null, hold);
     anonymized = count((await trx.updateTable(k.table).set(k.spec.anonymize!).where('personId', '=', person).executeTakeFirst()).numUpdatedRows);
     if (anonymized > 0) notices = await recordNotices(deps, trx, k, person, 'ANONYMIZED', requestId, at);
   } else {
     await deleteChildren(trx, k, person, null);
-    await deleteCorrectionRows(deps, trx, k, person, null);
+    await holdCorrectionRows(deps, trx, k, person, null, hold);
     deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).executeTakeFirst()).numDeletedRows);
     if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   }

@@ -1,5 +1,6 @@
 import { addDuration, subtractDuration } from '@footprint/schema';
 import type { RightsDeps } from './deps.js';
+import { CORRECTION_KIND, purgeHeldCorrections } from './correction-hold.js';
 import { deleteChildren, deleteCorrectionRows } from './erase.js';
 import { rightsTables } from './store.js';
 
@@ -26,7 +27,8 @@ export async function purgeExpiredHolds(deps: RightsDeps, now = new Date()): Pro
     const deleted = await deps.db.transaction().execute(async (trx) => {
       let n = 0;
       let nextEnd: string | null = null;
-      if (k && k.meta.erasure === 'RETAIN') {
+      if (hold.kind === CORRECTION_KIND) n = await purgeHeldCorrections(deps, trx, hold.personId);
+      else if (k && k.meta.erasure === 'RETAIN') {
         const period = k.meta.retainFor!;
         // COLLECTED: the records whose own period has run out (the hold ended with the earliest of them); ERASURE: all of them.
         const upTo = k.meta.retainFrom === 'COLLECTED' ? subtractDuration(now, period)!.toISOString() : null;

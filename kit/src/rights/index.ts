@@ -28,6 +28,7 @@ export type { DomainReceipt, KindReceipt } from './erase.js';
 export type { ProcessingState, RestrictionLookup } from './state.js';
 export * from './spec.js';
 export * from './store.js';
+export { CORRECTION_KIND, CORRECTION_RETAIN_FOR } from './correction-hold.js';
 
 /** What a domain passes to createSubgraph for the rights: its rules and the configuration read at startup. */
 export interface RightsSetup<DB> {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables } from '@footprint/kit';
+import { parse } from 'graphql';
+import { CORRECTION_KIND, CORRECTION_RETAIN_FOR, CREDENTIAL_HEADER, DEV_MAILBOX, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables } from '@footprint/kit';
+import { readKindMeta } from '@footprint/schema';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
@@ -86,7 +88,7 @@ describe('account: rights', () => {
     expect(await metaOf()).toMatchObject({ restricted: false, restriction: null });
   });
 
-  it('erases the account, keeping the consent records under a legal hold shown on them, with their correction history gone', async () => {
+  it('erases the account, keeping the consent records under a legal hold shown on them, and their correction history held for three years, then purged', async () => {
     // A correction first, so there is history of the profile to take with it.
     const view = await call<{ _correctionView: { correctable: { records: { recordId: string; values: { field: string; version: string }[] }[] }[] } }>(
       ERASED,
@@ -123,7 +125,9 @@ describe('account: rights', () => {
       const n = await sg.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('personId', '=', ERASED).executeTakeFirstOrThrow();
       expect(Number(n.n), table).toBe(0);
     }
-    expect(await history(ERASED)).toEqual([]);
+    // The correction history is kept as evidence (gateway.correction: RETAIN three years from the erasure), held.
+    const kept = await history(ERASED);
+    expect(kept.length).toBeGreaterThan(0);
     expect(await consents(BYSTANDER)).toEqual(bystanderConsents);
     const page = await sg.entities(ERASED, 'account { consents(first: 20) { nodes { meta { restricted restriction { ground until reason } } } } }');
     const nodes = (page.data!._entities[0] as { account: { consents: { nodes: { meta: { restricted: boolean; restriction: { ground: string; until: string } } }[] } } }).account.consents.nodes;
@@ -132,7 +136,21 @@ describe('account: rights', () => {
     // The hold is not the person's to lift.
     await call(ERASED, `mutation { _liftRestriction(kinds: ["account.consent"]) { domain } }`);
     const state = await call<{ _processingState: { restrictions: { ground: string }[] } }>(ERASED, `{ _processingState { ${STATE} } }`);
-    expect(state.data!._processingState.restrictions.map((r) => r.ground)).toEqual(['LEGAL_HOLD']);
+    const restrictions = state.data!._processingState.restrictions as { kind: string; ground: string; until: string }[];
+    expect(restrictions.map((r) => [r.kind, r.ground]).sort()).toEqual([['account.consent', 'LEGAL_HOLD'], [CORRECTION_KIND, 'LEGAL_HOLD']]);
+    const correctionHold = restrictions.find((r) => r.kind === CORRECTION_KIND)!;
+    // The declared period is the one held: three years from the erasure (the data map's gateway.correction).
+    const declared = readKindMeta(parse(readFileSync(new URL('../../../gateway/schema/corrections.graphql', import.meta.url), 'utf8'))).find((m) => m.kind === CORRECTION_KIND)!;
+    expect([declared.erasure, declared.retainFor, declared.retainFrom]).toEqual(['RETAIN', CORRECTION_RETAIN_FOR, 'ERASURE']);
+    const heldYears = (Date.parse(correctionHold.until) - Date.now()) / (365.25 * 24 * 3600 * 1000);
+    expect(heldYears).toBeGreaterThan(2.9);
+    expect(heldYears).toBeLessThan(3.1);
+    // Before the hold ends the history stays; when it ends, the purge deletes it and the hold ends.
+    await sg.subgraph.rights.purgeExpiredHolds(new Date(Date.parse(correctionHold.until) - 86_400_000));
+    expect(await history(ERASED)).toEqual(kept);
+    const purged = await sg.subgraph.rights.purgeExpiredHolds(new Date(Date.parse(correctionHold.until) + 1000));
+    expect(purged).toContainEqual({ person: ERASED, kind: CORRECTION_KIND, deleted: kept.length });
+    expect(await history(ERASED)).toEqual([]);
   });
 
   it('refuses an erase call that arrives after its deadline or for an attempt the gateway cancelled, and reads receipts back by request id', async () => {

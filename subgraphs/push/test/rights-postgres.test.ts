@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/kit';
+import { CORRECTION_KIND, CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE, type CorrectionTables, type RightsTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
@@ -78,10 +78,17 @@ describe('push rights on PostgreSQL', () => {
     const res = await call<{ _erase: { replayed: boolean; kinds: { kind: string; deleted: number }[] } }>(ME, erase);
     expect(res.errors).toBeUndefined();
     for (const t of Object.values(tables.kinds)) expect(await count(t, ME), t).toBe(0);
-    expect(await kit.selectFrom('correctionHistory').select('id').where('personId', '=', ME).execute()).toEqual([]);
+    // The history is kept as evidence under a hold (gateway.correction: RETAIN three years from the erasure) ...
+    const history = () => kit.selectFrom('correctionHistory').select('id').where('personId', '=', ME).execute();
+    const kept = await history();
+    expect(kept.length).toBeGreaterThan(0);
     expect(await Promise.all(Object.values(tables.kinds).map((t) => count(t, OTHER)))).toEqual(otherBefore);
     const again = await call<{ _erase: { replayed: boolean; kinds: unknown[] } }>(ME, erase);
     expect(again.data!._erase).toEqual({ ...res.data!._erase, replayed: true });
+    // ... and deleted by the purge once the hold has ended (through the append-only trigger's erasure guard).
+    const purged = await sg.subgraph.rights.purgeExpiredHolds(new Date(Date.now() + 3 * 366 * 86_400_000));
+    expect(purged).toContainEqual({ person: ME, kind: CORRECTION_KIND, deleted: kept.length });
+    expect(await history()).toEqual([]);
     // Receipts are append-only too.
     await expect(sg.store.db.withTables<Pick<RightsTables, 'erasureReceipt'>>().deleteFrom('erasureReceipt').execute()).rejects.toThrow(/append-only/);
   });

@@ -73,11 +73,11 @@ describe('orders: erasure', () => {
     );
     expect(notices).toHaveLength(res.data!._erase.kinds.reduce((a, k) => a + k.noticesRecorded, 0));
 
-    // The retained orders are shown restricted under the legal hold; nobody else's rows changed.
-    const page = await sg.entities(ERASED, 'orders { orders(first: 200) { totalCount nodes { meta { restricted restriction { ground until } } } } }');
-    const o = (page.data!._entities[0] as { orders: { orders: { totalCount: number; nodes: { meta: { restricted: boolean; restriction: { ground: string; until: string } } }[] } } }).orders.orders;
+    // The retained orders are shown restricted under the legal hold, each until its own six years end; nobody else's rows changed.
+    const page = await sg.entities(ERASED, 'orders { orders(first: 200) { totalCount nodes { meta { collectedAt restricted restriction { ground until } } } } }');
+    const o = (page.data!._entities[0] as { orders: { orders: { totalCount: number; nodes: { meta: { collectedAt: string; restricted: boolean; restriction: { ground: string; until: string } } }[] } } }).orders.orders;
     expect(o.totalCount).toBe(orders.length - old.length);
-    for (const n of o.nodes) expect(n.meta).toMatchObject({ restricted: true, restriction: { ground: 'LEGAL_HOLD', until: by['orders.order']!.retainedUntil } });
+    for (const n of o.nodes) expect(n.meta).toMatchObject({ restricted: true, restriction: { ground: 'LEGAL_HOLD', until: addDuration(new Date(n.meta.collectedAt), 'P6Y')!.toISOString() } });
     expect(await db.selectFrom('storeOrder').selectAll().where('personId', '=', OTHER).execute()).toEqual(other.orders);
     expect(await db.selectFrom('orderDelivery').selectAll().where('personId', '=', OTHER).execute()).toEqual(other.deliveries);
     expect(await db.selectFrom('supportMessage').selectAll().where('personId', '=', OTHER).execute()).toEqual(other.messages);

@@ -4,17 +4,22 @@ import { CREDENTIAL_HEADER, ERASE_SCOPE, RESTRICT_SCOPE } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { addDuration, subtractDuration } from '@footprint/schema';
 import { importSubgraphPackage } from '../support/conformance.js';
+import { isolateStores, TEST_ENGINE } from '../support/engine.js';
+import { requires } from '../support/requires.js';
 
 /**
  * Legal holds per record (issue #25): a kind kept from collection (orders, 6 years) holds each record for its
  * own period and the hourly purge deletes each one when that ends; a kind kept from erasure (consents, 3 years)
- * holds from the first erasure, which erasing again does not restart.
+ * holds from the first erasure, which erasing again does not restart. On PostgreSQL too (`npm run test:pg`).
  */
+if (TEST_ENGINE === 'postgres') await requires('postgres');
+let dropStores: () => Promise<void> = async () => {};
 const PERSON = '39100001';
 type Started = TestSubgraph<unknown>;
 const started = new Map<string, Started>();
 
 beforeAll(async () => {
+  dropStores = await isolateStores('legal-holds');
   for (const domain of ['orders', 'account']) {
     const { createServer, seed } = await importSubgraphPackage(domain);
     started.set(domain, await startTestSubgraph(createServer, seed, [{ id: PERSON, scale: 2 }]));
@@ -22,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const sg of started.values()) await sg.close();
+  await dropStores();
 });
 
 type Receipt = { kinds: { kind: string; retained: number; retainedUntil: string | null }[] };

@@ -16,13 +16,18 @@ export const CORRECTION_KIND = 'gateway.correction';
 export const CORRECTION_RETAIN_FOR = 'P3Y';
 
 /** The person's records of `k` (all, or those collected before `before`). */
-function recordsOf(trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null) {
+export function recordsOf(trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null) {
   let sub = trx
     .selectFrom(k.table)
     .select((eb) => eb.ref('id').$castTo<number>().as('id'))
     .where('personId', '=', person);
   if (before) sub = sub.where('collectedAt', '<', before);
   return sub;
+}
+
+/** The hold on the person's correction history, while it runs. */
+export function correctionHoldOf(trx: Transaction<AnyDB>, person: string) {
+  return rightsTables(trx).selectFrom('processingRestriction').select('id').where('personId', '=', person).where('kind', '=', CORRECTION_KIND).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).executeTakeFirst();
 }
 
 /**
@@ -42,10 +47,8 @@ export async function holdCorrectionRows(
   await kit.deleteFrom('correctionConfirmation').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', recordsOf(trx, k, person, before)).execute();
   const kept = await kit.selectFrom('correctionHistory').select('id').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', recordsOf(trx, k, person, before)).limit(1).executeTakeFirst();
   if (!kept) return;
-  const rights = rightsTables(trx);
-  const held = await rights.selectFrom('processingRestriction').select('id').where('personId', '=', person).where('kind', '=', CORRECTION_KIND).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).executeTakeFirst();
-  if (held) return;
-  await rights
+  if (await correctionHoldOf(trx, person)) return;
+  await rightsTables(trx)
     .insertInto('processingRestriction')
     .values({
       personId: person,

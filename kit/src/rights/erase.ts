@@ -2,7 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { fail, addDuration, subtractDuration } from '@footprint/schema';
 import { correctionTables } from '../corrections/store.js';
-import { holdCorrectionRows } from './correction-hold.js';
+import { holdCorrectionRows, recordsOf } from './correction-hold.js';
 import type { AnyDB } from '../store.js';
 import { count, ownKinds, type Kind, type RightsDeps } from './deps.js';
 import { recordNotices } from './notices.js';
@@ -105,18 +105,11 @@ export async function deleteChildren(trx: Transaction<AnyDB>, k: Kind, person: s
   }
 }
 
-/** Takes the correction history, its notices and pending confirmations of the person's records of `k` (all, or those collected before `before`). */
+/** Takes the correction history, its notices and pending confirmations of the person's records of `k` (all, or those collected before `before`): when a legal hold's purge deletes the records. */
 export async function deleteCorrectionRows(deps: Pick<RightsDeps, 'hasCorrections'>, trx: Transaction<AnyDB>, k: Kind, person: string, before: string | null): Promise<void> {
   if (!deps.hasCorrections) return;
   const kit = correctionTables(trx);
-  const records = () => {
-    let sub = trx
-      .selectFrom(k.table)
-      .select((eb) => eb.ref('id').$castTo<number>().as('id'))
-      .where('personId', '=', person);
-    if (before) sub = sub.where('collectedAt', '<', before);
-    return sub;
-  };
+  const records = () => recordsOf(trx, k, person, before);
   const history = () => kit.selectFrom('correctionHistory').select('id').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', records());
   await kit.deleteFrom('correctionNotice').where('correctionId', 'in', history()).execute();
   await kit.deleteFrom('correctionConfirmation').where('personId', '=', person).where('kind', '=', k.meta.kind).where('recordNumber', 'in', records()).execute();

@@ -1,6 +1,6 @@
 import { addDuration, subtractDuration } from '@footprint/schema';
 import type { RightsDeps } from './deps.js';
-import { CORRECTION_KIND, purgeHeldCorrections } from './correction-hold.js';
+import { CORRECTION_KIND, correctionHoldOf, purgeHeldCorrections } from './correction-hold.js';
 import { deleteChildren, deleteCorrectionRows } from './erase.js';
 import { rightsTables } from './store.js';
 
@@ -35,7 +35,8 @@ export async function purgeExpiredHolds(deps: RightsDeps, now = new Date()): Pro
         // deleteChildren/deleteCorrectionRows take records collected strictly before their bound: a record collected at it is due too.
         const before = upTo === null ? null : new Date(Date.parse(upTo) + 1).toISOString();
         await deleteChildren(trx, k, hold.personId, before);
-        await deleteCorrectionRows(deps, trx, k, hold.personId, before);
+        // Their correction history goes with them, unless the history's own hold (from the erasure) still runs: its purge takes it then.
+        if (!(await correctionHoldOf(trx, hold.personId))) await deleteCorrectionRows(deps, trx, k, hold.personId, before);
         let q = trx.deleteFrom(k.table).where('personId', '=', hold.personId);
         if (before) q = q.where('collectedAt', '<', before);
         n = Number((await q.executeTakeFirst()).numDeletedRows);

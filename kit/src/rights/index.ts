@@ -10,18 +10,21 @@ import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
 import { erase, EraseArgs, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
-import { object, ObjectArgs, withdraw, WithdrawArgs } from './objection.js';
+import { give, GiveConsentArgs, withdraw, WithdrawArgs } from './consent.js';
+import { object, ObjectArgs } from './objection.js';
+import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
 import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
-import { ERASE_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type RightsSpec } from './spec.js';
+import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
 import { restrictionsOf, state, type RestrictionLookup } from './state.js';
 import { migrateRightsTables, type RightsNoticeRow } from './store.js';
 
 /**
  * The kit's rights engine for one domain: resolves the contract's internal
  * erasure (erase.ts, holds.ts), restriction (restrict.ts), objection and
- * withdrawal (objection.ts) fields over the domain's @personalData and rules,
- * and answers whether an activity may run (processing.ts).
+ * consent (objection.ts, consent.ts) fields over the domain's @personalData and rules,
+ * answers whether an activity may run (processing.ts) and runs it on request
+ * (run.ts).
  */
 
 export type { DomainReceipt, KindReceipt } from './erase.js';
@@ -56,6 +59,8 @@ export interface RightsEngine {
   purgeExpiredHolds(now?: Date): Promise<{ person: string; kind: string; deleted: number }[]>;
   /** Runs a delivery round of erasure notices now and waits for it (tests). */
   deliverNotices(): Promise<void>;
+  /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
+  refusals(): Record<string, Record<string, number>>;
   stop(): void;
 }
 
@@ -102,6 +107,7 @@ export function createRightsEngine<DB>(opts: {
       })
     : null;
 
+  const refusals: Record<string, Record<string, number>> = {};
   const deps: RightsDeps = {
     domain,
     db,
@@ -113,8 +119,17 @@ export function createRightsEngine<DB>(opts: {
     prepare,
     prepareCorrections: opts.prepareCorrections,
     noticesDue: () => dispatcher?.kick(),
+    refused: (activity, code) => {
+      const mine = refusals[activity] ?? {};
+      mine[code] = (mine[code] ?? 0) + 1;
+      refusals[activity] = mine;
+    },
     settleErasure: () => store.settleErasure().catch((err: unknown) => opts.logger.warn({ err }, 'erased rows may stay in the SQLite WAL until its next checkpoint')),
   };
+
+  // What an activity's runner is given (the trigger _runProcessing): the same checks the domain's own code calls.
+  // biome-ignore lint/plugin: type-erasure boundary: the runner is typed against the domain's DB (ProcessingHost<DB>), as the spec's hooks are
+  const host: ProcessingHost<AnyDB> = { store: opts.store as unknown as Store<AnyDB>, rights: { processingAllowed: (person: string, activity: string) => processingAllowed(deps, person, activity), processingAllowedFor: (people: readonly string[], activity: string) => processingAllowedFor(deps, people, activity) } };
 
   let sweeper: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -141,6 +156,8 @@ export function createRightsEngine<DB>(opts: {
         _liftRestriction: (_: unknown, args: unknown, ctx: Caller) => lift(deps, ctx, parseArgs(LiftArgs, args)),
         _object: (_: unknown, args: unknown, ctx: Caller) => object(deps, ctx, parseArgs(ObjectArgs, args)),
         _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(WithdrawArgs, args)),
+        _giveConsent: (_: unknown, args: unknown, ctx: Caller) => give(deps, ctx, parseArgs(GiveConsentArgs, args)),
+        _runProcessing: (_: unknown, args: unknown, ctx: Caller) => runProcessing(deps, host, requireScope(ctx, PROCESS_SCOPE), parseArgs(RunProcessingArgs, args)),
       },
     },
     prepare: serve,
@@ -150,6 +167,7 @@ export function createRightsEngine<DB>(opts: {
     restrictionsOf: (person) => restrictionsOf(deps, person),
     erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
+    refusals: () => structuredClone(refusals),
     stop: () => {
       stopped = true;
       if (sweeper) clearInterval(sweeper);

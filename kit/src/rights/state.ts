@@ -10,6 +10,8 @@ export interface ProcessingState {
   restrictions: { kind: string; recordId: string | null; since: string; reason: string; until: string | null; ground: string }[];
   objections: string[];
   withdrawnConsents: string[];
+  /** Every consent change in this domain's ledger, oldest first (Art. 7(1) proof). */
+  consentHistory: { purpose: string; granted: boolean; at: string; channel: string }[];
 }
 
 export interface RestrictionLookup {
@@ -46,6 +48,8 @@ export async function restrictionsOf(deps: RightsDeps, person: string): Promise<
 export async function state(deps: RightsDeps, person: string): Promise<ProcessingState> {
   const rows = await restrictionRows(deps, person);
   const stops = await rightsTables(deps.db).selectFrom('processingStop').select(['type', 'purpose']).where('personId', '=', person).orderBy('id').execute();
+  const consents = await rightsTables(deps.db).selectFrom('consentChange').select(['purpose', 'granted', 'at', 'channel']).where('personId', '=', person).orderBy('id').execute();
+  const latest = new Map(consents.map((c) => [c.purpose, Number(c.granted)]));
   return {
     domain: deps.domain,
     restrictions: rows.map((r) => ({
@@ -57,6 +61,7 @@ export async function state(deps: RightsDeps, person: string): Promise<Processin
       ground: r.ground,
     })),
     objections: stops.filter((s) => s.type === 'OBJECTION').map((s) => s.purpose),
-    withdrawnConsents: stops.filter((s) => s.type === 'CONSENT_WITHDRAWN').map((s) => s.purpose),
+    withdrawnConsents: [...latest].filter(([, granted]) => granted === 0).map(([purpose]) => purpose),
+    consentHistory: consents.map((c) => ({ purpose: c.purpose, granted: Number(c.granted) === 1, at: c.at, channel: c.channel })),
   };
 }

@@ -1,0 +1,91 @@
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { Purpose as PurposeTaxonomy, type Purpose } from '@footprint/schema';
+import type { AnyDB } from '../store.js';
+import { requireScope, type Caller, type Kind, type RightsDeps } from './deps.js';
+import { eraseKind } from './erase.js';
+import { hookContext } from './objection.js';
+import { RESTRICT_SCOPE } from './spec.js';
+import { state } from './state.js';
+import { rightsTables } from './store.js';
+
+/**
+ * The domain's consent ledger (consent_change): every withdrawal and every
+ * consent given again is appended, and the latest change per purpose is the
+ * state every processing check reads. Giving consent again is one call, as
+ * withdrawing it is (Art. 7(3)); the changes stay as proof (Art. 7(1)).
+ */
+
+export const WithdrawArgs = z.object({
+  purpose: z.enum(PurposeTaxonomy.values as [Purpose, ...Purpose[]]),
+  reason: z.string().trim().max(1000).nullish(),
+});
+export const GiveConsentArgs = z.object({
+  purpose: z.enum(PurposeTaxonomy.values as [Purpose, ...Purpose[]]),
+  reason: z.string().trim().max(1000).nullish(),
+});
+
+/** The latest change per person for a purpose, for many people in one statement; a person without one has not withdrawn. */
+export async function latestConsent(db: Transaction<AnyDB> | RightsDeps['db'], people: readonly string[], purposes: readonly string[]): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  if (people.length === 0 || purposes.length === 0) return out;
+  const rows = await rightsTables(db).selectFrom('consentChange').select(['personId', 'purpose', 'granted']).where('personId', 'in', [...people]).where('purpose', 'in', [...purposes]).orderBy('id').execute();
+  for (const r of rows) {
+    const mine = out.get(r.personId) ?? new Map<string, number>();
+    mine.set(r.purpose, Number(r.granted));
+    out.set(r.personId, mine);
+  }
+  return out;
+}
+
+/** Appends a change unless the latest one already says the same; true when appended. */
+export async function recordConsentChange(trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string): Promise<boolean> {
+  const current = (await latestConsent(trx, [person], [purpose])).get(person)?.get(purpose);
+  if (current === granted) return false;
+  await rightsTables(trx)
+    .insertInto('consentChange')
+    .values({ personId: person, purpose, granted, at, channel: 'privacy centre', actor: ctx.credential.actor, requestId: ctx.credential.requestId, reason })
+    .execute();
+  return true;
+}
+
+/** `_giveConsent`: the person gives consent for the purpose again; the domain's hook records it where the person sees it (account: a consent record). */
+export async function give(deps: RightsDeps, ctx: Caller, args: z.infer<typeof GiveConsentArgs>) {
+  const person = requireScope(ctx, RESTRICT_SCOPE);
+  await deps.prepare();
+  const now = new Date().toISOString();
+  await deps.db.transaction().execute(async (trx) => {
+    const changed = await recordConsentChange(trx, person, args.purpose, 1, args.reason ?? null, ctx, now);
+    if (changed && deps.spec.onConsentGiven) await deps.spec.onConsentGiven(trx, args.purpose, await hookContext(deps, trx, person, new Date(now), args.reason ?? null));
+  });
+  return state(deps, person);
+}
+
+/** The CONSENT kinds of this domain that a withdrawal for `purpose` erases. */
+function erasedOnWithdrawal(deps: RightsDeps, purpose: Purpose): Kind[] {
+  return [...deps.kinds.values()].filter((k) => {
+    if (k.meta.legalBasis !== 'CONSENT' || !k.meta.purposes.includes(purpose)) return false;
+    return (k.spec.onWithdrawal ?? (k.meta.retention === 'UNTIL_WITHDRAWN' ? 'ERASE' : 'KEEP')) === 'ERASE';
+  });
+}
+
+/** `_withdrawConsent`: appends the withdrawal to the ledger (processing stops at once), then erases what was kept only until it. */
+export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<typeof WithdrawArgs>) {
+  const person = requireScope(ctx, RESTRICT_SCOPE);
+  await deps.prepare();
+  await deps.prepareCorrections();
+  const now = new Date();
+  const requestId = `withdrawal:${args.purpose}:${ctx.credential.requestId}`;
+  // One transaction per kind, as for an erasure; the withdrawal itself is recorded first, so processing stops even if an erasure must be retried.
+  await deps.db.transaction().execute(async (trx) => {
+    const isNew = await recordConsentChange(trx, person, args.purpose, 0, args.reason ?? null, ctx, now.toISOString());
+    if (isNew && deps.spec.onWithdrawal) await deps.spec.onWithdrawal(trx, args.purpose, await hookContext(deps, trx, person, now, args.reason ?? null));
+  });
+  const erased = erasedOnWithdrawal(deps, args.purpose);
+  for (const k of erased) {
+    await deps.db.transaction().execute((trx) => eraseKind(deps, trx, k, person, requestId, now, ctx.credential.actor));
+  }
+  deps.noticesDue();
+  if (erased.length > 0) await deps.settleErasure();
+  return state(deps, person);
+}

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { Purpose as PurposeTaxonomy, type Purpose } from '@footprint/schema';
 import type { AnyDB } from '../store.js';
@@ -25,22 +25,47 @@ export const GiveConsentArgs = z.object({
   reason: z.string().trim().max(1000).nullish(),
 });
 
-/** The latest change per person for a purpose, for many people in one statement; a person without one has not withdrawn. */
-export async function latestConsent(db: Transaction<AnyDB> | RightsDeps['db'], people: readonly string[], purposes: readonly string[]): Promise<Map<string, Map<string, number>>> {
+/** One consent change as every reader sees it, oldest first. */
+export interface ConsentChange {
+  personId: string;
+  purpose: string;
+  granted: number;
+  at: string;
+  channel: string;
+}
+
+/**
+ * The consent changes of people for purposes, oldest first, in one statement: the domain's own consent records when
+ * it keeps them (RightsSpec.consentRecords: also those written before the rights existed), else the kit's ledger.
+ */
+export async function consentChanges(deps: Pick<RightsDeps, 'spec'>, db: Kysely<AnyDB>, people: readonly string[], purposes?: readonly string[]): Promise<ConsentChange[]> {
+  if (people.length === 0 || purposes?.length === 0) return [];
+  const own = deps.spec.consentRecords;
+  if (own) {
+    let q = db.selectFrom(own.table).select(['personId', 'purpose', 'granted', 'at', 'channel']).where('personId', 'in', [...people]);
+    if (purposes) q = q.where('purpose', 'in', [...purposes]);
+    const rows = await q.orderBy('at').orderBy('id').execute();
+    return rows.map((r) => ({ personId: String(r.personId), purpose: String(r.purpose), granted: Number(r.granted), at: String(r.at), channel: String(r.channel) }));
+  }
+  let q = rightsTables(db).selectFrom('consentChange').select(['personId', 'purpose', 'granted', 'at', 'channel']).where('personId', 'in', [...people]);
+  if (purposes) q = q.where('purpose', 'in', [...purposes]);
+  return (await q.orderBy('id').execute()).map((r) => ({ ...r, granted: Number(r.granted) }));
+}
+
+/** The consent in force per person and purpose (1 given, 0 withdrawn); a person without a change has not withdrawn. */
+export async function latestConsent(deps: Pick<RightsDeps, 'spec'>, db: Kysely<AnyDB>, people: readonly string[], purposes: readonly string[]): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>();
-  if (people.length === 0 || purposes.length === 0) return out;
-  const rows = await rightsTables(db).selectFrom('consentChange').select(['personId', 'purpose', 'granted']).where('personId', 'in', [...people]).where('purpose', 'in', [...purposes]).orderBy('id').execute();
-  for (const r of rows) {
+  for (const r of await consentChanges(deps, db, people, purposes)) {
     const mine = out.get(r.personId) ?? new Map<string, number>();
-    mine.set(r.purpose, Number(r.granted));
+    mine.set(r.purpose, r.granted);
     out.set(r.personId, mine);
   }
   return out;
 }
 
 /** Appends a change unless the latest one already says the same; true when appended. */
-export async function recordConsentChange(trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string): Promise<boolean> {
-  const current = (await latestConsent(trx, [person], [purpose])).get(person)?.get(purpose);
+export async function recordConsentChange(deps: RightsDeps, trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string): Promise<boolean> {
+  const current = (await latestConsent(deps, trx, [person], [purpose])).get(person)?.get(purpose);
   if (current === granted) return false;
   await rightsTables(trx)
     .insertInto('consentChange')
@@ -55,7 +80,7 @@ export async function give(deps: RightsDeps, ctx: Caller, args: z.infer<typeof G
   await deps.prepare();
   const now = new Date().toISOString();
   await deps.db.transaction().execute(async (trx) => {
-    const changed = await recordConsentChange(trx, person, args.purpose, 1, args.reason ?? null, ctx, now);
+    const changed = await recordConsentChange(deps, trx, person, args.purpose, 1, args.reason ?? null, ctx, now);
     if (changed && deps.spec.onConsentGiven) await deps.spec.onConsentGiven(trx, args.purpose, await hookContext(deps, trx, person, new Date(now), args.reason ?? null));
   });
   return state(deps, person);
@@ -78,7 +103,7 @@ export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<type
   const requestId = `withdrawal:${args.purpose}:${ctx.credential.requestId}`;
   // One transaction per kind, as for an erasure; the withdrawal itself is recorded first, so processing stops even if an erasure must be retried.
   await deps.db.transaction().execute(async (trx) => {
-    const isNew = await recordConsentChange(trx, person, args.purpose, 0, args.reason ?? null, ctx, now.toISOString());
+    const isNew = await recordConsentChange(deps, trx, person, args.purpose, 0, args.reason ?? null, ctx, now.toISOString());
     if (isNew && deps.spec.onWithdrawal) await deps.spec.onWithdrawal(trx, args.purpose, await hookContext(deps, trx, person, now, args.reason ?? null));
   });
   const erased = erasedOnWithdrawal(deps, args.purpose);

@@ -29,7 +29,7 @@ export async function processingAllowedFor(deps: RightsDeps, people: readonly st
     ? await rightsTables(deps.db).selectFrom('processingStop').select(['personId', 'purpose']).where('personId', 'in', ids).where('type', '=', 'OBJECTION').where('purpose', '=', activity.objection).execute()
     : [];
   // The consent ledger: the latest change per person is in force (a consent given again lets the activity run again).
-  const consents = activity.consent ? await latestConsent(deps.db, ids, [activity.consent]) : new Map<string, Map<string, number>>();
+  const consents = activity.consent ? await latestConsent(deps, deps.db, ids, [activity.consent]) : new Map<string, Map<string, number>>();
   for (const p of ids) {
     const hit = restrictions.find((r) => r.personId === p);
     if (hit) {

@@ -94,6 +94,12 @@ export interface ProcessingOutcome {
 
 export interface RightsSpec<DB> {
   kinds?: ErasureKindSpec[];
+  /**
+   * A table of the domain's own consent records (columns purpose, granted 0/1, at, channel), e.g. those an app's
+   * settings wrote before the rights existed: then they are the domain's consent state — the latest record per
+   * purpose by `at` — and a change through the rights is recorded there by the domain's hooks as well.
+   */
+  consentRecords?: { table: string };
   activities?: ProcessingActivity<DB>[];
   /** Per objection: the kinds erased (e.g. ad segments) and what else the domain records (e.g. the objection record). */
   objections?: Partial<Record<RightsPurpose, { erase?: string[]; apply?(trx: Transaction<DB>, ctx: RightsHookContext): Promise<void> }>>;

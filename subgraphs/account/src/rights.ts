@@ -25,6 +25,8 @@ async function consentRecord(trx: Transaction<AccountDB>, purpose: Purpose, gran
  * switched off, as they are on an objection to direct marketing.
  */
 export const rights = defineRights<AccountDB>({
+  // The consent records are the consent state, those written in the apps' settings before the rights included.
+  consentRecords: { table: 'consent' },
   kinds: [{ kind: 'account.notification_preference', onWithdrawal: 'KEEP' }],
   async onWithdrawal(trx, purpose: Purpose, ctx) {
     await consentRecord(trx, purpose, 0, ctx);

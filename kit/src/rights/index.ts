@@ -59,6 +59,8 @@ export interface RightsEngine {
   purgeExpiredHolds(now?: Date): Promise<{ person: string; kind: string; deleted: number }[]>;
   /** Runs a delivery round of erasure notices now and waits for it (tests). */
   deliverNotices(): Promise<void>;
+  /** The domain's processing activities, as declared, and whether each has a trigger (_runProcessing). */
+  activities(): { name: string; kinds: string[]; objection: string | null; consent: string | null; triggered: boolean }[];
   /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
   refusals(): Record<string, Record<string, number>>;
   stop(): void;
@@ -168,6 +170,7 @@ export function createRightsEngine<DB>(opts: {
     erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
     refusals: () => structuredClone(refusals),
+    activities: () => [...deps.activities.values()].map((a) => ({ name: a.name, kinds: [...a.kinds], objection: a.objection ?? null, consent: a.consent ?? null, triggered: Boolean(a.run) })),
     stop: () => {
       stopped = true;
       if (sweeper) clearInterval(sweeper);

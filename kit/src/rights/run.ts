@@ -29,6 +29,9 @@ export async function runProcessing(deps: RightsDeps, host: ProcessingHost<AnyDB
       fail('BAD_USER_INPUT', 'input is not JSON', { field: 'input' });
     }
   }
+  // The rights first, whatever the input: a refusal looks the same in every domain (and is counted once).
+  const decision = await host.rights.processingAllowed(person, activity.name);
+  if (!decision.allowed) return { domain: deps.domain, activity: activity.name, done: 0, refusal: decision.code, reason: decision.reason };
   const outcome = await activity.run(host, person, input);
   return { domain: deps.domain, activity: activity.name, done: outcome.done, refusal: outcome.refused?.code ?? null, reason: outcome.refused?.reason ?? null };
 }

@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_HEADER, insertRecords, PROCESS_SCOPE, RESTRICT_SCOPE, type RightsTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
 import type { PushDB } from '../src/store.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/engine.js';
 import { requires } from '../../../test/support/requires.js';
 
 await requires('postgres');
@@ -17,29 +17,16 @@ await requires('postgres');
  * gateway's credential) is refused while consent is withdrawn and sent again
  * once it is given, and the refusals are counted on /metrics.
  */
-const ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const [ME, OTHER] = ['38000001', '38000002'];
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 describe.each(['sqlite', 'postgres'] as const)('push consent ledger and processing triggers (%s)', (engine) => {
-  const database = `footprint_consent_${process.pid}_${Date.now().toString(36)}`;
+  let database: TestDatabase | null = null;
   let sg: TestSubgraph<PushDB>;
   const campaign = new Map<string, string>();
   beforeAll(async () => {
     if (engine === 'postgres') {
-      await admin(`create database ${database}`);
-      const url = new URL(ADMIN);
-      url.pathname = `/${database}`;
-      process.env.FOOTPRINT_PUSH_DATABASE_URL = url.toString();
+      database = await createTestDatabase('push_consent');
+      process.env.FOOTPRINT_PUSH_DATABASE_URL = database.url;
     }
     try {
       sg = await startTestSubgraph(subgraph.createServer, seed, [ME, OTHER].map((id) => ({ id, scale: 2 })));
@@ -57,7 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)('push consent ledger and processi
   });
   afterAll(async () => {
     await sg?.close();
-    if (engine === 'postgres') await admin(`drop database if exists ${database}`);
+    await database?.drop();
   });
 
   const call = async <T>(person: string, query: string, variables: Record<string, unknown> = {}, scopes = [RESTRICT_SCOPE, PROCESS_SCOPE]) =>

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_HEADER, insertRecords, PROCESS_SCOPE, RESTRICT_SCOPE, type RightsTables } from '@footprint/kit';
+import { CREDENTIAL_HEADER, insertRecords, migrateRightsTables, PROCESS_SCOPE, RESTRICT_SCOPE, type RightsTables } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph } from '../src/subgraph.js';
 import { seed } from '../src/seed.js';
@@ -106,5 +107,19 @@ describe.each(['sqlite', 'postgres'] as const)('push consent ledger and processi
     const bad = await run(ME, 'marketingNotification', '{"title": 5}');
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect((await run(ME, 'marketingNotification', 'not json')).errors?.[0]?.message).toMatch(/input is not JSON/);
+  });
+
+  it('moves the withdrawals recorded before the ledger existed into it (rights migration 003): they still refuse', async () => {
+    const db = sg.store.db;
+    // The store as the previous release left it: no ledger, a withdrawal recorded as a processing stop.
+    await sql`drop table consent_change`.execute(db);
+    await sql`delete from kit_rights_migration where name = '003_consent_ledger'`.execute(db);
+    await sql`insert into processing_stop (person_id, type, purpose, reason, at, actor, request_id) values (${ME}, 'CONSENT_WITHDRAWN', 'MARKETING', null, '2026-10-09T08:00:00.000Z', 'rights-job', 'r-1')`.execute(db);
+    await migrateRightsTables(db, 'push');
+    expect((await run(ME, 'marketingNotification', campaign.get(ME)!)).data!._runProcessing.refusal).toBe('CONSENT_WITHDRAWN');
+    const state = await call<{ _processingState: { withdrawnConsents: string[]; consentHistory: { at: string; granted: boolean }[] } }>(ME, '{ _processingState { withdrawnConsents consentHistory { at granted } } }');
+    expect(state.data!._processingState).toEqual({ withdrawnConsents: ['MARKETING'], consentHistory: [{ at: '2026-10-09T08:00:00.000Z', granted: false }] });
+    const stops = await db.withTables<RightsTables>().selectFrom('processingStop').select('type').where('type', '=', 'CONSENT_WITHDRAWN').execute();
+    expect(stops).toEqual([]);
   });
 });

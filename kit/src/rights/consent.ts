@@ -16,11 +16,8 @@ import { rightsTables } from './store.js';
  * withdrawing it is (Art. 7(3)); the changes stay as proof (Art. 7(1)).
  */
 
-export const WithdrawArgs = z.object({
-  purpose: z.enum(PurposeTaxonomy.values as [Purpose, ...Purpose[]]),
-  reason: z.string().trim().max(1000).nullish(),
-});
-export const GiveConsentArgs = z.object({
+/** The arguments of _withdrawConsent and _giveConsent. */
+export const ConsentArgs = z.object({
   purpose: z.enum(PurposeTaxonomy.values as [Purpose, ...Purpose[]]),
   reason: z.string().trim().max(1000).nullish(),
 });
@@ -75,7 +72,7 @@ export async function recordConsentChange(deps: RightsDeps, trx: Transaction<Any
 }
 
 /** `_giveConsent`: the person gives consent for the purpose again; the domain's hook records it where the person sees it (account: a consent record). */
-export async function give(deps: RightsDeps, ctx: Caller, args: z.infer<typeof GiveConsentArgs>) {
+export async function give(deps: RightsDeps, ctx: Caller, args: z.infer<typeof ConsentArgs>) {
   const person = requireScope(ctx, RESTRICT_SCOPE);
   await deps.prepare();
   const now = new Date().toISOString();
@@ -95,7 +92,7 @@ function erasedOnWithdrawal(deps: RightsDeps, purpose: Purpose): Kind[] {
 }
 
 /** `_withdrawConsent`: appends the withdrawal to the ledger (processing stops at once), then erases what was kept only until it. */
-export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<typeof WithdrawArgs>) {
+export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<typeof ConsentArgs>) {
   const person = requireScope(ctx, RESTRICT_SCOPE);
   await deps.prepare();
   await deps.prepareCorrections();

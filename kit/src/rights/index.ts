@@ -10,7 +10,7 @@ import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
 import { erase, EraseArgs, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
-import { give, GiveConsentArgs, withdraw, WithdrawArgs } from './consent.js';
+import { ConsentArgs, give, withdraw } from './consent.js';
 import { object, ObjectArgs } from './objection.js';
 import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
@@ -157,8 +157,8 @@ export function createRightsEngine<DB>(opts: {
         _restrict: (_: unknown, args: unknown, ctx: Caller) => restrict(deps, ctx, parseArgs(RestrictArgs, args)),
         _liftRestriction: (_: unknown, args: unknown, ctx: Caller) => lift(deps, ctx, parseArgs(LiftArgs, args)),
         _object: (_: unknown, args: unknown, ctx: Caller) => object(deps, ctx, parseArgs(ObjectArgs, args)),
-        _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(WithdrawArgs, args)),
-        _giveConsent: (_: unknown, args: unknown, ctx: Caller) => give(deps, ctx, parseArgs(GiveConsentArgs, args)),
+        _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(ConsentArgs, args)),
+        _giveConsent: (_: unknown, args: unknown, ctx: Caller) => give(deps, ctx, parseArgs(ConsentArgs, args)),
         _runProcessing: (_: unknown, args: unknown, ctx: Caller) => runProcessing(deps, host, requireScope(ctx, PROCESS_SCOPE), parseArgs(RunProcessingArgs, args)),
       },
     },

@@ -77,6 +77,13 @@ describe.skipIf(browserPart.skip)('the privacy centre: consent, restriction, obj
     await page.locator('#summary-body tbody tr').first().waitFor();
     expect(await summaryCount('Ad segments')).toBeGreaterThan(0);
 
+    // The demo person withdrew marketing consent in the app's settings (their latest consent record): shown as withdrawn,
+    // and giving it again is one click, as withdrawing is.
+    await page.locator('#consents-body li', { hasText: 'marketing' }).locator('.badge', { hasText: 'withdrawn' }).waitFor();
+    await page.getByRole('button', { name: 'Give consent for marketing again' }).click();
+    await expect.poll(status).toBe('Consent for marketing given');
+    expect((await processing()).withdrawnConsents).not.toContain('MARKETING');
+
     // Withdraw a consent: one click.
     await page.getByRole('button', { name: 'Withdraw consent for marketing' }).click();
     await expect.poll(status).toBe('Consent for marketing withdrawn');

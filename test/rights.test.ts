@@ -189,6 +189,17 @@ describe('restriction, objection and consent withdrawal', () => {
     expect(marketing.at(-1)?.granted).toBe(false);
   });
 
+  it('gives the consent again with one mutation, the withdrawal kept as proof; giving it twice is CONFLICT', async () => {
+    const res = await gql<{ giveConsent: Processing }>(url, 'mutation { giveConsent(input: { purpose: MARKETING, reason: "offers welcome again" }) { withdrawnConsents } }', {}, me);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.giveConsent.withdrawnConsents).not.toContain('MARKETING');
+    const again = await gql(url, 'mutation { giveConsent(input: { purpose: MARKETING }) { withdrawnConsents } }', {}, me);
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const consents = await gql<{ me: { account: { consents: { nodes: { purpose: string; granted: boolean; at: string }[] } } } }>(url, '{ me { account { consents(first: 100) { nodes { purpose granted at } } } } }', {}, me);
+    const marketing = consents.data!.me.account.consents.nodes.filter((c) => c.purpose === 'MARKETING').sort((a, b) => a.at.localeCompare(b.at));
+    expect(marketing.slice(-2).map((c) => c.granted)).toEqual([false, true]);
+  });
+
   it('restricts a kind: recorded by the owning domain, shown on every record, refused twice, lifted', async () => {
     const kind = 'community.post';
     const until = new Date(Date.now() + 30 * 86_400_000).toISOString();

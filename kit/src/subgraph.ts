@@ -304,7 +304,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
       (_req, res, url) => {
         if (url.pathname !== '/metrics') return false;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements, execution: { mode: execution.mode, ...compiled?.stats() } }));
+        res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements, execution: { mode: execution.mode, ...compiled?.stats() }, processingRefusals: rights.refusals() }));
         return true;
       },
     ],

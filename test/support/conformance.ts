@@ -18,7 +18,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataMap, personalDataProblems, readKindMeta, TAXONOMY, type KindMeta } from '@footprint/schema';
-import { CREDENTIAL_HEADER, encodeCursor, ERASE_SCOPE, RESTRICT_SCOPE, MAX_PAGE_SIZE, signCredential, subgraphDocument, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
+import { CREDENTIAL_HEADER, encodeCursor, ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, MAX_PAGE_SIZE, signCredential, subgraphDocument, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { composeSupergraph, subgraphSources } from '@footprint/gateway/compose';
 import { planFootprint, type FootprintPlan, type KindPlan } from '@footprint/gateway/footprint';
@@ -344,6 +344,27 @@ export function describeConformance(name: string, load: () => Promise<LoadedSubg
       const lifted = await rights<{ _liftRestriction: { restrictions: unknown[] } }>(A, `mutation($k: [String!]!) { _liftRestriction(kinds: $k) { ${STATE} } }`, { k: KINDS() });
       expect(lifted.data!._liftRestriction.restrictions).toEqual([]);
       for (const m of await metas(A)) expect(m.meta.restricted).toBe(false);
+    });
+
+    it('runs every declared processing activity from outside, refusing it under a restriction, an objection and a withdrawn consent', async () => {
+      type Run = { _runProcessing: { refusal: string | null } };
+      const run = (person: string, activity: string) => rights<Run>(person, 'mutation($a: String!) { _runProcessing(activity: $a) { refusal } }', { a: activity }, [RESTRICT_SCOPE, PROCESS_SCOPE]);
+      for (const a of sg.subgraph.rights.activities()) {
+        expect(a.triggered, `${name}: processing activity ${a.name} has no trigger (run: in src/rights.ts)`).toBe(true);
+        expect((await rights(A, 'mutation($k: [String!]!) { _restrict(kinds: $k, reason: "conformance") { domain } }', { k: a.kinds })).errors).toBeUndefined();
+        expect((await run(A, a.name)).data?._runProcessing.refusal, `${a.name} under a restriction`).toBe('RESTRICTED');
+        expect((await rights(A, 'mutation($k: [String!]!) { _liftRestriction(kinds: $k) { domain } }', { k: a.kinds })).errors).toBeUndefined();
+        if (a.objection) {
+          expect((await rights(B, 'mutation($p: RightsPurpose!) { _object(purpose: $p) { domain } }', { p: a.objection })).errors).toBeUndefined();
+          expect((await run(B, a.name)).data?._runProcessing.refusal, `${a.name} after an objection`).toBe('OBJECTED');
+        }
+        if (a.consent) {
+          expect((await rights(A, 'mutation($p: Purpose!) { _withdrawConsent(purpose: $p) { domain } }', { p: a.consent })).errors).toBeUndefined();
+          expect((await run(A, a.name)).data?._runProcessing.refusal, `${a.name} after a withdrawal`).toBe('CONSENT_WITHDRAWN');
+          const given = await rights<{ _giveConsent: { withdrawnConsents: string[] } }>(A, 'mutation($p: Purpose!) { _giveConsent(purpose: $p) { withdrawnConsents } }', { p: a.consent });
+          expect(given.data?._giveConsent.withdrawnConsents).not.toContain(a.consent);
+        }
+      }
     });
 
     it('erases a person: discovery equals what the receipt says remains, no one else changes, replay gives the same receipts', async () => {

@@ -144,6 +144,11 @@ export class RightsDomains {
     return data._withdrawConsent;
   }
 
+  async give(domain: string, a: Acting, purpose: string, reason: string | null): Promise<DomainProcessingState> {
+    const data = await this.call<{ _giveConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String) { _giveConsent(purpose: $purpose, reason: $reason) { ${STATE} } }`, { purpose, reason });
+    return data._giveConsent;
+  }
+
   async state(domain: string, a: Acting): Promise<DomainProcessingState> {
     const data = await this.call<{ _processingState: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `{ _processingState { ${STATE} } }`, {});
     return data._processingState;

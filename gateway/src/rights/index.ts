@@ -60,6 +60,7 @@ export const restrictProcessing = (...a: Parameters<RightsService['restrict']>) 
 export const liftRestriction = (...a: Parameters<RightsService['liftRestriction']>) => rightsService().liftRestriction(...a);
 export const objectToProcessing = (...a: Parameters<RightsService['object']>) => rightsService().object(...a);
 export const withdrawConsent = (...a: Parameters<RightsService['withdrawConsent']>) => rightsService().withdrawConsent(...a);
+export const giveConsent = (...a: Parameters<RightsService['giveConsent']>) => rightsService().giveConsent(...a);
 export const processingState = (...a: Parameters<RightsService['processingState']>) => rightsService().processingState(...a);
 
 export const rightsFeature: FeatureModule = {
@@ -108,6 +109,7 @@ export const rightsFeature: FeatureModule = {
         liftRestriction: SCOPES.restrict,
         objectToProcessing: SCOPES.restrict,
         withdrawConsent: SCOPES.restrict,
+        giveConsent: SCOPES.restrict,
       },
       async checkPrincipal(p) {
         if (p.kind !== 'subject') return;

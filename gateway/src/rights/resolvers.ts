@@ -94,6 +94,8 @@ export function rightsResolvers(deps: RightsResolverDeps): LocalResolvers {
         stateView(await service.object(targetPerson(ctx, args.personId, SCOPES.restrict), requester(ctx), args.input)),
       withdrawConsent: async (_: unknown, args: { personId?: string | null; input: unknown }, ctx: GatewayContext) =>
         stateView(await service.withdrawConsent(targetPerson(ctx, args.personId, SCOPES.restrict), requester(ctx), args.input)),
+      giveConsent: async (_: unknown, args: { personId?: string | null; input: unknown }, ctx: GatewayContext) =>
+        stateView(await service.giveConsent(targetPerson(ctx, args.personId, SCOPES.restrict), requester(ctx), args.input)),
     },
     ErasureJob: {
       wholeAccount: (job: ErasureJob) => job.kinds === null,

@@ -362,20 +362,36 @@ export class RightsService {
     return this.everyDomain(person, r, 'withdrawnConsents', input.purpose, `Your consent for ${input.purpose} is already withdrawn`, (d, a) => this.domains.withdraw(d, a, input.purpose, this.reasonOf(input.reason, r)));
   }
 
+  /** Gives a withdrawn consent again (Art. 7(3)) in every domain where it is withdrawn; each domain keeps the change as proof. */
+  async giveConsent(person: string, r: Requester, rawInput: unknown): Promise<ProcessingState> {
+    const input = parseInput(WithdrawInput, rawInput);
+    return this.everyDomain(person, r, 'withdrawnConsents', input.purpose, `Your consent for ${input.purpose} is not withdrawn`, (d, a) => this.domains.give(d, a, input.purpose, this.reasonOf(input.reason, r)), false);
+  }
+
   /**
-   * Applies one objection or withdrawal in every domain, the account domain
+   * Applies one objection, withdrawal or consent given again in every domain, the account domain
    * last. Every domain is asked first whether it can answer, so a domain that
    * is down refuses the request before anything is changed.
    */
-  private async everyDomain(person: string, r: Requester, field: 'objections' | 'withdrawnConsents', purpose: string, repeated: string, apply: (domain: string, a: Acting) => Promise<DomainProcessingState>): Promise<ProcessingState> {
+  private async everyDomain(
+    person: string,
+    r: Requester,
+    field: 'objections' | 'withdrawnConsents',
+    purpose: string,
+    repeated: string,
+    apply: (domain: string, a: Acting) => Promise<DomainProcessingState>,
+    /** true: apply where the purpose is not yet in `field` (object, withdraw); false: where it is (consent given again). */
+    adds = true,
+  ): Promise<ProcessingState> {
     return this.exclusive(person, async () => {
       await this.notErased(person);
       await this.noActiveErasure(person);
       const a = this.acting(person, r);
       const before = await this.preflight(this.domains.domains, a);
-      if ([...before.values()].every((s) => s[field].includes(purpose))) fail('CONFLICT', repeated, { field: 'purpose' });
+      const done = (s: DomainProcessingState) => s[field].includes(purpose) === adds;
+      if ([...before.values()].every(done)) fail('CONFLICT', repeated, { field: 'purpose' });
       for (const d of this.domains.domains) {
-        if (before.get(d)![field].includes(purpose)) continue;
+        if (done(before.get(d)!)) continue;
         try {
           await apply(d, a);
         } catch (err) {

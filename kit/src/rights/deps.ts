@@ -33,6 +33,8 @@ export interface RightsDeps {
   noticesDue(): void;
   /** Records were erased: leave no copy of them in the store's files (Store.settleErasure); logs, never throws. */
   settleErasure(): Promise<void>;
+  /** Counts a processing refusal (shown on the subgraph's /metrics). */
+  refused(activity: string, code: string): void;
 }
 
 /** What the engine reads of the subgraph's request context. */
@@ -73,6 +75,7 @@ export function buildRightsKinds(domain: string, all: KindMeta[], tables: Record
     kinds.set(meta.kind, { meta, table, spec: ks });
   }
   for (const k of specs.keys()) if (!kinds.has(k)) throw new Error(`${domain}: rights rules name ${k}, which this subgraph does not serve`);
+  if (spec.consentRecords && !Object.values(tables).includes(spec.consentRecords.table)) throw new Error(`${domain}: consentRecords names ${spec.consentRecords.table}, which is not a table of this subgraph's kinds`);
   const activities = new Map((spec.activities ?? []).map((a) => [a.name, a]));
   for (const a of activities.values()) for (const k of a.kinds) if (!kinds.has(k)) throw new Error(`${domain}: activity ${a.name} names ${k}, which this subgraph does not serve`);
   for (const [p, o] of Object.entries(spec.objections ?? {})) for (const k of o?.erase ?? []) if (!kinds.has(k)) throw new Error(`${domain}: objection ${p} erases ${k}, which this subgraph does not serve`);

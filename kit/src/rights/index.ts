@@ -10,18 +10,21 @@ import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
 import { CancelArgs, cancelErase, erase, EraseArgs, ReceiptsArgs, receiptsOf, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
-import { object, ObjectArgs, withdraw, WithdrawArgs } from './objection.js';
+import { ConsentArgs, give, withdraw } from './consent.js';
+import { object, ObjectArgs } from './objection.js';
+import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
 import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
-import { ERASE_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type RightsSpec } from './spec.js';
+import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
 import { restrictionsOf, state, type RestrictionLookup } from './state.js';
 import { migrateRightsTables, type RightsNoticeRow } from './store.js';
 
 /**
  * The kit's rights engine for one domain: resolves the contract's internal
  * erasure (erase.ts, holds.ts), restriction (restrict.ts), objection and
- * withdrawal (objection.ts) fields over the domain's @personalData and rules,
- * and answers whether an activity may run (processing.ts).
+ * consent (objection.ts, consent.ts) fields over the domain's @personalData and rules,
+ * answers whether an activity may run (processing.ts) and runs it on request
+ * (run.ts).
  */
 
 export type { DomainReceipt, KindReceipt } from './erase.js';
@@ -57,6 +60,10 @@ export interface RightsEngine {
   purgeExpiredHolds(now?: Date): Promise<{ person: string; kind: string; deleted: number }[]>;
   /** Runs a delivery round of erasure notices now and waits for it (tests). */
   deliverNotices(): Promise<void>;
+  /** The domain's processing activities, as declared, and whether each has a trigger (_runProcessing). */
+  activities(): { name: string; kinds: string[]; objection: string | null; consent: string | null; triggered: boolean }[];
+  /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
+  refusals(): Record<string, Record<string, number>>;
   stop(): void;
 }
 
@@ -103,6 +110,7 @@ export function createRightsEngine<DB>(opts: {
       })
     : null;
 
+  const refusals: Record<string, Record<string, number>> = {};
   const deps: RightsDeps = {
     domain,
     db,
@@ -114,8 +122,17 @@ export function createRightsEngine<DB>(opts: {
     prepare,
     prepareCorrections: opts.prepareCorrections,
     noticesDue: () => dispatcher?.kick(),
+    refused: (activity, code) => {
+      const mine = refusals[activity] ?? {};
+      mine[code] = (mine[code] ?? 0) + 1;
+      refusals[activity] = mine;
+    },
     settleErasure: () => store.settleErasure().catch((err: unknown) => opts.logger.warn({ err }, 'erased rows may stay in the SQLite WAL until its next checkpoint')),
   };
+
+  // What an activity's runner is given (the trigger _runProcessing): the same checks the domain's own code calls.
+  // biome-ignore lint/plugin: type-erasure boundary: the runner is typed against the domain's DB (ProcessingHost<DB>), as the spec's hooks are
+  const host: ProcessingHost<AnyDB> = { store: opts.store as unknown as Store<AnyDB>, rights: { processingAllowed: (person: string, activity: string) => processingAllowed(deps, person, activity), processingAllowedFor: (people: readonly string[], activity: string) => processingAllowedFor(deps, people, activity) } };
 
   let sweeper: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -147,7 +164,9 @@ export function createRightsEngine<DB>(opts: {
         _restrict: (_: unknown, args: unknown, ctx: Caller) => restrict(deps, ctx, parseArgs(RestrictArgs, args)),
         _liftRestriction: (_: unknown, args: unknown, ctx: Caller) => lift(deps, ctx, parseArgs(LiftArgs, args)),
         _object: (_: unknown, args: unknown, ctx: Caller) => object(deps, ctx, parseArgs(ObjectArgs, args)),
-        _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(WithdrawArgs, args)),
+        _withdrawConsent: (_: unknown, args: unknown, ctx: Caller) => withdraw(deps, ctx, parseArgs(ConsentArgs, args)),
+        _giveConsent: (_: unknown, args: unknown, ctx: Caller) => give(deps, ctx, parseArgs(ConsentArgs, args)),
+        _runProcessing: (_: unknown, args: unknown, ctx: Caller) => runProcessing(deps, host, requireScope(ctx, PROCESS_SCOPE), parseArgs(RunProcessingArgs, args)),
       },
     },
     prepare: serve,
@@ -157,6 +176,8 @@ export function createRightsEngine<DB>(opts: {
     restrictionsOf: (person) => restrictionsOf(deps, person),
     erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
+    refusals: () => structuredClone(refusals),
+    activities: () => [...deps.activities.values()].map((a) => ({ name: a.name, kinds: [...a.kinds], objection: a.objection ?? null, consent: a.consent ?? null, triggered: Boolean(a.run) })),
     stop: () => {
       stopped = true;
       if (sweeper) clearInterval(sweeper);

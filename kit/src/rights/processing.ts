@@ -1,11 +1,13 @@
 import type { ProcessingActivity, ProcessingDecision } from './spec.js';
 import type { RightsDeps } from './deps.js';
 import { active } from './state.js';
+import { latestConsent } from './consent.js';
 import { rightsTables } from './store.js';
 
 /**
  * Whether an activity may run now, for many people at once (a campaign's
- * audience): two statements, whatever the number of people.
+ * audience): three statements at most, whatever the number of people. Each
+ * refusal is counted (the subgraph's /metrics shows them).
  */
 export async function processingAllowedFor(deps: RightsDeps, people: readonly string[], name: string): Promise<Map<string, ProcessingDecision>> {
   const activity: ProcessingActivity | undefined = deps.activities.get(name);
@@ -23,21 +25,22 @@ export async function processingAllowedFor(deps: RightsDeps, people: readonly st
     .where('recordNumber', 'is', null)
     .where('liftedAt', 'is', null)
     .execute())).filter(active(now));
-  const stopTypes = [activity.objection ? `OBJECTION:${activity.objection}` : null, activity.consent ? `CONSENT_WITHDRAWN:${activity.consent}` : null].filter((x): x is string => x !== null);
-  const stops = stopTypes.length
-    ? await rightsTables(deps.db).selectFrom('processingStop').select(['personId', 'type', 'purpose']).where('personId', 'in', ids).where('purpose', 'in', [activity.objection ?? '', activity.consent ?? '']).execute()
+  const objections = activity.objection
+    ? await rightsTables(deps.db).selectFrom('processingStop').select(['personId', 'purpose']).where('personId', 'in', ids).where('type', '=', 'OBJECTION').where('purpose', '=', activity.objection).execute()
     : [];
+  // The consent ledger: the latest change per person is in force (a consent given again lets the activity run again).
+  const consents = activity.consent ? await latestConsent(deps, deps.db, ids, [activity.consent]) : new Map<string, Map<string, number>>();
   for (const p of ids) {
     const hit = restrictions.find((r) => r.personId === p);
     if (hit) {
       out.set(p, { allowed: false, code: 'RESTRICTED', reason: `Processing of ${hit.kind} is restricted (${hit.ground}: ${hit.reason})` });
       continue;
     }
-    const mine = stops.filter((s) => s.personId === p && stopTypes.includes(`${s.type}:${s.purpose}`));
-    const objected = mine.find((s) => s.type === 'OBJECTION');
+    const objected = objections.find((s) => s.personId === p);
     if (objected) out.set(p, { allowed: false, code: 'OBJECTED', reason: `The person objected to ${objected.purpose}` });
-    else if (mine[0]) out.set(p, { allowed: false, code: 'CONSENT_WITHDRAWN', reason: `The person withdrew consent for ${mine[0].purpose}` });
+    else if (activity.consent && consents.get(p)?.get(activity.consent) === 0) out.set(p, { allowed: false, code: 'CONSENT_WITHDRAWN', reason: `The person withdrew consent for ${activity.consent}` });
   }
+  for (const d of out.values()) if (!d.allowed) deps.refused(name, d.code);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Purpose } from '@footprint/schema';
-import type { AnyDB } from '../store.js';
+import type { AnyDB, Store } from '../store.js';
 
 /**
  * Erasure, restriction, objection and consent withdrawal, the domain side
@@ -15,6 +15,8 @@ import type { AnyDB } from '../store.js';
 /** The scopes the gateway's credential must carry (minted only inside its rights feature). */
 export const ERASE_SCOPE = 'rights:erase';
 export const RESTRICT_SCOPE = 'rights:restrict';
+/** Running a domain's processing activity for a person from outside (a product, a scheduler, a test): _runProcessing. */
+export const PROCESS_SCOPE = 'rights:process';
 
 export type RightsPurpose = 'AD_PROFILING' | 'DIRECT_MARKETING';
 export const RIGHTS_PURPOSES: readonly RightsPurpose[] = ['AD_PROFILING', 'DIRECT_MARKETING'];
@@ -63,7 +65,7 @@ export interface RightsHookContext {
 }
 
 /** A processing activity of the domain: the kit tells whether it may run for a person now. */
-export interface ProcessingActivity {
+export interface ProcessingActivity<DB = AnyDB> {
   name: string;
   description: string;
   /** The kinds it reads or writes: a restriction in force on any of them stops it for the person. */
@@ -72,15 +74,39 @@ export interface ProcessingActivity {
   objection?: RightsPurpose;
   /** The consent it relies on: withdrawing consent for this purpose stops it. */
   consent?: Purpose;
+  /**
+   * Runs the activity for one person (the trigger _runProcessing calls): asks the kit first, as every
+   * caller does, and says what it did or why not. `input` is the caller's JSON, for the runner to validate.
+   */
+  run?(host: ProcessingHost<DB>, person: string, input: unknown): Promise<ProcessingOutcome>;
+}
+
+/** What a runner gets: the rights engine (processingAllowed) and the domain's store (as the domain's own code types it). */
+export interface ProcessingHost<DB> {
+  rights: { processingAllowed(person: string, activity: string): Promise<ProcessingDecision>; processingAllowedFor(people: readonly string[], activity: string): Promise<Map<string, ProcessingDecision>> };
+  store: Store<DB>;
+}
+
+export interface ProcessingOutcome {
+  done: number;
+  refused: { code: string; reason: string } | null;
 }
 
 export interface RightsSpec<DB> {
   kinds?: ErasureKindSpec[];
-  activities?: ProcessingActivity[];
+  /**
+   * A table of the domain's own consent records (columns purpose, granted 0/1, at, channel), e.g. those an app's
+   * settings wrote before the rights existed: then they are the domain's consent state — the latest record per
+   * purpose by `at` — and a change through the rights is recorded there by the domain's hooks as well.
+   */
+  consentRecords?: { table: string };
+  activities?: ProcessingActivity<DB>[];
   /** Per objection: the kinds erased (e.g. ad segments) and what else the domain records (e.g. the objection record). */
   objections?: Partial<Record<RightsPurpose, { erase?: string[]; apply?(trx: Transaction<DB>, ctx: RightsHookContext): Promise<void> }>>;
   /** What the domain records on a consent withdrawal beyond stopping and erasing (e.g. the account's consent records). */
   onWithdrawal?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
+  /** What the domain records when consent is given again (e.g. the account's consent record, granted). */
+  onConsentGiven?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
 }
 
 /** Types a domain's rights rules against its database. */

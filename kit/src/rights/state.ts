@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { addDuration, type RestrictionView } from '@footprint/schema';
 import type { RightsDeps } from './deps.js';
+import { consentChanges } from './consent.js';
 import { rightsTables, type RestrictionRow } from './store.js';
 
 /** A person's processing state in a domain: restrictions in force, objections, withdrawn consents. */
@@ -10,6 +11,8 @@ export interface ProcessingState {
   restrictions: { kind: string; recordId: string | null; since: string; reason: string; until: string | null; ground: string }[];
   objections: string[];
   withdrawnConsents: string[];
+  /** Every consent change in this domain's ledger, oldest first (Art. 7(1) proof). */
+  consentHistory: { purpose: string; granted: boolean; at: string; channel: string }[];
 }
 
 export interface RestrictionLookup {
@@ -50,6 +53,8 @@ export async function restrictionsOf(deps: RightsDeps, person: string): Promise<
 export async function state(deps: RightsDeps, person: string): Promise<ProcessingState> {
   const rows = await restrictionRows(deps, person);
   const stops = await rightsTables(deps.db).selectFrom('processingStop').select(['type', 'purpose']).where('personId', '=', person).orderBy('id').execute();
+  const consents = await consentChanges(deps, deps.db, [person]);
+  const latest = new Map(consents.map((c) => [c.purpose, c.granted]));
   return {
     domain: deps.domain,
     restrictions: rows.map((r) => ({
@@ -61,6 +66,7 @@ export async function state(deps: RightsDeps, person: string): Promise<Processin
       ground: r.ground,
     })),
     objections: stops.filter((s) => s.type === 'OBJECTION').map((s) => s.purpose),
-    withdrawnConsents: stops.filter((s) => s.type === 'CONSENT_WITHDRAWN').map((s) => s.purpose),
+    withdrawnConsents: [...latest].filter(([, granted]) => granted === 0).map(([purpose]) => purpose),
+    consentHistory: consents.map((c) => ({ purpose: c.purpose, granted: c.granted === 1, at: c.at, channel: c.channel })),
   };
 }

@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Generated, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type Generated, type Kysely, type Migration } from 'kysely';
 import { makeAppendOnly } from '../append-only.js';
 import { chainEvidenceTable, type EvidenceTable } from '../evidence-chain.js';
 import { migrateOwnTables } from '../own-migrations.js';
@@ -60,6 +60,26 @@ export interface ProcessingStopRow {
   requestId: string;
 }
 
+/**
+ * One change of a person's consent for a purpose (Art. 7): the ledger every
+ * processing check of the domain reads — the latest row per purpose is in
+ * force. Appended, never changed, so the history is the proof (Art. 7(1)).
+ */
+export interface ConsentChangeRow {
+  id: Generated<number>;
+  personId: string;
+  purpose: string;
+  /** 1 given, 0 withdrawn. */
+  granted: number;
+  /** When the person gave or withdrew it (a record made in an app's settings keeps its own time). */
+  at: string;
+  /** Where: "privacy centre", or the channel of the domain's consent record it mirrors. */
+  channel: string;
+  actor: string;
+  requestId: string;
+  reason: string | null;
+}
+
 export interface RightsNoticeRow {
   id: Generated<number>;
   personId: string;
@@ -94,6 +114,7 @@ export interface RightsTables {
   erasureRequest: ErasureRequestRow;
   processingRestriction: RestrictionRow;
   processingStop: ProcessingStopRow;
+  consentChange: ConsentChangeRow;
   rightsNotice: RightsNoticeRow;
 }
 
@@ -186,6 +207,29 @@ const migrations: Record<string, Migration> = {
         .addColumn('cancelled_upto', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('cancelled_at', 'text')
         .execute();
+    },
+  },
+  // Consent becomes one ledger of changes (given again after a withdrawal is possible): the withdrawals recorded as processing stops move into it.
+  '004_consent_ledger': {
+    async up(db) {
+      const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('consent_change')
+        .addColumn('id', isPg ? 'serial' : 'integer', (c) => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('granted', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .execute();
+      await db.schema.createIndex('consent_change_person_idx').on('consent_change').columns(['person_id', 'purpose', 'id']).execute();
+      await sql`insert into consent_change (person_id, purpose, granted, at, channel, actor, request_id, reason)
+        select person_id, purpose, 0, at, 'privacy centre', actor, request_id, reason from processing_stop where type = 'CONSENT_WITHDRAWN' order by id`.execute(db);
+      await sql`delete from processing_stop where type = 'CONSENT_WITHDRAWN'`.execute(db);
+      await makeAppendOnly(db, 'consent_change');
     },
   },
 };

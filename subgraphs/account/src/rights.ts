@@ -1,5 +1,5 @@
 import { fail, type Purpose } from '@footprint/schema';
-import { defineRights } from '@footprint/kit';
+import { defineRights, type RightsHookContext } from '@footprint/kit';
 import type { Transaction } from 'kysely';
 import type { AccountDB } from './store.js';
 
@@ -8,6 +8,12 @@ const MARKETING_TOPICS = ['promotions', 'offers', 'newsletter'];
 
 async function marketingTopicsOff(trx: Transaction<AccountDB>, person: string, now: string): Promise<void> {
   await trx.updateTable('notificationPreference').set({ enabled: 0, updatedAt: now }).where('personId', '=', person).where('topic', 'in', MARKETING_TOPICS).execute();
+}
+
+async function consentRecord(trx: Transaction<AccountDB>, purpose: Purpose, granted: 0 | 1, ctx: RightsHookContext): Promise<void> {
+  // The record lives in the person's data region (§11), which their account records carry.
+  if (!ctx.region) fail('NOT_FOUND', `The account domain holds no account ${ctx.person}`);
+  await trx.insertInto('consent').values({ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, purpose, granted, at: ctx.now, channel: 'privacy centre' }).execute();
 }
 
 /**
@@ -19,13 +25,15 @@ async function marketingTopicsOff(trx: Transaction<AccountDB>, person: string, n
  * switched off, as they are on an objection to direct marketing.
  */
 export const rights = defineRights<AccountDB>({
+  // The consent records are the consent state, those written in the apps' settings before the rights included.
+  consentRecords: { table: 'consent' },
   kinds: [{ kind: 'account.notification_preference', onWithdrawal: 'KEEP' }],
   async onWithdrawal(trx, purpose: Purpose, ctx) {
-    // The record lives in the person's data region (§11), which their account records carry.
-    if (!ctx.region) fail('NOT_FOUND', `The account domain holds no account ${ctx.person}`);
-    await trx.insertInto('consent').values({ personId: ctx.person, collectedAt: ctx.now, region: ctx.region, source: null, purpose, granted: 0, at: ctx.now, channel: 'privacy centre' }).execute();
+    await consentRecord(trx, purpose, 0, ctx);
     if (purpose === 'MARKETING') await marketingTopicsOff(trx, ctx.person, ctx.now);
   },
+  // Given again: one more record (granted: true), the earlier ones kept as proof (Art. 7(1)). Topics stay as the person set them.
+  onConsentGiven: (trx, purpose: Purpose, ctx) => consentRecord(trx, purpose, 1, ctx),
   // An objection to direct marketing (absolute, Art. 21(3)) switches the marketing topics off as well.
   objections: { DIRECT_MARKETING: { apply: (trx, ctx) => marketingTopicsOff(trx, ctx.person, ctx.now) } },
 });

@@ -15,11 +15,11 @@ import { tables, type AccountDB } from '../src/store.js';
  * restricts the profile until it is confirmed; erasure deletes the account and
  * keeps the consent records under a legal hold, restricted, with their ground.
  */
-const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE] = ['32000001', '32000002', '32000003', '32000004', '32000005', '32000006'];
+const [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE, SETTINGS] = ['32000001', '32000002', '32000003', '32000004', '32000005', '32000006', '32000007'];
 
 let sg: TestSubgraph<AccountDB>;
 beforeAll(async () => {
-  sg = await startTestSubgraph(subgraph.createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE].map((id) => ({ id, scale: 2 })));
+  sg = await startTestSubgraph(subgraph.createServer, seed, [WITHDRAWER, CONTESTER, ERASED, BYSTANDER, OBJECTOR, LATE, SETTINGS].map((id) => ({ id, scale: 2 })));
 });
 afterAll(() => sg.close());
 
@@ -31,6 +31,8 @@ const consents = (person: string) => sg.store.db.selectFrom('consent').selectAll
 
 describe('account: rights', () => {
   it('records a consent withdrawal as a consent record, switches marketing topics off, and does it once', async () => {
+    // Whatever the seeded records say last, the person has given marketing consent now (a withdrawal of a withdrawn consent records nothing).
+    expect((await call(WITHDRAWER, 'mutation { _giveConsent(purpose: MARKETING) { domain } }')).errors).toBeUndefined();
     const before = await consents(WITHDRAWER);
     const res = await call<{ _withdrawConsent: { withdrawnConsents: string[] } }>(WITHDRAWER, `mutation { _withdrawConsent(purpose: MARKETING, reason: "no more offers") { ${STATE} } }`);
     expect(res.errors).toBeUndefined();
@@ -47,6 +49,34 @@ describe('account: rights', () => {
     // The one-click record is in the person's own footprint.
     const page = await sg.entities(WITHDRAWER, 'account { consents(first: 20) { nodes { purpose granted channel } } }');
     expect(JSON.stringify(page.data)).toContain('privacy centre');
+  });
+
+  it('reads a consent withdrawn in the app settings as withdrawn, and gives it again with one call, every change kept', async () => {
+    // Withdrawn in the app's settings before the rights existed: only a consent record says so.
+    const region = (await consents(SETTINGS))[0]!.region;
+    const at = '2026-11-09T09:00:00.000Z';
+    await sg.store.db.insertInto('consent').values({ personId: SETTINGS, collectedAt: at, region, source: null, purpose: 'MARKETING', granted: 0, at, channel: 'settings' }).execute();
+    type State = { withdrawnConsents: string[]; consentHistory: { purpose: string; granted: boolean; at: string; channel: string }[] };
+    const SEL = 'withdrawnConsents consentHistory { purpose granted at channel }';
+    const before = (await call<{ _processingState: State }>(SETTINGS, `{ _processingState { ${SEL} } }`)).data!._processingState;
+    expect(before.withdrawnConsents).toEqual(['MARKETING']);
+    expect(before.consentHistory.at(-1)).toEqual({ purpose: 'MARKETING', granted: false, at, channel: 'settings' });
+
+    const given = await call<{ _giveConsent: State }>(SETTINGS, `mutation { _giveConsent(purpose: MARKETING, reason: "offers welcome again") { ${SEL} } }`);
+    expect(given.errors).toBeUndefined();
+    expect(given.data!._giveConsent.withdrawnConsents).toEqual([]);
+    expect(given.data!._giveConsent.consentHistory).toHaveLength(before.consentHistory.length + 1);
+    expect(given.data!._giveConsent.consentHistory.at(-1)).toMatchObject({ purpose: 'MARKETING', granted: true, channel: 'privacy centre' });
+    const withdrawn = await call<{ _withdrawConsent: State }>(SETTINGS, `mutation { _withdrawConsent(purpose: MARKETING) { ${SEL} } }`);
+    expect(withdrawn.data!._withdrawConsent.withdrawnConsents).toEqual(['MARKETING']);
+    // Nothing overwritten (Art. 7(1)): the settings record, the consent given again and the withdrawal are all in the person's footprint.
+    const page = await sg.entities<{ account: { consents: { nodes: { purpose: string; granted: boolean; channel: string }[] } } }>(SETTINGS, 'account { consents(first: 50) { nodes { purpose granted channel } } }');
+    const marketing = page.data!._entities[0]!.account.consents.nodes.filter((n) => n.purpose === 'MARKETING');
+    expect(marketing.slice(-3)).toEqual([
+      { purpose: 'MARKETING', granted: false, channel: 'settings' },
+      { purpose: 'MARKETING', granted: true, channel: 'privacy centre' },
+      { purpose: 'MARKETING', granted: false, channel: 'privacy centre' },
+    ]);
   });
 
   it('switches marketing topics off on an objection to direct marketing, leaving service topics alone', async () => {

@@ -1,5 +1,5 @@
-import type { ProcessingDecision, RightsEngine } from '@footprint/kit';
-import type { CommunityStore } from './store.js';
+import type { ProcessingDecision, ProcessingHost } from '@footprint/kit';
+import type { CommunityDB } from './store.js';
 
 /**
  * Community promotions (§3.2): choosing whom a promotion or lottery is
@@ -8,10 +8,7 @@ import type { CommunityStore } from './store.js';
  * restriction of the person's community profile or entries each excludes the
  * person — in a fixed number of statements, whatever the audience's size.
  */
-export interface CommunityProcessor {
-  store: CommunityStore;
-  rights: RightsEngine;
-}
+export type CommunityProcessor = ProcessingHost<CommunityDB>;
 
 export interface Audience {
   invited: string[];

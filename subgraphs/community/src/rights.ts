@@ -1,4 +1,5 @@
 import { defineRights } from '@footprint/kit';
+import { promotionAudience } from './promotions.js';
 import type { CommunityDB } from './store.js';
 
 /**
@@ -19,6 +20,12 @@ export const rights = defineRights<CommunityDB>({
       kinds: ['community.profile', 'community.promotion_entry'],
       objection: 'DIRECT_MARKETING',
       consent: 'MARKETING',
+      // The trigger (_runProcessing): decides whether the person is invited to the next promotion.
+      async run(host, person) {
+        const a = await promotionAudience(host, [person]);
+        const out = a.excluded[0];
+        return { done: a.invited.length, refused: out ? { code: out.code, reason: out.reason } : null };
+      },
     },
   ],
 });

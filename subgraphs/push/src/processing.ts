@@ -1,7 +1,7 @@
 import { fail } from '@footprint/schema';
-import { insertChunked, type ProcessingDecision, type RightsEngine } from '@footprint/kit';
+import { insertChunked, type ProcessingDecision, type ProcessingHost } from '@footprint/kit';
 import { z } from 'zod';
-import type { PushStore } from './store.js';
+import type { PushDB } from './store.js';
 
 /**
  * The push domain's own processing of a person's data (§3.2): sending a
@@ -11,10 +11,7 @@ import type { PushStore } from './store.js';
  * what the domain does, not only a flag. Delivery to FCM itself is the push
  * provider's: a notification recorded here is the one handed to it.
  */
-export interface PushProcessor {
-  store: PushStore;
-  rights: RightsEngine;
-}
+export type PushProcessor = ProcessingHost<PushDB>;
 
 /** Why nothing was done: the kit's refusal, or the domain's own rule. */
 export type Refusal =

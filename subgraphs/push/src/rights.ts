@@ -1,8 +1,21 @@
-import { defineRights, insertChunked } from '@footprint/kit';
+import { fail } from '@footprint/schema';
+import { defineRights, insertChunked, type ProcessingOutcome } from '@footprint/kit';
+import { z } from 'zod';
+import { buildAdSegments, sendNotification, type PushProcessor } from './processing.js';
 import type { PushDB } from './store.js';
 
 /** The marketing channels a person opts in or out of (push.marketing_choice). */
 export const MARKETING_CHANNELS = ['PUSH', 'IN_APP', 'LOCK_SCREEN'] as const;
+
+/** A trigger's JSON input for a notification; sendNotification checks each field (a clear BAD_USER_INPUT for each). */
+const TriggerInput = z.object({ appPackage: z.string().default(''), title: z.string().default(''), body: z.string().default('') }, { message: 'input must be an object { appPackage, title, body }' });
+
+async function notify(host: PushProcessor, person: string, category: 'MARKETING' | 'SERVICE', input: unknown): Promise<ProcessingOutcome> {
+  const parsed = TriggerInput.safeParse(input ?? {});
+  if (!parsed.success) fail('BAD_USER_INPUT', parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), { field: 'input' });
+  const r = await sendNotification(host, person, { category, ...parsed.data });
+  return { done: r.sent, refused: r.refused };
+}
 
 /**
  * What the rights do in the push domain (§3.2, §8, §9). Objecting to profiling
@@ -19,11 +32,14 @@ export const rights = defineRights<PushDB>({
       kinds: ['push.registration', 'push.notification', 'push.marketing_choice'],
       objection: 'DIRECT_MARKETING',
       consent: 'MARKETING',
+      // The trigger (_runProcessing, input { appPackage, title, body }): a marketing campaign's send to the person.
+      run: async (host, person, input) => notify(host, person, 'MARKETING', input),
     },
     {
       name: 'serviceNotification',
       description: 'Sends a SYSTEM or SERVICE notice to the person’s registrations (§3.2)',
       kinds: ['push.registration', 'push.notification'],
+      run: async (host, person, input) => notify(host, person, 'SERVICE', input),
     },
     {
       name: 'adSegmentation',
@@ -31,6 +47,10 @@ export const rights = defineRights<PushDB>({
       kinds: ['push.advertising_id', 'push.ad_segment'],
       objection: 'AD_PROFILING',
       consent: 'PERSONALISATION',
+      async run(host, person) {
+        const r = await buildAdSegments(host, person);
+        return { done: r.placed.length, refused: r.refused };
+      },
     },
   ],
   objections: {

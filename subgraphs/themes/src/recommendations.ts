@@ -1,5 +1,5 @@
-import type { ProcessingDecision, RightsEngine } from '@footprint/kit';
-import type { ThemesStore } from './store.js';
+import type { ProcessingDecision, ProcessingHost } from '@footprint/kit';
+import type { ThemesDB } from './store.js';
 
 /**
  * Theme recommendations (§3.2 "personalised content"): a recommendation
@@ -8,10 +8,7 @@ import type { ThemesStore } from './store.js';
  * recommended from the latest profile. Both ask the kit first: a restriction
  * of the kinds it reads, or a withdrawn consent to personalisation, stops it.
  */
-export interface ThemesProcessor {
-  store: ThemesStore;
-  rights: RightsEngine;
-}
+export type ThemesProcessor = ProcessingHost<ThemesDB>;
 export type Refusal = Exclude<ProcessingDecision, { allowed: true }>;
 
 export const MODEL_VERSION = 'theme-rec 2025.3';

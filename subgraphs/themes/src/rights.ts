@@ -1,4 +1,5 @@
 import { defineRights } from '@footprint/kit';
+import { rebuildRecommendationProfile } from './recommendations.js';
 import type { ThemesDB } from './store.js';
 
 /**
@@ -15,6 +16,11 @@ export const rights = defineRights<ThemesDB>({
       description: 'Builds the recommendation profile from downloads and searches and recommends themes from it (§3.2)',
       kinds: ['themes.download', 'themes.search_query', 'themes.recommendation_profile'],
       consent: 'PERSONALISATION',
+      // The trigger (_runProcessing): rebuilds the person's profile now.
+      async run(host, person) {
+        const r = await rebuildRecommendationProfile(host, person);
+        return { done: r.profileId === null ? 0 : 1, refused: r.refused };
+      },
     },
   ],
 });

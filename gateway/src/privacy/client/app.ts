@@ -623,6 +623,11 @@ function renderConsents(p: Processing): void {
       const b = h('button', { type: 'button', class: 'secondary', text: `Withdraw consent for ${words(purpose)}` });
       b.addEventListener('click', () => void act(b, 'mutation($p: Purpose!) { withdrawConsent(input: { purpose: $p }) { objections } }', { p: purpose }, `Consent for ${words(purpose)} withdrawn`));
       item.append(b);
+    } else {
+      // Giving it again is as easy as withdrawing it (Art. 7(3)).
+      const b = h('button', { type: 'button', class: 'secondary', text: `Give consent for ${words(purpose)} again` });
+      b.addEventListener('click', () => void act(b, 'mutation($p: Purpose!) { giveConsent(input: { purpose: $p }) { objections } }', { p: purpose }, `Consent for ${words(purpose)} given`));
+      item.append(b);
     }
     list.append(item);
   }

@@ -95,6 +95,16 @@ export type Consent = PersonalData & {
   purpose: Purpose;
 };
 
+/** Internal: one change of consent, appended to a domain's ledger and never changed. */
+export type ConsentChange = {
+  __typename?: 'ConsentChange';
+  at: Scalars['DateTime']['output'];
+  channel: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type ConsentConnection = {
   __typename?: 'ConsentConnection';
   edges: Array<ConsentEdge>;
@@ -363,11 +373,13 @@ export type DomainErasureReceipt = {
 /** Internal: what processing of the person this domain has stopped. */
 export type DomainProcessingState = {
   __typename?: 'DomainProcessingState';
+  /** Every change of consent in this domain's ledger, oldest first: the proof (Art. 7(1)). */
+  consentHistory: Array<ConsentChange>;
   domain: Scalars['String']['output'];
   /** RightsPurpose values objected to. */
   objections: Array<Scalars['String']['output']>;
   restrictions: Array<KindRestriction>;
-  /** Purpose values whose consent was withdrawn. */
+  /** Purpose values whose consent was withdrawn (the latest change in the domain's consent ledger). */
   withdrawnConsents: Array<Scalars['String']['output']>;
 };
 
@@ -509,6 +521,8 @@ export type Mutation = {
   _confirmCorrection: DomainCorrectionOutcome;
   /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. No kind's erasure starts after deadline (when the gateway stops waiting), nor for an attempt the gateway cancelled. */
   _erase: DomainErasureReceipt;
+  /** Internal: gives consent for the purpose again (as easy as withdrawing it, Art. 7(3)); the change is appended to the ledger. */
+  _giveConsent: DomainProcessingState;
   /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
   _liftRestriction: DomainProcessingState;
   /** Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions. */
@@ -517,6 +531,8 @@ export type Mutation = {
   _requestCorrection: DomainCorrectionOutcome;
   /** Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST). */
   _restrict: DomainProcessingState;
+  /** Internal (scope rights:process): runs one of the domain's processing activities for the person now, if the rights allow it; input is the activity's JSON input. */
+  _runProcessing: ProcessingRun;
   /** Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal. */
   _withdrawConsent: DomainProcessingState;
 };
@@ -543,6 +559,12 @@ export type Mutation_EraseArgs = {
 };
 
 
+export type Mutation_GiveConsentArgs = {
+  purpose: Purpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type Mutation_LiftRestrictionArgs = {
   kinds: Array<Scalars['String']['input']>;
 };
@@ -564,6 +586,12 @@ export type Mutation_RestrictArgs = {
   kinds: Array<Scalars['String']['input']>;
   reason: Scalars['String']['input'];
   until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type Mutation_RunProcessingArgs = {
+  activity: Scalars['String']['input'];
+  input?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -638,6 +666,18 @@ export type PersonalData = {
   /** Stable across requests: <kind>:<record number>. */
   id: Scalars['ID']['output'];
   meta: RecordMeta;
+};
+
+/** Internal: what running one of the domain's processing activities for the person did. */
+export type ProcessingRun = {
+  __typename?: 'ProcessingRun';
+  activity: Scalars['String']['output'];
+  domain: Scalars['String']['output'];
+  /** How many things it made or sent (notifications, segments, profiles, invitations); 0 when refused. */
+  done: Scalars['Int']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Why it did nothing: RESTRICTED, OBJECTED, CONSENT_WITHDRAWN (the rights) or the domain's own reason (e.g. OPTED_OUT); null when it ran. */
+  refusal?: Maybe<Scalars['String']['output']>;
 };
 
 export type Profile = PersonalData & {
@@ -974,6 +1014,7 @@ export type ResolversTypes = ResolversObject<{
   ConfirmationChannel: ConfirmationChannel;
   Consent: ResolverTypeWrapper<KindRows['Consent']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ConsentChange: ResolverTypeWrapper<ConsentChange>;
   ConsentConnection: ResolverTypeWrapper<Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ConsentEdge']>, nodes: Array<ResolversTypes['Consent']> }>;
   ConsentEdge: ResolverTypeWrapper<Omit<ConsentEdge, 'node'> & { node: ResolversTypes['Consent'] }>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
@@ -1022,6 +1063,7 @@ export type ResolversTypes = ResolversObject<{
   PendingConfirmation: ResolverTypeWrapper<PendingConfirmation>;
   Person: ResolverTypeWrapper<Omit<Person, 'account'> & { account?: Maybe<ResolversTypes['AccountData']> }>;
   PersonalData: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['PersonalData']>;
+  ProcessingRun: ResolverTypeWrapper<ProcessingRun>;
   Profile: ResolverTypeWrapper<KindRows['Profile']>;
   ProfileConnection: ResolverTypeWrapper<Omit<ProfileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProfileEdge']>, nodes: Array<ResolversTypes['Profile']> }>;
   ProfileEdge: ResolverTypeWrapper<Omit<ProfileEdge, 'node'> & { node: ResolversTypes['Profile'] }>;
@@ -1050,6 +1092,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Consent: KindRows['Consent'];
   ID: Scalars['ID']['output'];
+  ConsentChange: ConsentChange;
   ConsentConnection: Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ConsentEdge']>, nodes: Array<ResolversParentTypes['Consent']> };
   ConsentEdge: Omit<ConsentEdge, 'node'> & { node: ResolversParentTypes['Consent'] };
   CorrectableField: CorrectableField;
@@ -1089,6 +1132,7 @@ export type ResolversParentTypes = ResolversObject<{
   PendingConfirmation: PendingConfirmation;
   Person: Omit<Person, 'account'> & { account?: Maybe<ResolversParentTypes['AccountData']> } | FederationReferenceTypes['Person'];
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
+  ProcessingRun: ProcessingRun;
   Profile: KindRows['Profile'];
   ProfileConnection: Omit<ProfileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProfileEdge']>, nodes: Array<ResolversParentTypes['Profile']> };
   ProfileEdge: Omit<ProfileEdge, 'node'> & { node: ResolversParentTypes['Profile'] };
@@ -1149,6 +1193,13 @@ export type ConsentResolvers<ContextType = Context, ParentType extends Resolvers
   meta?: Resolver<ResolversTypes['RecordMeta'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ConsentChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentChange'] = ResolversParentTypes['ConsentChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type ConsentConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentConnection'] = ResolversParentTypes['ConsentConnection']> = ResolversObject<{
@@ -1293,6 +1344,7 @@ export type DomainErasureReceiptResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type DomainProcessingStateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainProcessingState'] = ResolversParentTypes['DomainProcessingState']> = ResolversObject<{
+  consentHistory?: Resolver<Array<ResolversTypes['ConsentChange']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   objections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   restrictions?: Resolver<Array<ResolversTypes['KindRestriction']>, ParentType, ContextType>;
@@ -1387,10 +1439,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   _cancelErasure?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_CancelErasureArgs, 'requestId' | 'upTo'>>;
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
   _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
+  _giveConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_GiveConsentArgs, 'purpose'>>;
   _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
   _object?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_ObjectArgs, 'purpose'>>;
   _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
   _restrict?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_RestrictArgs, 'kinds' | 'reason'>>;
+  _runProcessing?: Resolver<ResolversTypes['ProcessingRun'], ParentType, ContextType, RequireFields<Mutation_RunProcessingArgs, 'activity'>>;
   _withdrawConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_WithdrawConsentArgs, 'purpose'>>;
 }>;
 
@@ -1446,6 +1500,14 @@ export type PersonResolvers<ContextType = Context, ParentType extends ResolversP
 
 export type PersonalDataResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PersonalData'] = ResolversParentTypes['PersonalData']> = ResolversObject<{
   __resolveType: TypeResolveFn<'Consent' | 'DataResidency' | 'EnvironmentValue' | 'LinkedAccount' | 'NotificationPreference' | 'Profile' | 'SecuritySetting' | 'SignInEvent', ParentType, ContextType>;
+}>;
+
+export type ProcessingRunResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProcessingRun'] = ResolversParentTypes['ProcessingRun']> = ResolversObject<{
+  activity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type ProfileResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile']> = ResolversObject<{
@@ -1556,6 +1618,7 @@ export type SignInEventEdgeResolvers<ContextType = Context, ParentType extends R
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AccountData?: AccountDataResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;
+  ConsentChange?: ConsentChangeResolvers<ContextType>;
   ConsentConnection?: ConsentConnectionResolvers<ContextType>;
   ConsentEdge?: ConsentEdgeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
@@ -1594,6 +1657,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PendingConfirmation?: PendingConfirmationResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalData?: PersonalDataResolvers<ContextType>;
+  ProcessingRun?: ProcessingRunResolvers<ContextType>;
   Profile?: ProfileResolvers<ContextType>;
   ProfileConnection?: ProfileConnectionResolvers<ContextType>;
   ProfileEdge?: ProfileEdgeResolvers<ContextType>;

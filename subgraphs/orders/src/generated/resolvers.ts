@@ -24,6 +24,16 @@ export type ConfirmationChannel =
   | 'EMAIL'
   | 'PHONE';
 
+/** Internal: one change of consent, appended to a domain's ledger and never changed. */
+export type ConsentChange = {
+  __typename?: 'ConsentChange';
+  at: Scalars['DateTime']['output'];
+  channel: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -255,11 +265,13 @@ export type DomainErasureReceipt = {
 /** Internal: what processing of the person this domain has stopped. */
 export type DomainProcessingState = {
   __typename?: 'DomainProcessingState';
+  /** Every change of consent in this domain's ledger, oldest first: the proof (Art. 7(1)). */
+  consentHistory: Array<ConsentChange>;
   domain: Scalars['String']['output'];
   /** RightsPurpose values objected to. */
   objections: Array<Scalars['String']['output']>;
   restrictions: Array<KindRestriction>;
-  /** Purpose values whose consent was withdrawn. */
+  /** Purpose values whose consent was withdrawn (the latest change in the domain's consent ledger). */
   withdrawnConsents: Array<Scalars['String']['output']>;
 };
 
@@ -375,6 +387,8 @@ export type Mutation = {
   _confirmCorrection: DomainCorrectionOutcome;
   /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. No kind's erasure starts after deadline (when the gateway stops waiting), nor for an attempt the gateway cancelled. */
   _erase: DomainErasureReceipt;
+  /** Internal: gives consent for the purpose again (as easy as withdrawing it, Art. 7(3)); the change is appended to the ledger. */
+  _giveConsent: DomainProcessingState;
   /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
   _liftRestriction: DomainProcessingState;
   /** Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions. */
@@ -383,6 +397,8 @@ export type Mutation = {
   _requestCorrection: DomainCorrectionOutcome;
   /** Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST). */
   _restrict: DomainProcessingState;
+  /** Internal (scope rights:process): runs one of the domain's processing activities for the person now, if the rights allow it; input is the activity's JSON input. */
+  _runProcessing: ProcessingRun;
   /** Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal. */
   _withdrawConsent: DomainProcessingState;
 };
@@ -409,6 +425,12 @@ export type Mutation_EraseArgs = {
 };
 
 
+export type Mutation_GiveConsentArgs = {
+  purpose: Purpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type Mutation_LiftRestrictionArgs = {
   kinds: Array<Scalars['String']['input']>;
 };
@@ -430,6 +452,12 @@ export type Mutation_RestrictArgs = {
   kinds: Array<Scalars['String']['input']>;
   reason: Scalars['String']['input'];
   until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type Mutation_RunProcessingArgs = {
+  activity: Scalars['String']['input'];
+  input?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -679,6 +707,18 @@ export type PersonalData = {
   /** Stable across requests: <kind>:<record number>. */
   id: Scalars['ID']['output'];
   meta: RecordMeta;
+};
+
+/** Internal: what running one of the domain's processing activities for the person did. */
+export type ProcessingRun = {
+  __typename?: 'ProcessingRun';
+  activity: Scalars['String']['output'];
+  domain: Scalars['String']['output'];
+  /** How many things it made or sent (notifications, segments, profiles, invitations); 0 when refused. */
+  done: Scalars['Int']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Why it did nothing: RESTRICTED, OBJECTED, CONSENT_WITHDRAWN (the rights) or the domain's own reason (e.g. OPTED_OUT); null when it ran. */
+  refusal?: Maybe<Scalars['String']['output']>;
 };
 
 export type Purpose =
@@ -1013,6 +1053,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   ConfirmationChannel: ConfirmationChannel;
+  ConsentChange: ResolverTypeWrapper<ConsentChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1067,6 +1108,7 @@ export type ResolversTypes = ResolversObject<{
   PendingConfirmation: ResolverTypeWrapper<PendingConfirmation>;
   Person: ResolverTypeWrapper<Omit<Person, 'orders'> & { orders?: Maybe<ResolversTypes['OrdersData']> }>;
   PersonalData: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['PersonalData']>;
+  ProcessingRun: ResolverTypeWrapper<ProcessingRun>;
   Purpose: Purpose;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Recipient: Recipient;
@@ -1092,6 +1134,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ConsentChange: ConsentChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   Int: Scalars['Int']['output'];
@@ -1134,6 +1177,7 @@ export type ResolversParentTypes = ResolversObject<{
   PendingConfirmation: PendingConfirmation;
   Person: Omit<Person, 'orders'> & { orders?: Maybe<ResolversParentTypes['OrdersData']> } | FederationReferenceTypes['Person'];
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
+  ProcessingRun: ProcessingRun;
   Query: Record<PropertyKey, never>;
   RecordMeta: RecordMeta;
   Restriction: Restriction;
@@ -1171,6 +1215,13 @@ export type PersonalDataDirectiveArgs = {
 };
 
 export type PersonalDataDirectiveResolver<Result, Parent, ContextType = Context, Args = PersonalDataDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ConsentChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentChange'] = ResolversParentTypes['ConsentChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type CorrectableFieldResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = ResolversObject<{
   confirmation?: Resolver<Maybe<ResolversTypes['ConfirmationChannel']>, ParentType, ContextType>;
@@ -1281,6 +1332,7 @@ export type DomainErasureReceiptResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type DomainProcessingStateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainProcessingState'] = ResolversParentTypes['DomainProcessingState']> = ResolversObject<{
+  consentHistory?: Resolver<Array<ResolversTypes['ConsentChange']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   objections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   restrictions?: Resolver<Array<ResolversTypes['KindRestriction']>, ParentType, ContextType>;
@@ -1356,10 +1408,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   _cancelErasure?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_CancelErasureArgs, 'requestId' | 'upTo'>>;
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
   _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
+  _giveConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_GiveConsentArgs, 'purpose'>>;
   _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
   _object?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_ObjectArgs, 'purpose'>>;
   _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
   _restrict?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_RestrictArgs, 'kinds' | 'reason'>>;
+  _runProcessing?: Resolver<ResolversTypes['ProcessingRun'], ParentType, ContextType, RequireFields<Mutation_RunProcessingArgs, 'activity'>>;
   _withdrawConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_WithdrawConsentArgs, 'purpose'>>;
 }>;
 
@@ -1509,6 +1563,14 @@ export type PersonalDataResolvers<ContextType = Context, ParentType extends Reso
   __resolveType: TypeResolveFn<'GiftAddress' | 'Order' | 'OrderDelivery' | 'PaymentMethod' | 'SavedAddress' | 'SupportTicket', ParentType, ContextType>;
 }>;
 
+export type ProcessingRunResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProcessingRun'] = ResolversParentTypes['ProcessingRun']> = ResolversObject<{
+  activity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
@@ -1602,6 +1664,7 @@ export type SupportTicketMessageResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  ConsentChange?: ConsentChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;
@@ -1641,6 +1704,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PendingConfirmation?: PendingConfirmationResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalData?: PersonalDataResolvers<ContextType>;
+  ProcessingRun?: ProcessingRunResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordMeta?: RecordMetaResolvers<ContextType>;
   Restriction?: RestrictionResolvers<ContextType>;

@@ -103,6 +103,16 @@ export type ConfirmationChannel =
   | 'EMAIL'
   | 'PHONE';
 
+/** Internal: one change of consent, appended to a domain's ledger and never changed. */
+export type ConsentChange = {
+  __typename?: 'ConsentChange';
+  at: Scalars['DateTime']['output'];
+  channel: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -334,11 +344,13 @@ export type DomainErasureReceipt = {
 /** Internal: what processing of the person this domain has stopped. */
 export type DomainProcessingState = {
   __typename?: 'DomainProcessingState';
+  /** Every change of consent in this domain's ledger, oldest first: the proof (Art. 7(1)). */
+  consentHistory: Array<ConsentChange>;
   domain: Scalars['String']['output'];
   /** RightsPurpose values objected to. */
   objections: Array<Scalars['String']['output']>;
   restrictions: Array<KindRestriction>;
-  /** Purpose values whose consent was withdrawn. */
+  /** Purpose values whose consent was withdrawn (the latest change in the domain's consent ledger). */
   withdrawnConsents: Array<Scalars['String']['output']>;
 };
 
@@ -449,6 +461,8 @@ export type Mutation = {
   _confirmCorrection: DomainCorrectionOutcome;
   /** Internal: erases the credential's person's kinds of this domain (null: every kind). Idempotent per requestId. No kind's erasure starts after deadline (when the gateway stops waiting), nor for an attempt the gateway cancelled. */
   _erase: DomainErasureReceipt;
+  /** Internal: gives consent for the purpose again (as easy as withdrawing it, Art. 7(3)); the change is appended to the ledger. */
+  _giveConsent: DomainProcessingState;
   /** Internal: lifts the restrictions the person may lift (not a legal hold) on kinds of this domain. */
   _liftRestriction: DomainProcessingState;
   /** Internal: AD_PROFILING erases ad segments and stops new ones; DIRECT_MARKETING stops marketing notices and promotions. */
@@ -457,6 +471,8 @@ export type Mutation = {
   _requestCorrection: DomainCorrectionOutcome;
   /** Internal: restricts processing of kinds of this domain (ground: a RestrictionGround, default PERSON_REQUEST). */
   _restrict: DomainProcessingState;
+  /** Internal (scope rights:process): runs one of the domain's processing activities for the person now, if the rights allow it; input is the activity's JSON input. */
+  _runProcessing: ProcessingRun;
   /** Internal: stops processing every CONSENT-based kind for the purpose, erasing those kept only until withdrawal. */
   _withdrawConsent: DomainProcessingState;
 };
@@ -483,6 +499,12 @@ export type Mutation_EraseArgs = {
 };
 
 
+export type Mutation_GiveConsentArgs = {
+  purpose: Purpose;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type Mutation_LiftRestrictionArgs = {
   kinds: Array<Scalars['String']['input']>;
 };
@@ -504,6 +526,12 @@ export type Mutation_RestrictArgs = {
   kinds: Array<Scalars['String']['input']>;
   reason: Scalars['String']['input'];
   until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type Mutation_RunProcessingArgs = {
+  activity: Scalars['String']['input'];
+  input?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -554,6 +582,18 @@ export type PersonalData = {
   /** Stable across requests: <kind>:<record number>. */
   id: Scalars['ID']['output'];
   meta: RecordMeta;
+};
+
+/** Internal: what running one of the domain's processing activities for the person did. */
+export type ProcessingRun = {
+  __typename?: 'ProcessingRun';
+  activity: Scalars['String']['output'];
+  domain: Scalars['String']['output'];
+  /** How many things it made or sent (notifications, segments, profiles, invitations); 0 when refused. */
+  done: Scalars['Int']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Why it did nothing: RESTRICTED, OBJECTED, CONSENT_WITHDRAWN (the rights) or the domain's own reason (e.g. OPTED_OUT); null when it ran. */
+  refusal?: Maybe<Scalars['String']['output']>;
 };
 
 /** The person's objection to profiling for personalised ads (the right to object, §9). */
@@ -967,6 +1007,7 @@ export type ResolversTypes = ResolversObject<{
   AppNotificationSettingConnection: ResolverTypeWrapper<Omit<AppNotificationSettingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['AppNotificationSettingEdge']>, nodes: Array<ResolversTypes['AppNotificationSetting']> }>;
   AppNotificationSettingEdge: ResolverTypeWrapper<Omit<AppNotificationSettingEdge, 'node'> & { node: ResolversTypes['AppNotificationSetting'] }>;
   ConfirmationChannel: ConfirmationChannel;
+  ConsentChange: ResolverTypeWrapper<ConsentChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
@@ -1003,6 +1044,7 @@ export type ResolversTypes = ResolversObject<{
   PendingConfirmation: ResolverTypeWrapper<PendingConfirmation>;
   Person: ResolverTypeWrapper<Omit<Person, 'push'> & { push?: Maybe<ResolversTypes['PushData']> }>;
   PersonalData: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['PersonalData']>;
+  ProcessingRun: ResolverTypeWrapper<ProcessingRun>;
   ProfilingObjection: ResolverTypeWrapper<KindRows['ProfilingObjection']>;
   ProfilingObjectionConnection: ResolverTypeWrapper<Omit<ProfilingObjectionConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProfilingObjectionEdge']>, nodes: Array<ResolversTypes['ProfilingObjection']> }>;
   ProfilingObjectionEdge: ResolverTypeWrapper<Omit<ProfilingObjectionEdge, 'node'> & { node: ResolversTypes['ProfilingObjection'] }>;
@@ -1040,6 +1082,7 @@ export type ResolversParentTypes = ResolversObject<{
   AppNotificationSetting: KindRows['AppNotificationSetting'];
   AppNotificationSettingConnection: Omit<AppNotificationSettingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['AppNotificationSettingEdge']>, nodes: Array<ResolversParentTypes['AppNotificationSetting']> };
   AppNotificationSettingEdge: Omit<AppNotificationSettingEdge, 'node'> & { node: ResolversParentTypes['AppNotificationSetting'] };
+  ConsentChange: ConsentChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   CorrectableRecord: CorrectableRecord;
@@ -1068,6 +1111,7 @@ export type ResolversParentTypes = ResolversObject<{
   PendingConfirmation: PendingConfirmation;
   Person: Omit<Person, 'push'> & { push?: Maybe<ResolversParentTypes['PushData']> } | FederationReferenceTypes['Person'];
   PersonalData: ResolversInterfaceTypes<ResolversParentTypes>['PersonalData'];
+  ProcessingRun: ProcessingRun;
   ProfilingObjection: KindRows['ProfilingObjection'];
   ProfilingObjectionConnection: Omit<ProfilingObjectionConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProfilingObjectionEdge']>, nodes: Array<ResolversParentTypes['ProfilingObjection']> };
   ProfilingObjectionEdge: Omit<ProfilingObjectionEdge, 'node'> & { node: ResolversParentTypes['ProfilingObjection'] };
@@ -1172,6 +1216,13 @@ export type AppNotificationSettingConnectionResolvers<ContextType = Context, Par
 export type AppNotificationSettingEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AppNotificationSettingEdge'] = ResolversParentTypes['AppNotificationSettingEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AppNotificationSetting'], ParentType, ContextType>;
+}>;
+
+export type ConsentChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentChange'] = ResolversParentTypes['ConsentChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type CorrectableFieldResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = ResolversObject<{
@@ -1283,6 +1334,7 @@ export type DomainErasureReceiptResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type DomainProcessingStateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainProcessingState'] = ResolversParentTypes['DomainProcessingState']> = ResolversObject<{
+  consentHistory?: Resolver<Array<ResolversTypes['ConsentChange']>, ParentType, ContextType>;
   domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   objections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   restrictions?: Resolver<Array<ResolversTypes['KindRestriction']>, ParentType, ContextType>;
@@ -1353,10 +1405,12 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   _cancelErasure?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_CancelErasureArgs, 'requestId' | 'upTo'>>;
   _confirmCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_ConfirmCorrectionArgs, 'code' | 'confirmationId'>>;
   _erase?: Resolver<ResolversTypes['DomainErasureReceipt'], ParentType, ContextType, RequireFields<Mutation_EraseArgs, 'requestId'>>;
+  _giveConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_GiveConsentArgs, 'purpose'>>;
   _liftRestriction?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_LiftRestrictionArgs, 'kinds'>>;
   _object?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_ObjectArgs, 'purpose'>>;
   _requestCorrection?: Resolver<ResolversTypes['DomainCorrectionOutcome'], ParentType, ContextType, RequireFields<Mutation_RequestCorrectionArgs, 'input'>>;
   _restrict?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_RestrictArgs, 'kinds' | 'reason'>>;
+  _runProcessing?: Resolver<ResolversTypes['ProcessingRun'], ParentType, ContextType, RequireFields<Mutation_RunProcessingArgs, 'activity'>>;
   _withdrawConsent?: Resolver<ResolversTypes['DomainProcessingState'], ParentType, ContextType, RequireFields<Mutation_WithdrawConsentArgs, 'purpose'>>;
 }>;
 
@@ -1390,6 +1444,14 @@ export type PersonResolvers<ContextType = Context, ParentType extends ResolversP
 
 export type PersonalDataResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PersonalData'] = ResolversParentTypes['PersonalData']> = ResolversObject<{
   __resolveType: TypeResolveFn<'AdSegment' | 'AdvertisingId' | 'AppNotificationSetting' | 'MarketingChoice' | 'ProfilingObjection' | 'PushNotification' | 'PushRegistration', ParentType, ContextType>;
+}>;
+
+export type ProcessingRunResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProcessingRun'] = ResolversParentTypes['ProcessingRun']> = ResolversObject<{
+  activity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type ProfilingObjectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProfilingObjection'] = ResolversParentTypes['ProfilingObjection']> = ResolversObject<{
@@ -1519,6 +1581,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AppNotificationSetting?: AppNotificationSettingResolvers<ContextType>;
   AppNotificationSettingConnection?: AppNotificationSettingConnectionResolvers<ContextType>;
   AppNotificationSettingEdge?: AppNotificationSettingEdgeResolvers<ContextType>;
+  ConsentChange?: ConsentChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;
@@ -1546,6 +1609,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PendingConfirmation?: PendingConfirmationResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalData?: PersonalDataResolvers<ContextType>;
+  ProcessingRun?: ProcessingRunResolvers<ContextType>;
   ProfilingObjection?: ProfilingObjectionResolvers<ContextType>;
   ProfilingObjectionConnection?: ProfilingObjectionConnectionResolvers<ContextType>;
   ProfilingObjectionEdge?: ProfilingObjectionEdgeResolvers<ContextType>;

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'dist', script), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
 const DATA_MAP_QUERY = `{ dataMap { domains { name kinds } entries { typename domain kind title inventoryItem category source purposes legalBasis retention regions
-  correctable correctionNote recipients sensitive policySection erasure erasureFields erasureNote retainFor retainFrom } } }`;
+  correctable correctionNote recipients sensitive policySection erasure erasureFields erasureNote retainFor retainFrom retainFields } } }`;
 
 describe('the data map, from the composed supergraph', () => {
   const map = buildDataMap(supergraph);

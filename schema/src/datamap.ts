@@ -35,6 +35,7 @@ export interface DataMapEntry {
   /** RETAIN: the hold's length (ISO-8601 duration) and from when it runs. */
   retainFor: string | null;
   retainFrom: RetentionStart | null;
+  retainFields: string[];
 }
 
 /** A PersonalData type whose metadata is missing or incomplete. */
@@ -127,7 +128,7 @@ export function personalDataProblems(doc: DocumentNode, ownerOf: (def: ObjectDef
   return problems;
 }
 
-/** What is wrong with a kind's erasure metadata (erasure:, erasureFields:, erasureNote:, retainFor:, retainFrom:). */
+/** What is wrong with a kind's erasure metadata (erasure:, erasureFields:, erasureNote:, retainFor:, retainFrom:, retainFields:). */
 function erasureProblems(def: ObjectDef, meta: KindMeta): string[] {
   const out: string[] = [];
   if (!meta.erasure) return ['says nothing about erasure (erasure: DELETE | ANONYMIZE | RETAIN)'];
@@ -143,7 +144,12 @@ function erasureProblems(def: ObjectDef, meta: KindMeta): string[] {
     if (meta.retention !== 'LEGAL_PERIOD') out.push(`is RETAIN, so its retention must be the statutory LEGAL_PERIOD, not ${meta.retention}`);
     if (!meta.retainFor || !addDuration(new Date(0), meta.retainFor)) out.push(`is RETAIN but retainFor "${meta.retainFor ?? ''}" is not an ISO-8601 duration of years, months or days (P6Y)`);
     if (!meta.retainFrom || !RETENTION_STARTS.includes(meta.retainFrom)) out.push('is RETAIN but does not say from when the period runs (retainFrom: COLLECTED | ERASURE)');
-  } else if (meta.retainFor || meta.retainFrom) out.push(`is ${meta.erasure}: retainFor and retainFrom are only for RETAIN`);
+    if (meta.retainFields.length === 0) out.push('is RETAIN but does not say which fields its legal ground needs (retainFields:); the rest of a retained record is cleared');
+    for (const f of meta.retainFields) if (!fields.has(f)) out.push(`retainFields names "${f}", which is not a field of the type`);
+  } else {
+    if (meta.retainFor || meta.retainFrom) out.push(`is ${meta.erasure}: retainFor and retainFrom are only for RETAIN`);
+    if (meta.retainFields.length > 0) out.push(`is ${meta.erasure}: retainFields is only for RETAIN`);
+  }
   return out;
 }
 
@@ -170,6 +176,7 @@ function entryOf(meta: KindMeta, domain: string, inventory: readonly InventoryIt
     erasureNote: meta.erasureNote,
     retainFor: meta.retainFor,
     retainFrom: meta.retainFrom,
+    retainFields: meta.retainFields,
   };
 }
 
@@ -211,7 +218,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function erasureCell(e: DataMapEntry): string {
   if (e.erasure === 'ANONYMIZE') return `ANONYMIZE ${e.erasureFields.join(', ')} — ${cell(e.erasureNote ?? '')}`;
-  if (e.erasure === 'RETAIN') return `RETAIN ${e.retainFor} from ${e.retainFrom === 'COLLECTED' ? 'collection' : 'erasure'} — ${cell(e.erasureNote ?? '')}`;
+  if (e.erasure === 'RETAIN') return `RETAIN ${e.retainFor} from ${e.retainFrom === 'COLLECTED' ? 'collection' : 'erasure'}, keeping ${e.retainFields.join(', ')} — ${cell(e.erasureNote ?? '')}`;
   return 'DELETE';
 }
 

@@ -25,6 +25,8 @@ export interface KindMeta {
   /** RETAIN: ISO-8601 duration of the hold. */
   retainFor: string | null;
   retainFrom: RetentionStart | null;
+  /** RETAIN: the fields its legal ground needs; the rest of a retained record is cleared at erasure. */
+  retainFields: string[];
   /** A format the export archive also writes the kind in (@personalData(format:)). */
   format: string | null;
 }
@@ -53,6 +55,7 @@ export function erasurePolicy(meta: KindMeta) {
     note: meta.erasureNote,
     retainFor: meta.retainFor,
     retainFrom: meta.retainFrom,
+    retainFields: meta.retainFields,
   };
 }
 
@@ -92,6 +95,7 @@ export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'):
       erasureNote: (args.erasureNote as string | undefined) ?? null,
       retainFor: (args.retainFor as string | undefined) ?? null,
       retainFrom: (args.retainFrom as RetentionStart | undefined) ?? null,
+      retainFields: (args.retainFields as string[] | undefined) ?? [],
       format: (args.format as string | undefined) ?? null,
     });
   }

@@ -17,7 +17,8 @@ import {
   type ObjectTypeDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDataMap, personalDataProblems, readKindMeta, TAXONOMY, type KindMeta } from '@footprint/schema';
+import type { Kysely } from 'kysely';
+import { addDuration, buildDataMap, personalDataProblems, readKindMeta, TAXONOMY, type KindMeta } from '@footprint/schema';
 import { CREDENTIAL_HEADER, encodeCursor, ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, MAX_PAGE_SIZE, signCredential, subgraphDocument, type SecretsConfig, type SeedTarget, type Store, type Subgraph } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@footprint/kit/testing';
 import { composeSupergraph, subgraphSources } from '@footprint/gateway/compose';
@@ -47,6 +48,10 @@ type Discovery = { domain: string; kinds: { kind: string; title: string; count: 
 const HEAVY_SCALE = 12;
 const SHARED_TYPES = ['PersonalData', 'RecordMeta', 'PageInfo', 'DomainDiscovery', 'KindDiscovery', ...Object.keys(TAXONOMY)];
 
+/** The columns the kit gives every record (recordTable): not personal data a kind declares, kept on a retained record. */
+const RECORD_COLUMNS = ['id', 'personId', 'collectedAt', 'region', 'source'];
+/** Whether a stored column holds a GraphQL field: the same name, or the name and a suffix (totalMinor for total, invoiceNumber for invoice). */
+const columnOf = (column: string, field: string) => column === field || (column.startsWith(field) && /^[A-Z0-9]/.test(column.slice(field.length)));
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const randomPerson = (prefix: number) => `${prefix}${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 const unwrap = (t: GraphQLType): GraphQLType => (isNonNullType(t) ? t.ofType : t);
@@ -374,6 +379,16 @@ export function describeConformance(name: string, load: () => Promise<LoadedSubg
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const othersBefore = await Promise.all([A, B].map((p) => read(p, plan.kinds, { first: MAX_PAGE_SIZE })));
       const before = domainOf(await read(HEAVY, [], { first: 1 }))!.discovery as Discovery;
+      const rules = sg.subgraph.rights.erasureRules();
+      const db = sg.store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      // The keys the person's records give their child rows, read before erasure takes the records.
+      const parentKeys = new Map<string, unknown[]>();
+      for (const r of rules) {
+        for (const c of r.children) {
+          const rows = await db.selectFrom(r.table).select(c.parentColumn ?? 'id').where('personId', '=', HEAVY).execute();
+          parentKeys.set(`${r.kind}/${c.table}`, rows.map((row) => row[c.parentColumn ?? 'id']));
+        }
+      }
 
       type Receipt = { domain: string; requestId: string; replayed: boolean; kinds: { kind: string; action: string; deleted: number; anonymized: number; retained: number; fields: string[]; ground: string | null; retainedUntil: string | null }[] };
       const res = await rights<{ _erase: Receipt }>(HEAVY, ERASE, { id: requestId });
@@ -394,6 +409,50 @@ export function describeConformance(name: string, load: () => Promise<LoadedSubg
         if (meta.erasure === 'RETAIN' && k.retained > 0) {
           expect(k.ground).toBe(meta.erasureNote);
           expect(Date.parse(k.retainedUntil!)).toBeGreaterThan(Date.now());
+        }
+      }
+      // Each declared rule, in the stored rows themselves: DELETE leaves no row of the person's in the kind's table nor in
+      // its child tables; RETAIN keeps values only in the columns of its retainFields (besides the kit's record columns),
+      // every other column cleared as the domain's rules say, and each record is held until its own end.
+      const childRows = async (r: (typeof rules)[number], c: (typeof rules)[number]['children'][number]) => {
+        const keys = parentKeys.get(`${r.kind}/${c.table}`) ?? [];
+        if (keys.length === 0) return [];
+        let q = db.selectFrom(c.table).selectAll().where(c.column, 'in', keys);
+        if (c.personColumn) q = q.where(c.personColumn, '=', HEAVY);
+        return q.execute();
+      };
+      for (const r of rules) {
+        const meta = kinds.get(r.kind)!;
+        const rows = await db.selectFrom(r.table).selectAll().where('personId', '=', HEAVY).execute();
+        if (r.action === 'DELETE') {
+          expect(rows.length, `${r.kind}: rows left in ${r.table}`).toBe(0);
+          for (const c of r.children) expect((await childRows(r, c)).length, `${r.kind}: child rows left in ${c.table}`).toBe(0);
+        }
+        if (r.action !== 'RETAIN') continue;
+        for (const row of rows) {
+          for (const [column, value] of Object.entries(row)) {
+            if (RECORD_COLUMNS.includes(column)) continue;
+            if (column in r.clearOnRetain) expect(value, `${r.kind}: ${r.table}.${column} of a retained record`).toBe(r.clearOnRetain[column]);
+            else expect(meta.retainFields.some((f) => columnOf(column, f)), `${r.kind}: ${r.table}.${column} is kept, but no field of retainFields (${meta.retainFields.join(', ')}) holds it and clearOnRetain does not clear it`).toBe(true);
+          }
+        }
+        for (const c of r.children) {
+          for (const row of await childRows(r, c)) for (const [column, value] of Object.entries(c.clearOnRetain ?? {})) expect(row[column], `${r.kind}: ${c.table}.${column} of a retained record`).toBe(value);
+        }
+      }
+      const held = await postGraphQL<{ _entities: Record<string, Record<string, { nodes: { meta: { kind: string; collectedAt: string; restricted: boolean; restriction: { ground: string; until: string | null } | null } }[] }>>[] }>(
+        sg.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { ${name} { ${plan.kinds.map((k) => `${k.field}(first: ${MAX_PAGE_SIZE}) { nodes { meta { kind collectedAt restricted restriction { ground until } } } }`).join(' ')} } } } }`,
+        { r: [{ __typename: 'Person', id: HEAVY }] },
+        await as(HEAVY),
+      );
+      expect(held.errors, JSON.stringify(held.errors)).toBeUndefined();
+      for (const k of plan.kinds) {
+        for (const { meta: m } of held.data!._entities[0]![name]![k.field]!.nodes) {
+          const meta = kinds.get(m.kind)!;
+          if (meta.erasure !== 'RETAIN') continue;
+          const end = meta.retainFrom === 'COLLECTED' ? addDuration(new Date(m.collectedAt), meta.retainFor!)!.toISOString() : receipt.kinds.find((x) => x.kind === m.kind)!.retainedUntil;
+          expect(m, `${m.kind}: a retained record's hold`).toMatchObject({ restricted: true, restriction: { ground: 'LEGAL_HOLD', until: end } });
         }
       }
       // What is kept under a legal hold shows as restricted, with its ground and end.

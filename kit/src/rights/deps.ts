@@ -72,6 +72,7 @@ export function buildRightsKinds(domain: string, all: KindMeta[], tables: Record
     if (!meta.erasure) throw new Error(`${domain}: @personalData of ${meta.typename} says nothing about erasure (erasure: DELETE | ANONYMIZE | RETAIN)`);
     const ks = specs.get(meta.kind) ?? { kind: meta.kind };
     if (meta.erasure === 'ANONYMIZE' && !ks.anonymize) throw new Error(`${domain}: ${meta.kind} is ANONYMIZE but its rights rules name no columns to clear (anonymize:)`);
+    if (meta.erasure !== 'RETAIN' && (ks.clearOnRetain || ks.children?.some((c) => c.clearOnRetain))) throw new Error(`${domain}: ${meta.kind} is ${meta.erasure}, but its rights rules clear columns of retained records (clearOnRetain:), which only a RETAIN kind has`);
     kinds.set(meta.kind, { meta, table, spec: ks });
   }
   for (const k of specs.keys()) if (!kinds.has(k)) throw new Error(`${domain}: rights rules name ${k}, which this subgraph does not serve`);

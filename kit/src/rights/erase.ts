@@ -119,11 +119,29 @@ export async function deleteCorrectionRows(deps: Pick<RightsDeps, 'hasCorrection
 }
 
 /**
+ * RETAIN: a retained record keeps only what its legal ground needs (@personalData(retainFields:)); the
+ * columns the domain's rules name (clearOnRetain:) are cleared on the person's records and their child
+ * rows, set-based, in the hold's transaction. Clearing again changes nothing, so a repeated erasure is harmless.
+ */
+async function clearRetained(trx: Transaction<AnyDB>, k: Kind, person: string): Promise<void> {
+  if (k.spec.clearOnRetain && Object.keys(k.spec.clearOnRetain).length > 0) {
+    await trx.updateTable(k.table).set(k.spec.clearOnRetain).where('personId', '=', person).execute();
+  }
+  for (const c of k.spec.children ?? []) {
+    if (!c.clearOnRetain || Object.keys(c.clearOnRetain).length === 0) continue;
+    let upd = trx.updateTable(c.table).set(c.clearOnRetain).where(c.column, 'in', trx.selectFrom(k.table).select(c.parentColumn ?? 'id').where('personId', '=', person));
+    if (c.personColumn) upd = upd.where(c.personColumn, '=', person);
+    await upd.execute();
+  }
+}
+
+/**
  * Erases one kind of one person in the caller's transaction: DELETE takes
  * the records with their child rows (their correction history is kept under
  * a hold, correction-hold.ts); ANONYMIZE clears the named columns in one
  * UPDATE (child rows go); RETAIN deletes only
- * what its hold no longer covers and puts the rest under a LEGAL_HOLD.
+ * what its hold no longer covers, clears what its legal ground does not need
+ * and puts the rest under a LEGAL_HOLD.
  */
 export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Kind, person: string, requestId: string, now: Date, actor: string): Promise<KindReceipt> {
   const at = now.toISOString();
@@ -150,6 +168,7 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
       .executeTakeFirstOrThrow();
     retained = count(left.n as number);
     if (retained > 0) {
+      await clearRetained(trx, k, person);
       const kit = rightsTables(trx);
       const held = await kit.selectFrom('processingRestriction').select(['id', 'until']).where('personId', '=', person).where('kind', '=', meta.kind).where('ground', '=', 'LEGAL_HOLD').where('liftedAt', 'is', null).orderBy('id').executeTakeFirst();
       let holdUntil: string;

@@ -15,7 +15,7 @@ import { object, ObjectArgs } from './objection.js';
 import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
 import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
-import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
+import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ChildTable, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
 import { restrictionsOf, state, type RestrictionLookup } from './state.js';
 import { migrateRightsTables, type RightsNoticeRow } from './store.js';
 
@@ -62,6 +62,8 @@ export interface RightsEngine {
   deliverNotices(): Promise<void>;
   /** The domain's processing activities, as declared, and whether each has a trigger (_runProcessing). */
   activities(): { name: string; kinds: string[]; objection: string | null; consent: string | null; triggered: boolean }[];
+  /** How each kind is erased, as the engine carries it out: its table, child tables and the columns a retained record has cleared (the conformance suite reads the stored rows with it). */
+  erasureRules(): { kind: string; action: string; table: string; children: ChildTable[]; clearOnRetain: Record<string, string | number | null> }[];
   /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
   refusals(): Record<string, Record<string, number>>;
   stop(): void;
@@ -177,6 +179,8 @@ export function createRightsEngine<DB>(opts: {
     erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
     refusals: () => structuredClone(refusals),
+    erasureRules: () =>
+      [...deps.kinds.values()].map((k) => ({ kind: k.meta.kind, action: k.meta.erasure ?? 'DELETE', table: k.table, children: [...(k.spec.children ?? [])], clearOnRetain: { ...k.spec.clearOnRetain } })),
     activities: () => [...deps.activities.values()].map((a) => ({ name: a.name, kinds: [...a.kinds], objection: a.objection ?? null, consent: a.consent ?? null, triggered: Boolean(a.run) })),
     stop: () => {
       stopped = true;

@@ -34,6 +34,8 @@ export interface ChildTable {
   column: string;
   parentColumn?: string;
   personColumn?: string;
+  /** RETAIN: the columns of a retained record's child rows its legal ground does not need, and the value each gets (as the kind's clearOnRetain). */
+  clearOnRetain?: Record<string, string | number | null>;
 }
 
 export interface ErasureKindSpec {
@@ -45,6 +47,12 @@ export interface ErasureKindSpec {
    * the value each gets (null clears it; a constant generalises it).
    */
   anonymize?: Record<string, string | number | null>;
+  /**
+   * RETAIN: the stored columns of personal data that @personalData(retainFields:) does not keep
+   * (columns no GraphQL field shows included, such as a payment token), and the value each gets
+   * when the record is put under its legal hold: null clears it; a NOT NULL column gets an empty value.
+   */
+  clearOnRetain?: Record<string, string | number | null>;
   /**
    * Consent withdrawal for a purpose of this CONSENT kind: ERASE (default when
    * its retention is UNTIL_WITHDRAWN) or KEEP (stop processing, keep the record).

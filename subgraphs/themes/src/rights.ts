@@ -4,12 +4,18 @@ import type { ThemesDB } from './store.js';
 
 /**
  * What the rights do in the themes domain beyond @personalData: a
- * recommendation profile's weights go with it, and recommending (profiling
+ * recommendation profile's weights go with it, a retained purchase loses its
+ * payment token and card digits, and recommending (profiling
  * from downloads and searches, §3.2) stops when the person restricts those
  * kinds or withdraws consent to personalisation.
  */
 export const rights = defineRights<ThemesDB>({
-  kinds: [{ kind: 'themes.recommendation_profile', children: [{ table: 'recommendationWeight', column: 'profileId' }] }],
+  kinds: [
+    { kind: 'themes.recommendation_profile', children: [{ table: 'recommendationWeight', column: 'profileId' }] },
+    // Bookkeeping needs what was bought, for how much, when and under which payment reference (retainFields);
+    // not the provider's refund token nor the card's last digits, both nullable columns.
+    { kind: 'themes.purchase', clearOnRetain: { pspToken: null, cardLast4: null } },
+  ],
   activities: [
     {
       name: 'recommendations',

@@ -44,11 +44,11 @@ export interface ProcessingKind {
 const ERASURE_TEXT = {
   DELETE: 'Deleted when you ask for erasure.',
   ANONYMIZE: 'Anonymised when you ask for erasure: the fields listed are cleared or generalised; the rest is kept without anything that identifies you.',
-  RETAIN: 'Kept when you ask for erasure, because a law requires it; it is then restricted (not used for anything else) until the retention period ends, and deleted after.',
+  RETAIN: 'Kept when you ask for erasure, because a law requires it: only the fields listed under retainFields, the rest is cleared; it is then restricted (not used for anything else) until the retention period ends, and deleted after.',
 } as const;
 
 function erasureView(m: KindMeta | undefined): ProcessingKind['erasure'] {
-  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null };
+  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null, retainFields: [] };
   return { ...e, description: ERASURE_TEXT[e.action] };
 }
 

@@ -333,6 +333,8 @@ export type KindErasurePolicy = {
   fields: Array<Scalars['String']['output']>;
   /** Why the rest is kept (ANONYMIZE) or the legal ground of the hold (RETAIN). */
   note?: Maybe<Scalars['String']['output']>;
+  /** RETAIN: the fields a retained record keeps (what its legal ground needs); the rest is cleared at erasure. */
+  retainFields: Array<Scalars['String']['output']>;
   /** RETAIN: how long, as an ISO-8601 duration (P10Y). */
   retainFor?: Maybe<Scalars['String']['output']>;
   /** RETAIN: from when the period runs. */
@@ -1206,6 +1208,7 @@ export type PersonalDataDirectiveArgs = {
   purposes: Array<Purpose>;
   reason?: Maybe<Scalars['String']['input']>;
   recipients?: Array<Recipient>;
+  retainFields?: Maybe<Array<Scalars['String']['input']>>;
   retainFor?: Maybe<Scalars['String']['input']>;
   retainFrom?: Maybe<RetentionStart>;
   retention: RetentionRule;
@@ -1379,6 +1382,7 @@ export type KindErasurePolicyResolvers<ContextType = Context, ParentType extends
   action?: Resolver<ResolversTypes['ErasureAction'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retainFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   retainFor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   retainFrom?: Resolver<Maybe<ResolversTypes['RetentionStart']>, ParentType, ContextType>;
 }>;

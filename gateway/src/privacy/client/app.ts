@@ -551,6 +551,7 @@ interface MapEntry {
   erasure: 'DELETE' | 'ANONYMIZE' | 'RETAIN';
   erasureFields: string[];
   erasureNote: string | null;
+  retainFields: string[];
 }
 interface Restriction {
   kind: string;
@@ -580,7 +581,7 @@ let held = new Map<string, number>();
 
 async function loadRights(): Promise<void> {
   if (dataMap.length === 0) {
-    const m = await gql<{ dataMap: { entries: MapEntry[] } }>('{ dataMap { entries { kind title domain legalBasis purposes erasure erasureFields erasureNote } } }');
+    const m = await gql<{ dataMap: { entries: MapEntry[] } }>('{ dataMap { entries { kind title domain legalBasis purposes erasure erasureFields erasureNote retainFields } } }');
     dataMap = m.data?.dataMap.entries ?? [];
   }
   const res = await gql<{ me: { processing: Processing } }>(`{ me { processing { ${PROCESSING_FIELDS} } } }`);
@@ -735,7 +736,7 @@ function reviewErasure(): void {
     h('div', { class: 'erase-lists' },
       group('Will be deleted', mine.filter((e) => e.erasure === 'DELETE').map((e) => line(e)), 'Nothing.'),
       group('Will be anonymised', mine.filter((e) => e.erasure === 'ANONYMIZE').map((e) => line(e, ` — ${e.erasureFields.join(', ')} cleared${e.erasureNote ? `; ${e.erasureNote}` : ''}`)), 'Nothing.'),
-      group('Will be kept, by law', mine.filter((e) => e.erasure === 'RETAIN').map((e) => line(e, ` — ${e.erasureNote ?? 'a legal obligation'}`)), 'Nothing.'),
+      group('Will be kept, by law', mine.filter((e) => e.erasure === 'RETAIN').map((e) => line(e, ` — only ${e.retainFields.join(', ')}, the rest cleared; ${e.erasureNote ?? 'a legal obligation'}`)), 'Nothing.'),
     ),
   );
   $('erase-plan').hidden = false;

@@ -21,6 +21,7 @@ if (TEST_ENGINE === 'postgres') await requires('postgres');
 let dropStores: () => Promise<void> = async () => {};
 const [PERSON, OTHER] = ['39200001', '39200002'];
 let sg: TestSubgraph<unknown>;
+let orders: TestSubgraph<unknown>;
 const dir = mkdtempSync(join(tmpdir(), 'footprint-retained-'));
 
 beforeAll(async () => {
@@ -30,14 +31,27 @@ beforeAll(async () => {
     { id: PERSON, scale: 2 },
     { id: OTHER, scale: 1 },
   ]);
+  const o = await importSubgraphPackage('orders');
+  orders = await startTestSubgraph(o.createServer, o.seed, [{ id: PERSON, scale: 2 }]);
 });
 afterAll(async () => {
   await sg?.close();
+  await orders?.close();
   await dropStores();
   rmSync(dir, { recursive: true, force: true });
 });
 
 type PurchaseRow = { id: number; personId: string; pspToken: string | null; cardLast4: string | null; itemTitle: string; orderReference: string; priceMinor: number; collectedAt: string };
+const erase = async (target: TestSubgraph<unknown>, requestId: string) => {
+  const res = await postGraphQL<{ _erase: { kinds: { kind: string; retained: number; retainedUntil: string | null }[] } }>(
+    target.url,
+    'mutation($id: ID!) { _erase(requestId: $id) { kinds { kind retained retainedUntil } } }',
+    { id: requestId },
+    { [CREDENTIAL_HEADER]: await target.credential(PERSON, { scopes: [ERASE_SCOPE] }) },
+  );
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  return res.data!._erase.kinds;
+};
 const purchases = async (person: string) =>
   (await sql<PurchaseRow>`select id, person_id as "personId", psp_token as "pspToken", card_last4 as "cardLast4", item_title as "itemTitle", order_reference as "orderReference", price_minor as "priceMinor", collected_at as "collectedAt" from purchase where person_id = ${person} order by id`.execute(sg.store.db)).rows;
 
@@ -50,14 +64,7 @@ describe('retained records keep only their declared fields', () => {
     expect(before.length).toBeGreaterThan(0);
     const otherBefore = await purchases(OTHER);
 
-    const res = await postGraphQL<{ _erase: { kinds: { kind: string; retained: number; retainedUntil: string | null }[] } }>(
-      sg.url,
-      'mutation { _erase(requestId: "retained-fields-1") { kinds { kind retained retainedUntil } } }',
-      {},
-      { [CREDENTIAL_HEADER]: await sg.credential(PERSON, { scopes: [ERASE_SCOPE] }) },
-    );
-    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    const receipt = res.data!._erase.kinds.find((k) => k.kind === 'themes.purchase')!;
+    const receipt = (await erase(sg, 'retained-fields-1')).find((k) => k.kind === 'themes.purchase')!;
     expect(receipt.retained).toBe(before.length);
     expect(receipt.retainedUntil).toBe(addDuration(new Date(recent), 'P6Y')!.toISOString());
 
@@ -90,6 +97,20 @@ describe('retained records keep only their declared fields', () => {
     for (const n of read.data!._entities[0]!.themes.purchases.nodes) {
       expect(n.meta).toEqual({ restricted: true, restriction: { ground: 'LEGAL_HOLD', until: addDuration(new Date(recent), 'P6Y')!.toISOString() } });
     }
+  });
+});
+
+describe('a retained order', () => {
+  it('keeps its invoice as issued but not the address it was e-mailed to', async () => {
+    const recent = subtractDuration(new Date(), 'P1Y')!.toISOString();
+    await sql`update store_order set collected_at = ${recent}, invoice_number = 'INV-' || id, invoice_issued_at = ${recent}, invoice_type = 'PERSONAL', invoice_title = 'A. Person', invoice_email = 'a.person@example.com' where person_id = ${PERSON}`.execute(orders.store.db);
+    const invoices = async () =>
+      (await sql<{ id: number; invoiceNumber: string | null; invoiceTitle: string | null; invoiceEmail: string | null }>`select id, invoice_number as "invoiceNumber", invoice_title as "invoiceTitle", invoice_email as "invoiceEmail" from store_order where person_id = ${PERSON} order by id`.execute(orders.store.db)).rows;
+    const before = await invoices();
+    expect(before.length).toBeGreaterThan(0);
+    const receipt = (await erase(orders, 'retained-fields-2')).find((k) => k.kind === 'orders.order')!;
+    expect(receipt.retained).toBe(before.length);
+    expect(await invoices()).toEqual(before.map((r) => ({ ...r, invoiceEmail: null })));
   });
 });
 

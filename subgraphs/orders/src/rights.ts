@@ -4,12 +4,19 @@ import type { OrdersDB } from './store.js';
 /**
  * What erasure does in the orders domain beyond @personalData: the child rows
  * that go with a record and the columns an ANONYMIZE clears. Orders themselves
- * are RETAINed under tax law (their items with them); a delivery keeps what
+ * are RETAINed under tax law (their items with them, the invoice's e-mail
+ * address cleared); a delivery keeps what
  * the carrier settlement and accounting need, a ticket what consumer law does.
  */
 export const rights = defineRights<OrdersDB>({
   kinds: [
-    { kind: 'orders.order', children: [{ table: 'orderItem', column: 'orderId' }] },
+    {
+      kind: 'orders.order',
+      children: [{ table: 'orderItem', column: 'orderId' }],
+      // The invoice stays as issued (number, date, title, tax number): the address it was e-mailed to is not
+      // part of the bookkeeping record (a nullable column, cleared).
+      clearOnRetain: { invoiceEmail: null },
+    },
     {
       kind: 'orders.delivery',
       // NOT NULL columns are generalised to an empty value; nullable ones are cleared.

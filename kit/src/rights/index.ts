@@ -15,7 +15,7 @@ import { object, ObjectArgs } from './objection.js';
 import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
 import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
-import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
+import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ChildTable, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
 import { restrictionsOf, state, type RestrictionLookup } from './state.js';
 import { migrateRightsTables, type RightsNoticeRow } from './store.js';
 
@@ -28,6 +28,7 @@ import { migrateRightsTables, type RightsNoticeRow } from './store.js';
  */
 
 export type { DomainReceipt, KindReceipt } from './erase.js';
+export { ANONYMOUS_PREFIX } from './erase.js';
 export type { ProcessingState, RestrictionLookup } from './state.js';
 export * from './spec.js';
 export * from './store.js';
@@ -62,6 +63,8 @@ export interface RightsEngine {
   deliverNotices(): Promise<void>;
   /** The domain's processing activities, as declared, and whether each has a trigger (_runProcessing). */
   activities(): { name: string; kinds: string[]; objection: string | null; consent: string | null; triggered: boolean }[];
+  /** Each ANONYMIZE kind's table, child tables and join keys (to the parent's table and column), for the conformance suite to check. */
+  anonymized(): { kind: string; table: string; children: ChildTable[]; joinKeys: { column: string; table: string; parentColumn: string }[] }[];
   /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
   refusals(): Record<string, Record<string, number>>;
   stop(): void;
@@ -177,6 +180,15 @@ export function createRightsEngine<DB>(opts: {
     erase: (person, requestId, kinds, who) => erase(deps, person, requestId, kinds, who),
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
     refusals: () => structuredClone(refusals),
+    anonymized: () =>
+      [...deps.kinds.values()]
+        .filter((k) => k.meta.erasure === 'ANONYMIZE')
+        .map((k) => ({
+          kind: k.meta.kind,
+          table: k.table,
+          children: [...(k.spec.children ?? [])],
+          joinKeys: (k.spec.joinKeys ?? []).map((j) => ({ column: j.column, table: deps.kinds.get(j.kind)!.table, parentColumn: j.parentColumn ?? 'id' })),
+        })),
     activities: () => [...deps.activities.values()].map((a) => ({ name: a.name, kinds: [...a.kinds], objection: a.objection ?? null, consent: a.consent ?? null, triggered: Boolean(a.run) })),
     stop: () => {
       stopped = true;

@@ -183,6 +183,8 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     for (const j of k.spec.joinKeys ?? []) {
       if (!j.deleteWithParent) continue;
       const parent = deps.kinds.get(j.kind)!;
+      // An anonymised parent stays (as no one's record): so do its records.
+      if (parent.meta.erasure === 'ANONYMIZE') continue;
       let kept = trx.selectFrom(parent.table).select(j.parentColumn ?? 'id').where('personId', '=', person);
       if (parent.meta.erasure === 'DELETE') kept = kept.where(sql.lit(false));
       else if (parent.meta.erasure === 'RETAIN' && parent.meta.retainFrom === 'COLLECTED') kept = kept.where('collectedAt', '>=', subtractDuration(now, parent.meta.retainFor!)!.toISOString());

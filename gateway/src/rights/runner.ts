@@ -45,7 +45,7 @@ class DomainFailed extends Error {
  * nothing for it. A lost answer is never taken as an outcome: the domain is
  * asked what it did (reconcile.ts). After each domain the gateway reads its
  * discovery counts and checks them against the receipt (what remains is what
- * was anonymised or retained), then keeps the receipt, append-only. A domain
+ * was retained; anonymised records are no one's), then keeps the receipt, append-only. A domain
  * that keeps failing is retried with backoff and then FAILS the job, naming
  * it: an erasure never SUCCEEDS with a domain left. Erasing the whole account
  * ends by recording the account as erased, after which its tokens are refused.
@@ -208,7 +208,8 @@ export class ErasureRunner {
     for (const k of receipt.kinds) {
       const remains = counts.get(k.kind) ?? 0;
       verified[k.kind] = remains;
-      if (remains !== k.anonymized + k.retained) wrong.push(`${k.kind}: ${remains} record(s) found, ${k.anonymized + k.retained} expected`);
+      // Anonymised records carry no person id any more: only the retained ones are still the person's.
+      if (remains !== k.retained) wrong.push(`${k.kind}: ${remains} record(s) found, ${k.retained} expected`);
     }
     if (wrong.length) {
       d.status = 'FAILED';

@@ -75,6 +75,12 @@ export function buildRightsKinds(domain: string, all: KindMeta[], tables: Record
     if (meta.erasure !== 'RETAIN' && (ks.clearOnRetain || ks.children?.some((c) => c.clearOnRetain))) throw new Error(`${domain}: ${meta.kind} is ${meta.erasure}, but its rights rules clear columns of retained records (clearOnRetain:), which only a RETAIN kind has`);
     kinds.set(meta.kind, { meta, table, spec: ks });
   }
+  for (const k of kinds.values()) {
+    for (const j of k.spec.joinKeys ?? []) {
+      if (!kinds.has(j.kind)) throw new Error(`${domain}: ${k.meta.kind}'s join key ${j.column} names ${j.kind}, which this subgraph does not serve`);
+      if (!k.spec.anonymize || !(j.column in k.spec.anonymize)) throw new Error(`${domain}: ${k.meta.kind}'s join key ${j.column} leads to ${j.kind} but anonymize: does not clear it`);
+    }
+  }
   for (const k of specs.keys()) if (!kinds.has(k)) throw new Error(`${domain}: rights rules name ${k}, which this subgraph does not serve`);
   if (spec.consentRecords && !Object.values(tables).includes(spec.consentRecords.table)) throw new Error(`${domain}: consentRecords names ${spec.consentRecords.table}, which is not a table of this subgraph's kinds`);
   const activities = new Map((spec.activities ?? []).map((a) => [a.name, a]));

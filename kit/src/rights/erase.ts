@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { fail, addDuration, subtractDuration } from '@footprint/schema';
 import { correctionTables } from '../corrections/store.js';
@@ -35,6 +35,9 @@ export interface DomainReceipt {
   kinds: KindReceipt[];
   replayed: boolean;
 }
+
+/** The person id an anonymised record carries, followed by its own row id: no person's id starts with it. */
+export const ANONYMOUS_PREFIX = 'anonymous:';
 
 /** Kinds named in a call (<domain>.<kind>). */
 export const KIND_LIST = z.array(z.string().min(1).max(200)).max(200);
@@ -138,7 +141,8 @@ async function clearRetained(trx: Transaction<AnyDB>, k: Kind, person: string): 
 /**
  * Erases one kind of one person in the caller's transaction: DELETE takes
  * the records with their child rows (their correction history is kept under
- * a hold, correction-hold.ts); ANONYMIZE clears the named columns in one
+ * a hold, correction-hold.ts); ANONYMIZE deletes the records whose parent
+ * goes (joinKeys), then clears the named columns and the person id in one
  * UPDATE (child rows go); RETAIN deletes only
  * what its hold no longer covers, clears what its legal ground does not need
  * and puts the rest under a LEGAL_HOLD.
@@ -194,8 +198,23 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
   } else if (meta.erasure === 'ANONYMIZE') {
     await deleteChildren(trx, k, person, null);
     await holdCorrectionRows(deps, trx, k, person, null, hold);
-    anonymized = count((await trx.updateTable(k.table).set(k.spec.anonymize!).where('personId', '=', person).executeTakeFirst()).numUpdatedRows);
+    // A record of a parent the same erasure deletes goes with it: nothing would be left for it to belong to.
+    for (const j of k.spec.joinKeys ?? []) {
+      if (!j.deleteWithParent) continue;
+      const parent = deps.kinds.get(j.kind)!;
+      // An anonymised parent stays (as no one's record): so do its records.
+      if (parent.meta.erasure === 'ANONYMIZE') continue;
+      let kept = trx.selectFrom(parent.table).select(j.parentColumn ?? 'id').where('personId', '=', person);
+      if (parent.meta.erasure === 'DELETE') kept = kept.where(sql.lit(false));
+      else if (parent.meta.erasure === 'RETAIN' && parent.meta.retainFrom === 'COLLECTED') kept = kept.where('collectedAt', '>=', subtractDuration(now, parent.meta.retainFor!)!.toISOString());
+      deleted += count((await trx.deleteFrom(k.table).where('personId', '=', person).where(j.column, 'not in', kept).executeTakeFirst()).numDeletedRows);
+    }
+    // No person id is left: each record gets a surrogate of its own row id, which joins to nothing and does not
+    // group the person's records together; the join keys are cleared by `anonymize`.
+    const surrogate = sql<string>`${sql.lit(ANONYMOUS_PREFIX)} || cast(${sql.ref('id')} as text)`;
+    anonymized = count((await trx.updateTable(k.table).set({ ...k.spec.anonymize!, personId: surrogate }).where('personId', '=', person).executeTakeFirst()).numUpdatedRows);
     if (anonymized > 0) notices = await recordNotices(deps, trx, k, person, 'ANONYMIZED', requestId, at);
+    else if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   } else {
     await deleteChildren(trx, k, person, null);
     await holdCorrectionRows(deps, trx, k, person, null, hold);

@@ -54,12 +54,26 @@ export interface ErasureKindSpec {
    */
   clearOnRetain?: Record<string, string | number | null>;
   /**
+   * ANONYMIZE: the columns that lead to another of the domain's person-owned kinds (a delivery's order id and
+   * number). Each must be cleared by `anonymize` (a kept key would lead back to the person through the other
+   * record); `deleteWithParent` deletes the person's records whose parent the same erasure deletes (or that is gone).
+   */
+  joinKeys?: JoinKey[];
+  /**
    * Consent withdrawal for a purpose of this CONSENT kind: ERASE (default when
    * its retention is UNTIL_WITHDRAWN) or KEEP (stop processing, keep the record).
    */
   onWithdrawal?: 'ERASE' | 'KEEP';
   /** Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g. correspondents). */
   afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void>;
+}
+
+/** A column of an ANONYMIZE kind's table holding `parentColumn` (default id) of a record of `kind`. */
+export interface JoinKey {
+  column: string;
+  kind: string;
+  parentColumn?: string;
+  deleteWithParent?: boolean;
 }
 
 /** What a hook may do while the kit's transaction is open. */

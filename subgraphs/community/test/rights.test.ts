@@ -10,7 +10,7 @@ import type { CommunityDB } from '../src/store.js';
  * Promotions are offered only to people who have not objected to direct
  * marketing, not withdrawn their marketing consent and not restricted their
  * community data; and erasure leaves a promotion entry without its shipping
- * details (ANONYMIZE), the record of the draw kept.
+ * details and without the person's id (ANONYMIZE), the record of the draw kept.
  */
 const [FREE, OBJECTOR, WITHDRAWER, RESTRICTED, ERASED] = ['34000001', '34000002', '34000003', '34000004', '34000005'];
 let sg: TestSubgraph<CommunityDB>;
@@ -44,15 +44,17 @@ describe('community: promotions and the rights', () => {
     expect(sg.store.statements - before2).toBe(statements);
   });
 
-  it('erasure clears a promotion entry’s shipping details and keeps the draw; badges go with the profile', async () => {
-    const entries = await sg.store.db.selectFrom('promotionEntry').selectAll().where('personId', '=', ERASED).execute();
+  it('erasure clears a promotion entry’s shipping details and person id and keeps the draw; badges go with the profile', async () => {
+    const entries = await sg.store.db.selectFrom('promotionEntry').selectAll().where('personId', '=', ERASED).orderBy('id').execute();
     expect(entries.some((e) => e.shippingAddress !== null)).toBe(true);
     const res = await call<{ _erase: { kinds: { kind: string; action: string; anonymized: number; fields: string[] }[] } }>(ERASED, 'mutation { _erase(requestId: "c-1") { kinds { kind action anonymized fields } } }');
     expect(res.errors).toBeUndefined();
     expect(res.data!._erase.kinds.find((k) => k.kind === 'community.promotion_entry')).toEqual({ kind: 'community.promotion_entry', action: 'ANONYMIZE', anonymized: entries.length, fields: ['shipping'] });
-    const after = await sg.store.db.selectFrom('promotionEntry').selectAll().where('personId', '=', ERASED).orderBy('id').execute();
+    // The entries are no one's now: no row has the person's id, each carries a surrogate of its own id.
+    expect(await sg.store.db.selectFrom('promotionEntry').select('id').where('personId', '=', ERASED).execute()).toEqual([]);
+    const after = await sg.store.db.selectFrom('promotionEntry').selectAll().where('id', 'in', entries.map((e) => e.id)).orderBy('id').execute();
     expect(after.map((e) => [e.promotionName, e.prize, e.enteredAt])).toEqual(entries.map((e) => [e.promotionName, e.prize, e.enteredAt]));
-    for (const e of after) expect([e.shippingName, e.shippingAddress, e.shippingPhone]).toEqual([null, null, null]);
+    for (const e of after) expect([e.personId, e.shippingName, e.shippingAddress, e.shippingPhone]).toEqual([`anonymous:${e.id}`, null, null, null]);
     const badges = await sg.store.db.selectFrom('badge').select('id').where('personId', '=', ERASED).execute();
     expect(badges).toEqual([]);
     const others = await sg.store.db.selectFrom('badge').select('id').where('personId', '=', FREE).execute();

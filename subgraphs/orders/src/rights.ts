@@ -19,13 +19,19 @@ export const rights = defineRights<OrdersDB>({
     },
     {
       kind: 'orders.delivery',
-      // NOT NULL columns are generalised to an empty value; nullable ones are cleared.
-      anonymize: { recipientName: '', phone: '', street: '', city: '', postalCode: '', trackingEmail: null, instructions: null, trackingNumber: null },
+      // NOT NULL columns are generalised to an empty value (0 for the order id, which no order has); nullable ones are cleared.
+      anonymize: { recipientName: '', phone: '', street: '', city: '', postalCode: '', trackingEmail: null, instructions: null, trackingNumber: null, orderId: 0, orderNumber: '' },
+      // The order (kept under tax law, with the name and e-mail) would name the recipient; a delivery of an order erased with it goes too.
+      joinKeys: [
+        { column: 'orderId', kind: 'orders.order', deleteWithParent: true },
+        { column: 'orderNumber', kind: 'orders.order', parentColumn: 'orderNumber' },
+      ],
     },
     {
       kind: 'orders.support_ticket',
       children: [{ table: 'supportMessage', column: 'ticketId' }],
-      anonymize: { subject: '' },
+      anonymize: { subject: '', orderNumber: null },
+      joinKeys: [{ column: 'orderNumber', kind: 'orders.order', parentColumn: 'orderNumber' }],
     },
   ],
 });

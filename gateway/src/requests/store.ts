@@ -56,6 +56,9 @@ export interface PrivacyRequestTable {
   createdBy: string;
   createdByType: string;
   closedAt: string | null;
+  /** The legal hold after the account's erasure (added by 915: rows written without it are not held). */
+  heldSince?: string | null;
+  heldUntil?: string | null;
   /** Milliseconds from receipt to the answer (COMPLETED or REFUSED): the median is read from its index. */
   answeredMs: number | null;
   updatedAt: string;
@@ -177,6 +180,15 @@ export const requestMigrations: Record<string, Migration> = {
       await db.schema.alterTable('privacy_request').addColumn('representative', 'text').execute();
     },
   },
+  // Sorts after every shipped migration (up to 910), so an existing store takes it.
+  '915_privacy_request_hold': {
+    async up(db) {
+      await db.schema.alterTable('privacy_request').addColumn('held_since', 'text').execute();
+      await db.schema.alterTable('privacy_request').addColumn('held_until', 'text').execute();
+      // The purge reads the requests whose hold has ended.
+      await db.schema.createIndex('privacy_request_held_until_idx').on('privacy_request').column('held_until').execute();
+    },
+  },
 };
 
 /** The request timelines' hash chain (kit/src/evidence-chain.ts): every request's events in one chain, in id order. */
@@ -217,6 +229,8 @@ export function parseRequest(r: PrivacyRequestTable): PrivacyRequest {
     createdBy: r.createdBy,
     createdByType: r.createdByType === 'operator' ? 'operator' : 'subject',
     closedAt: r.closedAt,
+    heldSince: r.heldSince ?? null,
+    heldUntil: r.heldUntil ?? null,
     updatedAt: r.updatedAt,
   };
 }
@@ -349,6 +363,22 @@ export class PrivacyRequestStore {
     return out;
   }
 
+  /** The person's open requests (an erasure of the whole account closes them). */
+  async openForPerson(personId: string): Promise<PrivacyRequest[]> {
+    const rows = await this.db.selectFrom('privacyRequest').selectAll().where('personId', '=', personId).where('state', 'in', OPEN_STATES).orderBy('receivedAt').execute();
+    return rows.map(parseRequest);
+  }
+
+  /**
+   * Puts every request of the person under the legal hold. A request already
+   * held keeps its hold: it runs from the first erasure, and erasing again
+   * does not restart it. Returns how many requests the hold newly covers.
+   */
+  async hold(personId: string, since: string, until: string): Promise<number> {
+    const res = await this.db.updateTable('privacyRequest').set({ heldSince: since, heldUntil: until }).where('personId', '=', personId).where('heldUntil', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   /** The latest request of the same person, type and scope received between `since` and `until` (the repeat check). */
   async latestSimilar(personId: string, type: RequestType, scope: string, since: string, until: string): Promise<{ id: string; receivedAt: string } | null> {
     const row = await this.db
@@ -360,7 +390,7 @@ export class PrivacyRequestStore {
       .where('receivedAt', '>=', since)
       .where('receivedAt', '<=', until)
       // Refused, withdrawn or failed requests were never answered: asking again (corrected) is not a repeat.
-      .where('state', 'not in', ['REFUSED', 'WITHDRAWN'])
+      .where('state', 'not in', ['REFUSED', 'WITHDRAWN', 'CLOSED'])
       .where('failure', 'is', null)
       .orderBy('receivedAt', 'desc')
       .limit(1)

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, DEV_MAILBOX, verifyEvidenceChain } from '@footprint/kit';
+import { sql } from 'kysely';
+import { createLogger, DEV_MAILBOX, PURGE_EVIDENCE, verifyEvidenceChain } from '@footprint/kit';
 import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
 import { loadGatewayConfig } from '../src/config.js';
 import { DomainCircuits } from '../src/circuit.js';
@@ -165,5 +166,40 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
 
     // The timelines' hash chain still holds.
     expect((await verifyEvidenceChain(store.db, EVENT_EVIDENCE)).broken).toBeNull();
+  });
+
+  it('the maintenance purges the held requests when the hold ends: timelines gone, their links kept and covered by chained purge records, the chain still verifies', async () => {
+    const mine = async () => (await service.store.forPerson(PERSON, 50, null)).nodes;
+    const held = await mine();
+    expect(held.length).toBe(5);
+    const events = (await service.store.timelines(held.map((r) => r.id))).values();
+    const eventCount = [...events].reduce((n, t) => n + t.length, 0);
+    const others = await service.store.forPerson(OTHER, 50, null);
+
+    // The day before the hold ends nothing goes.
+    clock.set('2030-05-09T12:00:00Z');
+    expect(await service.purgeHeld()).toEqual({ requests: 0, events: 0 });
+    expect(await mine()).toHaveLength(5);
+
+    clock.set('2030-05-10T12:00:01Z');
+    expect(await service.purgeHeld()).toEqual({ requests: 5, events: eventCount });
+    expect(await mine()).toHaveLength(0);
+    for (const r of held) expect(await service.store.timeline(r.id)).toEqual([]);
+    // Another person's request and timeline are untouched.
+    expect((await service.store.forPerson(OTHER, 50, null)).nodes).toEqual(others.nodes);
+    expect(await service.store.timeline(others.nodes[0]!.id)).not.toEqual([]);
+
+    // Each purged row is named by a purge record (itself chained), and both chains verify.
+    const purge = await sql<{ n: number }>`select count(*) as n from evidence_purge where chain = 'privacy_request_event'`.execute(store.db);
+    expect(Number(purge.rows[0]!.n)).toBe(eventCount);
+    const report = await verifyEvidenceChain(store.db, EVENT_EVIDENCE);
+    expect(report.broken).toBeNull();
+    expect(report.count).toBeGreaterThanOrEqual(eventCount);
+    expect((await verifyEvidenceChain(store.db, PURGE_EVIDENCE)).broken).toBeNull();
+
+    // A row deleted without a purge record is still refused by the database.
+    const other = others.nodes[0]!.id;
+    await expect(sql`delete from privacy_request_event where request_id = ${other}`.execute(store.db)).rejects.toThrow(/append-only|permission denied/);
+    expect(await service.store.timeline(other)).not.toEqual([]);
   });
 });

@@ -101,6 +101,7 @@ export const requestsFeature: FeatureModule = {
       running = true;
       try {
         await service.sync();
+        await service.purgeHeld();
       } catch (err) {
         logger.error({ err }, 'privacy request sync failed');
       } finally {

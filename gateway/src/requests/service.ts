@@ -544,6 +544,13 @@ export class PrivacyRequestService {
     return { closed, held, heldUntil: heldUntil.toISOString() };
   }
 
+  /** The gateway's maintenance: requests whose hold after erasure has ended are purged (evidence chain kept, each purge recorded in it). */
+  async purgeHeld(): Promise<{ requests: number; events: number }> {
+    const out = await this.o.store.purgeHeld(this.now().toISOString());
+    if (out.requests) this.o.logger.info(out, 'privacy requests purged: their hold after erasure ended');
+    return out;
+  }
+
   // -------------------------------------------------------------- helpers
 
   private allowed(req: PrivacyRequest, action: keyof typeof ALLOWED_FROM): void {

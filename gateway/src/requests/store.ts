@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
 import { fail } from '@footprint/schema';
-import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, viewTables, type ChainPosition, type EvidenceTable } from '@footprint/kit';
+import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, makePurgeable, purgeEvidence, viewTables, type ChainPosition, type EvidenceTable } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,
@@ -188,6 +188,10 @@ export const requestMigrations: Record<string, Migration> = {
       // The purge reads the requests whose hold has ended.
       await db.schema.createIndex('privacy_request_held_until_idx').on('privacy_request').column('held_until').execute();
     },
+  },
+  // A held person's timelines may be purged when the hold ends, each row named first by a chained purge record.
+  '916_privacy_request_event_purgeable': {
+    up: (db) => makePurgeable(db, EVENT_EVIDENCE),
   },
 };
 
@@ -377,6 +381,25 @@ export class PrivacyRequestStore {
   async hold(personId: string, since: string, until: string): Promise<number> {
     const res = await this.db.updateTable('privacyRequest').set({ heldSince: since, heldUntil: until }).where('personId', '=', personId).where('heldUntil', 'is', null).executeTakeFirst();
     return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Purges up to `limit` requests whose hold ended before `now`: their
+   * timeline rows (each named by a purge record in the evidence chain, whose
+   * links stay), their codes, and the requests, in one transaction each.
+   */
+  async purgeHeld(now: string, limit = 100): Promise<{ requests: number; events: number }> {
+    const due = await this.db.selectFrom('privacyRequest').select(['id', 'heldUntil']).where('heldUntil', '<=', now).orderBy('heldUntil').limit(limit).execute();
+    let events = 0;
+    for (const r of due) {
+      await this.db.transaction().execute(async (trx) => {
+        const rows = await trx.selectFrom('privacyRequestEvent').selectAll().where('requestId', '=', r.id).execute();
+        events += await purgeEvidence(trx, EVENT_EVIDENCE, rows, `privacy request ${r.id}: held after the account's erasure until ${r.heldUntil} (gateway.privacy_request, RETAIN from the first erasure); the hold ended`, now);
+        await trx.deleteFrom('privacyRequestCode').where('requestId', '=', r.id).execute();
+        await trx.deleteFrom('privacyRequest').where('id', '=', r.id).execute();
+      });
+    }
+    return { requests: due.length, events };
   }
 
   /** The latest request of the same person, type and scope received between `since` and `until` (the repeat check). */

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createLogger, DEV_MAILBOX, PURGE_EVIDENCE, verifyEvidenceChain } from '@footprint/kit';
@@ -16,6 +14,7 @@ import { createRequestService } from '../src/requests/index.js';
 import type { Actor } from '../src/requests/model.js';
 import type { PrivacyRequestService } from '../src/requests/service.js';
 import { ANY_REQUEST, EVENT_EVIDENCE, requestMigrations } from '../src/requests/store.js';
+import { createTestDatabase } from '../../test/support/engine.js';
 import { requires } from '../../test/support/requires.js';
 
 await requires('postgres');
@@ -35,27 +34,14 @@ const OTHER = '10000032';
 const JOB = 'erasure-job-1';
 const operator: Actor = { id: 'ops-anna', type: 'operator' };
 const MIGRATIONS = { ...exportMigrations, ...requestMigrations, ...codeLimitMigrations };
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** The gateway's store on a PostgreSQL database of its own (dropped after). */
 async function postgresStore(dataDir: string): Promise<{ store: GatewayStore; drop: () => Promise<void> }> {
-  const name = `reqhold_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
+  const db = await createTestDatabase('reqhold');
   const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
+  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = db.url;
   try {
-    const store = openGatewayStore(dataDir, MIGRATIONS);
-    const drop = async () => {
-      const a = new pg.Client({ connectionString: PG_ADMIN });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-    return { store, drop };
+    return { store: openGatewayStore(dataDir, MIGRATIONS), drop: db.drop };
   } finally {
     if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
     else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;

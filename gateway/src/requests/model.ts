@@ -48,7 +48,6 @@ export const ACTIONS = [
   'REFUSED',
   'WITHDRAWN',
   'CLOSED',
-  'HELD',
   'NOTIFICATION_FAILED',
 ] as const;
 export type Action = (typeof ACTIONS)[number];

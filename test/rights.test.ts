@@ -497,6 +497,11 @@ describe('erasure', () => {
     const otherBefore = await counts(OTHER, other);
     const exp = await requestExport(url, me);
     expect(exp.errors).toBeUndefined();
+    // A written request of the person still open when the account goes (gateway.privacy_request: RETAIN P3Y from erasure).
+    const desk = bearer(await operatorToken(['footprint:requests']), { 'x-footprint-reason': 'DSAR ticket 4711' });
+    const letter = await gql<{ createPrivacyRequest: { id: string; state: string } }>(url, `mutation { createPrivacyRequest(personId: "${PERSON}", input: { type: ACCESS, channel: POST, originalText: "Please send me my data." }) { id state } }`, {}, desk);
+    expect(letter.errors).toBeUndefined();
+    expect(letter.data!.createPrivacyRequest.state).toBe('RECEIVED');
 
     // Two at once: one job, the other CONFLICT.
     const ask = () => gql<{ requestErasure: Job }>(url, `mutation { requestErasure(personId: "${PERSON}", input: { reason: "account closure" }) { ${JOB} } }`, {}, ops);
@@ -517,6 +522,19 @@ describe('erasure', () => {
     // The person's tokens are refused now.
     const refused = await gql(url, '{ me { id } }', {}, me);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_ERASED' });
+
+    // The person's open request was closed with the reason, left the queue, and is held from the erasure for three years.
+    type Held = { state: string; overdue: boolean; answer: string | null; meta: { restricted: boolean; restriction: { ground: string; since: string; until: string | null } | null } };
+    const closed = await gql<{ privacyRequest: Held }>(url, `query($id: ID!) { privacyRequest(requestId: $id) { state overdue answer meta { restricted restriction { ground since until } } } }`, { id: letter.data!.createPrivacyRequest.id }, desk);
+    expect(closed.errors).toBeUndefined();
+    const request = closed.data!.privacyRequest;
+    expect(request).toMatchObject({ state: 'CLOSED', overdue: false, meta: { restricted: true, restriction: { ground: 'LEGAL_HOLD' } } });
+    expect(request.answer).toContain(`erasure ${id}`);
+    const since = new Date(request.meta.restriction!.since);
+    expect(request.meta.restriction!.until).toBe(new Date(Date.UTC(since.getUTCFullYear() + 3, since.getUTCMonth(), since.getUTCDate(), since.getUTCHours(), since.getUTCMinutes(), since.getUTCSeconds(), since.getUTCMilliseconds())).toISOString());
+    const queue = await gql<{ privacyRequestQueue: { totalCount: number } }>(url, `{ privacyRequestQueue(filter: { person: "${PERSON}" }) { totalCount } }`, {}, desk);
+    expect(queue.errors).toBeUndefined();
+    expect(queue.data!.privacyRequestQueue.totalCount).toBe(0);
 
     // What remains is exactly what the receipts say was kept (anonymised records are no one's); the other person is untouched.
     const after = await counts(PERSON, ops);
@@ -566,7 +584,9 @@ describe('erasure', () => {
       expect(processingJson.erasure.retained, k.kind).toContainEqual(expect.objectContaining({ kind: k.kind, ground: expect.any(String) }));
     }
     // processing.json describes every kind of the archive; the ones with records are what erasure kept: counted by the
-    // domains' discovery, or the gateway's own history kept by law (gateway.correction, which discovery does not count).
+    // domains' discovery, or the gateway's own records kept by law (the letter above, held; correction history), which
+    // discovery does not count.
+    expect(processingJson.kinds.find((k) => k.kind === 'gateway.privacy_request')?.records).toBe(1);
     const kept = processingJson.kinds.filter((k) => k.records > 0 && !((after.get(k.kind) ?? 0) > 0));
     expect(kept.map((k) => [k.kind, k.erasure.action])).toEqual(kept.map((k) => [k.kind, 'RETAIN']));
     expect(kept.every((k) => k.kind.startsWith('gateway.'))).toBe(true);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { makeAppendOnly } from './append-only.js';
+import { purgedRows } from './evidence-purge.js';
 import type { AnyKysely } from './view-tables.js';
 
 /**
@@ -232,14 +233,16 @@ export async function verifyEvidenceChain(db: AnyDb, spec: EvidenceTable): Promi
     hashAt: (seq) => (seq === 0 ? GENESIS_HASH : (hashes[seq - 1] ?? null)),
     broken,
   });
+  // Rows purged when their hold ended (evidence-purge.ts): their links stay, and a purge record names each.
+  const purged = await purgedRows(db, spec.table);
   let prev = GENESIS_HASH;
   const chained = new Set<string>();
   for (const [i, l] of links.entries()) {
     if (l.seq !== i + 1) return report({ seq: i + 1, key: l.key, problem: 'LINK_MISSING', detail: `link ${i + 1} is missing (the next link is ${l.seq})` });
     const row = rows.get(l.key);
-    if (!row) return report({ seq: l.seq, key: l.key, problem: 'ROW_MISSING', detail: `row ${l.key} is gone (deleted, or replaced under another key)` });
+    if (!row && purged.get(l.key) !== l.rowHash) return report({ seq: l.seq, key: l.key, problem: 'ROW_MISSING', detail: `row ${l.key} is gone (deleted, or replaced under another key), and no purge record covers it` });
     // The row's values stay out of the message (it may hold personal data and ends up in logs): the key says where to look.
-    const actual = rowHash(spec.table, row);
+    const actual = row ? rowHash(spec.table, row) : l.rowHash;
     if (actual !== l.rowHash) return report({ seq: l.seq, key: l.key, problem: 'ROW_CHANGED', detail: `row ${l.key} was changed after it was written: its content hashes to ${actual.slice(0, 16)}…, the chain recorded ${l.rowHash.slice(0, 16)}…` });
     const expected = linkHash(prev, l.seq, l.key, l.rowHash);
     if (expected !== l.hash) return report({ seq: l.seq, key: l.key, problem: 'LINK_REWRITTEN', detail: `link ${l.seq} does not follow link ${l.seq - 1}: the chain itself was rewritten here` });

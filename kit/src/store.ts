@@ -84,6 +84,12 @@ export interface StoreOptions {
    * even a compromised service cannot rewrite them (a trigger guards the owner).
    */
   appendOnly?: string[];
+  /**
+   * Append-only tables whose rows a purge may delete once a purge record
+   * names them (evidence-purge.ts): the service role gets no UPDATE or
+   * TRUNCATE, and DELETE only through the table's guard.
+   */
+  purgeable?: string[];
   /** Read for the role's name (FOOTPRINT_<DOMAIN>_DATABASE_ROLE); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -115,7 +121,7 @@ export function storeRole(domain: string, env: NodeJS.ProcessEnv = process.env):
  * in its schema, run by the migrating (owning) login after each migration so
  * tables added by any feature's migrations are covered.
  */
-async function grantServiceRole(db: Kysely<unknown>, schema: string, role: string, appendOnly: string[]): Promise<void> {
+async function grantServiceRole(db: Kysely<unknown>, schema: string, role: string, appendOnly: string[], purgeable: string[] = []): Promise<void> {
   const r = sql.id(role);
   const s = sql.id(schema);
   // Two services migrating at once may both try to create it: either error means it exists.
@@ -131,6 +137,9 @@ async function grantServiceRole(db: Kysely<unknown>, schema: string, role: strin
   // A table a feature's migrations have not created (yet) has nothing to revoke.
   for (const table of appendOnly) {
     await sql.raw(`do $$ begin if to_regclass('${schema}.${table}') is not null then execute 'revoke update, delete, truncate on ${schema}.${table} from ${role}'; end if; end $$`).execute(db);
+  }
+  for (const table of purgeable) {
+    await sql.raw(`do $$ begin if to_regclass('${schema}.${table}') is not null then execute 'revoke update, truncate on ${schema}.${table} from ${role}'; end if; end $$`).execute(db);
   }
 }
 
@@ -195,7 +204,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
           // Processes starting together (two workers) would otherwise grant at once ("tuple concurrently updated").
           await owner.transaction().execute(async (trx) => {
             await sql`select pg_advisory_xact_lock(hashtext(${`footprint-grants:${opts.domain}`}))`.execute(trx);
-            await grantServiceRole(trx, opts.domain, role, opts.appendOnly ?? []);
+            await grantServiceRole(trx, opts.domain, role, opts.appendOnly ?? [], opts.purgeable ?? []);
           });
         }
       } finally {

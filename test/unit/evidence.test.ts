@@ -177,6 +177,8 @@ describe.each([
       ['erasure_receipt', 1, null],
       ['erased_account', 1, null],
       ['privacy_request_event', 2, null],
+      // Nothing purged yet: the purge records' chain is empty.
+      ['evidence_purge', 0, null],
     ]);
     // The receipt says where it sits: the first link of the receipts' chain.
     const reopened = e.open();
@@ -247,6 +249,51 @@ describe.each([
     await e.dropTriggers('erased_account');
     await e.owner.run(`delete from erased_account`);
     expect(report(await gatewayChains(e), 'erased_account').broken).toMatchObject({ seq: 1, key: '["10000003"]', problem: 'ROW_MISSING' });
+  });
+
+  it('accepts rows purged when their hold ended (each covered by a chained purge record), and still names any other deleted row or a purge record edited after', async () => {
+    const e = await make();
+    const store = e.open();
+    await store.migrate();
+    const { requestId } = await writeEvidence(store, '10000005');
+    const kept = await writeEvidence(store, '10000006');
+    const requests = new PrivacyRequestStore(store);
+    const timeline = await requests.timeline(requestId);
+    await requests.db.updateTable('privacyRequest').set({ heldSince: '2026-01-01T00:00:00.000Z', heldUntil: '2029-01-01T00:00:00.000Z' }).where('id', '=', requestId).execute();
+    expect(await requests.purgeHeld('2028-12-31T00:00:00.000Z')).toEqual({ requests: 0, events: 0 });
+    expect(await requests.purgeHeld('2029-01-01T00:00:00.000Z')).toEqual({ requests: 1, events: timeline.length });
+    expect(await requests.timeline(requestId)).toEqual([]);
+    const keptTimeline = await requests.timeline(kept.requestId);
+    expect(keptTimeline).toHaveLength(2);
+    await store.close();
+    const chains = await gatewayChains(e);
+    expect(report(chains, 'privacy_request_event').broken).toBeNull();
+    expect(report(chains, 'evidence_purge')).toMatchObject({ count: timeline.length, broken: null });
+    const purged = await e.owner.rows<{ row_key: string; reason: string }>(`select row_key, reason from evidence_purge order by row_key`);
+    expect(purged.map((p) => p.row_key).sort()).toEqual(timeline.map((t) => `["${t.id}"]`).sort());
+    expect(purged[0]!.reason).toContain(requestId);
+
+    // Another row deleted behind the triggers, with no purge record: named.
+    await e.dropTriggers('privacy_request_event');
+    const victim = keptTimeline[0]!.id;
+    await e.owner.run(`delete from privacy_request_event where id = ${victim}`);
+    expect(report(await gatewayChains(e), 'privacy_request_event').broken).toMatchObject({ key: `["${victim}"]`, problem: 'ROW_MISSING' });
+  });
+
+  it('a purge record whose row hash is edited no longer covers its row', async () => {
+    const e = await make();
+    const store = e.open();
+    await store.migrate();
+    const { requestId } = await writeEvidence(store, '10000007');
+    const requests = new PrivacyRequestStore(store);
+    await requests.db.updateTable('privacyRequest').set({ heldSince: '2026-01-01T00:00:00.000Z', heldUntil: '2026-06-01T00:00:00.000Z' }).where('id', '=', requestId).execute();
+    expect((await requests.purgeHeld('2026-06-02T00:00:00.000Z')).requests).toBe(1);
+    await store.close();
+    await e.dropTriggers('evidence_purge');
+    await e.owner.run(`update evidence_purge set row_hash = '${'0'.repeat(64)}'`);
+    const chains = await gatewayChains(e);
+    expect(report(chains, 'privacy_request_event').broken).toMatchObject({ problem: 'ROW_MISSING' });
+    expect(report(chains, 'evidence_purge').broken).toMatchObject({ problem: 'ROW_CHANGED' });
   });
 
   it('keeps one linear chain when two gateways append at once', async () => {

@@ -55,11 +55,13 @@ export type GatewayStore = Store<GatewayDB>;
 
 /** The gateway's own store (audit log; export jobs and corrections add tables). */
 export function openGatewayStore(dataDir: string, extra: Record<string, Migration> = {}): GatewayStore {
-  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra }, appendOnly: APPEND_ONLY });
+  return openStore<GatewayDB>({ domain: 'gateway', url: storeUrl('gateway', dataDir), dataDir, migrations: { ...migrations, ...extra }, appendOnly: APPEND_ONLY, purgeable: PURGEABLE });
 }
 
 /** Tables the gateway only ever appends to: on PostgreSQL its service role may not update, delete or truncate them (the triggers stop the owner). */
-const APPEND_ONLY = ['audit_log', 'erasure_receipt', 'erased_account', 'privacy_request_event', 'evidence_link'];
+const APPEND_ONLY = ['audit_log', 'erasure_receipt', 'erased_account', 'evidence_link', 'evidence_purge'];
+/** Append-only too, but a held person's rows go when the hold ends, each named first by a purge record (the table's delete guard checks it). */
+const PURGEABLE = ['privacy_request_event'];
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'>;
 

@@ -14,7 +14,8 @@ import { deskRoute } from './desk-route.js';
 import { exportDriver } from './drivers/exports.js';
 import { rectificationDriver } from './drivers/rectification.js';
 import { rightsDriver } from './drivers/rights.js';
-import { rightsService, type RightsService } from '../rights/index.js';
+import { onAccountErased, rightsService, type RightsService } from '../rights/index.js';
+import { privacyRequestHold } from './kind.js';
 import { DriverRegistry } from './drivers/registry.js';
 import { metricsRoute } from './metrics.js';
 import { codeSenderMessenger, type Messenger } from './notify.js';
@@ -70,6 +71,7 @@ export function createRequestService(fc: FeatureContext, overrides: RequestsOver
     codeTtlSeconds: delivery.codeTtlSeconds,
     codeMaxAttempts: delivery.codeMaxAttempts,
     limits: new CodeLimits(fc.store, loadCodeLimitsConfig()),
+    erasureHold: privacyRequestHold(),
   });
   return { service, drivers };
 }
@@ -90,6 +92,8 @@ export const requestsFeature: FeatureModule = {
     const queue = exportConfig.redisUrl ? new BullExportQueue(exportConfig) : null;
     const { service, drivers } = createRequestService(fc, {}, queue);
     const logger = fc.logger.child({ feature: 'requests' });
+    // A whole-account erasure closes the person's other open requests and holds them all (RETAIN from the first erasure).
+    onAccountErased((person, jobId) => service.accountErased(person, jobId).then(() => undefined));
     let timer: NodeJS.Timeout | null = null;
     let running = false;
     const tick = async () => {
@@ -97,6 +101,7 @@ export const requestsFeature: FeatureModule = {
       running = true;
       try {
         await service.sync();
+        await service.purgeHeld();
       } catch (err) {
         logger.error({ err }, 'privacy request sync failed');
       } finally {

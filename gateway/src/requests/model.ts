@@ -11,10 +11,11 @@ export type RequestType = (typeof REQUEST_TYPES)[number];
 export const CHANNELS = ['PRIVACY_CENTRE', 'EMAIL', 'POST'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const STATES = ['RECEIVED', 'VERIFYING', 'IN_PROGRESS', 'ON_HOLD', 'COMPLETED', 'REFUSED', 'WITHDRAWN'] as const;
+export const STATES = ['RECEIVED', 'VERIFYING', 'IN_PROGRESS', 'ON_HOLD', 'COMPLETED', 'REFUSED', 'WITHDRAWN', 'CLOSED'] as const;
 export type RequestState = (typeof STATES)[number];
 export const OPEN_STATES: RequestState[] = ['RECEIVED', 'VERIFYING', 'IN_PROGRESS', 'ON_HOLD'];
-export const CLOSED_STATES: RequestState[] = ['COMPLETED', 'REFUSED', 'WITHDRAWN'];
+/** CLOSED: ended without an answer because the whole account was erased (nobody left to answer or verify). */
+export const CLOSED_STATES: RequestState[] = ['COMPLETED', 'REFUSED', 'WITHDRAWN', 'CLOSED'];
 export const isOpen = (s: RequestState) => OPEN_STATES.includes(s);
 
 /** How the requester's identity was verified (nothing runs before one of these). */
@@ -46,6 +47,7 @@ export const ACTIONS = [
   'COMPLETED',
   'REFUSED',
   'WITHDRAWN',
+  'CLOSED',
   'NOTIFICATION_FAILED',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -169,6 +171,9 @@ export interface PrivacyRequest {
   createdBy: string;
   createdByType: 'subject' | 'operator';
   closedAt: string | null;
+  /** Held after the account's erasure (RETAIN, P3Y from the first erasure): since then, until this end, then purged. */
+  heldSince: string | null;
+  heldUntil: string | null;
   updatedAt: string;
 }
 

@@ -1,10 +1,10 @@
-import { fail, readKindMeta, recordMeta, type KindMeta } from '@footprint/schema';
-import { MAX_PAGE_SIZE, subgraphDocument } from '@footprint/kit';
+import { fail, recordMeta, type KindMeta } from '@footprint/schema';
+import { MAX_PAGE_SIZE } from '@footprint/kit';
 import { z } from 'zod';
 import { authorizeOwned, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import { AccountId } from '../auth/principal.js';
-import { gatewayTypeDefs } from '../compose.js';
+import { privacyRequestKind } from './kind.js';
 import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import { DAY_MS, daysLeft, localDate } from './clock.js';
@@ -102,7 +102,7 @@ export interface RequestResolverDeps {
 
 export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
   const { service, store } = deps;
-  const kind: KindMeta = readKindMeta(subgraphDocument(gatewayTypeDefs())).find((k) => k.typename === 'PrivacyRequest')!;
+  const kind: KindMeta = privacyRequestKind();
   const reasonOf = (ctx: GatewayContext) => (ctx.principal.kind === 'operator' ? ctx.principal.reason : null);
 
   /** A request as the API shows it; the timeline is read once for a whole page, and only when asked for. */
@@ -111,7 +111,13 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
     const open = isOpen(req.state);
     return {
       ...req,
-      meta: recordMeta(kind, 'gateway', { collectedAt: req.receivedAt, region: deps.region, source: null }),
+      // Held after the account's erasure: isolated, not processed further, purged when the hold ends.
+      meta: recordMeta(
+        kind,
+        'gateway',
+        { collectedAt: req.receivedAt, region: deps.region, source: null },
+        req.heldUntil ? { ground: 'LEGAL_HOLD', since: req.heldSince ?? req.heldUntil, until: req.heldUntil, reason: kind.erasureNote ?? 'Kept as evidence after the account was erased' } : null,
+      ),
       receivedOn: localDate(req.receivedAt, deps.timeZone),
       deadlineOn: localDate(req.deadline, deps.timeZone),
       daysLeft: open ? daysLeft(new Date(req.deadline), now) : null,

@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { fail } from '@footprint/schema';
+import { addDuration, fail } from '@footprint/schema';
+import { GraphQLError } from 'graphql';
 import { EmailAddress, maskEmail, maskPhone, PhoneE164, type Logger } from '@footprint/kit';
 import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { GatewayContext } from '../context.js';
@@ -44,6 +45,15 @@ export interface ServiceOptions {
   codeMaxAttempts: number;
   /** Sends and checks per request and per person over time, whichever code is current. */
   limits: CodeLimits;
+  /** How long a person's requests are held after their account's first erasure (gateway.privacy_request's retainFor, an ISO 8601 duration). */
+  erasureHold: string;
+}
+
+/** The outcome of closing and holding an erased person's requests. */
+export interface ErasedAccountRequests {
+  closed: string[];
+  held: number;
+  heldUntil: string;
 }
 
 export interface NewWrittenRequest {
@@ -494,6 +504,50 @@ export class PrivacyRequestService {
     } else {
       await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${this.day(out.receivedAt)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
     }
+    return out;
+  }
+
+  /**
+   * The whole account was erased (erasure job `erasureJobId`): the person's
+   * other open requests are closed with that reason — nobody is left to
+   * verify, answer or send a code to, so they leave the queue and are never
+   * overdue — and every request of the person is held (RETAIN, from the first
+   * erasure) until the purge takes it. The erasure's own request is left to
+   * complete from its job as usual. Nothing is sent: the account's contact
+   * details are gone with it.
+   */
+  async accountErased(personId: string, erasureJobId: string): Promise<ErasedAccountRequests> {
+    const now = this.now();
+    const heldUntil = addDuration(now, this.o.erasureHold);
+    if (!heldUntil) throw new Error(`gateway.privacy_request's retainFor is not an ISO 8601 duration: ${this.o.erasureHold}`);
+    const system: Actor = { id: `erasure:${erasureJobId}`, type: 'system' };
+    const reason = `The account was erased on ${this.day(now.toISOString())} (erasure ${erasureJobId}); the request is closed without an answer and kept as evidence under the legal hold`;
+    const closed: string[] = [];
+    for (const open of await this.o.store.openForPerson(personId)) {
+      if (open.work.erasureJobId === erasureJobId || open.work.trackedJobId === erasureJobId) continue;
+      // Another action may land on the request at the same moment: read it again and close what is then still open.
+      for (let req: PrivacyRequest | null = open, tries = 0; req && isOpen(req.state) && tries < 3; tries++) {
+        try {
+          const changes: RequestChanges = { state: 'CLOSED', heldFrom: null, closedAt: now.toISOString(), answeredMs: null, answer: reason };
+          const id: string = req.id;
+          await this.o.store.transition(req, changes, [{ action: 'CLOSED', fromState: req.state, toState: 'CLOSED', reason, detail: { erasureJobId } }], system, now.toISOString(), (trx) => this.o.store.dropCode(id, trx));
+          closed.push(req.id);
+          req = null;
+        } catch (err) {
+          if (!(err instanceof GraphQLError && err.extensions.code === 'CONFLICT')) throw err;
+          req = await this.o.store.get(open.id);
+        }
+      }
+    }
+    const held = await this.o.store.hold(personId, now.toISOString(), heldUntil.toISOString());
+    this.o.logger.info({ person: personId, erasureJobId, closed: closed.length, held }, 'erased account: open privacy requests closed, all held');
+    return { closed, held, heldUntil: heldUntil.toISOString() };
+  }
+
+  /** The gateway's maintenance: requests whose hold after erasure has ended are purged (evidence chain kept, each purge recorded in it). */
+  async purgeHeld(): Promise<{ requests: number; events: number }> {
+    const out = await this.o.store.purgeHeld(this.now().toISOString());
+    if (out.requests) this.o.logger.info(out, 'privacy requests purged: their hold after erasure ended');
     return out;
   }
 

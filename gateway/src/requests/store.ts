@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
 import { fail } from '@footprint/schema';
-import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, viewTables, type ChainPosition, type EvidenceTable } from '@footprint/kit';
+import { appendEvidence, chainEvidenceTable, chainPositions, makeAppendOnly, makePurgeable, purgeEvidence, viewTables, type ChainPosition, type EvidenceTable } from '@footprint/kit';
 import type { GatewayStore } from '../auth/audit.js';
 import {
   OPEN_STATES,
@@ -56,6 +56,9 @@ export interface PrivacyRequestTable {
   createdBy: string;
   createdByType: string;
   closedAt: string | null;
+  /** The legal hold after the account's erasure (added by 915: rows written without it are not held). */
+  heldSince?: string | null;
+  heldUntil?: string | null;
   /** Milliseconds from receipt to the answer (COMPLETED or REFUSED): the median is read from its index. */
   answeredMs: number | null;
   updatedAt: string;
@@ -177,6 +180,19 @@ export const requestMigrations: Record<string, Migration> = {
       await db.schema.alterTable('privacy_request').addColumn('representative', 'text').execute();
     },
   },
+  // Sorts after every shipped migration (up to 910), so an existing store takes it.
+  '915_privacy_request_hold': {
+    async up(db) {
+      await db.schema.alterTable('privacy_request').addColumn('held_since', 'text').execute();
+      await db.schema.alterTable('privacy_request').addColumn('held_until', 'text').execute();
+      // The purge reads the requests whose hold has ended.
+      await db.schema.createIndex('privacy_request_held_until_idx').on('privacy_request').column('held_until').execute();
+    },
+  },
+  // A held person's timelines may be purged when the hold ends, each row named first by a chained purge record.
+  '916_privacy_request_event_purgeable': {
+    up: (db) => makePurgeable(db, EVENT_EVIDENCE),
+  },
 };
 
 /** The request timelines' hash chain (kit/src/evidence-chain.ts): every request's events in one chain, in id order. */
@@ -217,6 +233,8 @@ export function parseRequest(r: PrivacyRequestTable): PrivacyRequest {
     createdBy: r.createdBy,
     createdByType: r.createdByType === 'operator' ? 'operator' : 'subject',
     closedAt: r.closedAt,
+    heldSince: r.heldSince ?? null,
+    heldUntil: r.heldUntil ?? null,
     updatedAt: r.updatedAt,
   };
 }
@@ -349,6 +367,41 @@ export class PrivacyRequestStore {
     return out;
   }
 
+  /** The person's open requests (an erasure of the whole account closes them). */
+  async openForPerson(personId: string): Promise<PrivacyRequest[]> {
+    const rows = await this.db.selectFrom('privacyRequest').selectAll().where('personId', '=', personId).where('state', 'in', OPEN_STATES).orderBy('receivedAt').execute();
+    return rows.map(parseRequest);
+  }
+
+  /**
+   * Puts every request of the person under the legal hold. A request already
+   * held keeps its hold: it runs from the first erasure, and erasing again
+   * does not restart it. Returns how many requests the hold newly covers.
+   */
+  async hold(personId: string, since: string, until: string): Promise<number> {
+    const res = await this.db.updateTable('privacyRequest').set({ heldSince: since, heldUntil: until }).where('personId', '=', personId).where('heldUntil', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Purges up to `limit` requests whose hold ended before `now`: their
+   * timeline rows (each named by a purge record in the evidence chain, whose
+   * links stay), their codes, and the requests, in one transaction each.
+   */
+  async purgeHeld(now: string, limit = 100): Promise<{ requests: number; events: number }> {
+    const due = await this.db.selectFrom('privacyRequest').select(['id', 'heldUntil']).where('heldUntil', '<=', now).orderBy('heldUntil').limit(limit).execute();
+    let events = 0;
+    for (const r of due) {
+      await this.db.transaction().execute(async (trx) => {
+        const rows = await trx.selectFrom('privacyRequestEvent').selectAll().where('requestId', '=', r.id).execute();
+        events += await purgeEvidence(trx, EVENT_EVIDENCE, rows, `privacy request ${r.id}: held after the account's erasure until ${r.heldUntil} (gateway.privacy_request, RETAIN from the first erasure); the hold ended`, now);
+        await trx.deleteFrom('privacyRequestCode').where('requestId', '=', r.id).execute();
+        await trx.deleteFrom('privacyRequest').where('id', '=', r.id).execute();
+      });
+    }
+    return { requests: due.length, events };
+  }
+
   /** The latest request of the same person, type and scope received between `since` and `until` (the repeat check). */
   async latestSimilar(personId: string, type: RequestType, scope: string, since: string, until: string): Promise<{ id: string; receivedAt: string } | null> {
     const row = await this.db
@@ -360,7 +413,7 @@ export class PrivacyRequestStore {
       .where('receivedAt', '>=', since)
       .where('receivedAt', '<=', until)
       // Refused, withdrawn or failed requests were never answered: asking again (corrected) is not a repeat.
-      .where('state', 'not in', ['REFUSED', 'WITHDRAWN'])
+      .where('state', 'not in', ['REFUSED', 'WITHDRAWN', 'CLOSED'])
       .where('failure', 'is', null)
       .orderBy('receivedAt', 'desc')
       .limit(1)

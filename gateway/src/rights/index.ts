@@ -36,6 +36,21 @@ export type { ErasureJob, DomainReceipt, KindReceipt } from './store.js';
  * / object / withdrawConsent / processingState.
  */
 let current: RightsService | null = null;
+/**
+ * The privacy requests' work when a whole account is erased (close the open
+ * ones, hold them all); one slot, replaced by the gateway created last, as
+ * `current` is, so a stopped gateway's store is never written.
+ */
+let accountErasedListener: ((person: string, jobId: string) => Promise<void>) | null = null;
+
+/**
+ * Runs `listener` when an erasure of a whole account has erased every domain,
+ * before the account is marked erased: a failure fails the erasure, and its
+ * next run calls the listener again (it must be idempotent).
+ */
+export function onAccountErased(listener: (person: string, jobId: string) => Promise<void>): void {
+  accountErasedListener = listener;
+}
 let currentSweep: ErasureSweep | null = null;
 
 /** The running gateway's rights API; throws before the gateway has created the rights feature. */
@@ -82,10 +97,11 @@ export const rightsFeature: FeatureModule = {
       config,
       logger,
       // The person's export archives are their data too: deleted with the account.
-      onAccountErased: async (person) => {
+      onAccountErased: async (person, jobId) => {
         for (const e of await exports.listForPerson(person, 1000)) {
           if (e.state === 'SUCCEEDED' && (await exports.markExpired(e.id))) await rm(jobPaths(exportConfig.dir, e.id).archive, { force: true });
         }
+        await accountErasedListener?.(person, jobId);
       },
     });
     const embedded = !exportConfig.redisUrl;

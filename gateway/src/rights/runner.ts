@@ -18,7 +18,7 @@ export interface ErasureRunnerDeps {
   config: RightsConfig;
   logger: Logger;
   /** After a whole account is erased: what the gateway itself held for the person (export archives) goes too. */
-  onAccountErased?(person: string): Promise<void>;
+  onAccountErased?(person: string, jobId: string): Promise<void>;
 }
 
 class OwnershipLost extends Error {}
@@ -91,7 +91,7 @@ export class ErasureRunner {
         await save();
       }
       if (job.kinds === null) {
-        await this.deps.onAccountErased?.(job.personId);
+        await this.deps.onAccountErased?.(job.personId, job.id);
         await jobs.markErased(job.personId, job.id);
       }
       if (!(await jobs.succeed(job.id, worker, progress))) throw new OwnershipLost();

@@ -82,4 +82,5 @@ export const STATE_TITLES: Record<string, string> = {
   COMPLETED: 'Completed',
   REFUSED: 'Refused',
   WITHDRAWN: 'Withdrawn',
+  CLOSED: 'Closed (account erased)',
 };

@@ -71,7 +71,8 @@ export async function latestConsent(deps: Pick<RightsDeps, 'spec'>, db: Kysely<A
 
 /** Appends a change unless the latest one already says the same; true when appended. */
 export async function recordConsentChange(deps: RightsDeps, trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string, channel = 'privacy centre'): Promise<boolean> {
-  const current = (await latestConsent(deps, trx, [person], [purpose])).get(person)?.get(purpose);
+  // No change yet means given (nothing was withdrawn), so a consent given where it never was withdrawn appends nothing.
+  const current = (await latestConsent(deps, trx, [person], [purpose])).get(person)?.get(purpose) ?? 1;
   if (current === granted) return false;
   await rightsTables(trx)
     .insertInto('consentChange')

@@ -29,7 +29,8 @@ import { isolateStores } from '../support/engine.js';
  * consent records say so. Once the gateway's consent sync has run, a marketing
  * push (push) and a promotion invitation (community), each run from outside
  * through its trigger, are refused; giving consent again through the gateway
- * lets both run, and every domain keeps the history.
+ * lets both run, and every domain keeps the history. What was kept only until
+ * the withdrawal (the advertising IDs) is erased as a withdrawal erases it.
  */
 
 const PERSON = '10000001';
@@ -104,6 +105,8 @@ describe('one consent state across domains', () => {
     const settings = accountBefore.consentHistory.filter((c) => c.purpose === 'MARKETING').at(-1)!;
     expect(settings).toMatchObject({ granted: false });
     expect((await stateIn(push as TestSubgraph<unknown>, PERSON)).withdrawnConsents).toEqual([]);
+    const adIds = async () => (await push.store.db.selectFrom('adId').select('id').where('personId', '=', PERSON).execute()).length;
+    expect(await adIds()).toBeGreaterThan(0);
 
     const first = await syncConsent();
 
@@ -112,6 +115,8 @@ describe('one consent state across domains', () => {
     expect(await run(community, PERSON, 'promotionInvitation')).toMatchObject({ done: 0, refusal: 'CONSENT_WITHDRAWN' });
     expect(first.failed).toEqual([]);
     expect(first.read).toBeGreaterThan(0);
+    // As a withdrawal through the rights does, it erases what was kept only until it (push.advertising_id: UNTIL_WITHDRAWN).
+    expect(await adIds()).toBe(0);
     // The mirrored change keeps the record's own time and channel.
     for (const sg of [push as TestSubgraph<unknown>, community]) {
       const s = await stateIn(sg, PERSON);

@@ -9,8 +9,9 @@ import type { Acting, ConsentFeedChange, RightsDomains } from './domains.js';
  * existed) is the source; the gateway reads its records in order from a
  * cursor it keeps (consent_sync_cursor) and appends each person's latest
  * change per purpose to every other domain's ledger, with the record's own
- * time and channel. The domains' processing checks read their ledgers, so
- * they refuse within one sync interval of the record. Idempotent: a ledger
+ * time and channel, as a withdrawal through the rights does (what was kept
+ * only until the withdrawal is erased). The domains' processing checks read
+ * their ledgers, so they refuse within one sync interval of the record. Idempotent: a ledger
  * that already says the same appends nothing, so a repeated batch (a crash
  * before the cursor moved) changes nothing.
  */
@@ -133,7 +134,8 @@ export class ConsentSync {
       if (target === source) continue;
       for (const c of changes) {
         if (this.stopped) return false;
-        const a: Acting = { ...base, person: c.personId };
+        // One request id per record: what a withdrawal erases is receipted under it.
+        const a: Acting = { ...base, person: c.personId, requestId: `consent-sync:${source}:${c.cursor}` };
         const mirrored = { at: c.at, channel: c.channel };
         try {
           // The domain appends only what differs from its latest change, so telling it again is harmless.

@@ -109,14 +109,12 @@ export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<type
   const now = new Date();
   const requestId = `withdrawal:${args.purpose}:${ctx.credential.requestId}`;
   // One transaction per kind, as for an erasure; the withdrawal itself is recorded first, so processing stops even if an erasure must be retried.
+  // A mirrored withdrawal (the gateway's consent sync) keeps the record's own time; it erases like any other.
   const at = args.at ?? now.toISOString();
-  let isNew = false;
   await deps.db.transaction().execute(async (trx) => {
-    isNew = await recordConsentChange(deps, trx, person, args.purpose, 0, args.reason ?? null, ctx, at, args.channel ?? undefined);
+    const isNew = await recordConsentChange(deps, trx, person, args.purpose, 0, args.reason ?? null, ctx, at, args.channel ?? undefined);
     if (isNew && deps.spec.onWithdrawal) await deps.spec.onWithdrawal(trx, args.purpose, await hookContext(deps, trx, person, now, args.reason ?? null));
   });
-  // A mirrored change (at given: the consent sync) stops processing here; what it erases is done by a withdrawal made through the rights.
-  if (args.at) return state(deps, person);
   const erased = erasedOnWithdrawal(deps, args.purpose);
   for (const k of erased) {
     await deps.db.transaction().execute((trx) => eraseKind(deps, trx, k, person, requestId, now, ctx.credential.actor));

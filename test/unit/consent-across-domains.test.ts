@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, CREDENTIAL_HEADER, insertRecords, PROCESS_SCOPE, RESTRICT_SCOPE } from '@footprint/kit';
+import { sql } from 'kysely';
+import { createLogger, CREDENTIAL_HEADER, PROCESS_SCOPE, RESTRICT_SCOPE } from '@footprint/kit';
 import { postGraphQL, startTestSubgraph, type TestSubgraph } from '@footprint/kit/testing';
 import { subgraph as accountSubgraph } from '@footprint/subgraph-account';
 import { seed as seedAccount } from '@footprint/subgraph-account/seed';
@@ -66,7 +67,9 @@ beforeAll(async () => {
   community = (await startTestSubgraph(communitySubgraph.createServer, seedCommunity, people)) as TestSubgraph<unknown>;
   // Opted in to marketing by push; the campaign goes to an app the person registered.
   const now = new Date().toISOString();
-  for (const person of [PERSON, OTHER]) await insertRecords(push.store.db, 'marketingChoice', [{ personId: person, collectedAt: now, region: 'AZ', source: null, optedIn: 1, channel: 'PUSH', at: now }]);
+  for (const person of [PERSON, OTHER]) {
+    await sql`insert into marketing_choice (person_id, collected_at, region, source, opted_in, channel, at) values (${person}, ${now}, 'AZ', null, 1, 'PUSH', ${now})`.execute(push.store.db);
+  }
   const app = await push.store.db.selectFrom('registration').select('appPackage').where('personId', '=', PERSON).orderBy('id').limit(1).executeTakeFirstOrThrow();
   campaign = JSON.stringify({ appPackage: app.appPackage, title: 'Endirim', body: 'Yeni təkliflər' });
 

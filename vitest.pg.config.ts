@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/unit/conformance.test.ts', 'test/corrections.test.ts', 'test/postgres-stores.test.ts', 'test/unit/discovery-summary.test.ts', 'test/unit/legal-holds.test.ts', 'test/unit/retained-fields.test.ts'],
+    include: ['test/unit/conformance.test.ts', 'test/corrections.test.ts', 'test/postgres-stores.test.ts', 'test/unit/discovery-summary.test.ts', 'test/unit/legal-holds.test.ts', 'test/unit/retained-fields.test.ts', 'test/unit/consent-across-domains.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

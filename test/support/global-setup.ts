@@ -24,6 +24,10 @@ export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'footprint-fed-'));
   // FOOTPRINT_TEST_ENGINE=postgres: every store in a database of this run's (test files inherit its URL).
   const dropDatabase = await isolateStores('federation');
+  // The consent sync (gateway FOOTPRINT_CONSENT_SYNC_MS) would carry the demo people's settings withdrawals into every domain,
+  // erasing what was kept until withdrawn, while files count their seeded records: these federations (the files' own too,
+  // they inherit it) leave it off; test/unit/consent-across-domains.test.ts runs it.
+  process.env.FOOTPRINT_CONSENT_SYNC_MS ??= '0';
   await seedAll({ dataDir, heavy: true });
   // Many test files read through this one gateway at once: its admission budget is lifted so that one file's reads are
   // not refused for another's (test/load.test.ts tests admission on a gateway of its own).

@@ -17,6 +17,8 @@ const Env = z.object({
   FOOTPRINT_ERASURE_CONCURRENCY: z.coerce.number().int().min(0).max(16).default(1),
   /** How often the gateway asks domains what they did under FAILED erasures (and adopts it); 0 = never by itself. */
   FOOTPRINT_ERASURE_SWEEP_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  /** How often the gateway carries consent records a domain keeps (account's) into every other domain's ledger; 0 = only when called. */
+  FOOTPRINT_CONSENT_SYNC_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** How long the link to an erasure's receipts (usable without signing in: the account is gone) stays valid. */
   FOOTPRINT_ERASURE_RECEIPT_DAYS: z.coerce.number().int().min(1).max(3660).default(90),
 });
@@ -30,6 +32,7 @@ export interface RightsConfig {
   maxRuns: number;
   concurrency: number;
   sweepMs: number;
+  consentSyncMs: number;
   receiptTtlSeconds: number;
   /** One-time codes: the same sender, lifetime and attempts as e-mail and phone corrections. */
   codes: CorrectionDeliveryConfig;
@@ -51,6 +54,7 @@ export function loadRightsConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     maxRuns: e.FOOTPRINT_ERASURE_MAX_RUNS,
     concurrency: e.FOOTPRINT_ERASURE_CONCURRENCY,
     sweepMs: e.FOOTPRINT_ERASURE_SWEEP_MS,
+    consentSyncMs: e.FOOTPRINT_CONSENT_SYNC_MS,
     receiptTtlSeconds: e.FOOTPRINT_ERASURE_RECEIPT_DAYS * 86_400,
     codes: loadCorrectionDeliveryConfig(gateway, env),
     internalSecret: gateway.internalSecret,

@@ -6,7 +6,7 @@ import { schemaFromSupergraph } from '../footprint/plan.js';
 import type { DomainReceipt } from './store.js';
 
 /** Scopes the domains' internal rights fields require on the gateway credential (minted only here). */
-export const RIGHTS_SCOPES = { erase: 'rights:erase', restrict: 'rights:restrict' } as const;
+export const RIGHTS_SCOPES = { erase: 'rights:erase', restrict: 'rights:restrict', consentFeed: 'rights:consent-feed' } as const;
 
 /** The domain that holds the account itself: erased last, since the person is known by it until the end. */
 export const ACCOUNT_DOMAIN = 'account';
@@ -31,6 +31,16 @@ export interface DomainProcessingState {
 }
 
 /** Who a rights call is made for and by: the requester (person or operator) and the one person. */
+/** One consent record of the domain that keeps them, as its feed answers it. */
+export interface ConsentFeedChange {
+  cursor: string;
+  personId: string;
+  purpose: string;
+  granted: boolean;
+  at: string;
+  channel: string;
+}
+
 export interface Acting {
   actor: string;
   actorType: 'subject' | 'operator';
@@ -139,14 +149,28 @@ export class RightsDomains {
     return data._object;
   }
 
-  async withdraw(domain: string, a: Acting, purpose: string, reason: string | null): Promise<DomainProcessingState> {
-    const data = await this.call<{ _withdrawConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String) { _withdrawConsent(purpose: $purpose, reason: $reason) { ${STATE} } }`, { purpose, reason });
+  /** `mirrored`: a change copied from the domain that keeps the consent records, with its own time and channel. */
+  async withdraw(domain: string, a: Acting, purpose: string, reason: string | null, mirrored?: { at: string; channel: string }): Promise<DomainProcessingState> {
+    const data = await this.call<{ _withdrawConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String, $at: DateTime, $channel: String) { _withdrawConsent(purpose: $purpose, reason: $reason, at: $at, channel: $channel) { ${STATE} } }`, { purpose, reason, at: mirrored?.at ?? null, channel: mirrored?.channel ?? null });
     return data._withdrawConsent;
   }
 
-  async give(domain: string, a: Acting, purpose: string, reason: string | null): Promise<DomainProcessingState> {
-    const data = await this.call<{ _giveConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String) { _giveConsent(purpose: $purpose, reason: $reason) { ${STATE} } }`, { purpose, reason });
+  async give(domain: string, a: Acting, purpose: string, reason: string | null, mirrored?: { at: string; channel: string }): Promise<DomainProcessingState> {
+    const data = await this.call<{ _giveConsent: DomainProcessingState }>(domain, a, RIGHTS_SCOPES.restrict, `mutation($purpose: Purpose!, $reason: String, $at: DateTime, $channel: String) { _giveConsent(purpose: $purpose, reason: $reason, at: $at, channel: $channel) { ${STATE} } }`, { purpose, reason, at: mirrored?.at ?? null, channel: mirrored?.channel ?? null });
     return data._giveConsent;
+  }
+
+  /** A domain's own consent records after the cursor (empty where the domain keeps none); the credential names no person. */
+  async consentChanges(domain: string, a: Omit<Acting, 'person'>, after: string | null, limit: number): Promise<ConsentFeedChange[]> {
+    if (!this.client.url(domain)) fail('NOT_FOUND', `No domain named ${domain}`);
+    const credential: InternalCredential = { actor: a.actor, actorType: a.actorType, person: null, scopes: [RIGHTS_SCOPES.consentFeed], requestId: a.requestId };
+    const data = await this.client.request<{ _consentChanges: ConsentFeedChange[] }>(
+      domain,
+      `query($after: String, $limit: Int) { _consentChanges(after: $after, limit: $limit) { cursor personId purpose granted at channel } }`,
+      { after, limit },
+      { credential, log: a.log, request: a },
+    );
+    return data._consentChanges;
   }
 
   async state(domain: string, a: Acting): Promise<DomainProcessingState> {

@@ -11,6 +11,7 @@ import { loadCodeLimitsConfig } from '../codes/config.js';
 import { CodeLimits, codeLimitMigrations } from '../codes/limits.js';
 import { ErasureCodes } from './code.js';
 import { loadRightsConfig } from './config.js';
+import { ConsentSync, consentSyncMigrations, type ConsentSyncResult } from './consent-sync.js';
 import { RightsDomains } from './domains.js';
 import { receiptRoute } from './receipt-link.js';
 import { ErasureSweep, type SweepResult } from './reconcile.js';
@@ -52,6 +53,7 @@ export function onAccountErased(listener: (person: string, jobId: string) => Pro
   accountErasedListener = listener;
 }
 let currentSweep: ErasureSweep | null = null;
+let currentConsentSync: ConsentSync | null = null;
 
 /** The running gateway's rights API; throws before the gateway has created the rights feature. */
 export function rightsService(): RightsService {
@@ -71,6 +73,11 @@ export const sweepErasures = (): Promise<SweepResult> => {
   if (!currentSweep) throw new Error('The rights feature has not been created yet');
   return currentSweep.sweep();
 };
+/** Carries the consent records a domain keeps into every other domain's ledger now (the gateway also does it every FOOTPRINT_CONSENT_SYNC_MS). */
+export const syncConsent = (): Promise<ConsentSyncResult> => {
+  if (!currentConsentSync) throw new Error('The rights feature has not been created yet');
+  return currentConsentSync.sync();
+};
 export const restrictProcessing = (...a: Parameters<RightsService['restrict']>) => rightsService().restrict(...a);
 export const liftRestriction = (...a: Parameters<RightsService['liftRestriction']>) => rightsService().liftRestriction(...a);
 export const objectToProcessing = (...a: Parameters<RightsService['object']>) => rightsService().object(...a);
@@ -81,7 +88,7 @@ export const processingState = (...a: Parameters<RightsService['processingState'
 export const rightsFeature: FeatureModule = {
   name: 'rights',
   // The code limits' table is shared with the requests feature (the same migration, run once).
-  migrations: { ...rightsMigrations, ...codeLimitMigrations },
+  migrations: { ...rightsMigrations, ...codeLimitMigrations, ...consentSyncMigrations },
   create(ctx) {
     const config = loadRightsConfig(ctx.config);
     const exportConfig = loadExportConfig(ctx.config);
@@ -111,8 +118,10 @@ export const rightsFeature: FeatureModule = {
     let recovery: NodeJS.Timeout | null = null;
     const service = new RightsService(jobs, domains, queue, new ErasureCodes(jobs, domains, config, new CodeLimits(ctx.store, loadCodeLimitsConfig())));
     const sweep = new ErasureSweep({ jobs, domains, queue, logger, everyMs: config.sweepMs });
+    const consentSync = new ConsentSync({ store: ctx.store, domains, logger, everyMs: config.consentSyncMs });
     current = service;
     currentSweep = sweep;
+    currentConsentSync = consentSync;
     return {
       resolvers: rightsResolvers({ service, domains, store: ctx.store, internalSecret: config.internalSecret, publicUrl: config.publicUrl, receiptTtlSeconds: config.receiptTtlSeconds }),
       routes: [receiptRoute({ service, domains, secret: config.internalSecret })],
@@ -154,11 +163,13 @@ export const rightsFeature: FeatureModule = {
           bull = startBullWorkers<ErasureJob>({ jobs, runner, config: { ...exportConfig, lockMs: exportConfig.lockMs }, logger, queueName: config.queueName, label: 'erasure' });
         }
         sweep.start();
+        consentSync.start();
         logger.info({ mode: embedded ? (local ? 'embedded' : 'no worker here') : `BullMQ queue ${config.queueName}`, domains: domains.domains }, 'rights ready');
       },
       async stop() {
         if (recovery) clearInterval(recovery);
         await sweep.stop();
+        await consentSync.stop();
         await bull?.close();
         await queue.close();
       },

@@ -20,6 +20,15 @@ import { rightsTables } from './store.js';
 export const ConsentArgs = z.object({
   purpose: z.enum(PurposeTaxonomy.values as [Purpose, ...Purpose[]]),
   reason: z.string().trim().max(1000).nullish(),
+  /** A change mirrored from the domain that keeps the consent records: its own time and channel (the gateway's consent sync). */
+  at: z.string().datetime({ offset: true }).nullish(),
+  channel: z.string().trim().min(1).max(200).nullish(),
+});
+
+/** The arguments of _consentChanges: the cursor (a record id) and how many. */
+export const ConsentFeedArgs = z.object({
+  after: z.string().regex(/^\d+$/, 'after must be a cursor returned by _consentChanges').nullish(),
+  limit: z.number().int().min(1).max(1000).nullish(),
 });
 
 /** One consent change as every reader sees it, oldest first. */
@@ -61,12 +70,13 @@ export async function latestConsent(deps: Pick<RightsDeps, 'spec'>, db: Kysely<A
 }
 
 /** Appends a change unless the latest one already says the same; true when appended. */
-export async function recordConsentChange(deps: RightsDeps, trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string): Promise<boolean> {
-  const current = (await latestConsent(deps, trx, [person], [purpose])).get(person)?.get(purpose);
+export async function recordConsentChange(deps: RightsDeps, trx: Transaction<AnyDB>, person: string, purpose: Purpose, granted: 0 | 1, reason: string | null, ctx: Caller, at: string, channel = 'privacy centre'): Promise<boolean> {
+  // No change yet means given (nothing was withdrawn), so a consent given where it never was withdrawn appends nothing.
+  const current = (await latestConsent(deps, trx, [person], [purpose])).get(person)?.get(purpose) ?? 1;
   if (current === granted) return false;
   await rightsTables(trx)
     .insertInto('consentChange')
-    .values({ personId: person, purpose, granted, at, channel: 'privacy centre', actor: ctx.credential.actor, requestId: ctx.credential.requestId, reason })
+    .values({ personId: person, purpose, granted, at, channel, actor: ctx.credential.actor, requestId: ctx.credential.requestId, reason })
     .execute();
   return true;
 }
@@ -75,9 +85,9 @@ export async function recordConsentChange(deps: RightsDeps, trx: Transaction<Any
 export async function give(deps: RightsDeps, ctx: Caller, args: z.infer<typeof ConsentArgs>) {
   const person = requireScope(ctx, RESTRICT_SCOPE);
   await deps.prepare();
-  const now = new Date().toISOString();
+  const now = args.at ?? new Date().toISOString();
   await deps.db.transaction().execute(async (trx) => {
-    const changed = await recordConsentChange(deps, trx, person, args.purpose, 1, args.reason ?? null, ctx, now);
+    const changed = await recordConsentChange(deps, trx, person, args.purpose, 1, args.reason ?? null, ctx, now, args.channel ?? undefined);
     if (changed && deps.spec.onConsentGiven) await deps.spec.onConsentGiven(trx, args.purpose, await hookContext(deps, trx, person, new Date(now), args.reason ?? null));
   });
   return state(deps, person);
@@ -99,8 +109,10 @@ export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<type
   const now = new Date();
   const requestId = `withdrawal:${args.purpose}:${ctx.credential.requestId}`;
   // One transaction per kind, as for an erasure; the withdrawal itself is recorded first, so processing stops even if an erasure must be retried.
+  // A mirrored withdrawal (the gateway's consent sync) keeps the record's own time; it erases like any other.
+  const at = args.at ?? now.toISOString();
   await deps.db.transaction().execute(async (trx) => {
-    const isNew = await recordConsentChange(deps, trx, person, args.purpose, 0, args.reason ?? null, ctx, now.toISOString());
+    const isNew = await recordConsentChange(deps, trx, person, args.purpose, 0, args.reason ?? null, ctx, at, args.channel ?? undefined);
     if (isNew && deps.spec.onWithdrawal) await deps.spec.onWithdrawal(trx, args.purpose, await hookContext(deps, trx, person, now, args.reason ?? null));
   });
   const erased = erasedOnWithdrawal(deps, args.purpose);
@@ -110,4 +122,18 @@ export async function withdraw(deps: RightsDeps, ctx: Caller, args: z.infer<type
   deps.noticesDue();
   if (erased.length > 0) await deps.settleErasure();
   return state(deps, person);
+}
+
+/** `_consentChanges`: the domain's own consent records after the cursor, by id (empty without consentRecords): the gateway's consent sync reads them. */
+export async function consentFeed(deps: Pick<RightsDeps, 'spec' | 'db'>, args: z.infer<typeof ConsentFeedArgs>) {
+  const own = deps.spec.consentRecords;
+  if (!own) return [];
+  const rows = await deps.db
+    .selectFrom(own.table)
+    .select(['id', 'personId', 'purpose', 'granted', 'at', 'channel'])
+    .where('id', '>', Number(args.after ?? 0))
+    .orderBy('id')
+    .limit(args.limit ?? 500)
+    .execute();
+  return rows.map((r) => ({ cursor: String(r.id), personId: String(r.personId), purpose: String(r.purpose), granted: Number(r.granted) === 1, at: String(r.at), channel: String(r.channel) }));
 }

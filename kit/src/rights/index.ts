@@ -4,18 +4,19 @@ import type { Logger } from '../logger.js';
 import { parseArgs } from '../args.js';
 import { loadCorrectionDeliveryConfig } from '../corrections/delivery.js';
 import type { KindMeta } from '@footprint/schema';
+import { fail } from '@footprint/schema';
 import { createNoticeDispatcher, type NoticeDispatcher } from '../outbox.js';
 import type { AnyDB, Store } from '../store.js';
 import { viewTables } from '../view-tables.js';
 import { buildRightsKinds, requireScope, type Caller, type RightsDeps } from './deps.js';
 import { CancelArgs, cancelErase, erase, EraseArgs, ReceiptsArgs, receiptsOf, type DomainReceipt } from './erase.js';
 import { purgeExpiredHolds } from './holds.js';
-import { ConsentArgs, give, withdraw } from './consent.js';
+import { ConsentArgs, ConsentFeedArgs, consentFeed, give, withdraw } from './consent.js';
 import { object, ObjectArgs } from './objection.js';
 import { runProcessing, RunProcessingArgs } from './run.js';
 import { processingAllowed, processingAllowedFor } from './processing.js';
 import { lift, LiftArgs, restrict, RestrictArgs } from './restrict.js';
-import { ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ChildTable, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
+import { CONSENT_FEED_SCOPE, ERASE_SCOPE, PROCESS_SCOPE, RESTRICT_SCOPE, type ChildTable, type ProcessingDecision, type ProcessingHost, type RightsSpec } from './spec.js';
 import { restrictionsOf, state, type RestrictionLookup } from './state.js';
 import { migrateRightsTables, type RightsNoticeRow } from './store.js';
 
@@ -154,6 +155,11 @@ export function createRightsEngine<DB>(opts: {
       Query: {
         _processingState: (_: unknown, __: unknown, ctx: Caller) => state(deps, requireScope(ctx, RESTRICT_SCOPE)),
         _erasureReceipts: (_: unknown, args: unknown, ctx: Caller) => receiptsOf(deps, requireScope(ctx, ERASE_SCOPE), parseArgs(ReceiptsArgs, args).requestId),
+        _consentChanges: async (_: unknown, args: unknown, ctx: Caller) => {
+          if (!ctx.credential.scopes.includes(CONSENT_FEED_SCOPE)) fail('FORBIDDEN', `The gateway credential lacks the scope ${CONSENT_FEED_SCOPE}`);
+          await deps.prepare();
+          return consentFeed(deps, parseArgs(ConsentFeedArgs, args));
+        },
       },
       Mutation: {
         _erase: (_: unknown, args: unknown, ctx: Caller) => {

@@ -17,6 +17,8 @@ export const ERASE_SCOPE = 'rights:erase';
 export const RESTRICT_SCOPE = 'rights:restrict';
 /** Running a domain's processing activity for a person from outside (a product, a scheduler, a test): _runProcessing. */
 export const PROCESS_SCOPE = 'rights:process';
+/** The gateway reading a domain's own consent records across people (_consentChanges): a credential naming no person. */
+export const CONSENT_FEED_SCOPE = 'rights:consent-feed';
 
 export type RightsPurpose = 'AD_PROFILING' | 'DIRECT_MARKETING';
 export const RIGHTS_PURPOSES: readonly RightsPurpose[] = ['AD_PROFILING', 'DIRECT_MARKETING'];

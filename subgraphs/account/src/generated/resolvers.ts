@@ -119,6 +119,18 @@ export type ConsentEdge = {
   node: Consent;
 };
 
+/** Internal: one consent record of a domain that keeps them, with its cursor (the next call's after). */
+export type ConsentFeedChange = {
+  __typename?: 'ConsentFeedChange';
+  at: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  cursor: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  personId: Scalars['ID']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -562,6 +574,8 @@ export type Mutation_EraseArgs = {
 
 
 export type Mutation_GiveConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -598,6 +612,8 @@ export type Mutation_RunProcessingArgs = {
 
 
 export type Mutation_WithdrawConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -729,6 +745,8 @@ export type Purpose =
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (scope rights:consent-feed, no person): the domain's own consent records after the cursor, oldest first; empty in a domain without consentRecords. */
+  _consentChanges: Array<ConsentFeedChange>;
   /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
@@ -737,6 +755,12 @@ export type Query = {
   _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
+};
+
+
+export type Query_ConsentChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1019,6 +1043,7 @@ export type ResolversTypes = ResolversObject<{
   ConsentChange: ResolverTypeWrapper<ConsentChange>;
   ConsentConnection: ResolverTypeWrapper<Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ConsentEdge']>, nodes: Array<ResolversTypes['Consent']> }>;
   ConsentEdge: ResolverTypeWrapper<Omit<ConsentEdge, 'node'> & { node: ResolversTypes['Consent'] }>;
+  ConsentFeedChange: ResolverTypeWrapper<ConsentFeedChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
@@ -1097,6 +1122,7 @@ export type ResolversParentTypes = ResolversObject<{
   ConsentChange: ConsentChange;
   ConsentConnection: Omit<ConsentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ConsentEdge']>, nodes: Array<ResolversParentTypes['Consent']> };
   ConsentEdge: Omit<ConsentEdge, 'node'> & { node: ResolversParentTypes['Consent'] };
+  ConsentFeedChange: ConsentFeedChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   CorrectableRecord: CorrectableRecord;
@@ -1215,6 +1241,15 @@ export type ConsentConnectionResolvers<ContextType = Context, ParentType extends
 export type ConsentEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentEdge'] = ResolversParentTypes['ConsentEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Consent'], ParentType, ContextType>;
+}>;
+
+export type ConsentFeedChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentFeedChange'] = ResolversParentTypes['ConsentFeedChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type CorrectableFieldResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = ResolversObject<{
@@ -1540,6 +1575,7 @@ export type ProfileEdgeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _consentChanges?: Resolver<Array<ResolversTypes['ConsentFeedChange']>, ParentType, ContextType, Partial<Query_ConsentChangesArgs>>;
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
   _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
@@ -1625,6 +1661,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ConsentChange?: ConsentChangeResolvers<ContextType>;
   ConsentConnection?: ConsentConnectionResolvers<ContextType>;
   ConsentEdge?: ConsentEdgeResolvers<ContextType>;
+  ConsentFeedChange?: ConsentFeedChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;

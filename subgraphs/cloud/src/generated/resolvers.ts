@@ -240,6 +240,18 @@ export type ConsentChange = {
   purpose: Scalars['String']['output'];
 };
 
+/** Internal: one consent record of a domain that keeps them, with its cursor (the next call's after). */
+export type ConsentFeedChange = {
+  __typename?: 'ConsentFeedChange';
+  at: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  cursor: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  personId: Scalars['ID']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -733,6 +745,8 @@ export type Mutation_EraseArgs = {
 
 
 export type Mutation_GiveConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -769,6 +783,8 @@ export type Mutation_RunProcessingArgs = {
 
 
 export type Mutation_WithdrawConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -849,6 +865,8 @@ export type Purpose =
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (scope rights:consent-feed, no person): the domain's own consent records after the cursor, oldest first; empty in a domain without consentRecords. */
+  _consentChanges: Array<ConsentFeedChange>;
   /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
@@ -857,6 +875,12 @@ export type Query = {
   _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
+};
+
+
+export type Query_ConsentChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1129,6 +1153,7 @@ export type ResolversTypes = ResolversObject<{
   CloudPhoneType: CloudPhoneType;
   ConfirmationChannel: ConfirmationChannel;
   ConsentChange: ResolverTypeWrapper<ConsentChange>;
+  ConsentFeedChange: ResolverTypeWrapper<ConsentFeedChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
@@ -1211,6 +1236,7 @@ export type ResolversParentTypes = ResolversObject<{
   CloudNoteConnection: Omit<CloudNoteConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CloudNoteEdge']>, nodes: Array<ResolversParentTypes['CloudNote']> };
   CloudNoteEdge: Omit<CloudNoteEdge, 'node'> & { node: ResolversParentTypes['CloudNote'] };
   ConsentChange: ConsentChange;
+  ConsentFeedChange: ConsentFeedChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   CorrectableRecord: CorrectableRecord;
@@ -1391,6 +1417,15 @@ export type ConsentChangeResolvers<ContextType = Context, ParentType extends Res
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ConsentFeedChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentFeedChange'] = ResolversParentTypes['ConsentFeedChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1686,6 +1721,7 @@ export type ProcessingRunResolvers<ContextType = Context, ParentType extends Res
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _consentChanges?: Resolver<Array<ResolversTypes['ConsentFeedChange']>, ParentType, ContextType, Partial<Query_ConsentChangesArgs>>;
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
   _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
@@ -1756,6 +1792,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   CloudNoteConnection?: CloudNoteConnectionResolvers<ContextType>;
   CloudNoteEdge?: CloudNoteEdgeResolvers<ContextType>;
   ConsentChange?: ConsentChangeResolvers<ContextType>;
+  ConsentFeedChange?: ConsentFeedChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;

@@ -268,6 +268,18 @@ export type ConsentChange = {
   purpose: Scalars['String']['output'];
 };
 
+/** Internal: one consent record of a domain that keeps them, with its cursor (the next call's after). */
+export type ConsentFeedChange = {
+  __typename?: 'ConsentFeedChange';
+  at: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  cursor: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  personId: Scalars['ID']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -632,6 +644,8 @@ export type Mutation_EraseArgs = {
 
 
 export type Mutation_GiveConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -668,6 +682,8 @@ export type Mutation_RunProcessingArgs = {
 
 
 export type Mutation_WithdrawConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -785,6 +801,8 @@ export type Purpose =
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (scope rights:consent-feed, no person): the domain's own consent records after the cursor, oldest first; empty in a domain without consentRecords. */
+  _consentChanges: Array<ConsentFeedChange>;
   /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
@@ -793,6 +811,12 @@ export type Query = {
   _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
+};
+
+
+export type Query_ConsentChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1036,6 +1060,7 @@ export type ResolversTypes = ResolversObject<{
   CommunityProfileEdge: ResolverTypeWrapper<Omit<CommunityProfileEdge, 'node'> & { node: ResolversTypes['CommunityProfile'] }>;
   ConfirmationChannel: ConfirmationChannel;
   ConsentChange: ResolverTypeWrapper<ConsentChange>;
+  ConsentFeedChange: ResolverTypeWrapper<ConsentFeedChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
@@ -1112,6 +1137,7 @@ export type ResolversParentTypes = ResolversObject<{
   CommunityProfileConnection: Omit<CommunityProfileConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CommunityProfileEdge']>, nodes: Array<ResolversParentTypes['CommunityProfile']> };
   CommunityProfileEdge: Omit<CommunityProfileEdge, 'node'> & { node: ResolversParentTypes['CommunityProfile'] };
   ConsentChange: ConsentChange;
+  ConsentFeedChange: ConsentFeedChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   CorrectableRecord: CorrectableRecord;
@@ -1329,6 +1355,15 @@ export type ConsentChangeResolvers<ContextType = Context, ParentType extends Res
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ConsentFeedChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentFeedChange'] = ResolversParentTypes['ConsentFeedChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1570,6 +1605,7 @@ export type PromotionShippingDetailsResolvers<ContextType = Context, ParentType 
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _consentChanges?: Resolver<Array<ResolversTypes['ConsentFeedChange']>, ParentType, ContextType, Partial<Query_ConsentChangesArgs>>;
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
   _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
@@ -1624,6 +1660,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   CommunityProfileConnection?: CommunityProfileConnectionResolvers<ContextType>;
   CommunityProfileEdge?: CommunityProfileEdgeResolvers<ContextType>;
   ConsentChange?: ConsentChangeResolvers<ContextType>;
+  ConsentFeedChange?: ConsentFeedChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;

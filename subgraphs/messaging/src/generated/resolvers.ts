@@ -33,6 +33,18 @@ export type ConsentChange = {
   purpose: Scalars['String']['output'];
 };
 
+/** Internal: one consent record of a domain that keeps them, with its cursor (the next call's after). */
+export type ConsentFeedChange = {
+  __typename?: 'ConsentFeedChange';
+  at: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  cursor: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  personId: Scalars['ID']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -522,6 +534,8 @@ export type Mutation_EraseArgs = {
 
 
 export type Mutation_GiveConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -558,6 +572,8 @@ export type Mutation_RunProcessingArgs = {
 
 
 export type Mutation_WithdrawConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -638,6 +654,8 @@ export type Purpose =
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (scope rights:consent-feed, no person): the domain's own consent records after the cursor, oldest first; empty in a domain without consentRecords. */
+  _consentChanges: Array<ConsentFeedChange>;
   /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
@@ -646,6 +664,12 @@ export type Query = {
   _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
+};
+
+
+export type Query_ConsentChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -891,11 +915,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = ResolversObject<{
   ConfirmationChannel: ConfirmationChannel;
   ConsentChange: ResolverTypeWrapper<ConsentChange>;
+  ConsentFeedChange: ResolverTypeWrapper<ConsentFeedChange>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CorrectableValue: ResolverTypeWrapper<CorrectableValue>;
   CorrectionInput: CorrectionInput;
   CorrectionNotice: ResolverTypeWrapper<CorrectionNotice>;
@@ -958,11 +983,12 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   ConsentChange: ConsentChange;
+  ConsentFeedChange: ConsentFeedChange;
+  ID: Scalars['ID']['output'];
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   Int: Scalars['Int']['output'];
   CorrectableRecord: CorrectableRecord;
-  ID: Scalars['ID']['output'];
   CorrectableValue: CorrectableValue;
   CorrectionInput: CorrectionInput;
   CorrectionNotice: CorrectionNotice;
@@ -1033,6 +1059,15 @@ export type ConsentChangeResolvers<ContextType = Context, ParentType extends Res
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ConsentFeedChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentFeedChange'] = ResolversParentTypes['ConsentFeedChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1311,6 +1346,7 @@ export type ProcessingRunResolvers<ContextType = Context, ParentType extends Res
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _consentChanges?: Resolver<Array<ResolversTypes['ConsentFeedChange']>, ParentType, ContextType, Partial<Query_ConsentChangesArgs>>;
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
   _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
@@ -1369,6 +1405,7 @@ export type RoutingIdentifierEdgeResolvers<ContextType = Context, ParentType ext
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   ConsentChange?: ConsentChangeResolvers<ContextType>;
+  ConsentFeedChange?: ConsentFeedChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;

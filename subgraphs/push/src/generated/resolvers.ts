@@ -113,6 +113,18 @@ export type ConsentChange = {
   purpose: Scalars['String']['output'];
 };
 
+/** Internal: one consent record of a domain that keeps them, with its cursor (the next call's after). */
+export type ConsentFeedChange = {
+  __typename?: 'ConsentFeedChange';
+  at: Scalars['String']['output'];
+  channel: Scalars['String']['output'];
+  cursor: Scalars['String']['output'];
+  granted: Scalars['Boolean']['output'];
+  personId: Scalars['ID']['output'];
+  /** A Purpose value. */
+  purpose: Scalars['String']['output'];
+};
+
 export type CorrectableField = {
   __typename?: 'CorrectableField';
   /** Set when a new value takes effect only after a one-time code sent to it is confirmed. */
@@ -502,6 +514,8 @@ export type Mutation_EraseArgs = {
 
 
 export type Mutation_GiveConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -538,6 +552,8 @@ export type Mutation_RunProcessingArgs = {
 
 
 export type Mutation_WithdrawConsentArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
   purpose: Purpose;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -771,6 +787,8 @@ export type PushRegistrationEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (scope rights:consent-feed, no person): the domain's own consent records after the cursor, oldest first; empty in a domain without consentRecords. */
+  _consentChanges: Array<ConsentFeedChange>;
   /** Internal: this domain's corrections of the credential's person, oldest first, after (afterAt, afterNumber). */
   _correctionHistory: DomainCorrectionHistory;
   /** Internal (the gateway's correction view): what this domain lets the credential's person correct. */
@@ -779,6 +797,12 @@ export type Query = {
   _erasureReceipts?: Maybe<DomainErasureReceipt>;
   /** Internal: the restrictions, objections and withdrawn consents of the credential's person in this domain. */
   _processingState: DomainProcessingState;
+};
+
+
+export type Query_ConsentChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1010,6 +1034,7 @@ export type ResolversTypes = ResolversObject<{
   AppNotificationSettingEdge: ResolverTypeWrapper<Omit<AppNotificationSettingEdge, 'node'> & { node: ResolversTypes['AppNotificationSetting'] }>;
   ConfirmationChannel: ConfirmationChannel;
   ConsentChange: ResolverTypeWrapper<ConsentChange>;
+  ConsentFeedChange: ResolverTypeWrapper<ConsentFeedChange>;
   CorrectableField: ResolverTypeWrapper<CorrectableField>;
   CorrectableKind: ResolverTypeWrapper<CorrectableKind>;
   CorrectableRecord: ResolverTypeWrapper<CorrectableRecord>;
@@ -1085,6 +1110,7 @@ export type ResolversParentTypes = ResolversObject<{
   AppNotificationSettingConnection: Omit<AppNotificationSettingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['AppNotificationSettingEdge']>, nodes: Array<ResolversParentTypes['AppNotificationSetting']> };
   AppNotificationSettingEdge: Omit<AppNotificationSettingEdge, 'node'> & { node: ResolversParentTypes['AppNotificationSetting'] };
   ConsentChange: ConsentChange;
+  ConsentFeedChange: ConsentFeedChange;
   CorrectableField: CorrectableField;
   CorrectableKind: CorrectableKind;
   CorrectableRecord: CorrectableRecord;
@@ -1225,6 +1251,15 @@ export type ConsentChangeResolvers<ContextType = Context, ParentType extends Res
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ConsentFeedChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConsentFeedChange'] = ResolversParentTypes['ConsentFeedChange']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1543,6 +1578,7 @@ export type PushRegistrationEdgeResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  _consentChanges?: Resolver<Array<ResolversTypes['ConsentFeedChange']>, ParentType, ContextType, Partial<Query_ConsentChangesArgs>>;
   _correctionHistory?: Resolver<ResolversTypes['DomainCorrectionHistory'], ParentType, ContextType, RequireFields<Query_CorrectionHistoryArgs, 'first'>>;
   _correctionView?: Resolver<ResolversTypes['DomainCorrectionView'], ParentType, ContextType, Partial<Query_CorrectionViewArgs>>;
   _erasureReceipts?: Resolver<Maybe<ResolversTypes['DomainErasureReceipt']>, ParentType, ContextType, RequireFields<Query_ErasureReceiptsArgs, 'requestId'>>;
@@ -1586,6 +1622,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AppNotificationSettingConnection?: AppNotificationSettingConnectionResolvers<ContextType>;
   AppNotificationSettingEdge?: AppNotificationSettingEdgeResolvers<ContextType>;
   ConsentChange?: ConsentChangeResolvers<ContextType>;
+  ConsentFeedChange?: ConsentFeedChangeResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectableKind?: CorrectableKindResolvers<ContextType>;
   CorrectableRecord?: CorrectableRecordResolvers<ContextType>;

@@ -64,10 +64,19 @@ export interface RightsEngine {
   deliverNotices(): Promise<void>;
   /** The domain's processing activities, as declared, and whether each has a trigger (_runProcessing). */
   activities(): { name: string; kinds: string[]; objection: string | null; consent: string | null; triggered: boolean }[];
-  /** How each kind is erased, as the engine carries it out: its table, child tables and the columns a retained record has cleared (the conformance suite reads the stored rows with it). */
-  erasureRules(): { kind: string; action: string; table: string; children: ChildTable[]; clearOnRetain: Record<string, string | number | null> }[];
-  /** Each ANONYMIZE kind's table, child tables and join keys (to the parent's table and column), for the conformance suite to check. */
-  anonymized(): { kind: string; table: string; children: ChildTable[]; joinKeys: { column: string; table: string; parentColumn: string }[] }[];
+  /**
+   * How each kind is erased, as the engine carries it out: its table, child tables, the columns a retained record has
+   * cleared and the join keys an anonymised one loses (to the parent's table and column). The conformance suite reads
+   * the stored rows with it.
+   */
+  erasureRules(): {
+    kind: string;
+    action: string;
+    table: string;
+    children: ChildTable[];
+    clearOnRetain: Record<string, string | number | null>;
+    joinKeys: { column: string; table: string; parentColumn: string }[];
+  }[];
   /** Refusals of the domain's processing since start, per activity and code (RESTRICTED, OBJECTED, CONSENT_WITHDRAWN). */
   refusals(): Record<string, Record<string, number>>;
   stop(): void;
@@ -189,16 +198,14 @@ export function createRightsEngine<DB>(opts: {
     deliverNotices: () => dispatcher?.runOnce() ?? Promise.resolve(),
     refusals: () => structuredClone(refusals),
     erasureRules: () =>
-      [...deps.kinds.values()].map((k) => ({ kind: k.meta.kind, action: k.meta.erasure ?? 'DELETE', table: k.table, children: [...(k.spec.children ?? [])], clearOnRetain: { ...k.spec.clearOnRetain } })),
-    anonymized: () =>
-      [...deps.kinds.values()]
-        .filter((k) => k.meta.erasure === 'ANONYMIZE')
-        .map((k) => ({
-          kind: k.meta.kind,
-          table: k.table,
-          children: [...(k.spec.children ?? [])],
-          joinKeys: (k.spec.joinKeys ?? []).map((j) => ({ column: j.column, table: deps.kinds.get(j.kind)!.table, parentColumn: j.parentColumn ?? 'id' })),
-        })),
+      [...deps.kinds.values()].map((k) => ({
+        kind: k.meta.kind,
+        action: k.meta.erasure ?? 'DELETE',
+        table: k.table,
+        children: [...(k.spec.children ?? [])],
+        clearOnRetain: { ...k.spec.clearOnRetain },
+        joinKeys: (k.spec.joinKeys ?? []).map((j) => ({ column: j.column, table: deps.kinds.get(j.kind)!.table, parentColumn: j.parentColumn ?? 'id' })),
+      })),
     activities: () => [...deps.activities.values()].map((a) => ({ name: a.name, kinds: [...a.kinds], objection: a.objection ?? null, consent: a.consent ?? null, triggered: Boolean(a.run) })),
     stop: () => {
       stopped = true;

@@ -62,8 +62,6 @@ export function errorText(r: GqlResult<unknown>): string | null {
   return code ? `${code}: ${e.message}` : e.message;
 }
 
-export const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—');
-
 export const TYPE_TITLES: Record<string, string> = {
   ACCESS: 'Access (Art. 15)',
   PORTABILITY: 'Portability (Art. 20)',

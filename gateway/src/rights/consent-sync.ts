@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import type { Logger } from '@footprint/kit';
+import { PeriodicRun } from '../jobs/periodic.js';
 import type { GatewayStore } from '../auth/audit.js';
 import type { Acting, ConsentFeedChange, RightsDomains } from './domains.js';
 
@@ -58,40 +59,21 @@ export interface ConsentSyncResult {
 
 const SYNC_ACTOR = { actor: 'consent-sync', actorType: 'operator' } as const;
 
-export class ConsentSync {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<ConsentSyncResult> | null = null;
-  private stopped = false;
-
-  constructor(private readonly deps: ConsentSyncDeps) {}
-
-  start(): void {
-    if (this.deps.everyMs <= 0) return;
-    const run = () => void this.sync().catch((err: unknown) => this.deps.logger.error({ err }, 'consent sync failed'));
-    this.timer = setInterval(run, this.deps.everyMs);
-    this.timer.unref();
-    run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+export class ConsentSync extends PeriodicRun<ConsentSyncResult> {
+  constructor(private readonly deps: ConsentSyncDeps) {
+    super({ everyMs: deps.everyMs, logger: deps.logger, what: 'consent sync' });
   }
 
   /** One run until every source is read to its end (a running one is joined, not doubled). */
   sync(): Promise<ConsentSyncResult> {
-    this.running ??= this.work().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.runOnce();
   }
 
   private get db() {
     return this.deps.store.db.withTables<SyncDB>();
   }
 
-  private async work(): Promise<ConsentSyncResult> {
+  protected async work(): Promise<ConsentSyncResult> {
     const { domains, logger } = this.deps;
     const batch = this.deps.batch ?? 500;
     const out: ConsentSyncResult = { read: 0, applied: 0, failed: [] };

@@ -1,4 +1,5 @@
 import type { Logger } from '@footprint/kit';
+import { PeriodicRun } from '../jobs/periodic.js';
 import type { ExportQueue } from '../exports/queue.js';
 import type { Acting, RightsDomains } from './domains.js';
 import type { DomainProgress, DomainReceipt, ErasureJob, ErasureJobs } from './store.js';
@@ -76,36 +77,17 @@ export interface SweepResult {
  * adopts the receipt, finishes any domain left and, for a whole account,
  * refuses its tokens. Run by the gateway's maintenance and callable once.
  */
-export class ErasureSweep {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<SweepResult> | null = null;
-  private stopped = false;
-
-  constructor(private readonly deps: SweepDeps) {}
-
-  start(): void {
-    if (this.deps.everyMs <= 0) return;
-    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.logger.error({ err }, 'erasure sweep failed')), this.deps.everyMs);
-    this.timer.unref();
-    void this.sweep().catch((err: unknown) => this.deps.logger.error({ err }, 'erasure sweep failed'));
+export class ErasureSweep extends PeriodicRun<SweepResult> {
+  constructor(private readonly deps: SweepDeps) {
+    super({ everyMs: deps.everyMs, logger: deps.logger, what: 'erasure sweep' });
   }
 
-  /** Stops between domains: a stopping gateway waits for one call at most. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  /** One sweep (a running one is joined, not doubled). */
+  /** One sweep (a running one is joined, not doubled). It stops between domains: a stopping gateway waits for one call at most. */
   sweep(): Promise<SweepResult> {
-    this.running ??= this.work().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.runOnce();
   }
 
-  private async work(): Promise<SweepResult> {
+  protected async work(): Promise<SweepResult> {
     const { jobs, domains, logger } = this.deps;
     const out: SweepResult = { reopened: [], confirmed: [], pending: [] };
     for (const job of await jobs.unsettled(200)) {

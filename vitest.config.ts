@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * - cross-service: the seeded federation of real processes (global setup) and the tests that start their own
  *   processes: gateways, subgraphs, scripts, workers, HAProxy.
  */
-export const UNIT_TESTS = ['schema/test/**/*.test.ts', 'kit/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'];
+export const UNIT_TESTS = ['i18n/test/**/*.test.ts', 'schema/test/**/*.test.ts', 'kit/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,18 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readKindMeta } from '@footprint/schema';
 import { DEMO_PERSON, sendError, type Route } from '@footprint/kit';
 import { isObjectType, parse } from 'graphql';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
 import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
 import { serveDemoSession } from './demo-session.js';
-import { GATEWAY_ROOT } from '../package-root.js';
+import { PRIVACY_ASSETS } from './assets.js';
 
 /**
- * The privacy centre at /privacy: a static page (gateway/privacy/) and its
- * script (compiled from src/privacy/client/), served by the gateway, that works
+ * The privacy centre at /privacy: a static page and its script, built by the
+ * @footprint/web package (web/), served by the gateway, that works
  * only through the public GraphQL API with the person's own token. Besides the
  * files there are two small routes: the page's settings (the domains and kinds
  * to browse, read from the supergraph, so a new domain shows up unasked) and,
@@ -20,8 +19,6 @@ import { GATEWAY_ROOT } from '../package-root.js';
  * person.
  */
 
-const STATIC_DIR = join(GATEWAY_ROOT, 'privacy');
-const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
 
 /** The page loads nothing from elsewhere and runs no inline script; framing is refused. */
 export const PAGE_HEADERS = {
@@ -38,7 +35,7 @@ export interface Asset {
 }
 
 export function load(file: string, type: string): Asset {
-  if (!existsSync(file)) throw new Error(`The privacy centre is missing ${file}: run "npm run build"`);
+  if (!existsSync(file)) throw new Error(`The privacy centre is missing ${file}: run "npm run build" (the @footprint/web package builds it)`);
   return { type, body: readFileSync(file) };
 }
 
@@ -71,9 +68,9 @@ export function createPrivacyFeature(fc: FeatureContext): GatewayFeature {
   const { config } = fc;
   // Local use only, and only where tokens are ours to mint (not with an external issuer's keys).
   const demo = !config.production && Boolean(config.jwtSecret);
-  const html = load(join(STATIC_DIR, 'index.html'), 'text/html; charset=utf-8');
-  const css = load(join(STATIC_DIR, 'privacy.css'), 'text/css; charset=utf-8');
-  const scripts = new Map(['app'].map((n) => [`/privacy/${n}.js`, load(join(CLIENT_DIR, `${n}.js`), 'text/javascript; charset=utf-8')]));
+  const html = load(join(PRIVACY_ASSETS, 'index.html'), 'text/html; charset=utf-8');
+  const css = load(join(PRIVACY_ASSETS, 'privacy.css'), 'text/css; charset=utf-8');
+  const scripts = new Map(['app'].map((n) => [`/privacy/${n}.js`, load(join(PRIVACY_ASSETS, `${n}.js`), 'text/javascript; charset=utf-8')]));
   const settings = Buffer.from(JSON.stringify(pageSettings(fc.supergraphSdl, demo)));
 
   const route: Route = async (req, res, url) => {

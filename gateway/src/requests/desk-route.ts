@@ -1,29 +1,25 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sendError, type Route } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 import { serveDemoSession } from '../privacy/demo-session.js';
 import { load, send } from '../privacy/feature.js';
 import { REQUESTS_SCOPE } from './access.js';
-import { GATEWAY_ROOT } from '../package-root.js';
+import { PRIVACY_ASSETS } from '../privacy/assets.js';
 
-const STATIC_DIR = join(GATEWAY_ROOT, 'privacy');
-const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'privacy', 'client');
 export const DEMO_OPERATOR = 'demo-operator';
 
 /**
- * The privacy desk at /privacy/desk (gateway/privacy/desk.html and its script,
- * compiled from src/privacy/client/desk.ts), and the person's requests panel
- * the privacy centre loads (requests.js). Like the privacy centre it loads
+ * The privacy desk at /privacy/desk (its page and script are built by the
+ * @footprint/web package, web/src/privacy/desk.ts). Like the privacy centre it loads
  * nothing from elsewhere and works only through the public GraphQL API, with
  * the operator's own token and a reason on every call. Outside production a
  * demo sign-in mints a one-hour desk token (footprint:requests only).
  */
 export function deskRoute(config: GatewayConfig, logger: { info(o: object, m: string): void }): Route {
   const demo = !config.production && Boolean(config.jwtSecret);
-  const html = load(join(STATIC_DIR, 'desk.html'), 'text/html; charset=utf-8');
-  const css = load(join(STATIC_DIR, 'desk.css'), 'text/css; charset=utf-8');
-  const scripts = new Map(['desk', 'requests', 'ui'].map((n) => [`/privacy/${n}.js`, load(join(CLIENT_DIR, `${n}.js`), 'text/javascript; charset=utf-8')]));
+  const html = load(join(PRIVACY_ASSETS, 'desk.html'), 'text/html; charset=utf-8');
+  const css = load(join(PRIVACY_ASSETS, 'desk.css'), 'text/css; charset=utf-8');
+  const scripts = new Map(['desk'].map((n) => [`/privacy/${n}.js`, load(join(PRIVACY_ASSETS, `${n}.js`), 'text/javascript; charset=utf-8')]));
   const settings = Buffer.from(JSON.stringify({ demo, scope: REQUESTS_SCOPE }));
 
   return async (req, res, url) => {

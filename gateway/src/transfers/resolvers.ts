@@ -22,13 +22,16 @@ export interface PushResolverDeps {
   worker: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: input validation: these control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** A text a person types: one line, no control characters. */
 const Line = (field: string, max: number) =>
   z
     .string()
     .min(1, `${field} is empty`)
     .max(max, `${field} is longer than ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${field} holds a control character`);
+    .refine((s) => !CONTROL.test(s), `${field} holds a control character`);
 
 const TransferInput = z.object({
   serverUrl: z.string().max(2000, 'serverUrl is longer than 2,000 characters'),

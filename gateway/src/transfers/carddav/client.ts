@@ -1,6 +1,6 @@
 import { createAccount, createVCard, fetchAddressBooks, propfind, updateVCard, type DAVAccount, type DAVAddressBook } from 'tsdav';
 import { describeNetworkError } from '@footprint/kit/network-error.js';
-import { guardedFetch, ResponseTooLarge, type TargetPolicy } from './target.js';
+import { guardedFetch, ResponseTooLarge, TargetRefused, type TargetPolicy } from './target.js';
 
 /**
  * The CardDAV side of a push (RFC 6352), over tsdav: finding the address book
@@ -13,7 +13,7 @@ import { guardedFetch, ResponseTooLarge, type TargetPolicy } from './target.js';
  */
 
 /** Why a push stops; the code is what the API shows (ServerPushError.code). */
-export type PushErrorCode = 'REMOTE_UNAUTHORIZED' | 'REMOTE_UNREACHABLE' | 'NOT_CARDDAV' | 'NO_ADDRESS_BOOK' | 'REMOTE_REFUSED';
+export type PushErrorCode = 'REMOTE_UNAUTHORIZED' | 'REMOTE_UNREACHABLE' | 'NOT_CARDDAV' | 'NO_ADDRESS_BOOK' | 'REMOTE_REFUSED' | 'TARGET_REFUSED';
 
 export class CardDavError extends Error {
   override name = 'CardDavError';
@@ -54,7 +54,7 @@ export class CardDavClient {
   private readonly headers: Record<string, string>;
   private readonly host: string;
   /** What the server last said or did, to name why tsdav gave up (it throws plain Errors). */
-  private seen = { unauthorized: false, networkError: null as string | null, tooLarge: null as string | null };
+  private seen = { unauthorized: false, networkError: null as string | null, tooLarge: null as string | null, refused: null as string | null };
 
   constructor(private readonly o: CardDavOptions) {
     const g = guardedFetch(o.policy, { timeoutMs: o.timeoutMs, signal: o.signal });
@@ -66,6 +66,7 @@ export class CardDavClient {
         return res;
       } catch (err) {
         if (err instanceof ResponseTooLarge) this.seen.tooLarge = err.message;
+        else if (err instanceof TargetRefused) this.seen.refused = `The server pointed to a place data may not be sent to: ${err.message}`;
         else if (!o.signal.aborted) this.seen.networkError = describeNetworkError(err);
         throw err;
       }
@@ -82,13 +83,14 @@ export class CardDavClient {
   /** The error of a failed step, from what the server did (never from tsdav's message, which may quote a URL with anything in it). */
   private failure(what: string): CardDavError {
     if (this.seen.unauthorized) return new CardDavError('REMOTE_UNAUTHORIZED', `The server at ${this.host} refused the user name or app password (401 Unauthorized)`);
+    if (this.seen.refused) return new CardDavError('TARGET_REFUSED', this.seen.refused);
     if (this.seen.tooLarge) return new CardDavError('REMOTE_REFUSED', this.seen.tooLarge);
     if (this.seen.networkError) return new CardDavError('REMOTE_UNREACHABLE', `The server at ${this.host} could not be reached (${this.seen.networkError})`);
     return new CardDavError('NOT_CARDDAV', `No CardDAV service was found at ${this.o.serverUrl.href}: ${what}`);
   }
 
   private async step<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    this.seen = { unauthorized: false, networkError: null, tooLarge: null };
+    this.seen = { unauthorized: false, networkError: null, tooLarge: null, refused: null };
     try {
       return await fn();
     } catch (err) {

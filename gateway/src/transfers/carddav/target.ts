@@ -93,7 +93,8 @@ export class ResponseTooLarge extends Error {
 
 /**
  * The fetch every request to the person's server goes through (tsdav takes it
- * as its `fetch`): connections checked as above, a timeout per request, the
+ * as its `fetch`): each URL and connection checked as above, redirects not
+ * followed (returned as they are), a timeout per request, the
  * transfer's abort signal, and the answer read whole up to MAX_RESPONSE_BYTES
  * into a plain Response.
  */
@@ -101,26 +102,31 @@ export function guardedFetch(policy: TargetPolicy, opts: { timeoutMs: number; si
   const agent = new Agent({ connect: { lookup: guardedLookup(policy) }, connections: 4 });
   const f = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    // Every URL, not only the one the person gave: one the server points to (a discovered principal, home set or
+    // address book, a well-known redirect) may name an address literally, which no DNS lookup would check.
+    checkServerUrl(url, policy);
     const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs), ...(init?.signal ? [init.signal] : [])]);
     const headers = new Headers(init?.headers);
     const res = await undiciFetch(url, {
       method: init?.method ?? 'GET',
       headers: Object.fromEntries(headers.entries()),
       body: typeof init?.body === 'string' ? init.body : null,
-      redirect: init?.redirect ?? 'follow',
+      // Never followed here: a redirect is answered as it is, and whoever follows it (tsdav's discovery) comes back through this check.
+      redirect: 'manual',
       signal,
       dispatcher: agent,
     });
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (res.body) {
-      for await (const chunk of res.body) {
-        size += chunk.byteLength;
+      const reader = res.body.getReader();
+      for (let part = await reader.read(); !part.done; part = await reader.read()) {
+        size += part.value.byteLength;
         if (size > MAX_RESPONSE_BYTES) {
-          await res.body.cancel();
+          await reader.cancel();
           throw new ResponseTooLarge(`the server at ${new URL(url).host} answered with more than ${MAX_RESPONSE_BYTES} bytes`);
         }
-        chunks.push(chunk);
+        chunks.push(part.value);
       }
     }
     const bodyless = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);

@@ -284,6 +284,12 @@ describe.skipIf(radicale.skip)('contacts pushed to a CardDAV server (Radicale)',
     // At most the card already in flight when it was cancelled.
     expect(putsLater).toBeLessThanOrEqual(putsAtCancel + 1);
     expect(after.progress.cardsVerified).toBeLessThan(20);
+    // What arrived is what it says arrived (the card in flight at the cancel, at most, beyond it).
+    if (after.addressBookUrl) {
+      const there = (await readBook(after.addressBookUrl)).length;
+      expect(there).toBeGreaterThanOrEqual(after.progress.cardsVerified);
+      expect(there).toBeLessThanOrEqual(after.progress.cardsVerified + 1);
+    }
     // A cancelled push is not cancelled twice.
     const again = await gql(url, 'mutation C($id: ID!) { cancelServerPush(pushId: $id) { id } }', { id: push.id }, me);
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');

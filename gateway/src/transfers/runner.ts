@@ -131,7 +131,7 @@ export class PushRunner {
       if (signal.aborted || err instanceof AbortedError) {
         const stored = await pushes.get(push.id);
         if (stored?.state === 'CANCELLED') {
-          await pushes.heartbeat(push.id, worker, progress);
+          await pushes.settleCancelled(push.id, worker, progress);
           await this.audit(push, `cancelled: ${progress.cardsVerified} of ${progress.cardsTotal ?? '?'} cards verified`);
         } else if (stored?.state === 'RUNNING' && stored.worker === worker) {
           await end({ code: 'INTERRUPTED', message: `The push was stopped after ${progress.cardsVerified} verified card(s); resume it with the app password` });

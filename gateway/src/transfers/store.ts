@@ -244,6 +244,11 @@ export class ServerPushes extends JobStore<ServerPush, PushProgress, PushState> 
     return this.table.fail(id, worker, error, progress ? JSON.stringify(progress) : undefined);
   }
 
+  /** The progress a cancelled push reached, written by the worker that ran it (its heartbeat stops with the cancel). */
+  async settleCancelled(id: string, worker: string, progress: PushProgress): Promise<void> {
+    await this.db.updateTable('serverPush').set({ progress: JSON.stringify(progress) }).where('id', '=', id).where('state', '=', 'CANCELLED').where('worker', '=', worker).execute();
+  }
+
   cancel(id: string): Promise<boolean> {
     return this.table.cancel(id, ACTIVE);
   }

@@ -271,7 +271,16 @@ describe.skipIf(radicale.skip)('contacts pushed to a CardDAV server (Radicale)',
   }, 180_000);
 
   it('cancel stops a running push: CANCELLED, nothing sent after it, what arrived counted', async () => {
+    // Cancelled once three cards are stored, so it stops a push under way.
+    let stored = 0;
+    const third = new Promise<void>((resolve) => {
+      server.onLog = (line) => {
+        if (/PUT response status for '[^']*\/ləğv\/[^']*'.*: 201/.test(line) && ++stored === 3) resolve();
+      };
+    });
     const push = await started({ serverUrl: server.url, username: USER, appPassword: PASSWORD, addressBook: 'Ləğv' });
+    await third;
+    server.onLog = null;
     const res = await gql<{ cancelServerPush: PushView }>(url, `mutation C($id: ID!) { cancelServerPush(pushId: $id) { ${PUSH_FIELDS} } }`, { id: push.id }, me);
     expect(res.errors).toBeUndefined();
     expect(res.data!.cancelServerPush.state).toBe('CANCELLED');
@@ -283,16 +292,39 @@ describe.skipIf(radicale.skip)('contacts pushed to a CardDAV server (Radicale)',
     const putsLater = [...server.puts()].filter(([p]) => p.includes('/ləğv/')).length;
     // At most the card already in flight when it was cancelled.
     expect(putsLater).toBeLessThanOrEqual(putsAtCancel + 1);
+    expect(after.progress.cardsVerified).toBeGreaterThanOrEqual(2);
     expect(after.progress.cardsVerified).toBeLessThan(20);
     // What arrived is what it says arrived (the card in flight at the cancel, at most, beyond it).
-    if (after.addressBookUrl) {
-      const there = (await readBook(after.addressBookUrl)).length;
-      expect(there).toBeGreaterThanOrEqual(after.progress.cardsVerified);
-      expect(there).toBeLessThanOrEqual(after.progress.cardsVerified + 1);
-    }
+    const there = (await readBook(after.addressBookUrl!)).length;
+    expect(there).toBeGreaterThanOrEqual(after.progress.cardsVerified);
+    expect(there).toBeLessThanOrEqual(after.progress.cardsVerified + 1);
     // A cancelled push is not cancelled twice.
     const again = await gql(url, 'mutation C($id: ID!) { cancelServerPush(pushId: $id) { id } }', { id: push.id }, me);
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('a card whose name already holds a different card is not overwritten: that card fails by name, the rest arrive', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+    const bookUrl = `${server.url}${USER}/basqa/`;
+    const mk = await fetch(bookUrl, {
+      method: 'MKCOL',
+      headers: { ...auth, 'content-type': 'application/xml; charset=utf-8' },
+      body: '<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>Başqa</D:displayname></D:prop></D:set></D:mkcol>',
+    });
+    expect(mk.status).toBe(201);
+    // Someone else's card under the name one of the person's contacts would take.
+    const uid = [...archiveCards.keys()][3]!.replace(/^urn:uuid:/, '');
+    const foreign = `BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:${uid}\r\nFN:Başqa Adam\r\nN:Adam;Başqa;;;\r\nEND:VCARD\r\n`;
+    expect((await fetch(`${bookUrl}${uid}.vcf`, { method: 'PUT', headers: { ...auth, 'content-type': 'text/vcard; charset=utf-8' }, body: foreign })).status).toBe(201);
+
+    const done = await finished((await started({ serverUrl: server.url, username: USER, appPassword: PASSWORD, addressBook: 'Başqa' })).id);
+    expect(done.state).toBe('FAILED');
+    expect(done.error?.code).toBe('CARDS_NOT_VERIFIED');
+    expect(done.progress).toMatchObject({ cardsTotal: 20, cardsVerified: 19, cardsFailed: 1 });
+    expect(done.failedCards).toEqual([{ recordId: expect.stringMatching(/^cloud\.contact:/), uid, message: expect.stringContaining('A different card with the UID') }]);
+    const remote = await readBook(bookUrl);
+    expect(remote).toHaveLength(20);
+    expect(card(remote.find((r) => r.href.endsWith(`${uid}.vcf`))!.text).fn).toBe('Başqa Adam');
   });
 
   it('refuses a URL that is not http(s) or holds credentials, and names a server that cannot be reached or is not CardDAV', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { footprintError } from '@footprint/schema';
 import { z } from 'zod';
 import { viewTables } from '@footprint/kit/view-tables.js';
 import type { GatewayStore } from '../auth/audit.js';
@@ -131,6 +132,8 @@ export const pushMigrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('server_push_person_idx').on('server_push').columns(['person_id', 'created_at', 'id']).execute();
       await db.schema.createIndex('server_push_state_idx').on('server_push').columns(['state', 'heartbeat_at']).execute();
+      // One push per person at a time, in the database itself: two requests racing (on two gateways) cannot both start one.
+      await sql`create unique index server_push_one_active on server_push (person_id) where state in ('QUEUED', 'RUNNING')`.execute(db);
       await db.schema
         .createTable('server_push_card')
         .addColumn('push_id', 'text', (c) => c.notNull().references('server_push.id'))
@@ -149,6 +152,7 @@ export const pushMigrations: Record<string, Migration> = {
 };
 
 const Kinds = z.array(z.string());
+const isUniqueViolation = (err: unknown) => /unique|duplicate key/i.test(err instanceof Error ? err.message : String(err));
 
 function parse(row: ServerPushTable): ServerPush {
   return {
@@ -216,19 +220,30 @@ export class ServerPushes extends JobStore<ServerPush, PushProgress, PushState> 
       progress: JSON.stringify(EMPTY_PROGRESS),
       error: null,
     };
-    await this.db.insertInto('serverPush').values(row).execute();
+    try {
+      await this.db.insertInto('serverPush').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw footprintError('CONFLICT', 'Another push of yours is still running; wait for it or cancel it first');
+      throw err;
+    }
     return parse(row);
   }
 
   /** Takes a FAILED or CANCELLED push back to RUNNING for `worker`; null when it is in no such state (any more). */
   async resume(id: string, worker: string): Promise<ServerPush | null> {
     const now = new Date().toISOString();
-    const res = await this.db
-      .updateTable('serverPush')
-      .set((eb) => ({ state: 'RUNNING', worker, heartbeatAt: now, finishedAt: null, error: null, runs: eb('runs', '+', 1) }))
-      .where('id', '=', id)
-      .where('state', 'in', RESUMABLE)
-      .executeTakeFirst();
+    let res: { numUpdatedRows: bigint };
+    try {
+      res = await this.db
+        .updateTable('serverPush')
+        .set((eb) => ({ state: 'RUNNING', worker, heartbeatAt: now, finishedAt: null, error: null, runs: eb('runs', '+', 1) }))
+        .where('id', '=', id)
+        .where('state', 'in', RESUMABLE)
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw footprintError('CONFLICT', 'Another push of yours is still running; wait for it or cancel it first');
+      throw err;
+    }
     return Number(res.numUpdatedRows) === 1 ? this.get(id) : null;
   }
 

@@ -20,8 +20,9 @@ import { startGateway, type Proc } from './support/exports.js';
 const subgraphUrls = inject('subgraphUrls');
 const schema = schemaFromSupergraph(readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8'));
 const full = planFootprint(schema);
-/** The gateway's own kinds (corrections, privacy requests) are answered by Apollo; the rest are the domains'. */
-const domainsOnly = { ...full, kinds: full.kinds.filter((k) => k.domain !== 'corrections' && k.domain !== 'privacyRequests') };
+/** The gateway's own kinds (corrections, privacy requests, server pushes) are answered by Apollo; the rest are the domains'. */
+const GATEWAY_DOMAINS = new Set(['corrections', 'privacyRequests', 'serverPushes']);
+const domainsOnly = { ...full, kinds: full.kinds.filter((k) => !GATEWAY_DOMAINS.has(k.domain)) };
 
 let dir: string;
 let fast: Proc;

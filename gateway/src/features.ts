@@ -5,9 +5,10 @@ import type { FeatureModule } from './feature.js';
 import { privacyFeature } from './privacy/feature.js';
 import { requestsFeature } from './requests/index.js';
 import { rightsFeature } from './rights/index.js';
+import { transfersFeature } from './transfers/feature.js';
 
 /**
  * The gateway's features, in order. Each lives in its own folder with its SDL
  * in gateway/schema/<name>.graphql; adding one is a line here.
  */
-export const FEATURES: FeatureModule[] = [dataMapFeature, exportsFeature, correctionsFeature, rightsFeature, requestsFeature, privacyFeature];
+export const FEATURES: FeatureModule[] = [dataMapFeature, exportsFeature, correctionsFeature, rightsFeature, requestsFeature, transfersFeature, privacyFeature];

@@ -52,6 +52,7 @@ const TABLET_MODELS = ['Xiaomi Pad 6', 'Redmi Pad SE', 'Xiaomi Pad 7'];
 const CONTACT_GIVEN = ['Vüqar', 'Səbinə', 'Rəşad', 'Könül', 'Elçin', 'Aytən', 'Fərid', 'Günay', 'Tural', 'Nigar', 'Şahin', 'Ülkər', 'Orxan', 'Zəhra'];
 const CONTACT_FAMILY = ['Abbasov', 'Quliyeva', 'İsmayılov', 'Həsənova', 'Cəfərov', 'Rüstəmova', 'Bağırov', 'Süleymanlı', 'Əhmədov', 'Kərimova'];
 const CONTACT_MIDDLE = ['Əli oğlu', 'Rauf qızı', 'Tofiq oğlu', 'Elşən qızı'];
+const FULL_CONTACT_NAME: [string, string, string] = ['Gülçöhrə', 'Elşən qızı', 'Bağırova'];
 const NICKNAMES = ['Usta', 'Anam', 'Atam', 'Həkim', 'Qonşu'];
 const ORGANISATIONS = ['Azərsu ASC', 'Bakı Dövlət Universiteti', 'Kapital Bank', 'Gəncə Tekstil MMC', 'Şəki İpək ASC', 'Müşfiq, Tofiq & Oğulları MMC'];
 const JOB_TITLES = ['mühəndis', 'müəllim', 'həkim', 'mühasib', 'sürücü', 'dizayner'];
@@ -186,9 +187,12 @@ async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<voi
   for (let i = 0; i < contactCount; i++) {
     const full = i === 0; // the first contact of everyone has every field, for tests and demos
     const nicknameOnly = !full && rng.bool(0.1);
-    const given = nicknameOnly ? null : rng.pick(CONTACT_GIVEN);
-    const family = nicknameOnly || (!full && rng.bool(0.1)) ? null : rng.pick(CONTACT_FAMILY);
-    const middle = full || rng.bool(0.15) ? rng.pick(CONTACT_MIDDLE) : null;
+    let given = nicknameOnly ? null : rng.pick(CONTACT_GIVEN);
+    let family = nicknameOnly || (!full && rng.bool(0.1)) ? null : rng.pick(CONTACT_FAMILY);
+    let middle = full || rng.bool(0.15) ? rng.pick(CONTACT_MIDDLE) : null;
+    // The first contact's name holds every Azerbaijani letter outside ASCII (ə ğ ı ö ş ü ç), so each export, vCard
+    // and push test meets them all; set after the picks, so every other record stays as it was.
+    if (full) [given, middle, family] = FULL_CONTACT_NAME;
     const displayName = nicknameOnly ? rng.pick(NICKNAMES) : [given, family].filter(Boolean).join(' ');
     const organisation = full || rng.bool(0.35) ? rng.pick(ORGANISATIONS) : null;
     const updatedAt = rng.date();

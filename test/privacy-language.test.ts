@@ -149,7 +149,6 @@ describe.skipIf(browserPart.skip)('the privacy centre, desk and notices in the p
     expect(sentences.filter((s) => text.includes(s))).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'privacy-centre-az.png'), fullPage: true });
-    await page.screenshot({ path: join(dataDir, 'privacy-az.png'), fullPage: true });
   });
 
   it('switches to English and back; the choice is kept with the account and followed on reload and in another browser', async () => {
@@ -164,6 +163,14 @@ describe.skipIf(browserPart.skip)('the privacy centre, desk and notices in the p
     await page.locator('#language').selectOption('az');
     await page.getByRole('heading', { name: 'Haqqınızda saxladığımız məlumatlar' }).waitFor();
     await expect.poll(preference).toBe('az');
+    // The preference is the person's data: a record of its kind in the footprint (and so in every archive).
+    const records = await gql<{ me: { preferences: { records: { totalCount: number; nodes: { language: string; meta: { kind: string; domain: string } }[] } } } }>(
+      federation.gatewayUrl,
+      '{ me { preferences { records(first: 10) { totalCount nodes { language meta { kind domain } } } } } }',
+      {},
+      bearer(await subjectToken(PERSON)),
+    );
+    expect(records.data!.me.preferences.records).toMatchObject({ totalCount: 1, nodes: [{ language: 'az', meta: { kind: 'gateway.preference', domain: 'gateway' } }] });
 
     await page.reload();
     await page.locator('body[data-ready="true"]').waitFor();

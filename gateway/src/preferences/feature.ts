@@ -1,5 +1,5 @@
 import { fail, readKindMeta, recordMeta, type KindMeta } from '@footprint/schema';
-import { subgraphDocument } from '@footprint/kit';
+import { MAX_PAGE_SIZE, subgraphDocument } from '@footprint/kit';
 import { isLanguage, LANGUAGES } from '@footprint/i18n';
 import { z } from 'zod';
 import { personActedFor, requireDecidedPerson } from '../auth/access.js';
@@ -23,7 +23,7 @@ const SetArgs = z.object({
   language: z.string().max(35).refine(isLanguage, { message: `not a language Footprint speaks: choose one of ${LANGUAGES.join(', ')}` }),
 });
 const PageArgs = z.object({
-  first: z.number().int().min(0, 'first must be at least 0').max(100, 'first may be at most 100').nullish(),
+  first: z.number().int().min(0, 'first must be at least 0').max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`).nullish(),
   after: z.string().max(100).nullish(),
 });
 

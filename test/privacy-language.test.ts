@@ -48,6 +48,7 @@ function englishSentences(namespaces: string[]): string[] {
 }
 
 /** The text a reader sees: every visible text node (hidden sections and closed details excluded by innerText). */
+// biome-ignore lint/performance/useDomNodeTextContent: the check is about what a reader sees; innerText leaves out hidden elements, textContent does not
 const visibleText = (page: Page) => page.locator('body').innerText();
 
 describe.skipIf(browserPart.skip)('the privacy centre, desk and notices in the person language', () => {

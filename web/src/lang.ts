@@ -64,6 +64,7 @@ export function onLanguageChange(fn: (language: Language) => void | Promise<void
 
 /** Switches the page: keeps the choice on this browser, translates the markup, tells every listener. */
 export async function setLanguage(next: Language, opts: { remember?: boolean } = {}): Promise<void> {
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser the page serves; the value is one encoded language code
   if (opts.remember !== false) document.cookie = `${COOKIE}=${encodeURIComponent(next)}; path=/privacy; max-age=31536000; samesite=strict`;
   if (next === translator.language) return;
   translator = withDates(createTranslator(next, translator.timeZone));

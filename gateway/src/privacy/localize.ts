@@ -11,19 +11,19 @@ import type { Asset } from './feature.js';
  */
 
 const COOKIE = 'footprint_lang';
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The page in one language. Marked elements hold text only (no markup), so their content is replaced whole. */
 export function localizeHtml(html: string, language: Language): string {
   const { t } = createTranslator(language);
   return html
     .replace(/<html lang="[^"]*"/, `<html lang="${language}"`)
-    .replace(/(<([a-z][a-z0-9]*)\b[^>]*\sdata-i18n="([^"]+)"[^>]*>)([^<]*)(<\/\2>)/g, (_m, open: string, _tag: string, key: string, _text: string, close: string) => `${open}${escape(t(key as MessageKey))}${close}`)
+    .replace(/(<([a-z][a-z0-9]*)\b[^>]*\sdata-i18n="([^"]+)"[^>]*>)([^<]*)(<\/\2>)/g, (_m, open: string, _tag: string, key: string, _text: string, close: string) => `${open}${escapeHtml(t(key as MessageKey))}${close}`)
     .replace(/<[a-z][a-z0-9]*\b[^>]*\sdata-i18n-attr="([^"]+)"[^>]*>/g, (tag: string, spec: string) =>
       spec.split(';').reduce((out, pair) => {
         const [attr, key] = pair.split(':').map((s) => s.trim());
         if (!attr || !key) return out;
-        return out.replace(new RegExp(`(\\s${attr}=")[^"]*(")`), `$1${escape(t(key as MessageKey))}$2`);
+        return out.replace(new RegExp(`(\\s${attr}=")[^"]*(")`), `$1${escapeHtml(t(key as MessageKey))}$2`);
       }, tag),
     );
 }

@@ -8,11 +8,13 @@ export interface GqlError {
 }
 
 /** Reasons the catalogue words on their own (errors.reason.<REASON>); other reasons fall back to the code's text. */
-const REASONS = new Set([
+const REASONS = [
   'CODE_LOCKED', 'CODE_SENDS_EXCEEDED', 'CODE_INVALID', 'CODE_EXPIRED', 'ACCOUNT_ERASED', 'RECEIPT_IN_FUTURE', 'RECEIPT_TOO_OLD', 'ILLEGAL_TRANSITION',
   'NOT_VERIFIED', 'ALREADY_VERIFIED', 'ALREADY_EXTENDED', 'EXTENSION_TOO_LATE', 'WORK_NOT_DONE', 'WORK_NOT_AVAILABLE', 'EXCESSIVE_UNDECIDED',
-]);
-const CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'SUBGRAPH_UNAVAILABLE', 'LIMIT_EXCEEDED', 'BAD_REQUEST', 'NETWORK']);
+] as const;
+const CODES = ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'SUBGRAPH_UNAVAILABLE', 'LIMIT_EXCEEDED', 'BAD_REQUEST', 'NETWORK'] as const;
+// Typed lists: tsc checks that every `errors.reason.<R>` and `errors.code.<C>` below is a catalogue key.
+const isOneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 
 /**
  * What a person reads for an error: the catalogue's text for its code (and
@@ -25,8 +27,8 @@ export function errorMessage(e: GqlError | undefined, fallback: MessageKey = 'er
   let summary: string;
   if (typeof x.attemptsLeft === 'number' && x.attemptsLeft > 0) summary = t('errors.codeWrong', { count: x.attemptsLeft });
   else if (x.expired === true) summary = t('errors.reason.CODE_EXPIRED');
-  else if (x.reason && REASONS.has(x.reason)) summary = t(`errors.reason.${x.reason}` as MessageKey);
-  else if (x.code && CODES.has(x.code)) summary = t(`errors.code.${x.code}` as MessageKey);
+  else if (isOneOf(REASONS, x.reason)) summary = t(`errors.reason.${x.reason}`);
+  else if (isOneOf(CODES, x.code)) summary = t(`errors.code.${x.code}`);
   else summary = t(fallback);
   return e.message ? t('errors.withDetail', { message: summary, detail: e.message }) : summary;
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { localizeHtml, pageLanguage } from '../src/privacy/localize.js';
 
@@ -27,7 +26,7 @@ describe('page localisation', () => {
   });
 
   it('takes the reader language from the cookie, else Accept-Language, else English', () => {
-    const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+    const req = (headers: Record<string, string>) => ({ headers });
     expect(pageLanguage(req({ cookie: 'a=1; footprint_lang=az', 'accept-language': 'en' }))).toBe('az');
     expect(pageLanguage(req({ cookie: 'footprint_lang=xx', 'accept-language': 'az-AZ' }))).toBe('az');
     expect(pageLanguage(req({ 'accept-language': 'de-DE,fr;q=0.8' }))).toBe('en');

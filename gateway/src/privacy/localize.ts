@@ -35,7 +35,7 @@ export function localizedPages(asset: Asset): Map<Language, Asset> {
 }
 
 /** The reader's language for a page: the choice kept on their browser (cookie), else their Accept-Language. */
-export function pageLanguage(req: IncomingMessage): Language {
+export function pageLanguage(req: Pick<IncomingMessage, 'headers'>): Language {
   const cookie = /(?:^|;\s*)footprint_lang=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
   if (cookie && isLanguage(decodeURIComponent(cookie))) return decodeURIComponent(cookie) as Language;
   return negotiateLanguage(req.headers['accept-language']);

@@ -44,7 +44,7 @@ function browseKind(d: DomainConfig, k: KindConfig): HTMLElement {
         button.disabled = false;
         return;
       }
-      if (!after) list.append(h('p', { class: 'muted', text: t('privacy.browse.count', { count: conn.totalCount }) }));
+      if (!after) list.append(h('p', { class: 'muted', text: t('common.records.count', { count: conn.totalCount }) }));
       for (const r of conn.nodes) list.append(recordView(r));
       after = conn.pageInfo.endCursor;
       button.textContent = t('privacy.browse.more');

@@ -16,7 +16,7 @@ const JOB_FIELDS = 'id state progress { recordsDone recordsTotal } error { messa
 
 const stateLine = (job: ExportJob) => {
   const { recordsDone: done, recordsTotal: total } = job.progress;
-  const count = total ? t('privacy.export.countOf', { done, total }) : t('privacy.export.count', { done });
+  const count = total ? t('privacy.export.countOf', { done, total }) : t('common.records.count', { count: done });
   return t('privacy.export.line', { state: t('privacy.export.state', { state: job.state }), count });
 };
 

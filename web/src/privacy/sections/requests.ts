@@ -43,7 +43,7 @@ const status = (message: string) => {
 function row(r: PersonRequest): HTMLElement {
   const open = OPEN_STATES.includes(r.state);
   const due = t(r.extendedTo ? 'privacy.requests.dueExtended' : 'privacy.requests.due', { due: day(r.deadlineOn) });
-  const dueText = open && r.daysLeft !== null ? t('privacy.requests.dueLine', { due, left: r.daysLeft >= 0 ? t('privacy.requests.daysLeft', { count: r.daysLeft }) : t('privacy.requests.late') }) : due;
+  const dueText = open && r.daysLeft !== null ? t('privacy.requests.dueLine', { due, left: r.daysLeft >= 0 ? t('common.days.left', { count: r.daysLeft }) : t('privacy.requests.late') }) : due;
   const scope = [r.scope.kinds?.join(', '), r.scope.purpose ? t('privacy.purpose', { purpose: r.scope.purpose }) : null].filter(Boolean).join('; ');
   const detail = h(
     'details',

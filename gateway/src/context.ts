@@ -22,4 +22,6 @@ export interface GatewayContext {
    * operation is known (plugins/admission.ts).
    */
   signal?: AbortSignal;
+  /** The caller's Accept-Language (bounded), for notices before the person has chosen a language. */
+  acceptLanguage?: string;
 }

@@ -150,7 +150,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect((await service.get(req.id))!.extendedTo).toBe('2028-04-29T19:59:59.999Z');
       // The person is told the new date and why.
       const notice = mailbox().filter((m) => m.requestId === req.id).find((m) => m.subject?.includes('more time'));
-      expect(notice?.text).toContain('2028-04-29');
+      // The due day is the controller's calendar day (Baku), written out in the person's language (English without a preference).
+      expect(notice?.text).toContain('April 29, 2028');
       expect(notice?.text).toContain('Numerous systems hold the data');
     });
 

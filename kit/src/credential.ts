@@ -6,6 +6,8 @@ import { fail } from '@footprint/schema';
 /** Header the gateway puts its signed credential in for subgraph calls. */
 export const CREDENTIAL_HEADER = 'x-footprint-credential';
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** The language the person reads (their preference, or their browser's): the gateway passes it so a domain's notices and codes speak it. */
+export const LANGUAGE_HEADER = 'x-footprint-language';
 
 const ISSUER = 'footprint-gateway';
 const AUDIENCE = 'footprint-subgraph';

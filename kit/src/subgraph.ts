@@ -6,7 +6,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import DataLoader from 'dataloader';
 import { GraphQLScalarType, Kind, parse, print, type DocumentNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type ObjectTypeDefinitionNode, type TypeNode } from 'graphql';
 import { contractTypeDefs, fail, portProblem, listSubgraphs, objectTypeNodes, readKindMeta, recordMetaFactory, type KindMeta, deriveConnections } from '@footprint/schema';
-import { CREDENTIAL_HEADER, verifyCredential, type InternalCredential } from './credential.js';
+import { isLanguage } from '@footprint/i18n';
+import { CREDENTIAL_HEADER, LANGUAGE_HEADER, verifyCredential, type InternalCredential } from './credential.js';
 import type { Logger } from './logger.js';
 import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } from './corrections/index.js';
 import type { PagePrefetch } from './page-loader.js';
@@ -22,6 +23,9 @@ export interface RecordReaders {
   count(table: string): Promise<number>;
 }
 
+/** The gateway's language header, kept only when it names a catalogue language (anything else: the default). */
+const languageOf = (v: string | string[] | undefined): string | undefined => (isLanguage(v) ? v : undefined);
+
 export interface SubgraphContext<DB = unknown, L = unknown> {
   credential: InternalCredential;
   /** The one person the gateway's credential allows, or null when the call reads no person. */
@@ -35,6 +39,8 @@ export interface SubgraphContext<DB = unknown, L = unknown> {
   signal: AbortSignal;
   /** The restrictions in force for the credential's person (read once per request). */
   restrictions(): Promise<RestrictionLookup>;
+  /** The language the person reads (LANGUAGE_HEADER from the gateway, one of the catalogue languages), for codes and notices. */
+  language?: string;
 }
 
 export type Resolvers<DB, L> = GraphQLResolverMap<SubgraphContext<DB, L>>;
@@ -325,6 +331,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
         log: opts.logger.child({ requestId, actor: credential.actor }),
         requestId,
         signal,
+        language: languageOf(req.headers[LANGUAGE_HEADER]),
       } as SubgraphContext;
     },
     onError: (err) => opts.logger.error({ err }, 'request failed'),

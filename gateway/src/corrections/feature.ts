@@ -7,6 +7,7 @@ import { SCOPES } from '../auth/principal.js';
 import { gatewayTypeDefs } from '../compose.js';
 import type { GatewayContext } from '../context.js';
 import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.js';
+import { languageFor } from '../preferences/language.js';
 import { requestCredential } from '../domains/client.js';
 import { DomainUnavailable } from '../domains/errors.js';
 
@@ -116,11 +117,11 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
   const domains = Object.keys(fc.subgraphUrls);
   const recordKind: KindMeta = readKindMeta(subgraphDocument(gatewayTypeDefs())).find((k) => k.typename === 'CorrectionRecord')!;
 
-  const call = <T>(domain: string, ctx: GatewayContext, person: string, query: string, variables: Record<string, unknown>) => {
+  const call = <T>(domain: string, ctx: GatewayContext, person: string, query: string, variables: Record<string, unknown>, language?: string) => {
     const url = fc.subgraphUrls[domain];
     if (!url) fail('NOT_FOUND', `No domain named ${domain}`);
     // The corrections' internal fields are not in the API: called on the domain directly, for this request and person.
-    return fc.domains.request<T>(domain, query, variables, requestCredential(ctx, person));
+    return fc.domains.request<T>(domain, query, variables, { ...requestCredential(ctx, person), language });
   };
 
   /** The one person a read is about: the parent Person, which the authorization plugin already allowed. */
@@ -225,7 +226,9 @@ export function createCorrectionsFeature(fc: FeatureContext): GatewayFeature {
         const person = corrector(args.personId, ctx);
         const domain = args.input.recordId.slice(0, args.input.recordId.indexOf('.'));
         const input = { ...args.input, value: args.input.value ?? null, reason: reasonOf(args.input.reason, ctx) };
-        const data = await relay(() => call<{ _requestCorrection: DomainOutcome }>(domain, ctx, person, REQUEST, { input }));
+        // The code for a new e-mail or phone is written by the domain in the person's language.
+        const language = await languageFor(person, ctx.principal.kind === 'subject' ? ctx.acceptLanguage : null);
+        const data = await relay(() => call<{ _requestCorrection: DomainOutcome }>(domain, ctx, person, REQUEST, { input }, language));
         return outcome(domain, data._requestCorrection);
       },
       confirmCorrection: async (_: unknown, rawArgs: unknown, ctx: GatewayContext) => {

@@ -1,4 +1,4 @@
-import { CREDENTIAL_HEADER, REQUEST_ID_HEADER, type InternalCredential, type Logger } from '@footprint/kit';
+import { CREDENTIAL_HEADER, LANGUAGE_HEADER, REQUEST_ID_HEADER, type InternalCredential, type Logger } from '@footprint/kit';
 import type { GraphQLError } from 'graphql';
 import type { DomainCircuits } from '../circuit.js';
 import type { GatewayContext } from '../context.js';
@@ -14,6 +14,8 @@ export interface CredentialContext {
   request?: object;
   /** Aborts the call: the request it is made for is over (its client went away). */
   signal?: AbortSignal;
+  /** The language the person reads, passed to the domain (LANGUAGE_HEADER) for the codes and notices it writes. */
+  language?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export class DomainClient {
 
   /** The headers every call to a domain carries: the signed credential and the request id. */
   async headers(c: CredentialContext): Promise<Record<string, string>> {
-    return { [CREDENTIAL_HEADER]: await this.signer.sign(c.credential, c.request), [REQUEST_ID_HEADER]: c.credential.requestId };
+    return { [CREDENTIAL_HEADER]: await this.signer.sign(c.credential, c.request), [REQUEST_ID_HEADER]: c.credential.requestId, ...(c.language ? { [LANGUAGE_HEADER]: c.language } : {}) };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Language } from '@footprint/i18n';
 import { join } from 'node:path';
 import { readKindMeta } from '@footprint/schema';
 import { DEMO_PERSON, sendError, type Route } from '@footprint/kit';
@@ -8,6 +9,7 @@ import type { FeatureContext, FeatureModule, GatewayFeature } from '../feature.j
 import { planFootprint, schemaFromSupergraph } from '../footprint/plan.js';
 import { serveDemoSession } from './demo-session.js';
 import { PRIVACY_ASSETS } from './assets.js';
+import { localizedPages, pageLanguage } from './localize.js';
 
 /**
  * The privacy centre at /privacy: a static page and its script, built by the
@@ -39,9 +41,17 @@ export function load(file: string, type: string): Asset {
   return { type, body: readFileSync(file) };
 }
 
-export function send(res: ServerResponse, method: string, asset: Asset, cache: string): void {
-  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length), 'cache-control': cache });
+export function send(res: ServerResponse, method: string, asset: Asset, cache: string, extra: Record<string, string> = {}): void {
+  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length), 'cache-control': cache, ...extra });
   res.end(method === 'HEAD' ? undefined : asset.body);
+}
+
+/** A page in the reader's language (cookie, else Accept-Language), saying which and what it varied by. */
+export function sendPage(req: IncomingMessage, res: ServerResponse, method: string, pages: Map<Language, Asset>): void {
+  const language = pageLanguage(req);
+  const page = pages.get(language) ?? pages.values().next().value;
+  if (!page) throw new Error('no page built');
+  send(res, method, page, 'no-store', { 'content-language': language, vary: 'Accept-Language, Cookie' });
 }
 
 /** What the page needs to browse: every domain field of Person and its kinds of records, with the selection of one record. */
@@ -68,7 +78,7 @@ export function createPrivacyFeature(fc: FeatureContext): GatewayFeature {
   const { config } = fc;
   // Local use only, and only where tokens are ours to mint (not with an external issuer's keys).
   const demo = !config.production && Boolean(config.jwtSecret);
-  const html = load(join(PRIVACY_ASSETS, 'index.html'), 'text/html; charset=utf-8');
+  const pages = localizedPages(load(join(PRIVACY_ASSETS, 'index.html'), 'text/html; charset=utf-8'));
   const css = load(join(PRIVACY_ASSETS, 'privacy.css'), 'text/css; charset=utf-8');
   const scripts = new Map(['app'].map((n) => [`/privacy/${n}.js`, load(join(PRIVACY_ASSETS, `${n}.js`), 'text/javascript; charset=utf-8')]));
   const settings = Buffer.from(JSON.stringify(pageSettings(fc.supergraphSdl, demo)));
@@ -79,7 +89,7 @@ export function createPrivacyFeature(fc: FeatureContext): GatewayFeature {
     const method = req.method ?? 'GET';
     if (path === '/privacy/demo-session') return serveDemoSession(req, res, config, { subject: DEMO_PERSON, claims: {}, as: 'person', log: 'privacy centre' }, fc.logger);
     if (method !== 'GET' && method !== 'HEAD') { sendError(res, 'BAD_USER_INPUT', `${method} is not served here`); return true; }
-    if (path === '/privacy' || path === '/privacy/') { send(res, method, html, 'no-store'); return true; }
+    if (path === '/privacy' || path === '/privacy/') { sendPage(req, res, method, pages); return true; }
     if (path === '/privacy/privacy.css') { send(res, method, css, 'no-cache'); return true; }
     if (path === '/privacy/config.json') { send(res, method, { type: 'application/json; charset=utf-8', body: settings }, 'no-cache'); return true; }
     const script = scripts.get(path);

@@ -56,5 +56,5 @@ export async function requestActor(ctx: GatewayContext, store: GatewayStore, fou
   const req = await authorizeOwned(store, ctx, found, { scope: REQUESTS_SCOPE, operation: `${operation} ${requestId}` });
   if (!req) fail('NOT_FOUND', `No privacy request ${requestId}`);
   if (p.kind === 'subject' && !personMay) fail('FORBIDDEN', 'Only the privacy team can do this; you can withdraw your request or follow it in the privacy centre');
-  return { actor: { id: p.sub, type: p.kind === 'subject' ? 'subject' : 'operator' }, req };
+  return { actor: { id: p.sub, type: p.kind === 'subject' ? 'subject' : 'operator', acceptLanguage: ctx.acceptLanguage }, req };
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { sendError, type Route } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 import { serveDemoSession } from '../privacy/demo-session.js';
-import { load, send } from '../privacy/feature.js';
+import { load, send, sendPage } from '../privacy/feature.js';
+import { localizedPages } from '../privacy/localize.js';
 import { REQUESTS_SCOPE } from './access.js';
 import { PRIVACY_ASSETS } from '../privacy/assets.js';
 
@@ -17,7 +18,7 @@ export const DEMO_OPERATOR = 'demo-operator';
  */
 export function deskRoute(config: GatewayConfig, logger: { info(o: object, m: string): void }): Route {
   const demo = !config.production && Boolean(config.jwtSecret);
-  const html = load(join(PRIVACY_ASSETS, 'desk.html'), 'text/html; charset=utf-8');
+  const pages = localizedPages(load(join(PRIVACY_ASSETS, 'desk.html'), 'text/html; charset=utf-8'));
   const css = load(join(PRIVACY_ASSETS, 'desk.css'), 'text/css; charset=utf-8');
   const scripts = new Map(['desk'].map((n) => [`/privacy/${n}.js`, load(join(PRIVACY_ASSETS, `${n}.js`), 'text/javascript; charset=utf-8')]));
   const settings = Buffer.from(JSON.stringify({ demo, scope: REQUESTS_SCOPE }));
@@ -27,10 +28,15 @@ export function deskRoute(config: GatewayConfig, logger: { info(o: object, m: st
     const method = req.method ?? 'GET';
     if (path === '/privacy/desk/demo-session') return serveDemoSession(req, res, config, { subject: DEMO_OPERATOR, claims: { role: 'operator', scope: REQUESTS_SCOPE }, as: 'operator', log: 'privacy desk' }, logger);
     const script = scripts.get(path);
-    const asset = path === '/privacy/desk' || path === '/privacy/desk/' ? html : path === '/privacy/desk.css' ? css : path === '/privacy/desk.json' ? { type: 'application/json; charset=utf-8', body: settings } : script;
+    if (path === '/privacy/desk' || path === '/privacy/desk/') {
+      if (method !== 'GET' && method !== 'HEAD') { sendError(res, 'BAD_USER_INPUT', `${method} is not served here`); return true; }
+      sendPage(req, res, method, pages);
+      return true;
+    }
+    const asset = path === '/privacy/desk.css' ? css : path === '/privacy/desk.json' ? { type: 'application/json; charset=utf-8', body: settings } : script;
     if (!asset) return false;
     if (method !== 'GET' && method !== 'HEAD') { sendError(res, 'BAD_USER_INPUT', `${method} is not served here`); return true; }
-    send(res, method, asset, asset === html ? 'no-store' : 'no-cache');
+    send(res, method, asset, 'no-cache');
     return true;
   };
 }

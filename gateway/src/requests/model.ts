@@ -194,4 +194,6 @@ export interface RequestEvent {
 export interface Actor {
   id: string;
   type: 'subject' | 'operator' | 'system';
+  /** A person acting themselves: their browser's Accept-Language, for notices before they choose a language. */
+  acceptLanguage?: string;
 }

@@ -9,11 +9,13 @@ export interface PersonMessage {
   to: string;
   subject: string;
   text: string;
+  /** The language subject and text are written in. */
+  language: string;
 }
 
 export interface Messenger {
   /** Sends the one-time code that verifies an operator-entered request. */
-  code(msg: { requestId: string; channel: 'EMAIL' | 'PHONE'; to: string; code: string; expiresAt: string }): Promise<void>;
+  code(msg: { requestId: string; channel: 'EMAIL' | 'PHONE'; to: string; code: string; expiresAt: string; language: string }): Promise<void>;
   /** Tells the person what happened to their request. */
   notice(msg: PersonMessage): Promise<void>;
 }
@@ -25,7 +27,7 @@ export interface Messenger {
  */
 export function codeSenderMessenger(cfg: CorrectionDeliveryConfig, log: Logger): Messenger {
   return {
-    code: (m) => sendCode(cfg, log, { domain: 'gateway', channel: m.channel, to: m.to, code: m.code, expiresAt: m.expiresAt, confirmationId: `privacy-request:${m.requestId}` }),
+    code: (m) => sendCode(cfg, log, { domain: 'gateway', channel: m.channel, to: m.to, code: m.code, expiresAt: m.expiresAt, confirmationId: `privacy-request:${m.requestId}`, language: m.language, purpose: 'request' }),
     async notice(m) {
       const body = { domain: 'gateway', kind: 'privacy-request', ...m };
       if (cfg.codeSenderUrl) {

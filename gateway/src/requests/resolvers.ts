@@ -211,7 +211,7 @@ export function requestResolvers(deps: RequestResolverDeps): LocalResolvers {
         if (p.kind !== 'subject') fail('FORBIDDEN', 'submitPrivacyRequest is for the signed-in person; an operator enters a written request with createPrivacyRequest');
         const args = parse(SubmitArgs, rawArgs);
         const i = args.input;
-        return one(await service.submit(p.sub, i.type, i.details?.trim() || null, { kinds: i.kinds ?? null, purpose: i.purpose ?? null, until: i.until ? new Date(i.until).toISOString() : null }));
+        return one(await service.submit(p.sub, i.type, i.details?.trim() || null, { kinds: i.kinds ?? null, purpose: i.purpose ?? null, until: i.until ? new Date(i.until).toISOString() : null }, ctx.acceptLanguage));
       },
       createPrivacyRequest: async (_: unknown, rawArgs: unknown, ctx: GatewayContext) => {
         const p = ctx.principal;

@@ -1,3 +1,5 @@
+import { createTranslator, type MessageKey, type MessageValues, type Translator } from '@footprint/i18n';
+import { languageFor } from '../preferences/language.js';
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { addDuration, fail } from '@footprint/schema';
 import { GraphQLError } from 'graphql';
@@ -81,15 +83,20 @@ function problem(code: 'CONFLICT' | 'BAD_USER_INPUT', reason: TransitionProblem,
 const isEmail = (s: string) => EmailAddress.safeParse(s).success;
 const isPhone = (s: string) => PhoneE164.safeParse(s).success;
 
-const TYPE_WORDS: Record<RequestType, string> = {
-  ACCESS: 'access to your data',
-  PORTABILITY: 'a copy of your data to take elsewhere',
-  RECTIFICATION: 'correction of your data',
-  ERASURE: 'erasure of your data',
-  RESTRICTION: 'restriction of processing',
-  OBJECTION: 'objection to processing',
-  CONSENT_WITHDRAWAL: 'withdrawal of your consent',
-};
+/** A line of a notice: a catalogue message with its values, or someone's own words sent as written. */
+type NoticeLine = readonly [MessageKey, MessageValues?] | string;
+
+/** Values that are instants are told as days in the person's language; a request type in its words. */
+function dated(t: Translator, values: MessageValues | undefined): MessageValues | undefined {
+  if (!values) return values;
+  const out: MessageValues = { ...values };
+  for (const key of ['received', 'due', 'was'] as const) {
+    const v = values[key];
+    if (typeof v === 'string') out[key] = t.date(v, 'date');
+  }
+  if (typeof values.type === 'string') out.type = t.t('notices.request.type', { type: values.type });
+  return out;
+}
 
 /**
  * The lifecycle of privacy requests: receipt, identity verification, the
@@ -122,8 +129,8 @@ export class PrivacyRequestService {
   // ---------------------------------------------------------------- receipt
 
   /** The signed-in person asks in the privacy centre: verified by their sign-in, and started at once unless it repeats a recent one. */
-  async submit(personId: string, type: RequestType, details: string | null, scope: RequestScope = {}): Promise<PrivacyRequest> {
-    const actor: Actor = { id: personId, type: 'subject' };
+  async submit(personId: string, type: RequestType, details: string | null, scope: RequestScope = {}, acceptLanguage?: string): Promise<PrivacyRequest> {
+    const actor: Actor = { id: personId, type: 'subject', acceptLanguage };
     if (this.o.drivers.for(type).confirmByCode?.(type)) {
       // Step-up: the code goes to the account's e-mail; the person confirms it in the privacy centre.
       const req = await this.receive({ personId, type, channel: 'PRIVACY_CENTRE', originalText: details, details, scope, receivedAt: this.now() }, actor, null);
@@ -256,10 +263,10 @@ export class PrivacyRequestService {
       actor,
       at,
     );
-    await this.tell(req, `We received your request (${TYPE_WORDS[req.type]})`, [
-      `We received your request on ${this.day(req.receivedAt)} and will answer by ${this.day(req.dueAt)}.`,
-      verified ? '' : 'Before we act on it we need to confirm that it comes from you: we will send you a code, or contact you.',
-      earlier ? 'You made the same request recently; a member of our privacy team will look at it before it proceeds.' : '',
+    await this.tell(actor, req, ['notices.request.received.subject', { type: req.type }], [
+      ['notices.request.received.line', { received: req.receivedAt, due: req.dueAt }],
+      verified ? null : ['notices.request.received.verify'],
+      earlier ? ['notices.request.received.repeat'] : null,
     ]);
     return req;
   }
@@ -282,7 +289,7 @@ export class PrivacyRequestService {
     const sentTo = channel === 'EMAIL' ? maskEmail(to) : maskPhone(to);
     // Sent first: if it cannot be sent, nothing is recorded and the operator is told.
     try {
-      await this.o.messenger.code({ requestId: req.id, channel, to, code, expiresAt });
+      await this.o.messenger.code({ requestId: req.id, channel, to, code, expiresAt, language: await languageFor(req.personId, actor.type === 'subject' ? actor.acceptLanguage : null) });
     } catch (err) {
       this.o.logger.error({ err, request: id }, 'verification code not sent');
       fail('SUBGRAPH_UNAVAILABLE', `The verification code could not be sent: ${(err as Error).message}`);
@@ -336,7 +343,7 @@ export class PrivacyRequestService {
       (trx) => this.o.store.dropCode(req.id, trx),
     );
     if (!req.possiblyExcessive) return this.startWork(req, actor, null);
-    await this.tell(req, 'We confirmed your identity', ['We confirmed that the request comes from you. A member of our privacy team will look at it shortly, as you made the same request recently.']);
+    await this.tell(actor, req, ['notices.request.verified.subject'], [['notices.request.verified.line']]);
     return req;
   }
 
@@ -369,7 +376,7 @@ export class PrivacyRequestService {
     const started = await this.o.store.transition(req, changes, events, actor, now.toISOString());
     // Done at once (a restriction, an objection, a withdrawal): answered now, with what is in force.
     if (outcome.done) return this.close(started, 'COMPLETED', { evidence: { ...started.evidence, ...outcome.done }, answer: null }, { id: 'gateway', type: 'system' }, outcome.note);
-    if (req.state !== 'IN_PROGRESS') await this.tell(started, 'We are working on your request', [`Your request (${TYPE_WORDS[req.type]}) is verified and in progress. We will answer by ${this.day(started.deadline)}.`]);
+    if (req.state !== 'IN_PROGRESS') await this.tell(actor, started, ['notices.request.started.subject'], [['notices.request.started.line', { type: req.type, due: started.deadline }]]);
     return started;
   }
 
@@ -426,7 +433,7 @@ export class PrivacyRequestService {
       actor,
       now.toISOString(),
     );
-    await this.tell(out, 'We need more time to answer your request', [`We will answer your request by ${this.day(extendedTo)} instead of ${this.day(req.dueAt)}.`, `Why: ${reason.trim()}`]);
+    await this.tell(actor, out, ['notices.request.extended.subject'], [['notices.request.extended.line', { due: extendedTo, was: req.dueAt }], ['notices.request.why', { reason: reason.trim() }]]);
     return out;
   }
 
@@ -435,7 +442,8 @@ export class PrivacyRequestService {
     this.allowed(req, 'hold');
     if (!reason.trim()) fail('BAD_USER_INPUT', 'Say what is awaited from the person (reason)', { field: 'reason' });
     const out = await this.o.store.transition(req, { state: 'ON_HOLD', heldFrom: req.state }, [{ action: 'ON_HOLD', fromState: req.state, toState: 'ON_HOLD', reason: reason.trim() }], actor, this.now().toISOString());
-    await this.tell(out, 'We need something from you', [reason.trim(), `The deadline stays ${this.day(out.deadline)}.`]);
+    // The operator's own words, as written, then the deadline in the person's language.
+    await this.tell(actor, out, ['notices.request.held.subject'], [reason.trim(), ['notices.request.held.deadline', { due: out.deadline }]]);
     return out;
   }
 
@@ -444,7 +452,7 @@ export class PrivacyRequestService {
     this.allowed(req, 'resume');
     const back: RequestState = req.heldFrom ?? 'RECEIVED';
     const out = await this.o.store.transition(req, { state: back, heldFrom: null }, [{ action: 'RESUMED', fromState: 'ON_HOLD', toState: back, reason }], actor, this.now().toISOString());
-    await this.tell(out, 'We are working on your request again', [`We will answer by ${this.day(out.deadline)}.`]);
+    await this.tell(actor, out, ['notices.request.resumed.subject'], [['notices.request.resumed.line', { due: out.deadline }]]);
     return out;
   }
 
@@ -493,16 +501,16 @@ export class PrivacyRequestService {
     const out = await this.o.store.transition(req, changes, [{ action: to, fromState: req.state, toState: to, reason, detail }], actor, now.toISOString());
     if (to === 'COMPLETED') {
       const ev = out.evidence;
-      await this.tell(out, 'We answered your request', [
-        `Your request (${TYPE_WORDS[out.type]}) received on ${this.day(out.receivedAt)} is complete.`,
-        ev.archiveSha256 ? `Your archive is ready to download in the privacy centre (SHA-256 ${ev.archiveSha256}).` : '',
-        ev.correctionIds?.length ? `Corrections made: ${ev.correctionIds.join(', ')}.` : '',
-        out.answer ?? '',
+      await this.tell(actor, out, ['notices.request.completed.subject'], [
+        ['notices.request.completed.line', { type: out.type, received: out.receivedAt }],
+        ev.archiveSha256 ? ['notices.request.completed.archive', { sha256: ev.archiveSha256 }] : null,
+        ev.correctionIds?.length ? ['notices.request.completed.corrections', { ids: ev.correctionIds.join(', ') }] : null,
+        out.answer ?? null,
       ]);
     } else if (to === 'REFUSED') {
-      await this.tell(out, 'We cannot act on your request', [`Why: ${what.reason}`, COMPLAINT_RIGHT]);
+      await this.tell(actor, out, ['notices.request.refused.subject'], [['notices.request.why', { reason: what.reason ?? '' }], ['notices.request.complaintRight']]);
     } else {
-      await this.tell(out, 'Your request was withdrawn', [`Your request (${TYPE_WORDS[out.type]}) of ${this.day(out.receivedAt)} was withdrawn${reason ? `: ${reason}` : ''}.`]);
+      await this.tell(actor, out, ['notices.request.withdrawn.subject'], [reason ? ['notices.request.withdrawn.lineWhy', { type: out.type, received: out.receivedAt, reason }] : ['notices.request.withdrawn.line', { type: out.type, received: out.receivedAt }]]);
     }
     return out;
   }
@@ -570,30 +578,40 @@ export class PrivacyRequestService {
   }
 
   /**
-   * Tells the person (account e-mail, else phone). A message that cannot be
-   * sent does not undo what happened: it is recorded on the timeline for an
+   * Tells the person (account e-mail, else phone), in their language: the one
+   * they chose, else their browser's when they made the call themselves, else
+   * English. Catalogue lines are rendered in it (dates as days in the
+   * controller's time zone); a plain string line is someone's own words (an
+   * operator's reason, an answer) and is sent as written. A message that cannot
+   * be sent does not undo what happened: it is recorded on the timeline for an
    * operator to follow up.
    */
-  private async tell(req: PrivacyRequest, subject: string, lines: string[]): Promise<void> {
-    const text = [...lines.filter(Boolean), `Request ${req.id} — see it in your privacy centre.`].join('\n');
-    await this.send(req, subject, 'The person', async () => {
+  private async tell(actor: Actor, req: PrivacyRequest, subject: NoticeLine, lines: (NoticeLine | null)[]): Promise<void> {
+    const language = await languageFor(req.personId, actor.type === 'subject' ? actor.acceptLanguage : null);
+    const t = createTranslator(language, this.o.timeZone);
+    const render = (l: NoticeLine) => (typeof l === 'string' ? l : t.t(l[0], dated(t, l[1])));
+    const body = lines.filter((l): l is NoticeLine => Boolean(l)).map(render);
+    const title = render(subject);
+    const text = [...body, t.t('notices.request.footer', { id: req.id })].join('\n');
+    await this.send(req, title, 'The person', async () => {
       const contact = await this.o.contacts(req.personId);
       const to = contact.email ?? contact.phone;
       if (!to) throw new Error('the account has no e-mail address or phone number');
-      return { channel: contact.email ? 'EMAIL' : 'PHONE', to, text };
+      return { channel: contact.email ? 'EMAIL' : 'PHONE', to, text, language };
     });
     const rep = req.representative;
-    // The representative who asked is answered too, at the contact given with the request.
+    // The representative who asked is answered too, at the contact given with the request (in the same language).
     if (rep) {
-      await this.send(req, subject, `The representative ${rep.name}`, async () => ({
+      await this.send(req, title, `The representative ${rep.name}`, async () => ({
         channel: isEmail(rep.contact) ? 'EMAIL' : 'PHONE',
         to: rep.contact,
-        text: [`You made this request on behalf of person ${req.personId} (${rep.relationship.toLowerCase().replace('_', ' ')}). The person is told the same.`, ...lines.filter(Boolean), `Request ${req.id}.`].join('\n'),
+        text: [t.t('notices.request.representative', { person: req.personId, relationship: rep.relationship }), ...body, t.t('notices.request.representativeFooter', { id: req.id })].join('\n'),
+        language,
       }));
     }
   }
 
-  private async send(req: PrivacyRequest, subject: string, whom: string, message: () => Promise<{ channel: 'EMAIL' | 'PHONE'; to: string; text: string }>): Promise<void> {
+  private async send(req: PrivacyRequest, subject: string, whom: string, message: () => Promise<{ channel: 'EMAIL' | 'PHONE'; to: string; text: string; language: string }>): Promise<void> {
     try {
       const m = await message();
       await this.o.messenger.notice({ requestId: req.id, subject, ...m });

@@ -1,6 +1,7 @@
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { fail } from '@footprint/schema';
 import { canSendCodes, maskEmail, sendCode } from '@footprint/kit';
+import { languageFor } from '../preferences/language.js';
 import { refuseOverLimit, type CodeLimits, type CodeSubject } from '../codes/limits.js';
 import type { RightsConfig } from './config.js';
 import type { Acting, RightsDomains } from './domains.js';
@@ -54,7 +55,7 @@ export class ErasureCodes {
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
     await this.jobs.saveCode({ id, personId: a.person, codeHash: this.hash(id, code), sentTo: maskEmail(email), expiresAt, attemptsLeft: this.config.codes.codeMaxAttempts });
     try {
-      await sendCode(this.config.codes, a.log, { domain: 'gateway', channel: 'EMAIL', to: email, code, expiresAt, confirmationId: id });
+      await sendCode(this.config.codes, a.log, { domain: 'gateway', channel: 'EMAIL', to: email, code, expiresAt, confirmationId: id, purpose: 'erasure', language: await languageFor(a.person, a.acceptLanguage) });
     } catch (err) {
       a.log.error({ err, confirmationId: id }, 'erasure code could not be sent');
       fail('SUBGRAPH_UNAVAILABLE', 'The confirmation code could not be sent; nothing was changed. Try again later.');

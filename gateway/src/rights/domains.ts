@@ -47,6 +47,8 @@ export interface Acting {
   person: string;
   requestId: string;
   log: Logger;
+  /** The caller's Accept-Language (codes before the person has chosen a language). */
+  acceptLanguage?: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { forgetPreferences } from '../preferences/language.js';
 import { rm } from 'node:fs/promises';
 import { fail } from '@footprint/schema';
 import { SCOPES } from '../auth/principal.js';
@@ -108,6 +109,7 @@ export const rightsFeature: FeatureModule = {
         for (const e of await exports.listForPerson(person, 1000)) {
           if (e.state === 'SUCCEEDED' && (await exports.markExpired(e.id))) await rm(jobPaths(exportConfig.dir, e.id).archive, { force: true });
         }
+        await forgetPreferences(person);
         await accountErasedListener?.(person, jobId);
       },
     });

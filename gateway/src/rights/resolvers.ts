@@ -31,7 +31,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 const requester = (ctx: GatewayContext): Requester => {
   const p = ctx.principal;
   if (p.kind === 'job') fail('FORBIDDEN', 'A job token cannot make rights requests');
-  return { actor: p.sub, actorType: p.kind, reason: p.kind === 'operator' ? p.reason : null, requestId: ctx.requestId, log: ctx.log };
+  return { actor: p.sub, actorType: p.kind, reason: p.kind === 'operator' ? p.reason : null, requestId: ctx.requestId, log: ctx.log, acceptLanguage: ctx.acceptLanguage };
 };
 
 /** The person a request is for: the @person argument the plugin decided, with the field's scope (auth/access.ts). */

@@ -17,6 +17,8 @@ export interface Requester {
   reason: string | null;
   requestId: string;
   log: Logger;
+  /** The caller's Accept-Language, for the code's text before the person has chosen a language. */
+  acceptLanguage?: string;
 }
 
 export const RIGHTS_PURPOSES = ['AD_PROFILING', 'DIRECT_MARKETING'] as const;
@@ -93,7 +95,7 @@ export class RightsService {
   }
 
   private acting(person: string, r: Requester): Acting {
-    return { actor: r.actor, actorType: r.actorType, person, requestId: r.requestId, log: r.log };
+    return { actor: r.actor, actorType: r.actorType, person, requestId: r.requestId, log: r.log, acceptLanguage: r.acceptLanguage };
   }
 
   private reasonOf(given: string | null | undefined, r: Requester): string | null {

@@ -10,6 +10,8 @@ export interface Caller {
   person: string | null;
   credential: { actor: string; actorType: 'subject' | 'operator' | 'job'; scopes: string[]; requestId: string };
   log: Logger;
+  /** The language the person reads, as the gateway passed it (codes are written in it); absent: the default. */
+  language?: string;
 }
 
 /** The person a read is for. */

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTranslator, DEFAULT_LANGUAGE, isLanguage } from '@footprint/i18n';
 import { z } from 'zod';
 import { ConfigError, type SecretsConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,8 @@ export interface CorrectionDeliveryConfig {
   noticeIntervalMs: number;
   noticeMaxAttempts: number;
   noticeTimeoutMs: number;
+  /** Where the person is, for the expiry time written in a code's text (default Asia/Baku, FOOTPRINT_REQUEST_TIME_ZONE). */
+  timeZone?: string;
 }
 
 const Env = z.object({
@@ -35,7 +38,17 @@ const Env = z.object({
   FOOTPRINT_NOTICE_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5000),
   FOOTPRINT_NOTICE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   FOOTPRINT_NOTICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  FOOTPRINT_REQUEST_TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone (e.g. Asia/Baku)').default('Asia/Baku'),
 });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const recipientVar = (r: Recipient) => `FOOTPRINT_RECIPIENT_${r}_URL`;
 
@@ -62,6 +75,7 @@ export function loadCorrectionDeliveryConfig(config: Pick<SecretsConfig, 'produc
     noticeIntervalMs: e.FOOTPRINT_NOTICE_INTERVAL_MS,
     noticeMaxAttempts: e.FOOTPRINT_NOTICE_MAX_ATTEMPTS,
     noticeTimeoutMs: e.FOOTPRINT_NOTICE_TIMEOUT_MS,
+    timeZone: e.FOOTPRINT_REQUEST_TIME_ZONE,
   };
 }
 
@@ -75,6 +89,27 @@ export interface CodeMessage {
   code: string;
   expiresAt: string;
   confirmationId: string;
+  /** The language the person reads (a catalogue language); absent or unknown: the default (English). */
+  language?: string;
+  /** What the code confirms, for its text; default from the channel (a new e-mail address or phone number). */
+  purpose?: 'email' | 'phone' | 'erasure' | 'request';
+}
+
+/** Where the expiry of a code is told in when nothing else is configured: the controller's time zone of the demo. */
+const DEFAULT_TIME_ZONE = 'Asia/Baku';
+
+/**
+ * The message as sent: the code and its text in the person's language, from
+ * the `notices` catalogue (an e-mail gets a subject and a sentence, an SMS a
+ * short line), so the sender only delivers it.
+ */
+export function renderCode(msg: CodeMessage, timeZone: string = DEFAULT_TIME_ZONE) {
+  const language = isLanguage(msg.language) ? msg.language : DEFAULT_LANGUAGE;
+  const t = createTranslator(language, timeZone);
+  const expires = t.date(msg.expiresAt, 'dateTime');
+  const purpose = msg.purpose ?? (msg.channel === 'EMAIL' ? 'email' : 'phone');
+  const text = msg.channel === 'PHONE' ? t.t('notices.code.sms', { code: msg.code, expires }) : t.t('notices.code.text', { code: msg.code, purpose, expires });
+  return { ...msg, language, purpose, subject: t.t('notices.code.subject'), text };
 }
 
 /** Whether codes can be sent at all: production needs a real sender. */
@@ -86,7 +121,8 @@ export function canSendCodes(cfg: CorrectionDeliveryConfig): boolean {
  * Sends a one-time code: to the configured sender, or — outside production
  * only — to the log and the dev mailbox (local use has no e-mail or SMS).
  */
-export async function sendCode(cfg: CorrectionDeliveryConfig, log: Logger, msg: CodeMessage): Promise<void> {
+export async function sendCode(cfg: CorrectionDeliveryConfig, log: Logger, plain: CodeMessage): Promise<void> {
+  const msg = renderCode(plain, cfg.timeZone);
   if (cfg.codeSenderUrl) {
     const res = await fetch(cfg.codeSenderUrl, {
       method: 'POST',

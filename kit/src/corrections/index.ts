@@ -108,3 +108,4 @@ export function createCorrectionEngine<DB>(opts: {
     stop: () => dispatcher?.stop(),
   };
 }
+export * from './rule-check.js';

@@ -93,7 +93,7 @@ export async function requestCorrection(deps: CorrectionDeps, ctx: Caller, input
   const { pending, code, to } = outcome;
   if (!pending) throw new Error('unreachable: neither applied nor pending');
   try {
-    await sendCode(cfg, ctx.log, { domain, channel: pending.channel as 'EMAIL' | 'PHONE', to, code, expiresAt: pending.expiresAt, confirmationId: pending.id });
+    await sendCode(cfg, ctx.log, { domain, channel: pending.channel as 'EMAIL' | 'PHONE', to, code, expiresAt: pending.expiresAt, confirmationId: pending.id, language: ctx.language });
   } catch (err) {
     await correctionTables(deps.db).updateTable('correctionConfirmation').set({ state: 'UNSENT' }).where('id', '=', pending.id).execute();
     await endContest(deps.db, pending.id);

@@ -1,5 +1,6 @@
-import type { Doc, El, Ev, KeyValueStore } from './dom.js';
-import { $, announce, errorText, gql, h, STATE_TITLES, TYPE_TITLES, type GqlResult } from './ui.js';
+import type { MessageKey } from '@footprint/i18n';
+import { languageSwitcher, language, onLanguageChange, savedLanguage, setLanguage, t, tr, translateMarkup } from '../lang.js';
+import { $, announce, codedErrorText, field, gql, h, OPEN_STATES, type GqlResult } from './ui.js';
 
 /**
  * The privacy desk: the queue of privacy requests by deadline (days left,
@@ -7,10 +8,9 @@ import { $, announce, errorText, gql, h, STATE_TITLES, TYPE_TITLES, type GqlResu
  * timeline, and the actions an operator takes on it. Every call goes through
  * the public GraphQL API with the operator's token and the session's reason
  * (X-Footprint-Reason), so each is checked and audited by the gateway.
+ * Every text is the catalogues' (namespace desk), in the operator's language
+ * (kept on this browser); what a person wrote is shown as written.
  */
-
-declare const document: Doc;
-declare const sessionStorage: KeyValueStore;
 
 interface Request {
   id: string;
@@ -44,7 +44,7 @@ interface Request {
   refusalGround: string | null;
   refusalReason: string | null;
 }
-interface Event {
+interface TimelineEvent {
   at: string;
   actor: string;
   actorType: string;
@@ -68,6 +68,11 @@ let after: string | null = null;
 let selected: string | null = null;
 
 const call = <T>(query: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> => gql<T>(token, query, variables, reason);
+const errorText = codedErrorText;
+const typeTitle = (type: string) => t('privacy.requestType', { type });
+const stateTitle = (state: string) => t('privacy.requestState', { state });
+const day = (d: string) => tr().date(`${d}T12:00:00Z`, 'date');
+const when = (iso: string) => tr().date(iso, 'dateTime');
 const say = (m: string) => announce('status', m);
 
 // ---------------------------------------------------------------------------
@@ -78,14 +83,14 @@ async function open(candidate: string, why: string): Promise<void> {
   reason = why.trim();
   const error = $('token-error');
   if (!reason) {
-    error.textContent = 'Give the reason for this session: it is recorded with every call';
+    error.textContent = t('desk.signIn.needReason');
     error.hidden = false;
     $('reason').focus();
     return;
   }
   const res = await call<{ privacyRequestStats: { openTotal: number } }>('{ privacyRequestStats { openTotal } }');
   if (!res.data?.privacyRequestStats) {
-    error.textContent = `The desk could not be opened: ${errorText(res) ?? 'no answer'}`;
+    error.textContent = t('desk.signIn.failed', { error: errorText(res) ?? t('desk.signIn.noAnswer') });
     error.hidden = false;
     return;
   }
@@ -96,7 +101,7 @@ async function open(candidate: string, why: string): Promise<void> {
   $('who').hidden = false;
   $('sign-in').hidden = true;
   $('desk').hidden = false;
-  say(`Desk open as ${operatorId}`);
+  say(t('desk.signIn.done', { id: operatorId }));
   await Promise.all([loadFigures(), loadQueue(true)]);
 }
 
@@ -109,7 +114,6 @@ function subjectOf(jwt: string): string {
     return 'operator';
   }
 }
-declare function atob(s: string): string;
 
 function signOut(): void {
   token = '';
@@ -117,7 +121,7 @@ function signOut(): void {
   $('desk').hidden = true;
   $('who').hidden = true;
   $('sign-in').hidden = false;
-  say('Signed out');
+  say(t('desk.signIn.out'));
 }
 
 // ---------------------------------------------------------------------------
@@ -130,7 +134,7 @@ async function loadFigures(): Promise<void> {
   const s = res.data?.privacyRequestStats;
   const body = $('figures-body');
   if (!s) {
-    body.replaceChildren(h('p', { class: 'error', text: errorText(res) ?? 'No figures' }));
+    body.replaceChildren(h('p', { class: 'error', text: errorText(res) ?? t('desk.figures.none') }));
     return;
   }
   const fig = (label: string, value: string, id: string) => h('div', { class: 'figure', id }, h('strong', { text: value }), label);
@@ -140,11 +144,11 @@ async function loadFigures(): Promise<void> {
     h(
       'div',
       { class: 'figures' },
-      fig('open', String(s.openTotal), 'fig-open'),
-      fig('overdue', String(s.overdue), 'fig-overdue'),
-      fig('answered', String(s.answered), 'fig-answered'),
-      fig('median days to answer', s.medianDaysToAnswer === null ? '—' : String(s.medianDaysToAnswer), 'fig-median'),
-      ...[...byState.entries()].map(([state, n]) => fig(STATE_TITLES[state] ?? state, String(n), `fig-${state.toLowerCase()}`)),
+      fig(t('desk.figures.open'), tr().number(s.openTotal), 'fig-open'),
+      fig(t('desk.figures.overdue'), tr().number(s.overdue), 'fig-overdue'),
+      fig(t('desk.figures.answered'), tr().number(s.answered), 'fig-answered'),
+      fig(t('desk.figures.median'), s.medianDaysToAnswer === null ? '—' : tr().number(s.medianDaysToAnswer), 'fig-median'),
+      ...[...byState.entries()].map(([state, n]) => fig(stateTitle(state), tr().number(n), `fig-${state.toLowerCase()}`)),
     ),
   );
 }
@@ -154,14 +158,14 @@ async function loadFigures(): Promise<void> {
 
 function filter(): Record<string, unknown> {
   const f: Record<string, unknown> = {};
-  const state = $('f-state').value;
-  const type = $('f-type').value;
-  const due = $('f-due').value.trim();
-  const person = $('f-person').value.trim();
+  const state = field('f-state').value;
+  const type = field('f-type').value;
+  const due = field('f-due').value.trim();
+  const person = field('f-person').value.trim();
   if (state) f.states = [state];
   if (type) f.types = [type];
   if (due) f.dueWithinDays = Number(due);
-  if ($('f-overdue').checked) f.overdue = true;
+  if (field('f-overdue').checked) f.overdue = true;
   if (person) f.person = person;
   return f;
 }
@@ -175,41 +179,41 @@ async function loadQueue(reset: boolean): Promise<void> {
   const q = res.data?.privacyRequestQueue;
   const body = $('queue-body');
   if (!q) {
-    say(`The queue could not be read: ${errorText(res)}`);
+    say(t('desk.queue.failed', { error: errorText(res) ?? '' }));
     return;
   }
   if (reset) body.replaceChildren();
   for (const r of q.nodes) body.append(queueRow(r));
-  $('queue-count').textContent = `${q.totalCount} request(s)`;
+  $('queue-count').textContent = t('desk.queue.count', { count: q.totalCount });
   after = q.pageInfo.endCursor;
   $('more').hidden = !q.pageInfo.hasNextPage;
 }
 
-function queueRow(r: Request): El {
-  const tr = h(
+function queueRow(r: Request): HTMLElement {
+  const row = h(
     'tr',
     { 'data-request': r.id, class: r.overdue ? 'overdue' : undefined, tabindex: '0', 'aria-selected': String(r.id === selected) },
-    h('td', { text: r.deadlineOn }),
-    h('td', {}, r.overdue ? h('span', { class: 'tag bad', text: `overdue ${-(r.daysLeft ?? 0)} d` }) : r.daysLeft === null ? '—' : String(r.daysLeft)),
-    h('td', { text: TYPE_TITLES[r.type] ?? r.type }),
-    h('td', { text: STATE_TITLES[r.state] ?? r.state }),
+    h('td', { text: day(r.deadlineOn) }),
+    h('td', {}, r.overdue ? h('span', { class: 'tag bad', text: t('desk.queue.overdue', { days: -(r.daysLeft ?? 0) }) }) : r.daysLeft === null ? '—' : tr().number(r.daysLeft)),
+    h('td', { text: typeTitle(r.type) }),
+    h('td', { text: stateTitle(r.state) }),
     h('td', { text: r.personId }),
-    h('td', { text: r.channel.toLowerCase().replace('_', ' ') }),
+    h('td', { text: t('desk.channel', { channel: r.channel }) }),
     h('td', { text: r.assignee ?? '—' }),
     h(
       'td',
       {},
-      r.possiblyExcessive ? h('span', { class: 'tag', text: 'possibly excessive' }) : null,
-      r.failure ? h('span', { class: 'tag bad', text: 'work failed' }) : null,
-      r.workAvailable ? null : h('span', { class: 'tag', text: 'no machinery yet' }),
+      r.possiblyExcessive ? h('span', { class: 'tag', text: t('desk.queue.excessive') }) : null,
+      r.failure ? h('span', { class: 'tag bad', text: t('desk.queue.workFailed') }) : null,
+      r.workAvailable ? null : h('span', { class: 'tag', text: t('desk.queue.noMachinery') }),
     ),
   );
   const pick = () => void showRequest(r.id);
-  tr.addEventListener('click', pick);
-  tr.addEventListener('keydown', (ev: Ev & { key?: string }) => {
+  row.addEventListener('click', pick);
+  row.addEventListener('keydown', (ev: KeyboardEvent) => {
     if (ev.key === 'Enter') pick();
   });
-  return tr;
+  return row;
 }
 
 // ---------------------------------------------------------------------------
@@ -217,82 +221,83 @@ function queueRow(r: Request): El {
 
 async function showRequest(id: string): Promise<void> {
   selected = id;
-  const res = await call<{ privacyRequest: (Request & { timeline: Event[] }) | null }>(`query($id: ID!) { privacyRequest(requestId: $id) { ${FULL} timeline { at actor actorType action fromState toState reason detail } } }`, { id });
+  const res = await call<{ privacyRequest: (Request & { timeline: TimelineEvent[] }) | null }>(`query($id: ID!) { privacyRequest(requestId: $id) { ${FULL} timeline { at actor actorType action fromState toState reason detail } } }`, { id });
   const r = res.data?.privacyRequest;
   if (!r) {
-    say(`The request could not be read: ${errorText(res) ?? 'not found'}`);
+    say(t('desk.detail.failed', { error: errorText(res) ?? t('desk.detail.notFound') }));
     return;
   }
   $('detail').hidden = false;
   $('action-error').hidden = true;
-  $('detail-h').textContent = `${TYPE_TITLES[r.type] ?? r.type} — person ${r.personId}`;
+  $('detail-h').textContent = t('desk.detail.heading', { type: typeTitle(r.type), person: r.personId });
   const dl = h('dl', { class: 'fields', id: 'detail-fields' });
-  const add = (k: string, v: string | El | null) => dl.append(h('dt', { text: k }), h('dd', {}, v ?? '—'));
-  add('Request', r.id);
-  add('State', STATE_TITLES[r.state] ?? r.state);
-  add('Channel', r.channel);
-  add('Received', `${r.receivedOn} (${r.receivedAt})`);
+  const add = (k: MessageKey, v: string | HTMLElement | null) => dl.append(h('dt', { text: t(k) }), h('dd', {}, v ?? '—'));
+  add('desk.detail.request', r.id);
+  add('desk.detail.state', stateTitle(r.state));
+  add('desk.detail.channel', t('desk.channel', { channel: r.channel }));
+  add('desk.detail.received', t('desk.detail.receivedValue', { day: day(r.receivedOn), at: when(r.receivedAt) }));
   if (r.representative) {
     const p = r.representative;
-    add('On behalf of the person', `${p.name} (${p.relationship}), ${p.contact} — authority checked by ${p.checkedBy} at ${p.checkedAt}: ${p.authorityChecked}`);
+    add('desk.detail.onBehalf', t('desk.detail.onBehalfValue', { name: p.name, relationship: p.relationship, contact: p.contact, checkedBy: p.checkedBy, checkedAt: when(p.checkedAt), proof: p.authorityChecked }));
   }
-  add('Due', `${r.deadlineOn}, the whole day (${r.dueAt}${r.extendedTo ? ` → extended to ${r.extendedTo} (${r.extensionReason ?? ''})` : ''})`);
-  add('Days left', r.overdue ? h('span', { class: 'tag bad', text: `overdue by ${-(r.daysLeft ?? 0)} days` }) : r.daysLeft === null ? 'answered' : String(r.daysLeft));
-  add('Identity', r.verification.method ? `${r.verification.method} by ${r.verification.verifiedBy ?? '?'} at ${r.verification.verifiedAt ?? '?'}` : 'not verified yet');
-  add('Assignee', r.assignee);
-  if (r.possiblyExcessive) add('Possibly excessive', `repeats ${r.excessiveOf ?? '?'}${r.excessiveDecidedBy ? ` — judged not excessive by ${r.excessiveDecidedBy}` : ' — decide: start or refuse'}`);
-  if (!r.workAvailable) add('Machinery', 'Not available in this build: this request cannot be completed yet');
-  if (r.scope.kinds?.length || r.scope.purpose) add('About', [r.scope.kinds?.join(', '), r.scope.purpose, r.scope.until ? `until ${r.scope.until}` : ''].filter(Boolean).join('; '));
-  else if (r.type === 'ERASURE') add('About', 'the whole account');
-  if (r.work.exportJobId) add('Export job', r.work.exportJobId);
-  if (r.work.erasureJobId) add('Erasure job', r.work.erasureJobId);
-  if (r.failure) add('Work failed', h('span', { class: 'error', text: `${r.failure.code}: ${r.failure.message} (${r.failure.at})` }));
+  add('desk.detail.due', r.extendedTo ? t('desk.detail.dueExtended', { day: day(r.deadlineOn), at: when(r.dueAt), extendedTo: when(r.extendedTo), reason: r.extensionReason ?? '' }) : t('desk.detail.dueValue', { day: day(r.deadlineOn), at: when(r.dueAt) }));
+  add('desk.detail.daysLeft', r.overdue ? h('span', { class: 'tag bad', text: t('desk.detail.overdueBy', { count: -(r.daysLeft ?? 0) }) }) : r.daysLeft === null ? t('desk.detail.answered') : tr().number(r.daysLeft));
+  const v = r.verification;
+  add('desk.detail.identity', v.method ? t('desk.detail.verified', { method: v.method, by: v.verifiedBy ?? '?', at: v.verifiedAt ? when(v.verifiedAt) : '?' }) : t('desk.detail.notVerified'));
+  add('desk.detail.assignee', r.assignee);
+  if (r.possiblyExcessive) add('desk.detail.excessive', r.excessiveDecidedBy ? t('desk.detail.repeatsJudged', { of: r.excessiveOf ?? '?', by: r.excessiveDecidedBy }) : t('desk.detail.repeats', { of: r.excessiveOf ?? '?' }));
+  if (!r.workAvailable) add('desk.detail.machinery', t('desk.detail.noMachinery'));
+  if (r.scope.kinds?.length || r.scope.purpose) add('desk.detail.about', [r.scope.kinds?.join(', '), r.scope.purpose ? t('privacy.purpose', { purpose: r.scope.purpose }) : null, r.scope.until ? t('desk.detail.until', { until: when(r.scope.until) }) : null].filter(Boolean).join('; '));
+  else if (r.type === 'ERASURE') add('desk.detail.about', t('desk.detail.aboutAccount'));
+  if (r.work.exportJobId) add('desk.detail.exportJob', r.work.exportJobId);
+  if (r.work.erasureJobId) add('desk.detail.erasureJob', r.work.erasureJobId);
+  if (r.failure) add('desk.detail.workFailed', h('span', { class: 'error', text: t('desk.detail.failure', { code: r.failure.code, message: r.failure.message, at: when(r.failure.at) }) }));
   const ev = r.evidence;
-  const evidence = [ev.archiveSha256 ? `archive sha256 ${ev.archiveSha256} (${ev.records ?? '?'} records, ${ev.archiveBytes ?? '?'} bytes)` : '', ev.correctionIds.length ? `corrections ${ev.correctionIds.join(', ')}` : '', ev.receipts.length ? `receipts ${ev.receipts.join(', ')}` : '']
-    .filter(Boolean)
-    .join('; ');
-  add('Evidence', h('span', { id: 'evidence', text: evidence || '—' }));
-  if (r.answer) add('Answer', r.answer);
-  if (r.refusalGround) add('Refused as', `${r.refusalGround}: ${r.refusalReason ?? ''}`);
-  $('detail-body').replaceChildren(dl, r.originalText ? h('pre', { class: 'original', text: r.originalText }) : '');
+  const evidence = [
+    ev.archiveSha256 ? t('desk.detail.archive', { sha256: ev.archiveSha256, records: ev.records ?? 0, bytes: ev.archiveBytes ?? 0 }) : '',
+    ev.correctionIds.length ? t('desk.detail.correctionIds', { ids: ev.correctionIds.join(', ') }) : '',
+    ev.receipts.length ? t('desk.detail.receipts', { ids: ev.receipts.join(', ') }) : '',
+  ].filter(Boolean);
+  add('desk.detail.evidence', h('span', { id: 'evidence', text: evidence.join('; ') || '—' }));
+  if (r.answer) add('desk.detail.answer', r.answer);
+  if (r.refusalGround) add('desk.detail.refusedAs', t('desk.detail.refusal', { ground: t('desk.option.ground', { value: r.refusalGround }), reason: r.refusalReason ?? '' }));
+  // The request as the person wrote it: never translated, never parsed as markup; bidi-safe whatever its script.
+  const original = r.originalText ? h('pre', { class: 'original', dir: 'auto', translate: 'no', 'aria-label': t('desk.detail.original'), text: r.originalText }) : '';
+  $('detail-body').replaceChildren(dl, original);
   $('timeline').replaceChildren(
-    ...r.timeline.map((e) =>
-      h('li', {}, h('strong', { text: e.action }), ` ${e.at.replace('T', ' ').slice(0, 19)} — ${e.actorType} ${e.actor}${e.fromState && e.fromState !== e.toState ? ` (${e.fromState} → ${e.toState})` : ''}`, e.reason ? h('div', { text: e.reason }) : null),
-    ),
+    ...r.timeline.map((e) => {
+      const base = { action: e.action, at: when(e.at), actorType: e.actorType, actor: e.actor };
+      const line = e.fromState && e.fromState !== e.toState ? t('desk.detail.eventMove', { ...base, from: stateTitle(e.fromState), to: stateTitle(e.toState) }) : t('desk.detail.event', base);
+      return h('li', {}, line, e.reason ? h('div', { text: e.reason }) : null);
+    }),
   );
   renderActions(r);
-  for (const tr of [...rowsOf()]) tr.setAttribute('aria-selected', String(tr.dataset.request === id));
+  for (const row of $('queue-body').querySelectorAll<HTMLElement>('tr')) row.setAttribute('aria-selected', String(row.dataset.request === id));
 }
 
-function rowsOf(): El[] {
-  const out: El[] = [];
-  const body = $('queue-body') as El & { children?: ArrayLike<El> };
-  const children = body.children ?? [];
-  for (let i = 0; i < children.length; i++) out.push(children[i]!);
-  return out;
-}
-
-type Field = { name: string; label: string; kind?: 'text' | 'textarea' | 'select' | 'number'; options?: string[]; value?: string };
+/** An option list: each value with its words in the operator's language (`label`), sent as the value. */
+type Field = { name: string; label: MessageKey; kind?: 'text' | 'textarea' | 'select' | 'number'; options?: string[]; optionLabel?: MessageKey; value?: string };
 
 /** One action: a small form; on success the request, queue and figures reload; an error shows its code and changes nothing. */
-function action(title: string, fields: Field[], run: (v: Record<string, string>) => Promise<GqlResult<unknown>>, id: string): El {
+function action(titleKey: MessageKey, fields: Field[], run: (v: Record<string, string>) => Promise<GqlResult<unknown>>, id: string): HTMLElement {
+  const title = t(titleKey);
   const form = h('form', { id: `act-${id}` }, h('h4', { text: title }));
-  const inputs = new Map<string, El>();
+  const inputs = new Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>();
   for (const f of fields) {
     const fid = `act-${id}-${f.name}`;
     const input =
       f.kind === 'select'
-        ? h('select', { id: fid }, ...(f.options ?? []).map((o) => h('option', { text: o })))
+        ? h('select', { id: fid }, ...(f.options ?? []).map((o) => h('option', { value: o, text: f.optionLabel ? t(f.optionLabel, { value: o }) : o })))
         : f.kind === 'textarea'
           ? h('textarea', { id: fid, rows: '2' })
           : h('input', { id: fid, type: f.kind === 'number' ? 'number' : 'text' });
     if (f.value) input.value = f.value;
     inputs.set(f.name, input);
-    form.append(h('label', { for: fid, text: f.label }), input);
+    form.append(h('label', { for: fid, text: t(f.label) }), input);
   }
   const button = h('button', { type: 'submit', text: title });
   form.append(h('div', { class: 'actions' }, button));
-  form.addEventListener('submit', (ev: Ev) => {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void (async () => {
       button.disabled = true;
@@ -302,11 +307,11 @@ function action(title: string, fields: Field[], run: (v: Record<string, string>)
       const err = errorText(res);
       if (err) {
         const box = $('action-error');
-        box.textContent = `${title}: ${err}`;
+        box.textContent = t('desk.action.failed', { action: title, error: err });
         box.hidden = false;
         return;
       }
-      say(`${title}: done`);
+      say(t('desk.action.done', { action: title }));
       if (selected) await showRequest(selected);
       await Promise.all([loadQueue(true), loadFigures()]);
     })();
@@ -317,42 +322,41 @@ function action(title: string, fields: Field[], run: (v: Record<string, string>)
 function renderActions(r: Request): void {
   const id = r.id;
   const m = (name: string, args: string, vars: Record<string, unknown>) => call(`mutation($id: ID!${args ? `, ${args}` : ''}) { ${name} { id state } }`, { id, ...vars });
-  const open = ['RECEIVED', 'VERIFYING', 'IN_PROGRESS', 'ON_HOLD'].includes(r.state);
-  const forms: El[] = [];
-  if (!open) {
-    $('detail-actions').replaceChildren(h('p', { class: 'muted', text: 'This request is closed; its record is kept unchanged.' }));
+  const forms: HTMLElement[] = [];
+  if (!OPEN_STATES.includes(r.state)) {
+    $('detail-actions').replaceChildren(h('p', { class: 'muted', text: t('desk.detail.closed') }));
     return;
   }
   if (!r.verification.method) {
-    forms.push(action('Send a code', [{ name: 'channel', label: 'To the account\'s', kind: 'select', options: ['EMAIL', 'PHONE'] }], (v) => m('sendPrivacyRequestCode(requestId: $id, channel: $channel)', '$channel: ContactChannel!', { channel: v.channel }), 'code'));
-    forms.push(action('Verify', [{ name: 'code', label: 'Code the person gave (or leave empty)' }, { name: 'check', label: 'Or: what you checked', kind: 'textarea' }], (v) => m('verifyPrivacyRequest(requestId: $id, input: $input)', '$input: VerifyPrivacyRequestInput!', { input: v.code ? { code: v.code } : { check: v.check } }), 'verify'));
+    forms.push(action('desk.action.sendCode', [{ name: 'channel', label: 'desk.action.sendCode.channel', kind: 'select', options: ['EMAIL', 'PHONE'], optionLabel: 'desk.option.channel' }], (v) => m('sendPrivacyRequestCode(requestId: $id, channel: $channel)', '$channel: ContactChannel!', { channel: v.channel }), 'code'));
+    forms.push(action('desk.action.verify', [{ name: 'code', label: 'desk.action.verify.code' }, { name: 'check', label: 'desk.action.verify.check', kind: 'textarea' }], (v) => m('verifyPrivacyRequest(requestId: $id, input: $input)', '$input: VerifyPrivacyRequestInput!', { input: v.code ? { code: v.code } : { check: v.check } }), 'verify'));
   }
-  forms.push(action('Assign', [{ name: 'assignee', label: 'Operator', value: operatorId }], (v) => m('assignPrivacyRequest(requestId: $id, assignee: $a)', '$a: String', { a: v.assignee || null }), 'assign'));
+  forms.push(action('desk.action.assign', [{ name: 'assignee', label: 'desk.action.assign.assignee', value: operatorId }], (v) => m('assignPrivacyRequest(requestId: $id, assignee: $a)', '$a: String', { a: v.assignee || null }), 'assign'));
   const noJob = r.state === 'IN_PROGRESS' && ['ACCESS', 'PORTABILITY', 'ERASURE'].includes(r.type) && !r.work.exportJobId && !r.work.erasureJobId;
-  if (r.verification.method && (r.state === 'RECEIVED' || r.failure || noJob)) forms.push(action(r.failure ? 'Start the work again' : r.state === 'RECEIVED' ? 'Start (not excessive)' : 'Start the work', [{ name: 'reason', label: 'Why', kind: 'textarea' }], (v) => m('startPrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'start'));
-  if (!r.extendedTo) forms.push(action('Extend', [{ name: 'months', label: 'Further months (1 or 2)', kind: 'select', options: ['2', '1'] }, { name: 'reason', label: 'Reasons (told to the person)', kind: 'textarea' }], (v) => m('extendPrivacyRequest(requestId: $id, months: $n, reason: $r)', '$n: Int!, $r: String!', { n: Number(v.months), r: v.reason ?? '' }), 'extend'));
-  if (r.state === 'ON_HOLD') forms.push(action('Resume', [{ name: 'reason', label: 'What was received' }], (v) => m('resumePrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'resume'));
-  else forms.push(action('Wait for the person', [{ name: 'reason', label: 'What is awaited (told to them)', kind: 'textarea' }], (v) => m('holdPrivacyRequest(requestId: $id, reason: $r)', '$r: String!', { r: v.reason ?? '' }), 'hold'));
+  if (r.verification.method && (r.state === 'RECEIVED' || r.failure || noJob)) {
+    const title: MessageKey = r.failure ? 'desk.action.startAgain' : r.state === 'RECEIVED' ? 'desk.action.startNotExcessive' : 'desk.action.start';
+    forms.push(action(title, [{ name: 'reason', label: 'desk.action.why', kind: 'textarea' }], (v) => m('startPrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'start'));
+  }
+  if (!r.extendedTo) forms.push(action('desk.action.extend', [{ name: 'months', label: 'desk.action.extend.months', kind: 'select', options: ['2', '1'] }, { name: 'reason', label: 'desk.action.extend.reason', kind: 'textarea' }], (v) => m('extendPrivacyRequest(requestId: $id, months: $n, reason: $r)', '$n: Int!, $r: String!', { n: Number(v.months), r: v.reason ?? '' }), 'extend'));
+  if (r.state === 'ON_HOLD') forms.push(action('desk.action.resume', [{ name: 'reason', label: 'desk.action.resume.reason' }], (v) => m('resumePrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'resume'));
+  else forms.push(action('desk.action.hold', [{ name: 'reason', label: 'desk.action.hold.reason', kind: 'textarea' }], (v) => m('holdPrivacyRequest(requestId: $id, reason: $r)', '$r: String!', { r: v.reason ?? '' }), 'hold'));
   forms.push(
     action(
-      'Complete',
-      [{ name: 'answer', label: 'Answer to the person', kind: 'textarea' }, ...(r.type === 'RECTIFICATION' ? [{ name: 'corrections', label: 'Correction ids (comma-separated)' } as Field] : [])],
-      (v) =>
-        m('completePrivacyRequest(requestId: $id, input: $input)', '$input: CompletePrivacyRequestInput', {
-          input: { answer: v.answer || null, correctionIds: (v.corrections ?? '').split(',').map((s) => s.trim()).filter(Boolean) },
-        }),
+      'desk.action.complete',
+      [{ name: 'answer', label: 'desk.action.complete.answer', kind: 'textarea' }, ...(r.type === 'RECTIFICATION' ? [{ name: 'corrections', label: 'desk.action.complete.corrections' } as Field] : [])],
+      (v) => m('completePrivacyRequest(requestId: $id, input: $input)', '$input: CompletePrivacyRequestInput', { input: { answer: v.answer || null, correctionIds: (v.corrections ?? '').split(',').map((s) => s.trim()).filter(Boolean) } }),
       'complete',
     ),
   );
   forms.push(
     action(
-      'Refuse',
-      [{ name: 'ground', label: 'Ground', kind: 'select', options: ['MANIFESTLY_UNFOUNDED', 'EXCESSIVE', 'IDENTITY_NOT_VERIFIED', 'OTHER'] }, { name: 'reason', label: 'Reason (told to the person, with the right to complain)', kind: 'textarea' }],
+      'desk.action.refuse',
+      [{ name: 'ground', label: 'desk.action.refuse.ground', kind: 'select', options: ['MANIFESTLY_UNFOUNDED', 'EXCESSIVE', 'IDENTITY_NOT_VERIFIED', 'OTHER'], optionLabel: 'desk.option.ground' }, { name: 'reason', label: 'desk.action.refuse.reason', kind: 'textarea' }],
       (v) => m('refusePrivacyRequest(requestId: $id, ground: $g, reason: $r)', '$g: PrivacyRequestRefusalGround!, $r: String!', { g: v.ground, r: v.reason ?? '' }),
       'refuse',
     ),
   );
-  forms.push(action('Withdraw', [{ name: 'reason', label: 'The person\'s instruction' }], (v) => m('withdrawPrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'withdraw'));
+  forms.push(action('desk.action.withdraw', [{ name: 'reason', label: 'desk.action.withdraw.reason' }], (v) => m('withdrawPrivacyRequest(requestId: $id, reason: $r)', '$r: String', { r: v.reason || null }), 'withdraw'));
   $('detail-actions').replaceChildren(...forms);
 }
 
@@ -360,68 +364,90 @@ function renderActions(r: Request): void {
 // Enter a written request
 
 async function enter(): Promise<void> {
-  const received = $('e-received').value;
+  const received = field('e-received').value;
+  const repName = field('e-rep-name').value.trim();
   const input = {
-    type: $('e-type').value,
-    channel: $('e-channel').value,
+    type: field('e-type').value,
+    channel: field('e-channel').value,
     // The day the letter arrived, as a calendar day where the controller answers (the gateway's time zone), not UTC midnight.
     receivedOn: received || null,
-    originalText: $('e-text').value,
-    kinds: $('e-kinds').value.split(',').map((k) => k.trim()).filter(Boolean),
-    purpose: $('e-purpose').value.trim() || null,
-    onBehalf: $('e-rep-name').value.trim()
-      ? { name: $('e-rep-name').value.trim(), relationship: $('e-rep-relationship').value, contact: $('e-rep-contact').value.trim(), authorityChecked: $('e-rep-proof').value.trim() }
-      : null,
+    // Exactly as written: the desk shows it back unchanged.
+    originalText: field('e-text').value,
+    kinds: field('e-kinds').value.split(',').map((k) => k.trim()).filter(Boolean),
+    purpose: field('e-purpose').value.trim() || null,
+    onBehalf: repName ? { name: repName, relationship: field('e-rep-relationship').value, contact: field('e-rep-contact').value.trim(), authorityChecked: field('e-rep-proof').value.trim() } : null,
   };
-  const res = await call<{ createPrivacyRequest: { id: string; deadlineOn: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadlineOn } }', { p: $('e-person').value.trim(), input });
+  const res = await call<{ createPrivacyRequest: { id: string; deadlineOn: string } }>('mutation($p: ID!, $input: WrittenPrivacyRequestInput!) { createPrivacyRequest(personId: $p, input: $input) { id deadlineOn } }', { p: field('e-person').value.trim(), input });
   const made = res.data?.createPrivacyRequest;
   if (!made) {
-    say(`Not entered: ${errorText(res)}`);
+    say(t('desk.enter.failed', { error: errorText(res) ?? '' }));
     return;
   }
-  say(`Entered: due ${made.deadlineOn}; verify the requester's identity next`);
-  $('e-text').value = '';
+  say(t('desk.enter.done', { due: day(made.deadlineOn) }));
+  field('e-text').value = '';
   await Promise.all([loadQueue(true), loadFigures(), showRequest(made.id)]);
 }
 
 // ---------------------------------------------------------------------------
 
+/** The option lists of the static forms, worded in the operator's language (their values are the API's codes). */
+function labelOptions(): void {
+  const label = (id: string, words: (value: string) => string) => {
+    for (const o of $(id).querySelectorAll('option')) if (o.value) o.textContent = words(o.value);
+  };
+  for (const id of ['f-state']) label(id, stateTitle);
+  for (const id of ['f-type', 'e-type']) label(id, typeTitle);
+  label('e-channel', (channel) => t('desk.channel', { channel }));
+  label('e-rep-relationship', (value) => t('desk.option.relationship', { value }));
+}
+
 async function start(): Promise<void> {
+  const saved = savedLanguage();
+  if (saved && saved !== language()) await setLanguage(saved, { remember: false });
+  translateMarkup(document);
+  labelOptions();
+  // The operator's language is kept on this browser (the cookie the gateway serves the page by).
+  $('language-slot').replaceChildren(languageSwitcher((l) => setLanguage(l)));
+  onLanguageChange(async () => {
+    labelOptions();
+    if (!token) return;
+    await Promise.all([loadFigures(), loadQueue(true), selected ? showRequest(selected) : Promise.resolve()]);
+  });
   let demo = false;
   try {
     demo = ((await (await fetch('/privacy/desk.json')).json()) as { demo: boolean }).demo;
   } catch {
-    say('The desk could not load its settings');
+    say(t('desk.settingsFailed'));
   }
   $('demo-button').hidden = !demo;
-  $('token-form').addEventListener('submit', (ev: Ev) => {
+  $('token-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    void open($('token').value, $('reason').value);
+    void open(field('token').value, field('reason').value);
   });
   $('demo-button').addEventListener('click', () => {
     void (async () => {
       const res = await fetch('/privacy/desk/demo-session', { method: 'POST', headers: { 'x-footprint-demo': '1' } });
-      if (!res.ok) return say('The demo sign-in is not available here');
+      if (!res.ok) return say(t('desk.demoUnavailable'));
       const { token: minted } = (await res.json()) as { token: string };
-      $('token').value = minted;
-      if (!$('reason').value.trim()) $('reason').value = 'Local demo of the privacy desk';
-      await open(minted, $('reason').value);
+      field('token').value = minted;
+      if (!field('reason').value.trim()) field('reason').value = t('desk.demoReason');
+      await open(minted, field('reason').value);
     })();
   });
   $('sign-out').addEventListener('click', signOut);
-  $('filters').addEventListener('submit', (ev: Ev) => {
+  $('filters').addEventListener('submit', (ev) => {
     ev.preventDefault();
     void loadQueue(true);
   });
   $('more').addEventListener('click', () => void loadQueue(false));
-  $('enter-form').addEventListener('submit', (ev: Ev) => {
+  $('enter-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     void enter();
   });
-  const saved = sessionStorage.getItem(KEY);
-  if (saved) {
-    const s = JSON.parse(saved) as { token: string; reason: string };
-    $('reason').value = s.reason;
+  const savedSession = sessionStorage.getItem(KEY);
+  if (savedSession) {
+    const s = JSON.parse(savedSession) as { token: string; reason: string };
+    field('reason').value = s.reason;
     await open(s.token, s.reason);
   }
   document.body.setAttribute('data-ready', 'true');

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { forgetPreferences, languageFor, usePreferences } from '../src/preferences/language.js';
+import { Preferences, preferenceMigrations } from '../src/preferences/store.js';
+import { requires } from '../../test/support/requires.js';
+
+await requires('postgres');
+
+/**
+ * The person's language preference on both of the gateway's databases —
+ * SQLite and a real PostgreSQL (a database of its own for this run, dropped
+ * after): kept and changed per person, read back for notices (the choice wins
+ * over the browser's Accept-Language, which wins over the default), and gone
+ * with an erased account.
+ */
+
+const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const run = `prefs_${randomUUID().slice(0, 8)}`;
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  usePreferences(null);
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function sqliteStore(): Promise<GatewayStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'footprint-prefs-'));
+  const store = openGatewayStore(dir, preferenceMigrations);
+  cleanups.push(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+async function postgresStore(): Promise<GatewayStore> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${run}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${run}`;
+  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
+  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
+  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-prefs-pg-')), preferenceMigrations);
+  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
+  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
+  cleanups.push(async () => {
+    await store.close();
+    const a = new pg.Client({ connectionString: PG_ADMIN });
+    await a.connect();
+    await a.query(`drop database if exists ${run} with (force)`);
+    await a.end();
+  });
+  return store;
+}
+
+describe.each([
+  ['SQLite', sqliteStore],
+  ['PostgreSQL', postgresStore],
+])('language preferences on %s', (_name, open) => {
+  it('keeps one language per person, changes it, and forgets it with the account', async () => {
+    const store = await open();
+    await store.migrate();
+    const prefs = new Preferences(store);
+    usePreferences(prefs);
+
+    expect(await prefs.get('10000001')).toBeNull();
+    // Nothing chosen: the browser's language, else English.
+    expect(await languageFor('10000001', 'az-AZ,az;q=0.9')).toBe('az');
+    expect(await languageFor('10000001', 'de-DE')).toBe('en');
+    expect(await languageFor('10000001', null)).toBe('en');
+
+    await prefs.setLanguage('10000001', 'az', '2026-12-07T10:00:00.000Z');
+    await prefs.setLanguage('10000002', 'en', '2026-12-07T10:00:00.000Z');
+    // The choice wins over what the calling browser asks for.
+    expect(await languageFor('10000001', 'en-US')).toBe('az');
+    await prefs.setLanguage('10000001', 'en', '2026-12-07T11:00:00.000Z');
+    expect(await prefs.get('10000001')).toEqual({ personId: '10000001', language: 'en', updatedAt: '2026-12-07T11:00:00.000Z' });
+
+    await forgetPreferences('10000001');
+    expect(await prefs.get('10000001')).toBeNull();
+    expect(await prefs.get('10000002')).toMatchObject({ language: 'en' });
+  });
+});

@@ -81,14 +81,15 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
     await browser?.close();
   });
 
+  /** A fresh document each time (going to the same file with another hash would only change the hash). */
   const open = async (hash = '') => {
+    await page.goto('about:blank');
     await page.goto(`${index}${hash}`);
-    await page.waitForFunction(() => typeof window.__footprintReady === 'number');
+    await page.waitForFunction("typeof window.__footprintReady === 'number'");
   };
+  // Page-side code is given as text: this project's test TypeScript has no DOM library.
   const go = async (hash: string) => {
-    await page.evaluate((h) => {
-      location.hash = h;
-    }, hash);
+    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   };
   /** The archive's own formats: dates as the viewer shows them (the archive's language, Asia/Baku by default). */
   const dateTime = (iso: unknown) => new Intl.DateTimeFormat('en', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Baku' }).format(new Date(String(iso)));
@@ -96,7 +97,7 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
   it('draws the first screen from file:// with every kind and its count, and fetches nothing from elsewhere', async () => {
     const started = Date.now();
     await open();
-    const ready = await page.evaluate(() => window.__footprintReady!);
+    const ready = await page.evaluate<number>('window.__footprintReady');
     console.log(`viewer first screen: ${ready.toFixed(0)} ms after navigation start (${Date.now() - started} ms wall, heavy archive)`);
     await expect.poll(() => page.locator('#vmain h2').first().textContent()).toBe('All your data');
     for (const k of manifest.domains.flatMap((d) => d.kinds)) {
@@ -174,11 +175,11 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
       await open(`#/k/${kind}`);
       const cell = page.locator(`.vlist a[href="#/r/${kind}/0"]`);
       await cell.waitFor();
-      if (field) await expect.poll(() => cell.textContent(), kind).toContain(String(records[0]![field]));
+      if (field) await expect.poll(() => cell.textContent(), { message: kind }).toContain(String(records[0]![field]));
       else expect(await cell.locator('.photo').count()).toBe(1);
       for (const { i, r } of field ? sample(records) : []) {
         await go(`#/r/${kind}/${i}`);
-        await expect.poll(() => page.locator('article.record h2').textContent(), kind).toBe(String(r[field!]));
+        await expect.poll(() => page.locator('article.record h2').textContent(), { message: kind }).toBe(String(r[field!]));
       }
     }
   });
@@ -232,30 +233,29 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
         await open(hash);
         await page.waitForTimeout(400);
         if (hash.startsWith('#/s/')) await page.waitForSelector('section.search[data-done]', { timeout: 60_000 });
-        await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
-        const over = await page.evaluate(() => {
-          const out: string[] = [];
-          const root = document.scrollingElement!;
-          if (root.scrollWidth > root.clientWidth) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
+        await page.evaluate("for (const d of document.querySelectorAll('details')) d.setAttribute('open', '')");
+        // An element that clips on purpose (a one-line summary with an ellipsis) does not overflow the layout.
+        const over = await page.evaluate<string[]>(`(() => {
+          const out = [];
+          const root = document.scrollingElement;
+          if (root.scrollWidth > root.clientWidth) out.push('page ' + root.scrollWidth + ' > ' + root.clientWidth);
           for (const el of document.querySelectorAll('#viewer-root *:not(.archive-doc *)')) {
             const style = getComputedStyle(el);
-            // An element that clips on purpose (a one-line summary with an ellipsis) does not overflow the layout.
             if (style.overflowX === 'hidden' || style.overflowX === 'clip') continue;
-            if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.push(`${el.tagName}.${el.className} ${el.scrollWidth} > ${el.clientWidth}`);
+            if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.push(el.tagName + '.' + el.className + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
           }
           return out;
-        });
+        })()`);
         expect(over, `${width}px ${hash || 'overview'}`).toEqual([]);
         await page.evaluate(axeSource);
-        const serious = await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-          const r = await axe.run(document, { resultTypes: ['violations'] });
-          return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
-        });
+        const serious = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+          r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))))`);
         expect(serious, `${width}px ${hash || 'overview'}`).toEqual([]);
         if (SHOTS && ['', '#/r/orders.order/0', '#/k/cloud.location', '#/k/messaging.message'].includes(hash)) {
-          await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.removeAttribute('open')));
+          await page.evaluate("for (const d of document.querySelectorAll('details')) d.removeAttribute('open')");
           const name = hash ? hash.split('/')[2]!.replace(/\W/g, '-') : 'overview';
+          await page.selectOption('#vlang', 'en');
+          await page.waitForTimeout(hash === '#/k/cloud.location' ? 3000 : 500);
           await page.screenshot({ path: join(SHOTS, `viewer-${name}${hash.startsWith('#/r/') ? '-record' : ''}-${width}-en.png`) });
           await page.selectOption('#vlang', 'az');
           await page.waitForTimeout(hash === '#/k/cloud.location' ? 3000 : 500);

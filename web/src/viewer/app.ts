@@ -108,11 +108,26 @@ export class App {
       return;
     }
     this.current = hash;
-    if (what === 'about') return this.showAbout();
-    if (what === 'k' && a && this.data.byKind.has(a)) return this.show(kindView(this.data, this.data.byKind.get(a)!, tx));
-    if (what === 'r' && a && b && this.data.byKind.has(a)) return this.show(recordView(this.data, this.data.byKind.get(a)!, Number(b), tx));
-    if (what === 'c' && a) return this.show(conversationView(this.data, a, tx));
-    if (what === 's' && a) return this.show(searchView(this.data, hash.slice(3), tx));
+    if (what === 'about') {
+      this.showAbout();
+      return;
+    }
+    if (what === 'k' && a && this.data.byKind.has(a)) {
+      this.show(kindView(this.data, this.data.byKind.get(a)!, tx));
+      return;
+    }
+    if (what === 'r' && a && b && this.data.byKind.has(a)) {
+      this.show(recordView(this.data, this.data.byKind.get(a)!, Number(b), tx));
+      return;
+    }
+    if (what === 'c' && a) {
+      this.show(conversationView(this.data, a, tx));
+      return;
+    }
+    if (what === 's' && a) {
+      this.show(searchView(this.data, hash.slice(3), tx));
+      return;
+    }
     this.show(this.overview());
   }
 

@@ -130,7 +130,7 @@ export class ArchiveData {
    * Every record of a kind, page by page, yielding to the page between pages
    * (so the viewer stays responsive) until `visit` returns false.
    */
-  async scan(kind: string, visit: (r: Rec, i: number) => boolean | void, stopped: () => boolean = () => false): Promise<void> {
+  async scan(kind: string, visit: (r: Rec, i: number) => unknown, stopped: () => boolean = () => false): Promise<void> {
     const k = this.byKind.get(kind);
     if (!k) return;
     for (let p = 0; p < k.pages.length; p++) {

@@ -6,9 +6,13 @@ import land from 'world-atlas/land-110m.json';
 type Ring = [number, number][];
 
 let rings: Ring[] | null = null;
+
+const isLand = (x: unknown): x is Topology<{ land: GeometryCollection }> =>
+  typeof x === 'object' && x !== null && 'objects' in x && typeof x.objects === 'object' && x.objects !== null && 'land' in x.objects;
 function landRings(): Ring[] {
   if (rings) return rings;
-  const topo = land as unknown as Topology<{ land: GeometryCollection }>;
+  const topo: unknown = land;
+  if (!isLand(topo)) return [];
   const fc = feature(topo, topo.objects.land);
   const out: Ring[] = [];
   for (const f of fc.features) {

@@ -105,10 +105,11 @@ export interface ViewerKind {
 
 /** The archive's language and time zone, once the request carries them (an older job has neither). */
 export function archiveLocale(facts: ArchiveFacts): { language: string; timeZone: string } {
-  const f = facts as unknown as Record<string, unknown>;
+  const language: unknown = Reflect.get(facts, 'language');
+  const timeZone: unknown = Reflect.get(facts, 'timeZone');
   return {
-    language: typeof f.language === 'string' && f.language ? f.language : 'en',
-    timeZone: typeof f.timeZone === 'string' && f.timeZone ? f.timeZone : VIEWER_DEFAULT_TIME_ZONE,
+    language: typeof language === 'string' && language ? language : 'en',
+    timeZone: typeof timeZone === 'string' && timeZone ? timeZone : VIEWER_DEFAULT_TIME_ZONE,
   };
 }
 

@@ -269,6 +269,10 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
   it('switches to Azerbaijani: labels, dates and plurals from the az catalogue', async () => {
     const orders = recordsOf('orders.order');
     await page.setViewportSize({ width: 1280, height: 900 });
+    await open();
+    await page.selectOption('#vlang', 'az');
+    await expect.poll(() => page.locator('#vmain h2').first().textContent()).toBe('Bütün məlumatlarınız');
+    expect(await page.locator('.banner.ok').textContent()).toContain('64.008 qeyd');
     await open('#/r/orders.order/0');
     await page.selectOption('#vlang', 'az');
     await expect.poll(() => page.locator('#vmain h2').first().textContent()).toBe(String(orders[0]!.orderNumber));

@@ -69,7 +69,8 @@ export class App {
     select.addEventListener('change', () => {
       this.tx = new Texts(select.value, this.data.index.timeZone);
       this.renderHeader();
-      this.current = '';
+      // Not a hash any route has: the view on screen is drawn again in the new language.
+      this.current = '\u0000';
       this.route();
     });
     this.headerEl.replaceChildren(

@@ -1,4 +1,5 @@
 import { CATALOGUES, createTranslator, type MessageKey, type MessageValues, REFERENCE_LANGUAGE, type Translator } from '@footprint/i18n';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { valueAt, type Rec, type ViewerKind } from './data.js';
 
 /**
@@ -15,6 +16,8 @@ export class Texts {
    */
   private readonly native: boolean;
   private readonly parts: Intl.DateTimeFormat;
+  /** Messages formatted here when Intl lacks the language, so that a plural's number ("64.008 qeyd") is az's too. */
+  private readonly messages = new Map<string, IntlMessageFormat>();
 
   constructor(
     readonly language: string,
@@ -28,7 +31,21 @@ export class Texts {
   }
 
   t(key: MessageKey, values?: MessageValues): string {
-    return this.tr.t(key, values);
+    if (this.native) return this.tr.t(key, values);
+    let mf = this.messages.get(key);
+    if (!mf) {
+      const source = CATALOGUES[this.language]?.[key] ?? CATALOGUES[REFERENCE_LANGUAGE]?.[key] ?? key;
+      mf = new IntlMessageFormat(source, this.language, undefined, {
+        formatters: {
+          // German's separators are az's (see `native`); the options are those the catalogue's message asks for.
+          getNumberFormat: (_locales, options) => new Intl.NumberFormat('de', options as Intl.NumberFormatOptions | undefined),
+          getDateTimeFormat: (locales, options) => new Intl.DateTimeFormat(locales, options),
+          getPluralRules: (locales, options) => new Intl.PluralRules(locales, options),
+        },
+      });
+      this.messages.set(key, mf);
+    }
+    return String(mf.format(values));
   }
 
   /** A key built from data (a field name, an enum value): used only when the catalogue has it. */

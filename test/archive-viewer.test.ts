@@ -124,7 +124,7 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
       const items = r.items as { name: string }[];
       const table = (await page.locator('table.items').textContent()) ?? '';
       for (const it of items) expect(table).toContain(it.name);
-      const total = new Intl.NumberFormat('en', { style: 'currency', currency: String(r.currency) }).format(Number(r.total));
+      const total = new Intl.NumberFormat('en', { style: 'currency', currency: String(r.currency), currencyDisplay: 'code' }).format(Number(r.total));
       expect(await page.locator('table.items tr.total').textContent()).toContain(total);
       const mine = deliveries.map((d, j) => ({ d, j })).filter(({ d }) => d.orderNumber === r.orderNumber);
       await expect.poll(() => page.locator('section.related h3').first().textContent()).toBe('Deliveries of this order');
@@ -284,7 +284,7 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
     const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Baku' }).format(placedAt);
     const text = (await page.locator('article.record').textContent()) ?? '';
     expect(text).toContain(`${day}, ${time}`);
-    expect(text).toContain(new Intl.NumberFormat('az', { style: 'currency', currency: String(orders[0]!.currency) }).format(Number(orders[0]!.total)));
+    expect(text).toContain(new Intl.NumberFormat('az', { style: 'currency', currency: String(orders[0]!.currency), currencyDisplay: 'code' }).format(Number(orders[0]!.total)));
     expect(await page.locator('dl.fields dt').allTextContents()).toContain('Sifariş nömrəsi');
   });
 });

@@ -12,7 +12,7 @@ export class Texts {
   /**
    * Whether this browser's Intl knows the language. Chrome and Chromium ship a reduced ICU without Azerbaijani
    * (Intl formats az dates as "2020 M10 20"): then dates are written from the catalogue's month names and numbers
-   * with az's separators (those of CLDR: 12.345,5 and "935,00 ₼").
+   * with az's separators (those of CLDR: 12.345,5 and "935,00 AZN").
    */
   private readonly native: boolean;
   private readonly parts: Intl.DateTimeFormat;
@@ -88,14 +88,15 @@ export class Texts {
 
   number(n: number, options?: Intl.NumberFormatOptions): string {
     // German's separators are CLDR's for az (grouping ".", decimal ","): used only where the browser lacks az.
-    return this.native ? this.tr.number(n, options) : new Intl.NumberFormat('de', { ...options, ...(options?.style === 'currency' ? { currencyDisplay: 'narrowSymbol' } : {}) }).format(n);
+    return this.native ? this.tr.number(n, options) : new Intl.NumberFormat('de', options).format(n);
   }
 
   /** A decimal amount ("1299.00") in a currency (ISO 4217), as the language writes money. */
   money(amount: unknown, currency: unknown): string {
     const n = typeof amount === 'number' ? amount : typeof amount === 'string' ? Number(amount) : Number.NaN;
     if (Number.isNaN(n)) return String(amount ?? '');
-    if (typeof currency === 'string' && /^[A-Z]{3}$/.test(currency)) return this.number(n, { style: 'currency', currency });
+    // The ISO code, not the sign: "₼" is missing from many fonts (it shows as a box), and the archive is read with any.
+    if (typeof currency === 'string' && /^[A-Z]{3}$/.test(currency)) return this.number(n, { style: 'currency', currency, currencyDisplay: 'code' });
     return this.number(n, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 

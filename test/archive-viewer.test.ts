@@ -161,6 +161,8 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
       await go(`#/r/cloud.location/${i}`);
       await expect.poll(() => page.locator('article.record h2').textContent()).toBe(dateTime(r.at));
       await expect.poll(() => page.locator('section.related h3').first().textContent()).toBe('The device');
+      expect((r.device as { id?: string } | null)?.id).toBeTruthy();
+      await expect.poll(() => page.locator('section.related a[href^="#/r/cloud.device/"]').count()).toBe(1);
     }
   });
 

@@ -18,8 +18,8 @@ export interface Relation {
 export const RELATIONS: Relation[] = [
   { from: 'orders.order', field: 'orderNumber', to: 'orders.delivery', toField: 'orderNumber', label: 'viewer.rel.deliveries' },
   { from: 'orders.delivery', field: 'orderNumber', to: 'orders.order', toField: 'orderNumber', label: 'viewer.rel.order' },
-  { from: 'orders.support_ticket', field: 'orderReference', to: 'orders.order', toField: 'orderNumber', label: 'viewer.rel.order' },
-  { from: 'cloud.location', field: 'deviceId', to: 'cloud.device', toField: 'id', label: 'viewer.rel.device' },
+  { from: 'orders.support_ticket', field: 'orderNumber', to: 'orders.order', toField: 'orderNumber', label: 'viewer.rel.order' },
+  { from: 'cloud.location', field: 'device.id', to: 'cloud.device', toField: 'id', label: 'viewer.rel.device' },
   { from: 'cloud.device_command', field: 'deviceId', to: 'cloud.device', toField: 'id', label: 'viewer.rel.device' },
   { from: 'community.comment', field: 'postId', to: 'community.post', toField: 'postId', label: 'viewer.rel.post' },
   { from: 'community.post', field: 'postId', to: 'community.comment', toField: 'postId', label: 'viewer.rel.comments' },

@@ -133,6 +133,12 @@ describe('the portability archive of 10000001', () => {
         expect(text.match(/^BEGIN:VCARD\r$/gm)?.length ?? 0, f.path).toBe(f.records);
       } else if (f.format === 'geojson') {
         expect((JSON.parse(text) as { features: unknown[] }).features.length, f.path).toBe(f.records);
+      } else if (f.format === 'viewer' && f.kind) {
+        // A page of the viewer's data: one call with the kind, the page number and its records (the JSON file's records).
+        const page = /^__footprint\.page\(("[^"]+"),(\d+),(\[[\s\S]*\])\);\n$/.exec(text);
+        expect(page, f.path).not.toBeNull();
+        expect(JSON.parse(page![1]!), f.path).toBe(f.kind);
+        expect((JSON.parse(page![3]!) as unknown[]).length, f.path).toBe(f.records);
       } else {
         expect(f.records, f.path).toBeNull();
       }
@@ -202,18 +208,22 @@ describe('the portability archive of 10000001', () => {
     expect(p.howToExercise).toMatch(/one month/);
   });
 
-  it('opens offline: index.html lists every domain and kind with counts and links to every data file, with no external assets', () => {
+  it('opens offline: index.html lists every domain and kind with counts and links to every data file, and loads only the viewer beside it', () => {
     const html = entries.get('index.html')!.toString('utf8');
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(html).toContain('<meta charset="utf-8">');
     expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
     expect(html).not.toMatch(/src="(https?:)?\/\//);
-    expect(html).not.toMatch(/<script|<link /);
+    // Scripts and styles: only the archive's own viewer (web/src/viewer), by relative path, each listed in the manifest.
+    const assets = [...html.matchAll(/<script src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+    expect(assets).toEqual(['viewer/viewer.css', 'viewer/viewer.js', 'viewer/data/index.js']);
+    expect(html.match(/<script/g)?.length).toBe(2);
+    for (const a of assets) expect(manifest.files.some((f) => f.path === a), a).toBe(true);
     for (const d of manifest.domains) {
       expect(html, d.domain).toContain(`id="d-${d.domain}"`);
       for (const k of d.kinds) expect(html, k.kind).toContain(`<code>${k.kind}</code>`);
     }
-    for (const f of manifest.files.filter((x) => x.kind)) expect(html, f.path).toContain(`href="${f.path}"`);
+    for (const f of manifest.files.filter((x) => x.kind && x.format !== 'viewer')) expect(html, f.path).toContain(`href="${f.path}"`);
     expect(html).toContain('Complete.');
     expect(html).toMatch(/Your rights/);
   });

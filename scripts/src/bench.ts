@@ -7,6 +7,7 @@ import { DirectSource, gatewaySource, kindOwners, planFootprint, traverseFootpri
 import { postToDomain } from '@footprint/gateway/transport';
 import { benchErasure } from './bench-erasure.js';
 import { benchExport } from './bench-export.js';
+import { benchViewer } from './bench-viewer.js';
 import { benchRequests } from './bench-requests.js';
 import { residentMb } from './rss.js';
 import { closeHeavy, heavyFederation } from './bench-heavy.js';
@@ -205,10 +206,11 @@ footprint of the heavy person (${HEAVY_PERSON}); median of ${ROUNDS} rounds afte
 
 /**
  * BENCH_ONLY runs some parts (comma-separated): footprint, pages, export, cpu (footprint vs bare gateway),
- * subgraph (gateway / subgraph RPS), discovery, load (cpu + subgraph + discovery), overload (heavy readers), erasure, requests.
+ * subgraph (gateway / subgraph RPS), discovery, load (cpu + subgraph + discovery), overload (heavy readers), erasure, requests,
+ * viewer (the archive viewer on the heavy person's archive in Chromium).
  * Unset: all of them, and the summary of every row of issue 14's table at the end.
  */
-const PARTS = ['footprint', 'pages', 'export', 'cpu', 'subgraph', 'discovery', 'overload', 'erasure', 'requests'] as const;
+const PARTS = ['footprint', 'pages', 'export', 'cpu', 'subgraph', 'discovery', 'overload', 'erasure', 'requests', 'viewer'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').flatMap((p) => (p.trim() === 'load' ? ['cpu', 'subgraph', 'discovery'] : [p.trim()])));
 const unknown = [...only].filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}, load`);
@@ -226,6 +228,7 @@ async function part(name: string, fn: () => Promise<void>): Promise<void> {
 try {
   if (only.has('footprint')) await part('footprint', benchFootprint);
   if (only.has('pages')) await part('pages', benchPages);
+  if (only.has('viewer')) await part('viewer', benchViewer);
   const load = new Set((['cpu', 'subgraph', 'discovery'] as const).filter((p) => only.has(p)));
   if (load.size) await part([...load].join(','), () => benchLoad(load));
   // Last on the shared federation: it may leave the gateway restarted.

@@ -26,3 +26,17 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The archive viewer runs from file://, where a module script is refused: it is one classic script (IIFE).
+// Its catalogues and the world outline for its map are bundled in: an archive loads nothing from elsewhere.
+await build({
+  entryPoints: { 'viewer/viewer': join(root, 'src', 'viewer', 'viewer.ts') },
+  outdir: dist,
+  bundle: true,
+  format: 'iife',
+  target: 'es2022',
+  platform: 'browser',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -14,7 +14,8 @@ export type KindStatus = 'PENDING' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE' | 'NO
 
 const StagedFile = z.object({
   path: z.string(),
-  format: z.enum(['json', 'csv', 'vcard', 'geojson']),
+  /** `viewer`: a page of records as a script for the archive's offline viewer (archive/viewer-data.ts). */
+  format: z.enum(['json', 'csv', 'vcard', 'geojson', 'viewer']),
   mediaType: z.string(),
   size: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

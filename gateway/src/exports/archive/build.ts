@@ -4,6 +4,8 @@ import { buildIndexHtml } from './html.js';
 import { buildManifest, domainSummaries, type ArchiveFacts, type DocFile, type Manifest } from './manifest.js';
 import { buildPortable } from './portable.js';
 import { buildProcessing } from './processing.js';
+import { archiveLocale, viewerIndex, viewerIndexScript } from './viewer-data.js';
+import { viewerAssets, withViewer } from './viewer-page.js';
 import { writeZip, type ZipEntry } from './zip.js';
 
 const doc = (path: string, format: string, mediaType: string, text: string): DocFile => {
@@ -26,7 +28,8 @@ export interface BuiltArchive {
 export async function buildArchive(facts: ArchiveFacts, schemaText: string, stagingDir: string, finalPath: string, level: number): Promise<BuiltArchive> {
   const processing = buildProcessing(facts);
   const incomplete = domainSummaries(facts).filter((d) => d.status !== 'COMPLETE');
-  const docs: DocFile[] = [doc('index.html', 'html', 'text/html; charset=utf-8', buildIndexHtml(facts, processing))];
+  // index.html is the offline viewer's page (viewer-page.ts); its data pages were staged with each kind.
+  const docs: DocFile[] = [doc('index.html', 'html', 'text/html; charset=utf-8', withViewer(buildIndexHtml(facts, processing), archiveLocale(facts).language))];
   if (incomplete.length > 0) {
     const lines = [
       'THIS ARCHIVE IS INCOMPLETE.',
@@ -42,6 +45,8 @@ export async function buildArchive(facts: ArchiveFacts, schemaText: string, stag
   docs.push(doc('processing.json', 'json', 'application/json', `${JSON.stringify(processing, null, 2)}\n`));
   docs.push(doc('portable.json', 'json', 'application/json', `${JSON.stringify(buildPortable(facts), null, 2)}\n`));
   docs.push(doc('schema.graphql', 'graphql', 'application/graphql', schemaText));
+  for (const a of viewerAssets()) docs.push({ path: a.path, format: 'viewer', mediaType: a.mediaType, content: a.content, sha256: createHash('sha256').update(a.content).digest('hex') });
+  docs.push(doc('viewer/data/index.js', 'viewer', 'text/javascript; charset=utf-8', viewerIndexScript(viewerIndex(facts, processing))));
   const manifest = buildManifest(facts, docs);
   const entries: ZipEntry[] = [
     { name: docs[0]!.path, content: docs[0]!.content },

@@ -8,6 +8,7 @@ import { hasPosition, valueAt, type Column } from './columns.js';
 import { CSV_BOM, csvHeader, csvRow } from './csv.js';
 import { emptyProvenance, isPortable, provenanceOf } from './provenance.js';
 import { contactToVCard } from './vcard.js';
+import { ViewerPages } from './viewer-data.js';
 
 /** What the archive writes for one kind. */
 export interface KindSpec {
@@ -27,7 +28,7 @@ export const kindStem = (kind: string, domain: string) => (kind.startsWith(`${do
  * One file being staged: appended to page by page, hashed and counted as it
  * is written, fsynced when closed. Memory holds one page of text.
  */
-class StagedWriter {
+export class StagedWriter {
   private readonly hash: Hash = createHash('sha256');
   private size = 0;
   private closed = false;
@@ -56,9 +57,10 @@ class StagedWriter {
     for (let at = 0; at < buf.length; ) at += (await this.fh.write(buf, at)).bytesWritten;
   }
 
-  async close(): Promise<StagedFile> {
+  /** `sync: false` for files a resumed run re-hashes anyway before it keeps them (viewer pages: many small files). */
+  async close(sync = true): Promise<StagedFile> {
     try {
-      await this.fh.sync();
+      if (sync) await this.fh.sync();
     } finally {
       // Closed whether or not the sync succeeded: a failed job deletes the file, and an open descriptor would keep its space.
       this.closed = true;
@@ -99,6 +101,7 @@ export class KindWriter {
   private csv!: StagedWriter;
   private vcard: StagedWriter | null = null;
   private geojson: StagedWriter | null = null;
+  private viewer!: ViewerPages;
   private records = 0;
   private portable = 0;
   private readonly provenance = emptyProvenance();
@@ -116,6 +119,7 @@ export class KindWriter {
       w.csv = await StagedWriter.open(root, `${base}.csv`, 'csv', 'text/csv; charset=utf-8; header=present');
       // The owning domain declares it: @personalData(format: VCARD).
       if (spec.meta?.format === 'VCARD') w.vcard = await StagedWriter.open(root, `${base}.vcf`, 'vcard', 'text/vcard; charset=utf-8');
+      w.viewer = new ViewerPages(root, spec);
       if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
       const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
       await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
@@ -146,7 +150,9 @@ export class KindWriter {
       if (meta?.region) this.regions.add(meta.region);
       if (source) this.sources.add(source);
       if (source === 'THIRD_PARTY') this.countOrigin(this.spec.meta?.origin ? valueAt(r, this.spec.meta.origin.split('.')) : null);
-      json += `${this.records === 0 ? '\n' : ',\n'}${JSON.stringify(record)}`;
+      const line = JSON.stringify(record);
+      json += `${this.records === 0 ? '\n' : ',\n'}${line}`;
+      this.viewer.add(line);
       csv += csvRow(record, this.spec.columns);
       if (this.vcard) {
         vcf += contactToVCard(record);
@@ -166,6 +172,7 @@ export class KindWriter {
     await this.csv.write(csv);
     await this.vcard?.write(vcf);
     await this.geojson?.write(geo);
+    await this.viewer.flushFull();
   }
 
   /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */
@@ -182,6 +189,7 @@ export class KindWriter {
     const files = [await this.json.close(), await this.csv.close()];
     if (this.vcard) files.push(await this.vcard.close());
     if (this.geojson) files.push(await this.geojson.close());
+    files.push(...(await this.viewer.finish()));
     return {
       files,
       records: this.records,
@@ -205,6 +213,7 @@ export class KindWriter {
 
   async discard(): Promise<void> {
     for (const w of [this.json, this.csv, this.vcard, this.geojson]) await w?.discard();
+    await this.viewer?.discard();
   }
 }
 

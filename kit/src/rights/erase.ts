@@ -302,6 +302,7 @@ export async function erase(
   }
   deps.noticesDue();
   if (ran.length > 0) await deps.settleErasure();
+  await deps.afterErasure();
   const all = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
   const wantedSet = new Set(wanted.map((k) => k.meta.kind));
   const receipts = all.filter((r) => wantedSet.has(r.kind) || !explicit);

@@ -131,6 +131,12 @@ export interface RightsSpec<DB> {
   onWithdrawal?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
   /** What the domain records when consent is given again (e.g. the account's consent record, granted). */
   onConsentGiven?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
+  /**
+   * Runs after each erase call's transactions have committed, a replay's included: what lies outside the
+   * database (cloud's files no record refers to any more). It must be safe to run again, since a crash before it
+   * ran leaves its work to the next call; a failure fails the erase call, so the gateway asks again.
+   */
+  afterErasure?(store: Store<DB>): Promise<void>;
 }
 
 /** Types a domain's rights rules against its database. */

@@ -351,7 +351,7 @@ export class ExportRunner {
       // A file that is not what its record names, or cannot be read: the domain failed, as when its records cannot be.
       if (err instanceof ContentIntegrityError || err instanceof ContentUnavailableError) {
         const code = err instanceof ContentIntegrityError ? 'CONTENT_INTEGRITY' : 'SUBGRAPH_UNAVAILABLE';
-        domainError = { message: err.message, extensions: { code, domain: k.domain } };
+        domainError = { message: err.message, extensions: { code, domain: k.domain, content: true } };
       } else {
         await writer.discard();
         throw err;
@@ -360,7 +360,7 @@ export class ExportRunner {
     const failure = domainError as GraphQLErrorShape | null;
     if (failure || pages === 0) {
       const message = failure
-        ? failure.extensions?.code === 'CONTENT_INTEGRITY'
+        ? failure.extensions?.content === true
           ? `${failure.message} (${k.domain}.${k.field}): the file was not exported`
           : `${failure.message} (${k.domain}.${k.field}, after ${this.deps.config.retries} attempts)`
         : `The ${k.domain} domain returned no ${k.field} for this person`;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { checkSha256, type BlobInfo, type BlobStore } from './store.js';
+import { checkSha256, type BlobInfo, type BlobStore, type PutOptions } from './store.js';
 
 /** Opens a path and fsyncs it: a file's bytes, or a folder's entries (a rename is durable only once its folder is synced). */
 async function fsyncPath(path: string, flags: string): Promise<void> {
@@ -33,7 +33,8 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<BlobInfo> {
+  async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: PutOptions = {}): Promise<BlobInfo> {
+    const durable = opts.durable ?? true;
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
@@ -48,7 +49,7 @@ export class FileBlobStore implements BlobStore {
           // A nearly full disk can take part of a write: write the rest, so the next call fails (ENOSPC) instead.
           for (let at = 0; at < chunk.byteLength; ) at += (await fh.write(chunk, at)).bytesWritten;
         }
-        await fh.sync();
+        if (durable) await fh.sync();
       } finally {
         await fh.close();
       }
@@ -61,7 +62,7 @@ export class FileBlobStore implements BlobStore {
       }
       await mkdir(dirname(final), { recursive: true });
       await rename(tmp, final);
-      await fsyncPath(dirname(final), 'r');
+      if (durable) await fsyncPath(dirname(final), 'r');
       return { sha256, bytes };
     } catch (err) {
       await rm(tmp, { force: true });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { checkSha256, type BlobInfo, type BlobStore } from './store.js';
+import { checkSha256, type BlobInfo, type BlobStore, type PutOptions } from './store.js';
 
 export interface S3BlobStoreOptions {
   /** e.g. http://127.0.0.1:9000 for an S3-compatible server; absent: AWS itself for the region. */
@@ -52,7 +52,8 @@ export class S3BlobStore implements BlobStore {
     return `${this.opts.prefix}${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
   }
 
-  async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<BlobInfo> {
+  /** An S3 PUT is durable once answered: `durable` changes nothing here. */
+  async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, _opts: PutOptions = {}): Promise<BlobInfo> {
     const dir = await mkdtemp(join(tmpdir(), 'footprint-blob-'));
     try {
       const spool = join(dir, randomUUID());

@@ -102,7 +102,7 @@ function chunk(id: string, data: Buffer): Buffer {
 const list = (type: string, parts: Buffer[]) => chunk('LIST', Buffer.concat([Buffer.from(type, 'ascii'), ...parts]));
 const u32 = (...ns: number[]) => {
   const b = Buffer.alloc(ns.length * 4);
-  ns.forEach((n, i) => b.writeUInt32LE(n, i * 4));
+  for (const [i, n] of ns.entries()) b.writeUInt32LE(n, i * 4);
   return b;
 };
 

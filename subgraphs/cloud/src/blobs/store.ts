@@ -17,12 +17,21 @@ export interface BlobStore {
   /** What kind of store this is, for logs and /health ("file", "s3"). */
   readonly kind: string;
   /** Streams `source` in, hashing as it goes; returns its name and size. Storing bytes already there changes nothing. */
-  put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<BlobInfo>;
+  put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts?: PutOptions): Promise<BlobInfo>;
   /** The blob's bytes as a stream, or null when there is no such blob. */
   get(sha256: string): Promise<Readable | null>;
   has(sha256: string): Promise<boolean>;
   /** Deletes the blob; false when there was none. */
   delete(sha256: string): Promise<boolean>;
+}
+
+export interface PutOptions {
+  /**
+   * false: the blob is not flushed to disk before `put` returns (no fsync). Still never visible half-written while
+   * the system runs; after a power loss it may be lost. Only for bulk loads that are redone from scratch if
+   * interrupted (the seed, whose store is reset first): a person's upload is always durable (the default, true).
+   */
+  durable?: boolean;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;

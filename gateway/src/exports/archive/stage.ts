@@ -201,13 +201,13 @@ export class KindWriter {
       if (!this.contents.has(path) && !todo.has(path)) todo.set(path, { recordId: String(r.id), ...c, path });
     }
     const queue = [...todo.values()];
+    const staged = new Map<string, StagedContent>();
     let stopped = false;
     const lane = async () => {
       for (let item = queue.shift(); item; item = stopped ? undefined : queue.shift()) {
         try {
           const got = await this.fetchContent!(item.recordId);
-          const staged = await stageContent(this.root, item.path, item, got.body);
-          this.contents.set(item.path, { ...staged, mediaType: item.mimeType });
+          staged.set(item.path, { ...(await stageContent(this.root, item.path, item, got.body)), mediaType: item.mimeType });
         } catch (err) {
           stopped = true;
           throw err;
@@ -217,7 +217,10 @@ export class KindWriter {
     // A few files at once: each is small and most of its time is the round trip; memory holds a chunk per lane.
     // Every lane has stopped before a failure goes up, so nothing is written after the kind is discarded.
     const failed = (await Promise.allSettled(Array.from({ length: Math.min(CONTENT_LANES, queue.length) }, lane))).find((r) => r.status === 'rejected');
+    // A page that failed adds none of its files (left in the staging folder, which goes with the job, never in the ZIP).
     if (failed) throw failed.reason;
+    // In the records' order, whichever lane finished first: the same archive every time.
+    for (const path of todo.keys()) this.contents.set(path, staged.get(path)!);
   }
 
   /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */

@@ -255,11 +255,16 @@ describe('erasure', () => {
     const res = await fetch(cloud.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: credential },
-      body: JSON.stringify({ query: `mutation($id: ID!) { _erase(requestId: $id, reason: "test") { kinds { kind deleted } } }`, variables: { id: randomUUID() } }),
+      body: JSON.stringify({ query: `mutation($id: ID!) { _erase(requestId: $id, reason: "test") { kinds { kind deleted filesDeleted } } }`, variables: { id: randomUUID() } }),
     });
-    const body = (await res.json()) as { data?: { _erase: { kinds: { kind: string; deleted: number }[] } }; errors?: unknown[] };
+    const body = (await res.json()) as { data?: { _erase: { kinds: { kind: string; deleted: number; filesDeleted: number }[] } }; errors?: unknown[] };
     expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-    expect(body.data!._erase.kinds.find((k) => k.kind === 'cloud.gallery_item')!.deleted).toBe(24);
+    const receipt = new Map(body.data!._erase.kinds.map((k) => [k.kind, k]));
+    expect(receipt.get('cloud.gallery_item')!.deleted).toBe(24);
+    // The receipt counts the files: A's 30 less the one B still holds, plus B's own photo that the test left unreferenced.
+    const files = (receipt.get('cloud.gallery_item')?.filesDeleted ?? 0) + (receipt.get('cloud.synced_file')?.filesDeleted ?? 0);
+    expect(files).toBe(29 + 1);
+    expect(receipt.get('cloud.contact')!.filesDeleted).toBe(0);
 
     for (const s of mine.filter((x) => x !== shared)) expect(existsSync(blobPath(s)), `A's blob ${s} is still on disk`).toBe(false);
     expect(existsSync(blobPath(shared)), 'the blob B still holds').toBe(true);

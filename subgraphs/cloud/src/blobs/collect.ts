@@ -20,17 +20,19 @@ export async function registerBlob(db: Kysely<CloudDB>, info: BlobInfo, now: str
 
 /**
  * In an erasure's transaction, after the records and their content rows are
- * gone: marks the blobs no content row refers to any more. Set-based; it marks
- * nothing another record (of anyone) still holds.
+ * gone: marks the blobs no content row refers to any more, and says how many.
+ * Set-based; it marks nothing another record (of anyone) still holds.
  */
-export async function markUnreferenced(trx: Transaction<AnyDB>, now: string): Promise<void> {
-  await trx
+export async function markUnreferenced(trx: Transaction<AnyDB>, now: string): Promise<{ filesDeleted: number }> {
+  const marked = await trx
     .updateTable('blob')
     .set({ unreferencedAt: now })
     .where('unreferencedAt', 'is', null)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('galleryContent').select('recordId').whereRef('galleryContent.sha256', '=', 'blob.sha256'))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('fileContent').select('recordId').whereRef('fileContent.sha256', '=', 'blob.sha256'))))
-    .execute();
+    .executeTakeFirst();
+  // What the receipt counts: the files this erasure deletes (once it commits, collectUnreferenced).
+  return { filesDeleted: Number(marked.numUpdatedRows) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import exifr from 'exifr';
+import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CREDENTIAL_HEADER, ERASE_SCOPE, personProfile, Rng, signCredential } from '@footprint/kit';
 import { verifyArchive } from '@footprint/gateway/exports/archive/verify';
@@ -153,8 +154,12 @@ describe('the archive holds the photos and files themselves', () => {
     for (const v of videos) expect(entries.get(v.content!.path)!.subarray(8, 12).toString('ascii'), v.id).toBe('AVI ');
   });
 
-  it('verifies, content files included, and a file that is not what its name says is found', async () => {
+  it('verifies, content files included, and types the content with its path in schema.graphql', async () => {
     expect((await verifyArchive(zipPath)).problems).toEqual([]);
+    const schema = buildSchema(entries.get('schema.graphql')!.toString('utf8'));
+    const content = schema.getType('CloudFileContent') as GraphQLObjectType;
+    expect(Object.keys(content.getFields()).sort()).toEqual(['bytes', 'mimeType', 'path', 'sha256']);
+    expect(String(content.getFields().path!.type)).toBe('String!');
   });
 });
 

@@ -223,8 +223,9 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).executeTakeFirst()).numDeletedRows);
     if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   }
-  const after = k.spec.afterErase ? await k.spec.afterErase(trx, { person, now: at, region: null, reason: null }) : undefined;
-  const filesDeleted = after?.filesDeleted ?? 0;
+  const hook = { person, now: at, region: null, reason: null };
+  if (k.spec.afterErase) await k.spec.afterErase(trx, hook);
+  const filesDeleted = k.spec.eraseFiles ? await k.spec.eraseFiles(trx, hook) : 0;
   if (meta.erasure !== 'RETAIN') {
     // The data is gone: so are its restrictions (a legal hold included: nothing is held any more).
     await rightsTables(trx).deleteFrom('processingRestriction').where('personId', '=', person).where('kind', '=', meta.kind).execute();

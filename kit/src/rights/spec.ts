@@ -66,12 +66,14 @@ export interface ErasureKindSpec {
    * its retention is UNTIL_WITHDRAWN) or KEEP (stop processing, keep the record).
    */
   onWithdrawal?: 'ERASE' | 'KEEP';
+  /** Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g. correspondents). */
+  afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void>;
   /**
-   * Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g.
-   * correspondents). It may say how many stored files (cloud's photos) go with them, deleted once the transaction has
-   * committed (afterErasure): the receipt counts them.
+   * Runs in the kind's erasure transaction after its records are gone: marks the stored files (cloud's photos) no record
+   * holds any more, to be deleted once the transaction has committed (RightsSpec.afterErasure), and says how many; the
+   * kind's receipt counts them (filesDeleted).
    */
-  afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void | { filesDeleted: number }>;
+  eraseFiles?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<number>;
 }
 
 /** A column of an ANONYMIZE kind's table holding `parentColumn` (default id) of a record of `kind`. */

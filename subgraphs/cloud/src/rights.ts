@@ -21,12 +21,12 @@ export const rights = defineRights<CloudDB>({
     {
       kind: 'cloud.gallery_item',
       children: [{ table: 'galleryContent', column: 'recordId', personColumn: 'personId' }],
-      afterErase: (trx, ctx) => markUnreferenced(trx, ctx.now),
+      eraseFiles: (trx, ctx) => markUnreferenced(trx, ctx.now),
     },
     {
       kind: 'cloud.synced_file',
       children: [{ table: 'fileContent', column: 'recordId', personColumn: 'personId' }],
-      afterErase: (trx, ctx) => markUnreferenced(trx, ctx.now),
+      eraseFiles: (trx, ctx) => markUnreferenced(trx, ctx.now),
     },
   ],
   afterErasure: async (store) => {

@@ -23,7 +23,7 @@ export async function registerBlob(db: Kysely<CloudDB>, info: BlobInfo, now: str
  * gone: marks the blobs no content row refers to any more, and says how many.
  * Set-based; it marks nothing another record (of anyone) still holds.
  */
-export async function markUnreferenced(trx: Transaction<AnyDB>, now: string): Promise<{ filesDeleted: number }> {
+export async function markUnreferenced(trx: Transaction<AnyDB>, now: string): Promise<number> {
   const marked = await trx
     .updateTable('blob')
     .set({ unreferencedAt: now })
@@ -32,7 +32,7 @@ export async function markUnreferenced(trx: Transaction<AnyDB>, now: string): Pr
     .where((eb) => eb.not(eb.exists(eb.selectFrom('fileContent').select('recordId').whereRef('fileContent.sha256', '=', 'blob.sha256'))))
     .executeTakeFirst();
   // What the receipt counts: the files this erasure deletes (once it commits, collectUnreferenced).
-  return { filesDeleted: Number(marked.numUpdatedRows) };
+  return Number(marked.numUpdatedRows);
 }
 
 /**

@@ -223,7 +223,11 @@ describe('the portability archive of 10000001', () => {
       expect(html, d.domain).toContain(`id="d-${d.domain}"`);
       for (const k of d.kinds) expect(html, k.kind).toContain(`<code>${k.kind}</code>`);
     }
-    for (const f of manifest.files.filter((x) => x.kind && x.format !== 'viewer')) expect(html, f.path).toContain(`href="${f.path}"`);
+    for (const f of manifest.files.filter((x) => x.kind && x.format !== 'viewer' && x.format !== 'content')) expect(html, f.path).toContain(`href="${f.path}"`);
+    // Photos and synced files are linked from their records (content.path); the index says where they are and how many.
+    const contents = manifest.files.filter((x) => x.format === 'content');
+    expect(contents.length).toBeGreaterThan(0);
+    expect(html).toContain('files in <code>cloud/files/</code>');
     expect(html).toContain('Complete.');
     expect(html).toMatch(/Your rights/);
   });

@@ -96,7 +96,7 @@ describe.each([
     expect(await jobs.claimNext('w3')).toMatchObject({ id: job.id, runs: 2, worker: 'w3' });
 
     // Receipts: the first one a domain gave is kept; a replay adds nothing; the table refuses changes.
-    const receipt = { domain: 'themes', requestId: job.id, erasedAt: new Date().toISOString(), replayed: false, kinds: [{ kind: 'themes.download', action: 'DELETE' as const, deleted: 3, anonymized: 0, retained: 0, fields: [], ground: null, retainedUntil: null, noticesRecorded: 0 }] };
+    const receipt = { domain: 'themes', requestId: job.id, erasedAt: new Date().toISOString(), replayed: false, kinds: [{ kind: 'themes.download', action: 'DELETE' as const, deleted: 3, anonymized: 0, retained: 0, fields: [], ground: null, retainedUntil: null, noticesRecorded: 0, filesDeleted: 0 }] };
     await jobs.recordReceipt(job.id, receipt, { 'themes.download': 0 });
     await jobs.recordReceipt(job.id, { ...receipt, replayed: true, kinds: [{ ...receipt.kinds[0]!, deleted: 0 }] }, { 'themes.download': 0 });
     const kept = await jobs.receipts(job.id);

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Migration } from 'kysely';
 import { loadConfig, type SecretsConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Route } from './http.js';
 import type { CorrectionSpec } from './corrections/index.js';
 import type { RightsSpec } from './rights/index.js';
 import type { PagePrefetch } from './page-loader.js';
@@ -28,6 +29,18 @@ export interface SubgraphDeclaration<DB, L> {
   corrections?: CorrectionSpec<DB>;
   /** What erasure, restriction and objection need beyond @personalData (src/rights.ts). */
   rights?: RightsSpec<DB>;
+  /**
+   * HTTP routes of the domain's own beyond /graphql, built once the store is open. Each checks the gateway's
+   * credential itself (verifyCredential), as /graphql does: subgraphs answer only the gateway.
+   */
+  routes?: (host: RouteHost<DB>) => Route[];
+}
+
+/** What a domain's own routes are built with. */
+export interface RouteHost<DB> {
+  store: Store<DB>;
+  internalSecret: string;
+  logger: Logger;
 }
 
 export interface DefinedSubgraph<DB> {
@@ -51,6 +64,7 @@ export function defineSubgraph<DB, L = Record<string, never>>(decl: SubgraphDecl
   const createServer = async (config: SecretsConfig = loadConfig()) => {
     const store = openStore<DB>({ domain: decl.name, url: storeUrl(decl.name, config.dataDir), dataDir: config.dataDir, migrations: decl.tables.migrations });
     await store.migrate();
+    const logger = createLogger(`subgraph-${decl.name}`, config.logLevel);
     const subgraph = createSubgraph<DB, L>({
       name: decl.name,
       typeDefs,
@@ -60,7 +74,8 @@ export function defineSubgraph<DB, L = Record<string, never>>(decl: SubgraphDecl
       createLoaders: decl.loaders ?? (() => ({}) as L),
       ...(decl.prefetch ? { prefetch: decl.prefetch } : {}),
       internalSecret: config.internalSecret,
-      logger: createLogger(`subgraph-${decl.name}`, config.logLevel),
+      logger,
+      ...(decl.routes ? { routes: decl.routes({ store, internalSecret: config.internalSecret, logger }) } : {}),
       ...(decl.corrections ? { corrections: { spec: decl.corrections, config } } : {}),
       rights: decl.rights ? { spec: decl.rights, config } : { config },
     });

@@ -56,6 +56,8 @@ export interface StoreReads {
 export interface Store<DB> {
   domain: string;
   dialect: Dialect;
+  /** The data folder the store was opened with: where a domain keeps files beside its database (e.g. cloud's blobs). */
+  dataDir: string;
   db: Kysely<DB>;
   /** Prepared reads on SQLite; null on PostgreSQL (where every read goes through Kysely). */
   reads: PreparedReads | null;
@@ -175,6 +177,7 @@ export function openStore<DB>(opts: StoreOptions): Store<DB> {
   return {
     domain: opts.domain,
     dialect,
+    dataDir: opts.dataDir,
     db,
     reads,
     get statements() {

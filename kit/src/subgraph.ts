@@ -13,7 +13,7 @@ import { createCorrectionEngine, type CorrectionEngine, type CorrectionsSetup } 
 import type { PagePrefetch } from './page-loader.js';
 import { connectionAsks, connectionSelects, countTables, readRecordPage, summariseTables, withPage, type ConnectionArgs, type Page, type TableSummary } from './connection.js';
 import { compiledGateway, createCompiledExecutor, executionSettings } from './execute.js';
-import { closeServer, createGraphQLHttpServer, listen } from './http.js';
+import { closeServer, createGraphQLHttpServer, listen, type Route } from './http.js';
 import { createRightsEngine, type RestrictionLookup, type RightsEngine, type RightsSetup } from './rights/index.js';
 import type { RecordRow, Store } from './store.js';
 
@@ -74,6 +74,8 @@ export interface SubgraphOptions<DB, L> {
    * restricts and reports state from @personalData alone.
    */
   rights?: RightsSetup<DB>;
+  /** HTTP routes of the domain's own beyond /graphql (e.g. cloud's file content), tried after /health and /metrics. */
+  routes?: Route[];
 }
 
 export interface Subgraph {
@@ -313,6 +315,7 @@ export function createSubgraph<DB, L>(opts: SubgraphOptions<DB, L>): Subgraph {
         res.end(JSON.stringify({ service: opts.name, sqlStatements: opts.store.statements, execution: { mode: execution.mode, ...compiled?.stats() }, processingRefusals: rights.refusals() }));
         return true;
       },
+      ...(opts.routes ?? []),
     ],
     context: async (req, requestId, { signal }) => {
       await started;

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,6 +75,7 @@ type FloorSpec = import('@footprint/gateway/exports/archive/stage').KindSpec;
 async function runFloor(dataDir: string, person: string, outDir: string): Promise<FloorResult> {
   const { KindWriter } = await import('@footprint/gateway/exports/archive/stage');
   const { buildArchive } = await import('@footprint/gateway/exports/archive/build');
+  const { contentPath, stageContent } = await import('@footprint/gateway/exports/archive/content');
   const staging = join(outDir, 'floor.parts');
   mkdirSync(staging, { recursive: true });
   const started = performance.now();
@@ -112,6 +113,23 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
         const r = await writer.finish(true);
         records += r.records;
         kinds.push({ kind: spec.kind, domain, field: table, typename: table, status: 'COMPLETE', done: r.records, total: r.records, run: 1, error: null, ...r });
+      }
+      // The person's file content (photos, synced files), as the job streams it from the cloud subgraph's /files:
+      // here straight from the blob folder, hashed and checked by the same staging code.
+      for (const { name: table } of tables) {
+        const cols = new Set((db.prepare(`pragma table_info("${table}")`).all() as { name: string }[]).map((c) => c.name));
+        if (!['record_id', 'person_id', 'sha256', 'bytes', 'mime_type'].every((n) => cols.has(n))) continue;
+        const contents: ArchiveFacts['kinds'][number]['contents'] = [];
+        const seen = new Set<string>();
+        for (const row of db.prepare(`select record_id as recordId, sha256, bytes, mime_type as mimeType from "${table}" where person_id = ? order by record_id`).iterate(person) as Iterable<{ recordId: number; sha256: string; bytes: number; mimeType: string }>) {
+          const path = contentPath(domain, row.sha256, row.mimeType);
+          if (seen.has(path)) continue;
+          seen.add(path);
+          const blob = join(dataDir, `${domain}-blobs`, row.sha256.slice(0, 2), row.sha256.slice(2, 4), row.sha256);
+          contents.push({ ...(await stageContent(staging, path, { sha256: row.sha256, bytes: Number(row.bytes), recordId: String(row.recordId) }, createReadStream(blob))), mediaType: row.mimeType });
+        }
+        const none = { provided: 0, observed: 0, inferred: 0, received: 0 };
+        kinds.push({ kind: `${domain}.${table}`, domain, field: table, typename: table, status: 'COMPLETE', done: 0, total: 0, run: 1, error: null, files: [], contents, provenance: none, portable: 0, regions: [], sources: [], origins: [] });
       }
     } finally {
       db.close();

@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { listSubgraphs } from '@footprint/schema';
@@ -63,8 +64,9 @@ async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T
   }
 }
 
-/** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema. */
+/** Empties a domain's store: the SQLite file, or the domain's PostgreSQL schema, and the files it keeps beside it (<data>/<domain>-blobs). */
 export async function resetStore(domain: string, dataDir: string): Promise<void> {
+  rmSync(join(dataDir, `${domain}-blobs`), { recursive: true, force: true });
   const url = storeUrl(domain, dataDir);
   if (isPostgresUrl(url)) {
     await withPostgres(url, (client) => client.query(`drop schema if exists "${domain}" cascade`));

@@ -124,7 +124,7 @@ async function writeEvidence(store: GatewayStore, person: string): Promise<{ job
   for (const n of [1, 2, 3]) await audit(store, { actor: `ops-${n}`, actorType: 'operator', person, operation: 'query Q', reason: `ticket ${n}`, requestId: `r${n}`, outcome: 'allowed' });
   const jobs = new ErasureJobs(store);
   const job = await jobs.create({ personId: person, requestedBy: person, requesterType: 'subject', reason: null, kinds: null, progress });
-  const receipt = { domain: 'themes', requestId: job.id, erasedAt: new Date().toISOString(), replayed: false, kinds: [{ kind: 'themes.download', action: 'DELETE' as const, deleted: 3, anonymized: 0, retained: 0, fields: [], ground: null, retainedUntil: null, noticesRecorded: 0 }] };
+  const receipt = { domain: 'themes', requestId: job.id, erasedAt: new Date().toISOString(), replayed: false, kinds: [{ kind: 'themes.download', action: 'DELETE' as const, deleted: 3, anonymized: 0, retained: 0, fields: [], ground: null, retainedUntil: null, noticesRecorded: 0, filesDeleted: 0 }] };
   await jobs.recordReceipt(job.id, receipt, { 'themes.download': 0 });
   // A replay after a resume adds nothing (and is not refused).
   await jobs.recordReceipt(job.id, { ...receipt, replayed: true }, { 'themes.download': 0 });

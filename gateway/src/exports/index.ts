@@ -4,6 +4,7 @@ import type { FeatureModule } from '../feature.js';
 import { BullExportQueue } from './bullmq.js';
 import { loadExportConfig } from './config.js';
 import { downloadRoute } from './download.js';
+import { fileRoute } from './file-route.js';
 import { ExportMaintenance } from './maintenance.js';
 import { exportPlan } from './plan.js';
 import { embeddedWorkerName } from './identity.js';
@@ -44,9 +45,14 @@ export const exportsFeature: FeatureModule = {
     const queue: ExportQueue = embedded ? (local ?? { enqueue: async () => {}, cancelled: async () => {}, close: async () => {} }) : new BullExportQueue(config);
     const maintenance = new ExportMaintenance({ jobs, config, logger, recoverStale: embedded, onRequeued: () => local?.wake() });
     const verify = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience, ...ctx.config.tokens });
+    // The file route also takes an export job's own token (a worker reading through the gateway); the download route never does.
+    const verifyWithJobs = createTokenVerifier({ jwtSecret: ctx.config.jwtSecret, jwksUrl: ctx.config.jwksUrl, issuer: ctx.config.jwtIssuer, audience: ctx.config.jwtAudience, ...ctx.config.tokens, internalSecret: ctx.config.internalSecret });
     return {
       resolvers: exportResolvers({ jobs, queue, config, store: ctx.store, plan }),
-      routes: [downloadRoute({ jobs, config, store: ctx.store, verify, maintenance, logger })],
+      routes: [
+        downloadRoute({ jobs, config, store: ctx.store, verify, maintenance, logger }),
+        fileRoute({ contentKinds: plan.contentKinds, subgraphUrls: ctx.subgraphUrls, internalSecret: config.internalSecret, timeoutMs: config.subgraphTimeoutMs, store: ctx.store, verify: verifyWithJobs, logger }),
+      ],
       fieldScopes: { requestExport: SCOPES.export, exportJob: SCOPES.export, exportJobs: SCOPES.export, cancelExport: SCOPES.export },
       async start() {
         await mkdir(config.dir, { recursive: true });

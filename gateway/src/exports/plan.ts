@@ -5,6 +5,7 @@ import { readKindMeta, type KindMeta } from '@footprint/schema';
 import { kindOwners, type KindOwner } from '../footprint/owners.js';
 import { planFootprint, schemaFromSupergraph, type FootprintPlan, type KindPlan } from '../footprint/plan.js';
 import { columnsFor, type Column } from './archive/columns.js';
+import { contentFieldOf } from './archive/content.js';
 import { archiveSchema, schemaHash } from './archive/schema.js';
 import { kindStem, type KindSpec } from './archive/stage.js';
 import type { KindProgress, Progress } from './store.js';
@@ -25,6 +26,8 @@ export interface ExportPlan {
   schemaText: string;
   schemaHash: string;
   footprintVersion: string;
+  /** Kinds whose records hold file content (photos, synced files: archive/content.ts), served at /files/<record id>. */
+  contentKinds: Set<string>;
 }
 
 const Pkg = z.object({ version: z.string() });
@@ -78,6 +81,7 @@ export function exportPlan(supergraphSdl: string): ExportPlan {
     schemaText: archiveSchema(schema, kinds, hash),
     schemaHash: hash,
     footprintVersion: footprintVersion(),
+    contentKinds: new Set(kinds.filter((k) => contentFieldOf(k.columns) !== null).map((k) => k.kind)),
   };
 }
 
@@ -92,6 +96,7 @@ export function emptyKindProgress(k: ExportKind): KindProgress {
     total: null,
     run: null,
     files: [],
+    contents: [],
     regions: [],
     sources: [],
     origins: [],

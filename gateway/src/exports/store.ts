@@ -23,6 +23,9 @@ const StagedFile = z.object({
 });
 export type StagedFile = z.infer<typeof StagedFile>;
 
+/** A record's file content staged for the archive (archive/content.ts): path, media type, size, SHA-256. */
+const StagedContent = z.object({ path: z.string(), mediaType: z.string(), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
 const Provenance = z.object({ provided: z.number(), observed: z.number(), inferred: z.number(), received: z.number() });
 export type ProvenanceCounts = z.infer<typeof Provenance>;
 
@@ -39,6 +42,8 @@ const KindProgress = z.object({
   /** Which run read it (1 = the first; a larger number after a resume). */
   run: z.number().int().nullable(),
   files: z.array(StagedFile),
+  /** The kind's records' file content (photos, synced files), one entry per distinct file; kept apart from its data files. */
+  contents: z.array(StagedContent).default([]),
   regions: z.array(z.string()),
   sources: z.array(z.string()),
   /** Who data received from third parties came from (the kind's origin field), with counts; Art. 15(1)(g). */

@@ -7,7 +7,9 @@ import { DirectSource } from '../footprint/direct.js';
 import { gatewaySource, traverseFootprint, type GraphQLErrorShape, type PageSource } from '../footprint/traverse.js';
 import { buildArchive } from './archive/build.js';
 import type { ArchiveFacts } from './archive/manifest.js';
+import { ContentIntegrityError } from './archive/content.js';
 import { KindWriter, verifyStaged, type KindResult } from './archive/stage.js';
+import { ContentUnavailableError, directContent, gatewayContent, type ContentFetcher } from './content.js';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
 import { EXPORT_STORE_FULL, noSpaceCause } from './no-space.js';
@@ -56,6 +58,7 @@ const key = (k: { domain: string; field: string }) => `${k.domain}.${k.field}`;
 
 function applyResult(kp: KindProgress, r: KindResult): void {
   kp.files = r.files;
+  kp.contents = r.contents;
   kp.done = r.records;
   kp.provenance = r.provenance;
   kp.portable = r.portable;
@@ -101,6 +104,13 @@ export class ExportRunner {
     });
   }
 
+  /** How the job reads its person's files (photos, synced files): from the owning subgraph, or through the gateway as it reads records. */
+  private contentFetcher(job: ExportJob, signal: AbortSignal, log: Logger): ContentFetcher {
+    const { config, subgraphUrls } = this.deps;
+    const o = { job: { id: job.id, person: job.personId }, internalSecret: config.internalSecret, retries: config.retries, retryBaseMs: config.retryBaseMs, timeoutMs: config.subgraphTimeoutMs, signal, logger: log };
+    return config.read === 'gateway' ? gatewayContent({ ...o, gatewayUrl: this.deps.gatewayUrl }) : directContent({ ...o, subgraphUrls });
+  }
+
   async run(job: ExportJob, worker: string, signal: AbortSignal): Promise<RunOutcome> {
     const { jobs, config } = this.deps;
     const paths = jobPaths(config.dir, job.id);
@@ -134,7 +144,7 @@ export class ExportRunner {
       // waiting for them first delayed every export by a request through the gateway to every domain.
       const totals = this.countTotals(new GatewayReader({ ...readerOpts, retries: 1, retryBaseMs: 1 }), job.personId, progress);
       try {
-        await this.readAll(job, progress, this.pageSource(job, reader, signal, log), paths.staging, save, signal);
+        await this.readAll(job, progress, this.pageSource(job, reader, signal, log), this.contentFetcher(job, signal, log), paths.staging, save, signal);
       } finally {
         await totals.catch(() => undefined);
       }
@@ -208,7 +218,7 @@ export class ExportRunner {
    * worker writes. A domain that fails ends the job at
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
-  private async readAll(job: ExportJob, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
+  private async readAll(job: ExportJob, progress: Progress, source: PageSource, fetchContent: ContentFetcher, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
     const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
     const prefetching = new DomainPrefetch(source, pending);
     const failedDomains = new Map<string, string>();
@@ -232,7 +242,7 @@ export class ExportRunner {
         }
         busy.add(k.domain);
         try {
-          const why = await this.readKind(job, k, kp, prefetching, staging, save, () => stop !== null);
+          const why = await this.readKind(job, k, kp, prefetching, staging, save, () => stop !== null, fetchContent);
           if (why) failedDomains.set(k.domain, why);
         } catch (err) {
           stop ??= err;
@@ -261,7 +271,7 @@ export class ExportRunner {
       if (!old) continue;
       kp.total = old.total;
       if (old.status !== 'COMPLETE' || old.typename !== kp.typename) continue;
-      const intact = (await Promise.all(old.files.map((f) => verifyStaged(staging, f)))).every(Boolean);
+      const intact = (await Promise.all([...old.files, ...old.contents].map((f) => verifyStaged(staging, f)))).every(Boolean);
       if (intact) {
         Object.assign(kp, old);
         kept += 1;
@@ -301,9 +311,10 @@ export class ExportRunner {
     staging: string,
     save: (force?: boolean) => Promise<void>,
     stopped: () => boolean,
+    fetchContent: ContentFetcher,
   ): Promise<string | null> {
     Object.assign(kp, { ...emptyKindProgress(k), total: kp.total, status: 'RUNNING' });
-    const writer = await KindWriter.open(k, staging);
+    const writer = await KindWriter.open(k, staging, fetchContent);
     let pages = 0;
     let domainError: GraphQLErrorShape | null = null;
     // One page is written while the next one is read: reading (subgraph, gateway) and writing overlap,
@@ -337,13 +348,21 @@ export class ExportRunner {
       await writing;
     } catch (err) {
       await writing.catch(() => undefined);
-      await writer.discard();
-      throw err;
+      // A file that is not what its record names, or cannot be read: the domain failed, as when its records cannot be.
+      if (err instanceof ContentIntegrityError || err instanceof ContentUnavailableError) {
+        const code = err instanceof ContentIntegrityError ? 'CONTENT_INTEGRITY' : 'SUBGRAPH_UNAVAILABLE';
+        domainError = { message: err.message, extensions: { code, domain: k.domain, content: true } };
+      } else {
+        await writer.discard();
+        throw err;
+      }
     }
     const failure = domainError as GraphQLErrorShape | null;
     if (failure || pages === 0) {
       const message = failure
-        ? `${failure.message} (${k.domain}.${k.field}, after ${this.deps.config.retries} attempts)`
+        ? failure.extensions?.content === true
+          ? `${failure.message} (${k.domain}.${k.field}): the file was not exported`
+          : `${failure.message} (${k.domain}.${k.field}, after ${this.deps.config.retries} attempts)`
         : `The ${k.domain} domain returned no ${k.field} for this person`;
       if (!job.allowPartial) {
         await writer.discard();

@@ -11,7 +11,7 @@ export const RIGHTS_SCOPES = { erase: 'rights:erase', restrict: 'rights:restrict
 /** The domain that holds the account itself: erased last, since the person is known by it until the end. */
 export const ACCOUNT_DOMAIN = 'account';
 
-const RECEIPT = `domain requestId erasedAt replayed kinds { kind action deleted anonymized retained fields ground retainedUntil noticesRecorded }`;
+const RECEIPT = `domain requestId erasedAt replayed kinds { kind action deleted anonymized retained fields ground retainedUntil noticesRecorded filesDeleted }`;
 const STATE = `domain restrictions { kind recordId since reason until ground } objections withdrawnConsents`;
 
 export interface KindRestriction {

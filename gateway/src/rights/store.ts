@@ -333,7 +333,8 @@ export class ErasureJobs extends JobStore<ErasureJob, ErasureProgress, ErasureSt
       domain: r.domain,
       requestId: r.requestId,
       erasedAt: r.erasedAt,
-      kinds: JSON.parse(r.kinds) as KindReceipt[],
+      // Receipts recorded before domains counted the files they deleted say nothing of them: none were.
+      kinds: (JSON.parse(r.kinds) as (Omit<KindReceipt, 'filesDeleted'> & { filesDeleted?: number })[]).map((k) => ({ ...k, filesDeleted: k.filesDeleted ?? 0 })),
       replayed: false,
       verified: JSON.parse(r.verified) as Record<string, number>,
       recordedAt: r.recordedAt,

@@ -33,6 +33,8 @@ export interface RightsDeps {
   noticesDue(): void;
   /** Records were erased: leave no copy of them in the store's files (Store.settleErasure); logs, never throws. */
   settleErasure(): Promise<void>;
+  /** The domain's work outside the database after an erase call (RightsSpec.afterErasure); throws when it failed. */
+  afterErasure(): Promise<void>;
   /** Counts a processing refusal (shown on the subgraph's /metrics). */
   refused(activity: string, code: string): void;
 }

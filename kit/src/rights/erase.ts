@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { fail, addDuration, subtractDuration } from '@footprint/schema';
 import { correctionTables } from '../corrections/store.js';
@@ -26,6 +26,8 @@ export interface KindReceipt {
   ground: string | null;
   retainedUntil: string | null;
   noticesRecorded: number;
+  /** Stored files (photos, synced files) deleted with the records: those no record of anyone still held. */
+  filesDeleted: number;
 }
 
 export interface DomainReceipt {
@@ -221,7 +223,9 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     deleted = count((await trx.deleteFrom(k.table).where('personId', '=', person).executeTakeFirst()).numDeletedRows);
     if (deleted > 0) notices = await recordNotices(deps, trx, k, person, 'ERASED', requestId, at);
   }
-  if (k.spec.afterErase) await k.spec.afterErase(trx, { person, now: at, region: null, reason: null });
+  const hook = { person, now: at, region: null, reason: null };
+  if (k.spec.afterErase) await k.spec.afterErase(trx, hook);
+  const filesDeleted = k.spec.eraseFiles ? await k.spec.eraseFiles(trx, hook) : 0;
   if (meta.erasure !== 'RETAIN') {
     // The data is gone: so are its restrictions (a legal hold included: nothing is held any more).
     await rightsTables(trx).deleteFrom('processingRestriction').where('personId', '=', person).where('kind', '=', meta.kind).execute();
@@ -236,10 +240,17 @@ export async function eraseKind(deps: RightsDeps, trx: Transaction<AnyDB>, k: Ki
     ground: meta.erasure === 'DELETE' ? null : meta.erasureNote,
     retainedUntil,
     noticesRecorded: notices,
+    filesDeleted,
   };
 }
 
-function receiptOf(r: Selectable<ErasureReceiptRow>): KindReceipt {
+/** The files each kind's erasure of a request deleted (ErasureReceiptFileRow), by kind. */
+async function filesDeletedOf(db: Kysely<AnyDB>, requestId: string): Promise<Map<string, number>> {
+  const rows = await rightsTables(db).selectFrom('erasureReceiptFile').select(['kind', 'filesDeleted']).where('requestId', '=', requestId).execute();
+  return new Map(rows.map((r) => [r.kind, count(r.filesDeleted)]));
+}
+
+function receiptOf(r: Selectable<ErasureReceiptRow>, files: Map<string, number>): KindReceipt {
   return {
     kind: r.kind,
     action: r.action,
@@ -250,6 +261,7 @@ function receiptOf(r: Selectable<ErasureReceiptRow>): KindReceipt {
     ground: r.ground,
     retainedUntil: r.retainedUntil,
     noticesRecorded: count(r.noticesRecorded),
+    filesDeleted: files.get(r.kind) ?? 0,
   };
 }
 
@@ -283,13 +295,15 @@ export async function erase(
       const receipt = await deps.db.transaction().execute(async (trx) => {
         await mayStart(trx, requestId, person, limits);
         const r = await eraseKind(deps, trx, k, person, requestId, now, who.actor);
+        const { filesDeleted, ...row } = r;
         await appendEvidence(rightsTables(trx), DOMAIN_RECEIPT_EVIDENCE, (t) =>
           t
             .insertInto('erasureReceipt')
-            .values({ ...r, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
+            .values({ ...row, fields: JSON.stringify(r.fields), requestId, personId: person, erasedAt: now.toISOString(), actor: who.actor, reason: who.reason ?? null })
             .returningAll()
             .execute(),
         );
+        if (filesDeleted > 0) await rightsTables(trx).insertInto('erasureReceiptFile').values({ requestId, kind: r.kind, filesDeleted }).execute();
         return r;
       });
       ran.push(receipt);
@@ -302,14 +316,16 @@ export async function erase(
   }
   deps.noticesDue();
   if (ran.length > 0) await deps.settleErasure();
+  await deps.afterErasure();
   const all = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
   const wantedSet = new Set(wanted.map((k) => k.meta.kind));
   const receipts = all.filter((r) => wantedSet.has(r.kind) || !explicit);
+  const files = await filesDeletedOf(deps.db, requestId);
   return {
     domain: deps.domain,
     requestId,
     erasedAt: receipts[0]?.erasedAt ?? new Date().toISOString(),
-    kinds: receipts.map(receiptOf),
+    kinds: receipts.map((r) => receiptOf(r, files)),
     replayed: ran.length === 0 && earlier.length > 0,
   };
 }
@@ -320,7 +336,8 @@ export async function receiptsOf(deps: RightsDeps, person: string, requestId: st
   const rows = await rightsTables(deps.db).selectFrom('erasureReceipt').selectAll().where('requestId', '=', requestId).orderBy('id').execute();
   if (rows.length === 0) return null;
   if (rows.some((r) => r.personId !== person)) fail('CONFLICT', `Erasure request ${requestId} was made for another person`);
-  return { domain: deps.domain, requestId, erasedAt: rows[0]!.erasedAt, kinds: rows.map(receiptOf), replayed: true };
+  const files = await filesDeletedOf(deps.db, requestId);
+  return { domain: deps.domain, requestId, erasedAt: rows[0]!.erasedAt, kinds: rows.map((r) => receiptOf(r, files)), replayed: true };
 }
 
 /**

@@ -143,6 +143,8 @@ export function createRightsEngine<DB>(opts: {
       refusals[activity] = mine;
     },
     settleErasure: () => store.settleErasure().catch((err: unknown) => opts.logger.warn({ err }, 'erased rows may stay in the SQLite WAL until its next checkpoint')),
+    // biome-ignore lint/plugin: type-erasure boundary: the hook is typed against the domain's DB, as the spec's other hooks are
+    afterErasure: async () => void (await spec.afterErasure?.(store as unknown as Store<AnyDB>)),
   };
 
   // What an activity's runner is given (the trigger _runProcessing): the same checks the domain's own code calls.

@@ -68,6 +68,12 @@ export interface ErasureKindSpec {
   onWithdrawal?: 'ERASE' | 'KEEP';
   /** Runs in the kind's erasure transaction after its records are gone: set-based clean-up of what only they used (e.g. correspondents). */
   afterErase?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<void>;
+  /**
+   * Runs in the kind's erasure transaction after its records are gone: marks the stored files (cloud's photos) no record
+   * holds any more, to be deleted once the transaction has committed (RightsSpec.afterErasure), and says how many; the
+   * kind's receipt counts them (filesDeleted).
+   */
+  eraseFiles?(trx: Transaction<AnyDB>, ctx: RightsHookContext): Promise<number>;
 }
 
 /** A column of an ANONYMIZE kind's table holding `parentColumn` (default id) of a record of `kind`. */
@@ -131,6 +137,12 @@ export interface RightsSpec<DB> {
   onWithdrawal?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
   /** What the domain records when consent is given again (e.g. the account's consent record, granted). */
   onConsentGiven?(trx: Transaction<DB>, purpose: Purpose, ctx: RightsHookContext): Promise<void>;
+  /**
+   * Runs after each erase call's transactions have committed, a replay's included: what lies outside the
+   * database (cloud's files no record refers to any more). It must be safe to run again, since a crash before it
+   * ran leaves its work to the next call; a failure fails the erase call, so the gateway asks again.
+   */
+  afterErasure?(store: Store<DB>): Promise<void>;
 }
 
 /** Types a domain's rights rules against its database. */

@@ -109,8 +109,20 @@ export interface ErasureRequestRow {
   cancelledAt: string | null;
 }
 
+/**
+ * How many files (a domain's stored bytes: cloud's photos and synced files) an erasure of a kind deleted with its
+ * records: those no record of anyone held any more. Beside the receipt, not in it: receipt rows are hash-chained
+ * evidence, and a column added to them would change the content of every receipt already written.
+ */
+export interface ErasureReceiptFileRow {
+  requestId: string;
+  kind: string;
+  filesDeleted: number;
+}
+
 export interface RightsTables {
   erasureReceipt: ErasureReceiptRow;
+  erasureReceiptFile: ErasureReceiptFileRow;
   erasureRequest: ErasureRequestRow;
   processingRestriction: RestrictionRow;
   processingStop: ProcessingStopRow;
@@ -230,6 +242,18 @@ const migrations: Record<string, Migration> = {
         select person_id, purpose, 0, at, 'privacy centre', actor, request_id, reason from processing_stop where type = 'CONSENT_WITHDRAWN' order by id`.execute(db);
       await sql`delete from processing_stop where type = 'CONSENT_WITHDRAWN'`.execute(db);
       await makeAppendOnly(db, 'consent_change');
+    },
+  },
+  '005_erasure_receipt_files': {
+    async up(db) {
+      await db.schema
+        .createTable('erasure_receipt_file')
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('files_deleted', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('erasure_receipt_file_pk', ['request_id', 'kind'])
+        .execute();
+      await makeAppendOnly(db, 'erasure_receipt_file');
     },
   },
 };

@@ -1,5 +1,5 @@
 import { PageLoader, prefetchBy, requirePerson, type PagePrefetch, type Store } from '@footprint/kit';
-import type { CloudContactEmailRow, CloudContactPhoneRow, CloudDB, CloudDeviceRow, KindRows } from './store.js';
+import type { CloudContactEmailRow, CloudContactPhoneRow, CloudDB, CloudDeviceRow, CloudFileContentRow, KindRows } from './store.js';
 
 /**
  * Per-request loaders for what hangs off a record: a contact's phones and
@@ -11,6 +11,8 @@ export interface CloudLoaders {
   phonesByContact: PageLoader<number, CloudContactPhoneRow[]>;
   emailsByContact: PageLoader<number, CloudContactEmailRow[]>;
   deviceById: PageLoader<number, CloudDeviceRow | null>;
+  galleryContent: PageLoader<number, CloudFileContentRow | null>;
+  fileContent: PageLoader<number, CloudFileContentRow | null>;
 }
 
 function groupBy<Row extends { contactId: number }>(ids: readonly number[], rows: Row[]): Row[][] {
@@ -49,15 +51,24 @@ export function createLoaders(store: Store<CloudDB>, person: string | null): Clo
       const by = new Map(rows.map((r) => [Number(r.id), r]));
       return ids.map((id) => by.get(id) ?? null);
     }),
+    galleryContent: new PageLoader(async (ids) => byRecord(ids, await db.selectFrom('galleryContent').selectAll().where('personId', '=', requirePerson({ person })).where('recordId', 'in', [...ids]).execute())),
+    fileContent: new PageLoader(async (ids) => byRecord(ids, await db.selectFrom('fileContent').selectAll().where('personId', '=', requirePerson({ person })).where('recordId', 'in', [...ids]).execute())),
   };
 }
 
-/** A page of contacts, locations or commands loads their phones, e-mails and devices in one statement each, before their fields resolve. */
+function byRecord(ids: readonly number[], rows: CloudFileContentRow[]): (CloudFileContentRow | null)[] {
+  const by = new Map(rows.map((r) => [Number(r.recordId), r]));
+  return ids.map((id) => by.get(id) ?? null);
+}
+
+/** A page of contacts, locations, commands, gallery items or files loads their phones, e-mails, devices or content in one statement each, before their fields resolve. */
 export const prefetch: Partial<Record<keyof KindRows, PagePrefetch<CloudLoaders>[]>> = {
   CloudContact: [
     prefetchBy(['phones'], (l: CloudLoaders) => l.phonesByContact, (r: KindRows['CloudContact']) => r.id),
     prefetchBy(['emails'], (l: CloudLoaders) => l.emailsByContact, (r: KindRows['CloudContact']) => r.id),
   ],
+  GalleryItem: [prefetchBy(['content'], (l: CloudLoaders) => l.galleryContent, (r: KindRows['GalleryItem']) => r.id)],
+  SyncedFile: [prefetchBy(['content'], (l: CloudLoaders) => l.fileContent, (r: KindRows['SyncedFile']) => r.id)],
   DeviceLocation: [prefetchBy(['device'], (l: CloudLoaders) => l.deviceById, (r: KindRows['DeviceLocation']) => r.deviceId)],
   DeviceCommand: [prefetchBy(['device'], (l: CloudLoaders) => l.deviceById, (r: KindRows['DeviceCommand']) => r.deviceId)],
 };

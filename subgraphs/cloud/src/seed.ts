@@ -1,11 +1,15 @@
 import type { Transaction } from 'kysely';
 import { insertChunked, recordBase, TRICKY_TEXT, type Rng, type SeedTarget } from '@footprint/kit';
+import { blobStoreFor } from './blobs/config.js';
+import { appDataJson, backupGzip, documentText, PHOTO_SIZE, photoJpeg, recordingWav, VIDEO_SIZE, videoAvi } from './blobs/samples.js';
+import type { BlobStore } from './blobs/store.js';
 import type {
   CloudContactEmailRow,
   CloudContactPhoneRow,
   CloudContactRow,
   CloudDB,
   CloudDeviceRow,
+  CloudFileContentRow,
   CloudNoteRow,
   CloudStore,
   CommandStatus,
@@ -108,15 +112,18 @@ const sortedDates = (rng: Rng, n: number, from: string, to: string) => Array.fro
  * phone, a lost phone that was locked and wiped, a Wi-Fi tablet), 6 × scale
  * Find Device locations (the biggest kind), scale gallery items, scale / 2
  * contacts with their phones and e-mails, scale / 4 notes and synced files,
- * scale / 20 remote commands — at least one of each kind for everyone.
+ * scale / 20 remote commands — at least one of each kind for everyone. Gallery
+ * items and synced files have real bytes, put into the blob store (src/blobs).
  */
 export async function seed(store: CloudStore, targets: SeedTarget[]): Promise<void> {
+  // The blob store beside the database (or the configured object store): photos' and files' bytes go there.
+  const blobs = blobStoreFor(store.dataDir);
   for (const t of targets) {
-    await store.db.transaction().execute((trx) => seedPerson(trx, t));
+    await store.db.transaction().execute((trx) => seedPerson(trx, t, blobs));
   }
 }
 
-async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<void> {
+async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget, blobs: BlobStore): Promise<void> {
   const { profile: p, rng } = t;
   const raw = trx;
   const home = CITY_COORDS[p.city] ?? CITY_COORDS.Bakı!;
@@ -248,51 +255,114 @@ async function seedPerson(trx: Transaction<CloudDB>, t: SeedTarget): Promise<voi
   }
   await insertChunked(raw, 'note', notes);
 
-  // Gallery: photos mostly, some videos; a location tag when the camera had one.
+  // Gallery: photos mostly, some videos; a location tag when the camera had one. Each item's bytes are real and
+  // small (a 96×72 JPEG with the EXIF the phone writes, a 2-second Motion-JPEG AVI), so sizeBytes is what is stored.
   const gallery: New<GalleryItemRow>[] = [];
+  // Encoded while the loop goes on (sharp works on its own threads); awaited all together below.
+  const galleryBytes: Promise<Buffer>[] = [];
   for (let i = 0; i < Math.max(2, t.scale); i++) {
     const takenAt = rng.date();
     const video = i === 1 || (i > 1 && rng.bool(0.15));
     const tagged = i === 0 || (i > 1 && rng.bool(0.65));
     const place = rng.pick(PLACES);
-    const heic = !video && rng.bool(0.3);
     const landscape = rng.bool(0.6);
-    const [w, h] = video ? [3840, 2160] : [4080, 3072];
+    const latitude = tagged ? round(place.lat + (rng.float() - 0.5) * 0.01, 6) : null;
+    const longitude = tagged ? round(place.lon + (rng.float() - 0.5) * 0.01, 6) : null;
+    galleryBytes.push(video ? videoAvi(`${p.id}:${i}`, VIDEO_FRAMES, VIDEO_FPS) : photoJpeg({ seed: `${p.id}:${i}`, takenAt, latitude, longitude, model: phoneModel, landscape }));
+    const [w, h] = video ? [VIDEO_SIZE.width, VIDEO_SIZE.height] : landscape ? [PHOTO_SIZE.width, PHOTO_SIZE.height] : [PHOTO_SIZE.height, PHOTO_SIZE.width];
     gallery.push({
       ...recordBase(t, addMinutes(takenAt, rng.int(1, 600))),
-      fileName: `${video ? 'VID' : 'IMG'}_${stamp(takenAt)}.${video ? 'mp4' : heic ? 'heic' : 'jpg'}`,
+      fileName: `${video ? 'VID' : 'IMG'}_${stamp(takenAt)}.${video ? 'avi' : 'jpg'}`,
       mediaType: video ? 'VIDEO' : 'PHOTO',
-      mimeType: video ? 'video/mp4' : heic ? 'image/heic' : 'image/jpeg',
-      // A long 4K video passes 2^31 bytes: sizes are bigint, not Int.
-      sizeBytes: video ? (i === 1 ? 3_221_225_472 + rng.int(0, 1_000_000) : rng.int(5_000_000, 900_000_000)) : rng.int(1_500_000, 8_500_000),
+      mimeType: video ? 'video/x-msvideo' : 'image/jpeg',
+      sizeBytes: 0,
       takenAt,
-      width: landscape ? w : h,
-      height: landscape ? h : w,
-      durationSeconds: video ? (i === 1 ? 1_720 : rng.int(3, 300)) : null,
+      width: w,
+      height: h,
+      durationSeconds: video ? VIDEO_FRAMES / VIDEO_FPS : null,
       album: rng.pick(ALBUMS),
-      latitude: tagged ? round(place.lat + (rng.float() - 0.5) * 0.01, 6) : null,
-      longitude: tagged ? round(place.lon + (rng.float() - 0.5) * 0.01, 6) : null,
+      latitude,
+      longitude,
       placeName: tagged ? place.name : null,
     });
   }
+  const encoded = await Promise.all(galleryBytes);
+  // sizeBytes is what is stored: the size of the bytes just made.
+  gallery.forEach((g, i) => {
+    g.sizeBytes = encoded[i]!.length;
+  });
   await insertChunked(raw, 'galleryItem', gallery);
+  await storeContent(trx, blobs, 'galleryItem', 'galleryContent', p.id, gallery, encoded);
 
-  // Other synced material: app data, recordings, backups.
+  // Other synced material: app data, recordings, backups, documents; small real bytes of the type each says.
   const files: New<SyncedFileRow>[] = [];
+  const fileBytes: Buffer[] = [];
   for (let i = 0; i < Math.max(1, Math.floor(t.scale / 4)); i++) {
     const syncedAt = rng.date();
     const day = syncedAt.slice(0, 10);
     const kind: FileKind = i === 0 ? 'RECORDING' : weighted<FileKind>(rng, [['APP_DATA', 35], ['RECORDING', 25], ['CALL_RECORDING', 15], ['BACKUP', 15], ['OTHER', 10]]);
     const app = rng.pick(['com.miui.notes', 'com.android.contacts', 'com.miui.gallery', 'com.xiaomi.calendar']);
-    const byKind: Record<FileKind, Pick<SyncedFileRow, 'name' | 'mimeType' | 'appPackage'>> = {
-      APP_DATA: { name: `${app}.sync.db`, mimeType: 'application/octet-stream', appPackage: app },
-      RECORDING: { name: `Səs qeydi ${day} ${syncedAt.slice(11, 16).replace(':', '-')}.m4a`, mimeType: 'audio/mp4', appPackage: null },
-      CALL_RECORDING: { name: `Zəng qeydi — ${rng.pick(NICKNAMES)} ${day}.mp3`, mimeType: 'audio/mpeg', appPackage: null },
-      BACKUP: { name: `Ehtiyat nüsxə ${day}.bak`, mimeType: 'application/octet-stream', appPackage: null },
-      OTHER: { name: `Sənəd, "yekun" ${day}.pdf`, mimeType: 'application/pdf', appPackage: null },
+    const who = rng.pick(NICKNAMES);
+    const seed = `${p.id}:${i}`;
+    const byKind: Record<FileKind, () => Pick<SyncedFileRow, 'name' | 'mimeType' | 'appPackage'> & { bytes: Buffer }> = {
+      APP_DATA: () => ({ name: `${app}.sync.json`, mimeType: 'application/json', appPackage: app, bytes: appDataJson(seed, app, syncedAt) }),
+      RECORDING: () => ({ name: `Səs qeydi ${day} ${syncedAt.slice(11, 16).replace(':', '-')}.wav`, mimeType: 'audio/wav', appPackage: null, bytes: recordingWav(seed) }),
+      CALL_RECORDING: () => ({ name: `Zəng qeydi — ${who} ${day}.wav`, mimeType: 'audio/wav', appPackage: null, bytes: recordingWav(seed) }),
+      BACKUP: () => ({ name: `Ehtiyat nüsxə ${day}.json.gz`, mimeType: 'application/gzip', appPackage: null, bytes: backupGzip(seed, syncedAt) }),
+      OTHER: () => ({ name: `Sənəd, "yekun" ${day}.txt`, mimeType: 'text/plain; charset=utf-8', appPackage: null, bytes: documentText(seed, `Sənəd, "yekun" ${day}`, rng.pick(TRICKY_TEXT)) }),
     };
-    const size = kind === 'BACKUP' ? rng.int(200_000_000, 2_000_000_000) : kind === 'APP_DATA' ? rng.int(20_000, 50_000_000) : rng.int(50_000, 40_000_000);
-    files.push({ ...recordBase(t, syncedAt), kind, ...byKind[kind], sizeBytes: size, syncedAt });
+    const { bytes, ...file } = byKind[kind]();
+    fileBytes.push(bytes);
+    files.push({ ...recordBase(t, syncedAt), kind, ...file, sizeBytes: bytes.length, syncedAt });
   }
   await insertChunked(raw, 'syncedFile', files);
+  await storeContent(trx, blobs, 'syncedFile', 'fileContent', p.id, files, fileBytes);
+}
+
+/** Blobs put at once while seeding. */
+const PUT_LANES = 8;
+
+/** Videos in the seed: 4 frames at 2 frames a second. */
+const VIDEO_FRAMES = 4;
+const VIDEO_FPS = 2;
+
+/**
+ * Puts each record's bytes into the blob store (content-addressed: the same bytes once), registers the blobs and
+ * writes the content rows, matching the records by insertion order (ids ascend as inserted, in one transaction).
+ */
+async function storeContent(
+  trx: Transaction<CloudDB>,
+  blobs: BlobStore,
+  table: 'galleryItem' | 'syncedFile',
+  contentTable: 'galleryContent' | 'fileContent',
+  person: string,
+  records: { mimeType: string | null }[],
+  bytes: Buffer[],
+): Promise<void> {
+  const ids = await trx.selectFrom(table).select('id').where('personId', '=', person).orderBy('id').execute();
+  const now = new Date().toISOString();
+  const rows: Plain<CloudFileContentRow>[] = [];
+  const registry = new Map<string, { sha256: string; bytes: number; createdAt: string; unreferencedAt: null }>();
+  // Not flushed one by one (1,000 durable puts took 7.5 s on a busy disk, 1.2 s without): a seed interrupted is run
+  // again over a reset store. Several at once, so the writes overlap.
+  const infos = new Array<{ sha256: string; bytes: number }>(records.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < records.length; i = next++) infos[i] = await blobs.put([bytes[i]!], { durable: false });
+  };
+  await Promise.all(Array.from({ length: PUT_LANES }, lane));
+  for (let i = 0; i < records.length; i++) {
+    const info = infos[i]!;
+    registry.set(info.sha256, { sha256: info.sha256, bytes: info.bytes, createdAt: now, unreferencedAt: null });
+    rows.push({ recordId: Number(ids[i]!.id), personId: person, sha256: info.sha256, bytes: info.bytes, mimeType: records[i]!.mimeType ?? 'application/octet-stream' });
+  }
+  await insertChunked(trx, contentTable, rows);
+  const all = [...registry.values()];
+  for (let at = 0; at < all.length; at += 200) {
+    await trx
+      .insertInto('blob')
+      .values(all.slice(at, at + 200))
+      .onConflict((oc) => oc.column('sha256').doUpdateSet({ unreferencedAt: null }))
+      .execute();
+  }
 }

@@ -108,6 +108,25 @@ export const tables = defineTables({
     /** Hash of the lock passcode; never selected into a response. */
     passcodeHash: text().nullable(),
   }),
+}).migration('002_blobs', {
+  /**
+   * What a gallery item's or synced file's content is: the blob's name in the blob store (src/blobs), its size
+   * and type. A child row of the record (it goes with it); the bytes live in the blob store, not here.
+   */
+  galleryContent: plainTable(
+    { recordId: integer().references('galleryItem.id', 'cascade'), personId: text(), sha256: text(), bytes: bigint(), mimeType: text() },
+    { key: ['recordId'], indexes: [{ name: 'gallery_content_person_idx', columns: ['personId'] }, { name: 'gallery_content_sha_idx', columns: ['sha256'] }] },
+  ),
+  fileContent: plainTable(
+    { recordId: integer().references('syncedFile.id', 'cascade'), personId: text(), sha256: text(), bytes: bigint(), mimeType: text() },
+    { key: ['recordId'], indexes: [{ name: 'file_content_person_idx', columns: ['personId'] }, { name: 'file_content_sha_idx', columns: ['sha256'] }] },
+  ),
+  /**
+   * Every blob the store holds, once (content addressing: records of several people may share one). A blob no
+   * content row refers to any more is marked `unreferencedAt` in the erasure's transaction and deleted from the blob
+   * store after it commits (src/blobs/collect.ts); a crash in between leaves the mark for the next erasure.
+   */
+  blob: plainTable({ sha256: text(), bytes: bigint(), createdAt: text(), unreferencedAt: text().nullable() }, { key: ['sha256'] }),
 });
 
 export interface CloudDB extends DatabaseOf<typeof tables.specs> {}
@@ -123,6 +142,8 @@ export type SyncedFileRow = KindRows['SyncedFile'];
 export type DeviceLocationRow = KindRows['DeviceLocation'];
 export type DeviceCommandRow = KindRows['DeviceCommand'];
 export type CloudDeviceRow = KindRows['CloudDevice'];
+/** A gallery item's or synced file's content row (both tables have this shape). */
+export type CloudFileContentRow = Selectable<CloudDB['galleryContent']>;
 
 export type CloudStore = Store<CloudDB>;
 

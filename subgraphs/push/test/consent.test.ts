@@ -111,9 +111,10 @@ describe.each(['sqlite', 'postgres'] as const)('push consent ledger and processi
 
   it('moves the withdrawals recorded before the ledger existed into it (rights migration 004): they still refuse', async () => {
     const db = sg.store.db;
-    // The store as the previous release left it: no ledger, a withdrawal recorded as a processing stop.
+    // The store as the previous release left it: no ledger (nor what came after it), a withdrawal recorded as a processing stop.
     await sql`drop table consent_change`.execute(db);
-    await sql`delete from kit_rights_migration where name = '004_consent_ledger'`.execute(db);
+    await sql`drop table erasure_receipt_file`.execute(db);
+    await sql`delete from kit_rights_migration where name in ('004_consent_ledger', '005_erasure_receipt_files')`.execute(db);
     await sql`insert into processing_stop (person_id, type, purpose, reason, at, actor, request_id) values (${ME}, 'CONSENT_WITHDRAWN', 'MARKETING', null, '2026-10-09T08:00:00.000Z', 'rights-job', 'r-1')`.execute(db);
     await migrateRightsTables(db, 'push');
     expect((await run(ME, 'marketingNotification', campaign.get(ME)!)).data!._runProcessing.refusal).toBe('CONSENT_WITHDRAWN');

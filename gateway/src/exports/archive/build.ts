@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { buildIndexHtml } from './html.js';
-import { buildManifest, domainSummaries, type ArchiveFacts, type DocFile, type Manifest } from './manifest.js';
+import { buildManifest, distinctContents, domainSummaries, type ArchiveFacts, type DocFile, type Manifest } from './manifest.js';
 import { buildPortable } from './portable.js';
 import { buildProcessing } from './processing.js';
 import { archiveLocale, viewerIndex, viewerIndexScript } from './viewer-data.js';
@@ -53,6 +53,8 @@ export async function buildArchive(facts: ArchiveFacts, schemaText: string, stag
     { name: 'manifest.json', content: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') },
     ...docs.slice(1).map((d) => ({ name: d.path, content: d.content })),
     ...facts.kinds.flatMap((k) => k.files.map((f) => ({ name: f.path, file: join(stagingDir, f.path) }))),
+    // Photos and synced files, each once however many records (of however many kinds) hold it.
+    ...distinctContents(facts.kinds).map((c) => ({ name: c.path, file: join(stagingDir, c.path) })),
   ];
   const comment = `Footprint portability archive of account ${facts.person}, ${manifest.complete ? 'COMPLETE' : 'INCOMPLETE'} — open index.html; manifest.json lists every file with its SHA-256.`;
   const { bytes, sha256 } = await writeZip(finalPath, entries, { level, date: new Date(facts.finishedAt), comment });

@@ -96,7 +96,10 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
         .map((k) => {
           const title = f.meta.get(k.kind)?.title ?? k.kind;
           // The viewer's page scripts are the viewer's, not files for a person to open.
-          const files = k.files.filter((x) => x.format !== 'viewer').map((x) => `<a href="${href(x.path)}">${FORMAT_LABEL[x.format] ?? x.format}</a> <small>(${bytes(x.size)})</small>`).join(', ') || '—';
+          const data = k.files.filter((x) => x.format !== 'viewer').map((x) => `<a href="${href(x.path)}">${FORMAT_LABEL[x.format] ?? x.format}</a> <small>(${bytes(x.size)})</small>`).join(', ');
+          // Photos and synced files: in <domain>/files/, each linked from its record's "content.path".
+          const held = k.contents.length > 0 ? `${nf.format(k.contents.length)} files in <code>${esc(k.domain)}/files/</code> <small>(${bytes(k.contents.reduce((n, c) => n + c.size, 0))})</small>` : '';
+          const files = [data, held].filter(Boolean).join(', ') || '—';
           const status = k.status === 'COMPLETE' ? 'Complete' : `<span class="status-bad">${esc(k.status === 'NOT_READ' ? 'NOT READ' : 'INCOMPLETE')}</span>${k.error ? ` — ${esc(k.error)}` : ''}`;
           const count = k.status === 'COMPLETE' || k.total === null ? nf.format(k.done) : `${nf.format(k.done)} of ${nf.format(k.total)}`;
           return `<tr><th scope="row">${esc(title)}<br><code>${esc(k.kind)}</code></th><td class="n">${count}</td><td>${files}</td><td>${status}</td></tr>`;

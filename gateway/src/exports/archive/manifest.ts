@@ -63,6 +63,13 @@ export interface DocFile {
   sha256: string;
 }
 
+/** Every content file of the archive once, in the order the kinds name them (two records, or two kinds, may share one). */
+export function distinctContents(kinds: KindProgress[]): (KindProgress['contents'][number] & { kind: string })[] {
+  const seen = new Map<string, KindProgress['contents'][number] & { kind: string }>();
+  for (const k of kinds) for (const c of k.contents) if (!seen.has(c.path)) seen.set(c.path, { ...c, kind: k.kind });
+  return [...seen.values()];
+}
+
 const sumProvenance = (ks: KindProgress[]): ProvenanceCounts =>
   ks.reduce((a, k) => ({ provided: a.provided + k.provenance.provided, observed: a.observed + k.provenance.observed, inferred: a.inferred + k.provenance.inferred, received: a.received + k.provenance.received }), {
     provided: 0,
@@ -94,6 +101,8 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         ...(file.format === 'csv' ? { columns: (f.columns.get(k.kind) ?? []).map((c) => ({ name: c.name, type: c.type, csv: csvColumnKind(c) })) } : {}),
       })),
     ),
+    // A record's file content (<domain>/files/<sha256>.<ext>): named by its SHA-256, which the record's `content` gives too.
+    ...distinctContents(f.kinds).map((c) => ({ path: c.path, size: c.size, sha256: c.sha256, records: null, format: 'content', mediaType: c.mediaType, kind: c.kind })),
   ];
   const records = f.kinds.reduce((n, k) => n + k.done, 0);
   return {
@@ -120,6 +129,8 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         records: k.done,
         expected: k.total,
         files: k.files.map((x) => x.path),
+        /** How many files of content (photos, synced files) its records hold; each is listed in `files` at the top. */
+        ...(k.contents.length > 0 ? { contentFiles: k.contents.length, contentBytes: k.contents.reduce((n, c) => n + c.size, 0) } : {}),
         /** Which run of the job read it: after a crash, kinds finished before it keep their first run's files. */
         run: k.run,
         ...(k.error ? { error: k.error } : {}),
@@ -128,7 +139,7 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     files,
     csv: CSV_DIALECT,
     verification:
-      'Each file listed here has this size in bytes and this SHA-256 of its bytes; data files hold this many records (one JSON record, CSV row, vCard or GeoJSON feature each). manifest.json itself is not listed. The archive is complete only if "complete" is true and every domain is COMPLETE.',
+      'Each file listed here has this size in bytes and this SHA-256 of its bytes; data files hold this many records (one JSON record, CSV row, vCard or GeoJSON feature each). Content files (format "content": photos and synced files, at <domain>/files/<sha256>.<ext>) are named by their SHA-256, and the records holding them give it with their path in "content". manifest.json itself is not listed. The archive is complete only if "complete" is true and every domain is COMPLETE.',
   };
 }
 

@@ -24,6 +24,7 @@ export function buildPortable(f: ArchiveFacts) {
       portableRecords: k.portable,
       provenance: k.provenance,
       files: k.files.map((x) => x.path),
+      ...(k.contents.length > 0 ? { contentFiles: k.contents.length } : {}),
     })),
     notPortable: kinds
       .filter((k) => k.portable === 0)

@@ -38,6 +38,11 @@ const ADDED_FIELDS = `
   "Whether the record is covered by data portability (GDPR Art. 20); see portable.json."
   portable: Boolean!`;
 
+/** The field the archive adds to a record's file content (archive/content.ts). */
+const ADDED_PATH = `
+  "Added by the archive: where these bytes are in it, <domain>/files/<sha256>.<ext>."
+  path: String!`;
+
 const PROVENANCE_ENUM = `"How a record came to be held (added by the archive to every record)."
 enum Provenance {
   provided
@@ -95,7 +100,10 @@ export function archiveSchema(schema: GraphQLSchema, kinds: ArchiveSchemaKind[],
     if (isObjectType(t)) {
       const c = t.toConfig();
       const text = printType(new GraphQLObjectType({ ...c, fields: only(name, c.fields) as typeof c.fields, interfaces: c.interfaces.filter((i) => types.has(i.name)) }));
-      return recordTypes.has(name) ? text.replace(/\n}$/, `${ADDED_FIELDS}\n}`) : text;
+      if (recordTypes.has(name)) return text.replace(/\n}$/, `${ADDED_FIELDS}\n}`);
+      // A record's file content (archive/content.ts) also says where its bytes are in the archive.
+      const content = ['sha256', 'bytes', 'mimeType'].every((f) => used.get(name)?.has(f));
+      return content ? text.replace(/\n}$/, `${ADDED_PATH}\n}`) : text;
     }
     if (isInterfaceType(t)) {
       const c = t.toConfig();

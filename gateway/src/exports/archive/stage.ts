@@ -9,6 +9,8 @@ import { CSV_BOM, csvHeader, csvRow } from './csv.js';
 import { emptyProvenance, isPortable, provenanceOf } from './provenance.js';
 import { contactToVCard } from './vcard.js';
 import { ViewerPages } from './viewer-data.js';
+import { contentFieldOf, contentOf, contentPath, stageContent, type StagedContent } from './content.js';
+import type { ContentFetcher } from '../content.js';
 
 /** What the archive writes for one kind. */
 export interface KindSpec {
@@ -78,6 +80,8 @@ export class StagedWriter {
 
 export interface KindResult {
   files: StagedFile[];
+  /** The records' file content (photos, synced files), each distinct file once. */
+  contents: StagedContent[];
   records: number;
   provenance: ProvenanceCounts;
   portable: number;
@@ -108,11 +112,22 @@ export class KindWriter {
   private readonly regions = new Set<string>();
   private readonly sources = new Set<string>();
   private readonly origins = new Map<string, number>();
+  /** The field of the kind's records that holds file content, or null (archive/content.ts). */
+  private readonly contentField: string | null;
+  private readonly contents = new Map<string, StagedContent>();
 
-  private constructor(private readonly spec: KindSpec) {}
+  private constructor(
+    private readonly spec: KindSpec,
+    private readonly root: string,
+    private readonly fetchContent: ContentFetcher | null,
+  ) {
+    this.contentField = contentFieldOf(spec.columns);
+  }
 
-  static async open(spec: KindSpec, root: string): Promise<KindWriter> {
-    const w = new KindWriter(spec);
+  /** `fetchContent` reads a record's file content (photos, synced files) for a kind that has some; without it such a kind cannot be written. */
+  static async open(spec: KindSpec, root: string, fetchContent: ContentFetcher | null = null): Promise<KindWriter> {
+    const w = new KindWriter(spec, root, fetchContent);
+    if (w.contentField && !fetchContent) throw new Error(`${spec.kind} has file content, and the writer was given no way to read it`);
     const base = `${spec.domain}/${spec.stem}`;
     try {
       w.json = await StagedWriter.open(root, `${base}.json`, 'json', 'application/json');
@@ -134,6 +149,8 @@ export class KindWriter {
   }
 
   async page(records: Record<string, unknown>[]): Promise<void> {
+    // The files first: a record is written only once its content is staged and checked.
+    if (this.contentField) await this.stageContents(records, this.contentField);
     let json = '';
     let csv = '';
     let vcf = '';
@@ -175,6 +192,44 @@ export class KindWriter {
     await this.viewer.flushFull();
   }
 
+  /**
+   * Stages the content of a page's records that is not staged yet (a few at a
+   * time, each streamed to disk and checked against the SHA-256 and size its
+   * record names), and adds to each record's content the `path` it has in the
+   * archive, so its JSON links the file.
+   */
+  private async stageContents(records: Record<string, unknown>[], field: string): Promise<void> {
+    const todo = new Map<string, { recordId: string; sha256: string; bytes: number; mimeType: string; path: string }>();
+    for (const r of records) {
+      const c = contentOf(r, field);
+      if (!c) continue;
+      const path = contentPath(this.spec.domain, c.sha256, c.mimeType);
+      r[field] = { ...c, path };
+      if (!this.contents.has(path) && !todo.has(path)) todo.set(path, { recordId: String(r.id), ...c, path });
+    }
+    const queue = [...todo.values()];
+    const staged = new Map<string, StagedContent>();
+    let stopped = false;
+    const lane = async () => {
+      for (let item = queue.shift(); item; item = stopped ? undefined : queue.shift()) {
+        try {
+          const got = await this.fetchContent!(item.recordId);
+          staged.set(item.path, { ...(await stageContent(this.root, item.path, item, got.body)), mediaType: item.mimeType });
+        } catch (err) {
+          stopped = true;
+          throw err;
+        }
+      }
+    };
+    // A few files at once: each is small and most of its time is the round trip; memory holds a chunk per lane.
+    // Every lane has stopped before a failure goes up, so nothing is written after the kind is discarded.
+    const failed = (await Promise.allSettled(Array.from({ length: Math.min(CONTENT_LANES, queue.length) }, lane))).find((r) => r.status === 'rejected');
+    // A page that failed adds none of its files (left in the staging folder, which goes with the job, never in the ZIP).
+    if (failed) throw failed.reason;
+    // In the records' order, whichever lane finished first: the same archive every time.
+    for (const path of todo.keys()) this.contents.set(path, staged.get(path)!);
+  }
+
   /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */
   private countOrigin(value: unknown): void {
     const name = typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : '(not recorded)';
@@ -192,6 +247,7 @@ export class KindWriter {
     files.push(...(await this.viewer.finish()));
     return {
       files,
+      contents: [...this.contents.values()],
       records: this.records,
       provenance: { ...this.provenance },
       portable: this.portable,
@@ -214,11 +270,16 @@ export class KindWriter {
   async discard(): Promise<void> {
     for (const w of [this.json, this.csv, this.vcard, this.geojson]) await w?.discard();
     await this.viewer?.discard();
+    // Another kind may have staged the same file (content addressing): it keeps its copy only if it names it again.
+    for (const c of this.contents.values()) await rm(join(this.root, c.path), { force: true });
   }
 }
 
+/** Content files fetched at once per kind. */
+const CONTENT_LANES = 4;
+
 /** Whether a staged file is still what its checkpoint says (size and sha256); a resumed run re-reads the kind if not. */
-export async function verifyStaged(root: string, f: StagedFile): Promise<boolean> {
+export async function verifyStaged(root: string, f: Pick<StagedFile, 'path' | 'size' | 'sha256'>): Promise<boolean> {
   const abs = join(root, f.path);
   try {
     if ((await stat(abs)).size !== f.size) return false;

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import yauzl from 'yauzl';
 import { z } from 'zod';
 
+/** Where a record's file content is: named by the SHA-256 of its bytes. */
+const CONTENT_PATH = /^[a-z][a-z0-9]*\/files\/([0-9a-f]{64})\.[a-z0-9]+$/;
+
 const ManifestShape = z.object({
   format: z.string(),
   job: z.object({ id: z.string() }).loose(),
@@ -23,7 +26,8 @@ export interface Verification {
 /**
  * Checks an archive against its own manifest.json, the way an importer
  * would: every listed file present with the listed size and SHA-256, nothing
- * else besides the manifest. Streams each entry; nothing is held whole.
+ * else besides the manifest, and every content file (photos, synced files)
+ * named by the SHA-256 of its bytes. Streams each entry; nothing is held whole.
  */
 export async function verifyArchive(path: string): Promise<Verification> {
   const zip = await yauzl.openPromise(path, { lazyEntries: true });
@@ -69,5 +73,10 @@ export async function verifyArchive(path: string): Promise<Verification> {
     else if (got.sha256 !== f.sha256) problems.push(`${f.path} does not match its sha256`);
   }
   for (const name of seen.keys()) if (name !== 'manifest.json' && !listed.has(name)) problems.push(`${name} is in the archive but not in the manifest`);
+  // A content file (<domain>/files/<sha256>.<ext>) is named by its bytes: the name, the manifest and the bytes agree.
+  for (const f of manifest.files) {
+    const named = CONTENT_PATH.exec(f.path)?.[1];
+    if (named && named !== f.sha256) problems.push(`${f.path} is named by a SHA-256 the manifest does not give it (${f.sha256})`);
+  }
   return { manifest, problems, files: manifest.files.length };
 }

@@ -36,9 +36,14 @@ export const recordResolvers: Resolvers = {
   },
   GalleryItem: {
     sizeBytes: (row) => Number(row.sizeBytes),
+    content: (row, _, ctx) => ctx.loaders.galleryContent.get(row.id),
   },
   SyncedFile: {
     sizeBytes: (row) => Number(row.sizeBytes),
+    content: (row, _, ctx) => ctx.loaders.fileContent.get(row.id),
+  },
+  CloudFileContent: {
+    bytes: (row) => Number(row.bytes),
   },
   DeviceLocation: {
     deviceId: (row) => deviceGraphId(row.deviceId),

@@ -330,6 +330,8 @@ export type KindErasureReceipt = {
   deleted: Scalars['Int']['output'];
   /** ANONYMIZE: the fields cleared; otherwise empty. */
   fields: Array<Scalars['String']['output']>;
+  /** Stored files (photos, synced files) deleted with the records: those no record of anyone still held. */
+  filesDeleted: Scalars['Int']['output'];
   /** Why kept / the legal ground (RETAIN, ANONYMIZE). */
   ground?: Maybe<Scalars['String']['output']>;
   kind: Scalars['String']['output'];
@@ -1211,6 +1213,7 @@ export type KindErasureReceiptResolvers<ContextType = Context, ParentType extend
   anonymized?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  filesDeleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ground?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   noticesRecorded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -5,6 +5,8 @@ import type { Principal } from './auth/principal.js';
 export interface GatewayContext {
   requestId: string;
   principal: Principal;
+  /** The request's Accept-Language header, for texts made for later (an archive's language when none is named). */
+  acceptLanguage?: string;
   /** The one person this request may read, decided by the authorization plugin. */
   person: string | null;
   log: Logger;

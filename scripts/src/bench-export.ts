@@ -133,6 +133,11 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
     kinds,
     meta: new Map(),
     columns: new Map(),
+    language: 'en',
+    timeZone: null,
+    residence: { country: null, region: null },
+    gatewayRegion: 'NETHERLANDS',
+    access: { entries: [], truncated: false },
   };
   const built = await buildArchive(facts, '# floor\n', staging, join(outDir, 'floor.zip'), 1);
   const ms = performance.now() - started;

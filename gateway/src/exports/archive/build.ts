@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { createTranslator } from '@footprint/i18n';
 import { join } from 'node:path';
+import { buildAccess } from './access.js';
 import { buildIndexHtml } from './html.js';
 import { buildManifest, domainSummaries, type ArchiveFacts, type DocFile, type Manifest } from './manifest.js';
 import { buildPortable } from './portable.js';
 import { buildProcessing } from './processing.js';
+import { domainName } from './texts.js';
 import { writeZip, type ZipEntry } from './zip.js';
 
 const doc = (path: string, format: string, mediaType: string, text: string): DocFile => {
@@ -19,27 +22,29 @@ export interface BuiltArchive {
 
 /**
  * Assembles the ZIP from the staged kind files and the generated documents:
- * index.html, manifest.json, processing.json, portable.json, schema.graphql
+ * index.html, manifest.json, processing.json, access.json, portable.json, schema.graphql
  * and, when anything is missing, INCOMPLETE.txt at the top where a person
  * opening the archive cannot miss it.
  */
 export async function buildArchive(facts: ArchiveFacts, schemaText: string, stagingDir: string, finalPath: string, level: number): Promise<BuiltArchive> {
-  const processing = buildProcessing(facts);
+  const tr = createTranslator(facts.language, facts.timeZone ?? undefined);
+  const processing = buildProcessing(facts, tr);
   const incomplete = domainSummaries(facts).filter((d) => d.status !== 'COMPLETE');
   const docs: DocFile[] = [doc('index.html', 'html', 'text/html; charset=utf-8', buildIndexHtml(facts, processing))];
   if (incomplete.length > 0) {
     const lines = [
-      'THIS ARCHIVE IS INCOMPLETE.',
+      tr.t('archive.incomplete.title'),
       '',
-      'Some of your data could not be read when it was made, so it is not a complete copy:',
-      ...incomplete.map((d) => `  - ${d.domain}: ${d.reason}`),
+      tr.t('archive.incomplete.intro'),
+      ...incomplete.map((d) => tr.t('archive.incomplete.domain', { domain: domainName(tr, d.domain), reason: d.reason ?? '' })),
       '',
-      'manifest.json marks these domains INCOMPLETE. Ask for a new export later to get a complete copy.',
+      tr.t('archive.incomplete.outro'),
       '',
     ];
     docs.push(doc('INCOMPLETE.txt', 'text', 'text/plain; charset=utf-8', lines.join('\r\n')));
   }
   docs.push(doc('processing.json', 'json', 'application/json', `${JSON.stringify(processing, null, 2)}\n`));
+  docs.push(doc('access.json', 'json', 'application/json', `${JSON.stringify(buildAccess(facts, tr), null, 2)}\n`));
   docs.push(doc('portable.json', 'json', 'application/json', `${JSON.stringify(buildPortable(facts), null, 2)}\n`));
   docs.push(doc('schema.graphql', 'graphql', 'application/graphql', schemaText));
   const manifest = buildManifest(facts, docs);
@@ -49,7 +54,7 @@ export async function buildArchive(facts: ArchiveFacts, schemaText: string, stag
     ...docs.slice(1).map((d) => ({ name: d.path, content: d.content })),
     ...facts.kinds.flatMap((k) => k.files.map((f) => ({ name: f.path, file: join(stagingDir, f.path) }))),
   ];
-  const comment = `Footprint portability archive of account ${facts.person}, ${manifest.complete ? 'COMPLETE' : 'INCOMPLETE'} — open index.html; manifest.json lists every file with its SHA-256.`;
+  const comment = tr.t('archive.zip.comment', { person: facts.person, complete: manifest.complete ? 'true' : 'false' });
   const { bytes, sha256 } = await writeZip(finalPath, entries, { level, date: new Date(facts.finishedAt), comment });
   return { bytes, sha256, manifest };
 }

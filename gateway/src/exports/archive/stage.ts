@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { KindMeta } from '@footprint/schema';
+import { RESIDENCE_SOURCE, type KindMeta } from '@footprint/schema';
 import type { ProvenanceCounts, StagedFile } from '../store.js';
 import { hasPosition, valueAt, type Column } from './columns.js';
 import { CSV_BOM, csvHeader, csvRow } from './csv.js';
@@ -82,6 +82,8 @@ export interface KindResult {
   regions: string[];
   sources: string[];
   origins: { name: string; records: number }[];
+  /** The kind that says where the person lives (RESIDENCE_SOURCE): the country and data region of its latest record. */
+  residence: { country: string | null; region: string | null } | null;
 }
 
 /** Distinct origins kept per kind; more are counted under one "others" entry (a bounded document whatever the data). */
@@ -105,10 +107,12 @@ export class KindWriter {
   private readonly regions = new Set<string>();
   private readonly sources = new Set<string>();
   private readonly origins = new Map<string, number>();
+  private residence: KindResult['residence'] = null;
 
   private constructor(private readonly spec: KindSpec) {}
 
-  static async open(spec: KindSpec, root: string): Promise<KindWriter> {
+  /** `header`: the CSV header row's labels, one per column, in the archive's language (default: the columns' names). */
+  static async open(spec: KindSpec, root: string, header?: string[]): Promise<KindWriter> {
     const w = new KindWriter(spec);
     const base = `${spec.domain}/${spec.stem}`;
     try {
@@ -119,7 +123,7 @@ export class KindWriter {
       if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
       const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
       await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
-      await w.csv.write(CSV_BOM + csvHeader(spec.columns));
+      await w.csv.write(CSV_BOM + csvHeader(spec.columns, header));
       await w.geojson?.write(`{"type":"FeatureCollection","name":${JSON.stringify(spec.kind)},"features":[`);
       return w;
     } catch (err) {
@@ -145,6 +149,7 @@ export class KindWriter {
       if (portable) this.portable += 1;
       if (meta?.region) this.regions.add(meta.region);
       if (source) this.sources.add(source);
+      if (this.spec.kind === RESIDENCE_SOURCE.kind) this.noteResidence(r, meta?.region ?? null);
       if (source === 'THIRD_PARTY') this.countOrigin(this.spec.meta?.origin ? valueAt(r, this.spec.meta.origin.split('.')) : null);
       json += `${this.records === 0 ? '\n' : ',\n'}${JSON.stringify(record)}`;
       csv += csvRow(record, this.spec.columns);
@@ -168,6 +173,18 @@ export class KindWriter {
     await this.geojson?.write(geo);
   }
 
+  /** Where the person lives, from the residence kind's records: the one valid from the latest `since` (or the last read). */
+  private noteResidence(r: Record<string, unknown>, region: string | null): void {
+    const country = valueAt(r, [RESIDENCE_SOURCE.field]);
+    const since = typeof r.since === 'string' ? r.since : '';
+    const prev = this.residenceSince;
+    if (this.residence && prev > since) return;
+    this.residenceSince = since;
+    this.residence = { country: typeof country === 'string' ? country : null, region };
+  }
+
+  private residenceSince = '';
+
   /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */
   private countOrigin(value: unknown): void {
     const name = typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : '(not recorded)';
@@ -190,6 +207,7 @@ export class KindWriter {
       regions: [...this.regions].sort(),
       sources: [...this.sources].sort(),
       origins: [...this.origins].map(([name, records]) => ({ name, records })).sort((a, b) => b.records - a.records || a.name.localeCompare(b.name)),
+      residence: this.residence,
     };
   }
 

@@ -20,6 +20,7 @@ export function buildAccess(f: ArchiveFacts, tr: Translator) {
     truncated: f.access.truncated,
     ...(f.access.truncated ? { truncatedNote: tr.t('archive.access.truncated', { count: f.access.entries.length }) } : {}),
     entries: f.access.entries.map((e) => ({
+      id: e.id,
       at: e.at,
       when: tr.date(e.at, 'dateTime'),
       source: e.source,

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { GatewayStore } from './audit.js';
 
@@ -103,7 +103,7 @@ export async function readAccessLog(store: GatewayStore, person: string, opts: {
   const first = opts.first;
   const cursor = opts.after ? decodeAccessCursor(opts.after) : null;
   if (opts.after && !cursor) throw new AccessCursorError();
-  const db = store.db.withTables<Tables>() as unknown as Kysely<Tables>;
+  const db = store.db.withTables<Tables>();
   const limit = first + 1;
   /** Rows of source `src` after the cursor, in the log's order: its time column and id against the cursor's. */
   const after = (src: AccessSource, atCol: string) => {
@@ -222,10 +222,10 @@ export async function readWholeAccessLog(store: GatewayStore, person: string, ma
   const out: AccessLogEntry[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: AccessLogPage = await readAccessLog(store, person, { first: 500, after });
+    const page: AccessLogPage = await readAccessLog(store, person, { first: Math.min(500, max - out.length), after });
     out.push(...page.entries);
     if (!page.hasNextPage || !page.endCursor) return { entries: out, truncated: false };
-    if (out.length >= max) return { entries: out.slice(0, max), truncated: true };
+    if (out.length >= max) return { entries: out, truncated: true };
     after = page.endCursor;
   }
 }

@@ -38,6 +38,17 @@ describe('datamap texts', () => {
     expect(missing(keys)).toEqual([]);
   });
 
+  it('word every reason a kind cannot be corrected and every erasure note, the English as the schema says it', () => {
+    const notes = map.entries.flatMap((e) => [
+      ...(e.correctionNote ? [[`datamap.kind.${e.kind}.reason`, e.correctionNote] as const] : []),
+      ...(e.erasureNote ? [[`datamap.kind.${e.kind}.erasureNote`, e.erasureNote] as const] : []),
+    ]);
+    expect(notes.length).toBeGreaterThan(40);
+    expect(missing(notes.map(([k]) => k))).toEqual([]);
+    // A domain that rewords its @personalData note rewords the catalogue too: the English may not drift from it.
+    for (const [key, sdl] of notes) expect(CATALOGUES.en![key], key).toBe(sdl);
+  });
+
   it('give the plain data map in Azerbaijani with no English left, and in English', () => {
     const az = plainDataMap(map, createTranslator('az'));
     const en = plainDataMap(map, createTranslator('en'));
@@ -47,6 +58,22 @@ describe('datamap texts', () => {
       expect(e.title, e.kind).not.toBe(en.entries[i]!.title);
       expect(e.legalBasis, e.kind).not.toBe(en.entries[i]!.legalBasis);
       expect(e.retention, e.kind).not.toBe(en.entries[i]!.retention);
+    }
+  });
+});
+
+describe('CSV header labels', () => {
+  it('label every column of every kind in every language, each label unique within its file', async () => {
+    const { exportPlan } = await import('@footprint/gateway/exports/plan');
+    const { columnLabels } = await import('@footprint/gateway/exports/archive/column-labels');
+    const plan = exportPlan(supergraph);
+    for (const lang of LANGUAGES) {
+      const tr = createTranslator(lang);
+      for (const k of plan.kinds) {
+        const labels = columnLabels(k.columns, tr);
+        expect(labels.filter((l, i) => l === k.columns[i]!.name), `${lang} ${k.kind}`).toEqual([]);
+        expect(new Set(labels).size, `${lang} ${k.kind}`).toBe(labels.length);
+      }
     }
   });
 });

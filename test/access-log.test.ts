@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '@footprint/kit';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
 import { download, JOB_FIELDS, readZip, startGateway, waitForJob, type JobView, type Proc } from './support/exports.js';
 
@@ -164,5 +166,18 @@ describe('who accessed my data', () => {
     expect(header.split(',')).toHaveLength(profile.columns!.length);
     // JSON data files are unchanged: machine names.
     expect(Object.keys(json<{ records: Record<string, unknown>[] }>('account/profile.json').records[0]!)).toContain('meta');
+  }, 150_000);
+
+  it('npm run export --language az makes the archive in Azerbaijani; a language without a catalogue is refused', async () => {
+    const out = join(dir, 'cli.zip');
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'dist', 'export.js'), '--user', PERSON, '--gateway', gateway.url, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LANG: 'C' } });
+    const ok = cli(['--language', 'az', '--time-zone', 'Asia/Baku', '--out', out]);
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    const files = await readZip(out);
+    expect(JSON.parse(files.get('manifest.json')!.toString('utf8'))).toMatchObject({ language: 'az', timeZone: 'Asia/Baku' });
+    const bad = cli(['--language', 'xx', '--out', join(dir, 'bad.zip')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--language takes one of az, en/);
   }, 150_000);
 });

@@ -45,12 +45,12 @@ async function myLog(headers: Record<string, string>, first = 100, after?: strin
   return gql<{ me: { accessLog: Page } }>(gateway.url, `query L($first: Int, $after: String) { me { accessLog(first: $first, after: $after) { entries { ${ENTRY} } pageInfo { hasNextPage endCursor } } } }`, { first, after: after ?? null }, headers);
 }
 
-async function exportAndWait(headers: Record<string, string>, input: Record<string, unknown>): Promise<JobView> {
-  const res = await gql<{ requestExport: JobView }>(gateway.url, `mutation R($input: ExportRequestInput) { requestExport(input: $input) { ${JOB_FIELDS} language timeZone } }`, { input }, headers);
+async function exportAndWait(headers: Record<string, string>, input: Record<string, unknown>): Promise<JobView & { language: string }> {
+  const res = await gql<{ requestExport: JobView & { language: string } }>(gateway.url, `mutation R($input: ExportRequestInput) { requestExport(input: $input) { ${JOB_FIELDS} language timeZone } }`, { input }, headers);
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   const job = await waitForJob(gateway.url, headers, res.data!.requestExport.id);
   expect(job.state, JSON.stringify(job.error)).toBe('SUCCEEDED');
-  return job;
+  return { ...job, language: res.data!.requestExport.language };
 }
 
 beforeAll(async () => {
@@ -69,7 +69,9 @@ describe('who accessed my data', () => {
 
   beforeAll(async () => {
     person = bearer(await subjectToken(PERSON));
-    firstJob = await exportAndWait(person, {});
+    // No language named: the request's Accept-Language decides.
+    firstJob = await exportAndWait({ ...person, 'accept-language': 'az-AZ,az;q=0.9,en;q=0.5' }, {});
+    expect((firstJob as JobView & { language: string }).language).toBe('az');
     const op = bearer(await operatorToken(['footprint:read']), { 'x-footprint-reason': REASON });
     readAt = Date.now();
     const read = await gql(gateway.url, `query OperatorRead($id: ID!) { person(id: $id) { account { profile { nodes { name } } } } }`, { id: PERSON }, op);

@@ -36,7 +36,7 @@ export async function buildArchive(facts: ArchiveFacts, schemaText: string, stag
       tr.t('archive.incomplete.title'),
       '',
       tr.t('archive.incomplete.intro'),
-      ...incomplete.map((d) => tr.t('archive.incomplete.domain', { domain: domainName(tr, d.domain), reason: d.reason ?? '' })),
+      ...incomplete.map((d) => tr.t('archive.incomplete.domain', { name: domainName(tr, d.domain), domain: d.domain, reason: d.reason ?? '' })),
       '',
       tr.t('archive.incomplete.outro'),
       '',

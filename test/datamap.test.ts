@@ -29,6 +29,23 @@ describe('the data map, from the composed supergraph', () => {
     }
   });
 
+  it('speaks plain words in the language asked for, or of Accept-Language, and refuses a language it has no catalogue for', async () => {
+    const person = bearer(await subjectToken('10000002'));
+    const q = 'query($l: String) { dataMap(language: $l) { language domains { name title } entries { kind title plain { domain legalBasis retention erasure } } } }';
+    type Plain = { dataMap: { language: string; domains: { name: string; title: string }[]; entries: { kind: string; title: string; plain: { domain: string; legalBasis: string; retention: string; erasure: string | null } }[] } };
+    const az = await gql<Plain>(url, q, { l: 'az' }, person);
+    expect(az.errors).toBeUndefined();
+    expect(az.data!.dataMap.language).toBe('az');
+    expect(az.data!.dataMap.entries.find((e) => e.kind === 'gateway.correction')).toMatchObject({ title: 'Məlumatlarınıza edilən düzəlişlər', plain: { erasure: 'Qanunun tələbi ilə saxlanılır' } });
+    expect(az.data!.dataMap.domains.find((d) => d.name === 'orders')!.title).toBe('Onlayn mağaza (mi.com)');
+    const negotiated = await gql<Plain>(url, q, {}, { ...person, 'accept-language': 'az-AZ, en;q=0.5' });
+    expect(negotiated.data!.dataMap.language).toBe('az');
+    expect((await gql<Plain>(url, q, {}, person)).data!.dataMap.entries.find((e) => e.kind === 'orders.order')!.title).toBe('Orders');
+    const bad = await gql(url, q, { l: 'xx' }, person);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0]?.message).toMatch(/language must be one of/);
+  });
+
   it('is refused to an operator without footprint:read and to a caller without a token', async () => {
     const res = await gql(url, DATA_MAP_QUERY, {}, bearer(await operatorToken(['footprint:export']), { 'x-footprint-reason': 'looking' }));
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -52,6 +69,11 @@ describe('the data map, from the composed supergraph', () => {
     for (const d of map.domains) expect(md).toContain(`## ${d.name}\n`);
     for (const e of map.entries) expect(md).toContain(`| \`${e.kind}\` | ${e.inventoryItem ? `\`${e.inventoryItem}\`` : '**none**'} | ${e.category} | ${e.source} |`);
     expect(md).toContain(TAXONOMY.RetentionRule.describe.ROLLING_12_MONTHS);
+    const az = run('data-map.js', ['--out', join(dir, 'az'), '--language', 'az']);
+    expect(az.status, az.stderr).toBe(0);
+    const plain = (JSON.parse(readFileSync(join(dir, 'az', 'data-map.json'), 'utf8')) as { plain: { language: string; entries: { kind: string; title: string }[] } }).plain;
+    expect(plain.language).toBe('az');
+    expect(plain.entries.find((e) => e.kind === 'account.profile')!.title).toBe('Hesab profili');
   });
 });
 

@@ -199,7 +199,7 @@ describe('a domain that stops answering mid-export', () => {
     const html = entries.get('index.html')!.toString('utf8');
     expect(html).toContain('This archive is INCOMPLETE');
     expect(html).toMatch(/<li><strong>account<\/strong>: /);
-    expect(entries.get('INCOMPLETE.txt')!.toString('utf8')).toMatch(/^THIS ARCHIVE IS INCOMPLETE\.[\s\S]*- account: /);
+    expect(entries.get('INCOMPLETE.txt')!.toString('utf8')).toMatch(/^THIS ARCHIVE IS INCOMPLETE\.[\s\S]*- Xiaomi Account \(account\): /);
     expect(manifest.files.some((f) => f.path === 'INCOMPLETE.txt')).toBe(true);
   }, 240_000);
 });

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { buildSchema, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { INVENTORY, inventoryKinds, TAXONOMY } from '@footprint/schema';
+import { createTranslator, type MessageKey } from '@footprint/i18n';
 import { TRICKY_TEXT } from '@footprint/kit';
 import { mintJobToken } from '@footprint/gateway/auth/principal';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
@@ -25,6 +26,8 @@ import {
   type JobView,
 } from './support/exports.js';
 
+const EN = createTranslator('en');
+
 const url = inject('gatewayUrl');
 const dataDir = inject('dataDir');
 const subgraphUrls = inject('subgraphUrls');
@@ -38,7 +41,7 @@ interface ManifestFile {
   records: number | null;
   format: string;
   kind: string | null;
-  columns?: { name: string; type: string }[];
+  columns?: { name: string; label: string; type: string }[];
 }
 interface Manifest {
   format: string;
@@ -186,7 +189,7 @@ describe('the portability archive of 10000001', () => {
   it('has the Art. 15 processing information for every kind held, and the rights with how to exercise them', () => {
     const p = json<{
       kinds: { kind: string; records: number; purposes: { code: string; description: string }[]; legalBasis: { code: string }; retention: { code: string }; sources: { code: string }[]; regions: { code: string }[]; recipients: { code: string }[]; category: { code: string } }[];
-      rights: { right: string; how: string }[];
+      rights: { code: string; right: string; how: string }[];
       howToExercise: string;
     }>(entries.get('processing.json'));
     // Every kind the manifest lists (gateway.correction too, with 0 records); the Art. 15 details of those held.
@@ -195,7 +198,8 @@ describe('the portability archive of 10000001', () => {
     expect(p.kinds.find((k) => k.kind === 'gateway.correction')).toMatchObject({ records: 0 });
     for (const k of p.kinds.filter((x) => held.has(x.kind))) {
       expect(k.purposes.length, k.kind).toBeGreaterThan(0);
-      for (const purpose of k.purposes) expect(purpose.description, k.kind).toBe(TAXONOMY.Purpose.describe[purpose.code as keyof typeof TAXONOMY.Purpose.describe]);
+      // In plain words, from the datamap catalogue of the archive's language (English unless asked).
+      for (const purpose of k.purposes) expect(purpose.description, k.kind).toBe(EN.t(`datamap.purpose.${purpose.code}` as MessageKey));
       expect(TAXONOMY.LegalBasis.values, k.kind).toContain(k.legalBasis.code);
       expect(TAXONOMY.RetentionRule.values, k.kind).toContain(k.retention.code);
       expect(TAXONOMY.DataCategory.values, k.kind).toContain(k.category.code);
@@ -203,7 +207,7 @@ describe('the portability archive of 10000001', () => {
       expect(k.regions.length, k.kind).toBeGreaterThan(0);
     }
     expect(p.kinds.find((k) => k.kind === 'orders.delivery')?.recipients.map((r) => r.code)).toContain('DELIVERY_PARTNER');
-    expect(p.rights.map((r) => r.right)).toEqual(expect.arrayContaining(['Access', 'Portability', 'Rectification', 'Erasure', 'Restriction', 'Objection', 'Withdraw consent', 'Complaint']));
+    expect(p.rights.map((r) => r.code)).toEqual(expect.arrayContaining(['ACCESS', 'PORTABILITY', 'RECTIFICATION', 'ERASURE', 'RESTRICTION', 'OBJECTION', 'WITHDRAW_CONSENT', 'COMPLAINT']));
     for (const r of p.rights) expect(r.how.length, r.right).toBeGreaterThan(10);
     expect(p.howToExercise).toMatch(/one month/);
   });
@@ -249,7 +253,9 @@ describe('the portability archive of 10000001', () => {
       expect(text.startsWith('\uFEFF'), f.path).toBe(true);
       const [header, ...rows] = parseCsv(text.slice(1));
       const columns = f.columns!;
-      expect(header!.map((c) => c.text), f.path).toEqual(columns.map((c) => c.name));
+      // The header row is each column's label in the archive's language; the manifest gives its machine name beside it.
+      expect(header!.map((c) => c.text), f.path).toEqual(columns.map((c) => c.label));
+      expect(new Set(columns.map((c) => c.label)).size, f.path).toBe(columns.length);
       expect(rows.length, f.path).toBe(records.length);
       rows.forEach((row, i) => {
         const fromCsv = Object.fromEntries(columns.map((c, j) => [c.name, csvValue(row[j]!, c.type)]));

@@ -22,6 +22,6 @@ export interface GatewayContext {
    * operation is known (plugins/admission.ts).
    */
   signal?: AbortSignal;
-  /** The caller's Accept-Language (bounded), for notices before the person has chosen a language. */
+  /** The caller's Accept-Language (bounded): notices before the person has chosen a language, an archive's language when none is named. */
   acceptLanguage?: string;
 }

@@ -1,3 +1,4 @@
+import { accessLogFeature } from './access-log/feature.js';
 import { correctionsFeature } from './corrections/feature.js';
 import { dataMapFeature } from './datamap/feature.js';
 import { exportsFeature } from './exports/index.js';
@@ -12,4 +13,4 @@ import { transfersFeature } from './transfers/feature.js';
  * The gateway's features, in order. Each lives in its own folder with its SDL
  * in gateway/schema/<name>.graphql; adding one is a line here.
  */
-export const FEATURES: FeatureModule[] = [dataMapFeature, exportsFeature, correctionsFeature, rightsFeature, requestsFeature, transfersFeature, preferencesFeature, privacyFeature];
+export const FEATURES: FeatureModule[] = [dataMapFeature, exportsFeature, correctionsFeature, rightsFeature, requestsFeature, transfersFeature, preferencesFeature, privacyFeature, accessLogFeature];

@@ -51,6 +51,9 @@ export interface DataMap {
   problems: MetadataProblem[];
 }
 
+/** Retention rules a kind kept past erasure may have: a statutory period, or evidence kept until claims are time-barred. */
+const RETAINED_RULES: readonly RetentionRule[] = ['LEGAL_PERIOD', 'EVIDENCE_PERIOD'];
+
 const REQUIRED_ARGS = ['kind', 'title', 'category', 'source', 'purposes', 'legalBasis', 'retention', 'correctable', 'policy'] as const;
 const KIND = /^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$/;
 
@@ -141,7 +144,7 @@ function erasureProblems(def: ObjectDef, meta: KindMeta): string[] {
   } else if (meta.erasureFields.length > 0) out.push(`is ${meta.erasure}: erasureFields is only for ANONYMIZE`);
   if (meta.erasure === 'RETAIN') {
     if (!meta.erasureNote?.trim()) out.push('is RETAIN but gives no legal ground (erasureNote:)');
-    if (meta.retention !== 'LEGAL_PERIOD') out.push(`is RETAIN, so its retention must be the statutory LEGAL_PERIOD, not ${meta.retention}`);
+    if (!RETAINED_RULES.includes(meta.retention)) out.push(`is RETAIN, so its retention must be the statutory LEGAL_PERIOD or the EVIDENCE_PERIOD of a record kept as evidence, not ${meta.retention}`);
     if (!meta.retainFor || !addDuration(new Date(0), meta.retainFor)) out.push(`is RETAIN but retainFor "${meta.retainFor ?? ''}" is not an ISO-8601 duration of years, months or days (P6Y)`);
     if (!meta.retainFrom || !RETENTION_STARTS.includes(meta.retainFrom)) out.push('is RETAIN but does not say from when the period runs (retainFrom: COLLECTED | ERASURE)');
     if (meta.retainFields.length === 0) out.push('is RETAIN but does not say which fields its legal ground needs (retainFields:); the rest of a retained record is cleared');

@@ -10,3 +10,4 @@ export * from './meta.js';
 export * from './connections-sdl.js';
 export * from './datamap.js';
 export * from './coverage.js';
+export * from './controllers.js';

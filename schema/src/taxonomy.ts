@@ -47,13 +47,14 @@ export const Purpose = taxonomy({
 export const LegalBasis = taxonomy({
   CONTRACT: 'Necessary to perform the contract with the person (§5)',
   CONSENT: 'The person consented and may withdraw at any time (§5, §8)',
-  LEGAL_OBLIGATION: 'Required by law, e.g. tax and accounting records (§5)',
+  LEGAL_OBLIGATION: 'Required by a law we are subject to: tax and accounting law for invoices, and the duty to show how data-protection requests and consents were handled (§5)',
   LEGITIMATE_INTEREST: 'Our legitimate interest, balanced against the person’s rights (§5)',
 });
 
 export const RetentionRule = taxonomy({
   ACCOUNT_LIFETIME: 'Kept while the account exists, deleted or anonymised after it is closed (§7)',
   LEGAL_PERIOD: 'Kept for the statutory period (tax, consumer law), then deleted (§7)',
+  EVIDENCE_PERIOD: 'Kept as evidence of how a request or consent was handled, for 3 years after the account is erased (until claims are time-barred), then deleted (§7, §10)',
   SERVICE_PERIOD: 'Kept while the service needs it, then deleted (§7)',
   ROLLING_12_MONTHS: 'Kept for 12 months, then deleted or anonymised (§7)',
   ROLLING_90_DAYS: 'Kept for 90 days, then deleted (§7)',

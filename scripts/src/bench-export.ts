@@ -129,7 +129,7 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
           contents.push({ ...(await stageContent(staging, path, { sha256: row.sha256, bytes: Number(row.bytes), recordId: String(row.recordId) }, createReadStream(blob))), mediaType: row.mimeType });
         }
         const none = { provided: 0, observed: 0, inferred: 0, received: 0 };
-        kinds.push({ kind: `${domain}.${table}`, domain, field: table, typename: table, status: 'COMPLETE', done: 0, total: 0, run: 1, error: null, files: [], contents, provenance: none, portable: 0, regions: [], sources: [], origins: [] });
+        kinds.push({ kind: `${domain}.${table}`, domain, field: table, typename: table, status: 'COMPLETE', done: 0, total: 0, run: 1, error: null, files: [], contents, provenance: none, portable: 0, regions: [], sources: [], origins: [], residence: null });
       }
     } finally {
       db.close();
@@ -151,6 +151,11 @@ async function runFloor(dataDir: string, person: string, outDir: string): Promis
     kinds,
     meta: new Map(),
     columns: new Map(),
+    language: 'en',
+    timeZone: null,
+    residence: { country: null, region: null },
+    gatewayRegion: 'NETHERLANDS',
+    access: { entries: [], truncated: false },
   };
   const built = await buildArchive(facts, '# floor\n', staging, join(outDir, 'floor.zip'), 1);
   const ms = performance.now() - started;

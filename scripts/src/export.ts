@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { LANGUAGES } from '@footprint/i18n';
 import { PERSON_ID_PATTERN, PERSON_ID_RULE } from '@footprint/schema';
 import { describeNetworkError, loadConfig } from '@footprint/kit';
 import { launchFederation, type Federation } from './federation.js';
@@ -23,13 +24,15 @@ import { mintToken } from './tokens.js';
  * the manifest's summary. Exit code 0: complete and verified; 3: incomplete or
  * not verified; 1: failed.
  */
-const USAGE = 'usage: npm run export -- --user <account id> --out <file.zip> [--gateway <url>] [--partial] [--operator <name> --reason <text>] [--token <bearer>]';
+const USAGE = 'usage: npm run export -- --user <account id> --out <file.zip> [--gateway <url>] [--partial] [--language en|az] [--time-zone <IANA zone>] [--operator <name> --reason <text>] [--token <bearer>]';
 
 const Args = z.object({
   user: z.string().regex(PERSON_ID_PATTERN, `--user takes ${PERSON_ID_RULE}`),
   out: z.string().min(1).optional(),
   gateway: z.url().optional(),
   partial: z.boolean(),
+  language: z.enum(LANGUAGES, { message: `--language takes one of ${LANGUAGES.join(', ')}` }).optional(),
+  'time-zone': z.string().min(1).max(64).optional(),
   operator: z.string().min(1).optional(),
   reason: z.string().trim().min(1).optional(),
   token: z.string().min(10).optional(),
@@ -109,6 +112,8 @@ const { values } = (() => {
         out: { type: 'string' },
         gateway: { type: 'string' },
         partial: { type: 'boolean', default: false },
+        language: { type: 'string' },
+        'time-zone': { type: 'string' },
         operator: { type: 'string' },
         reason: { type: 'string' },
         token: { type: 'string' },
@@ -139,13 +144,26 @@ try {
   const token =
     args.token ??
     (await mintToken(config.jwtSecret!, args.operator ? { sub: args.operator, operator: true, scopes: ['footprint:export'], ttlSeconds: 3600 } : { sub: args.user, ttlSeconds: 3600 }));
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(args.reason ? { 'x-footprint-reason': args.reason } : {}) };
+  // The shell's locale (LANG=az_AZ.UTF-8) as Accept-Language: the archive's language when --language is not given.
+  const locale = /^([a-z]{2,3})(?:_([A-Z]{2}))?/.exec(process.env.LC_ALL || process.env.LANG || '');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${token}`,
+    ...(args.reason ? { 'x-footprint-reason': args.reason } : {}),
+    ...(locale ? { 'accept-language': locale[2] ? `${locale[1]}-${locale[2]}` : locale[1]! } : {}),
+  };
   const gql = async (query: string, variables: Record<string, unknown>) => {
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     return GqlBody.parse(await res.json());
   };
 
-  const requested = await gql(`mutation Export($p: ID, $partial: Boolean) { requestExport(personId: $p, input: { allowPartial: $partial }) { ${JOB_FIELDS} } }`, { p: args.user, partial: args.partial });
+  const requested = await gql(`mutation Export($p: ID, $partial: Boolean, $language: String, $timeZone: String) { requestExport(personId: $p, input: { allowPartial: $partial, language: $language, timeZone: $timeZone }) { ${JOB_FIELDS} } }`, {
+    p: args.user,
+    partial: args.partial,
+    // Without --language the gateway takes the language from this process's locale (LANG), sent as Accept-Language.
+    language: args.language ?? null,
+    timeZone: args['time-zone'] ?? null,
+  });
   let jobId: string;
   const refused = requested.errors?.[0];
   if (refused) {

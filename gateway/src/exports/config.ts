@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, FetchableUrl, MAX_PAGE_SIZE } from '@footprint/kit';
+import { DataRegion } from '@footprint/schema';
 import type { CircuitOptions } from '../circuit.js';
 import type { GatewayConfig } from '../config.js';
 
@@ -12,6 +13,8 @@ const Env = z.object({
   FOOTPRINT_EXPORT_QUEUE_PREFIX: z.string().regex(/^[\w.:-]{1,100}$/).default('footprint'),
   /** Where archives are built and kept; default <dataDir>/exports. Gateway and workers must share it. */
   FOOTPRINT_EXPORT_DIR: z.string().min(1).optional(),
+  /** Where the gateway's own records are stored (the same variable the requests feature reads): processing.json says so. */
+  FOOTPRINT_GATEWAY_REGION: z.enum(DataRegion.values).default('NETHERLANDS'),
   /** The gateway URL a standalone worker reads through; default the gateway's public URL + /graphql. */
   /** Where export workers read through the gateway; default: this gateway (embedded) or FOOTPRINT_PUBLIC_URL (npm run worker). */
   FOOTPRINT_GATEWAY_URL: FetchableUrl.optional(),
@@ -72,6 +75,8 @@ export interface ExportConfig {
   queueName: string;
   queuePrefix: string;
   dir: string;
+  /** FOOTPRINT_GATEWAY_REGION: where the gateway's own records (corrections, privacy requests) are stored. */
+  gatewayRegion: DataRegion;
   gatewayUrl: string;
   /** FOOTPRINT_WORKER_ID, if set. */
   workerId: string | undefined;
@@ -115,6 +120,7 @@ export function loadExportConfig(gateway: GatewayConfig, env: NodeJS.ProcessEnv 
     queueName: e.FOOTPRINT_EXPORT_QUEUE,
     queuePrefix: e.FOOTPRINT_EXPORT_QUEUE_PREFIX,
     dir: e.FOOTPRINT_EXPORT_DIR ?? join(gateway.dataDir, 'exports'),
+    gatewayRegion: e.FOOTPRINT_GATEWAY_REGION,
     gatewayUrl: e.FOOTPRINT_GATEWAY_URL ?? `${publicUrl}/graphql`,
     workerId: e.FOOTPRINT_WORKER_ID,
     gatewayUrlConfigured: e.FOOTPRINT_GATEWAY_URL !== undefined,

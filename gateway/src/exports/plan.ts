@@ -103,6 +103,7 @@ export function emptyKindProgress(k: ExportKind): KindProgress {
     provenance: emptyProvenance(),
     portable: 0,
     error: null,
+    residence: null,
   };
 }
 

@@ -6,6 +6,7 @@ import { SCOPES } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
 import type { LocalResolvers } from '../local.js';
 import type { ExportConfig } from './config.js';
+import { archiveLanguage, LanguageArg, TimeZoneArg } from './language.js';
 import { initialProgress, type ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';
 import { signedDownloadUrl } from './signing.js';
@@ -20,7 +21,7 @@ export interface ExportResolverDeps {
 }
 
 const JobId = z.uuid({ message: 'jobId is the id requestExport returned' });
-const RequestInput = z.object({ allowPartial: z.boolean().nullish() }).nullish();
+const RequestInput = z.object({ allowPartial: z.boolean().nullish(), language: LanguageArg.nullish(), timeZone: TimeZoneArg.nullish() }).nullish();
 const First = z.number().int().min(1, 'first must be at least 1').max(100, 'first may be at most 100').nullish();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -85,7 +86,7 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
       },
     },
     Mutation: {
-      requestExport: async (_: unknown, args: { personId?: string | null; input?: { allowPartial?: boolean | null } | null }, ctx: GatewayContext) => {
+      requestExport: async (_: unknown, args: { personId?: string | null; input?: { allowPartial?: boolean | null; language?: string | null; timeZone?: string | null } | null }, ctx: GatewayContext) => {
         const person = targetPerson(ctx, args.personId);
         const input = parse(RequestInput, args.input);
         const p = ctx.principal;
@@ -97,6 +98,8 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
             reason: p.kind === 'operator' ? p.reason : null,
             allowPartial: input?.allowPartial ?? false,
             progress: initialProgress(plan),
+            language: archiveLanguage(input?.language, ctx.acceptLanguage),
+            timeZone: input?.timeZone ?? null,
           },
           { windowMs: config.windowMs, maxPerWindow: config.maxPerWindow },
         );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
+import { DEFAULT_LANGUAGE, isLanguage, type Language } from '@footprint/i18n';
 import { fail, footprintError } from '@footprint/schema';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobStore } from '../jobs/store.js';
@@ -51,6 +52,8 @@ const KindProgress = z.object({
   provenance: Provenance,
   portable: z.number().int().min(0),
   error: z.string().nullable(),
+  /** For the kind that says where the person lives (RESIDENCE_SOURCE): their country and data region, kept across a resume. */
+  residence: z.object({ country: z.string().nullable(), region: z.string().nullable() }).nullable().default(null),
 });
 export type KindProgress = z.infer<typeof KindProgress>;
 
@@ -93,6 +96,8 @@ export type ExportJobTable = {
   archiveSha256: string | null;
   records: number | null;
   expiresAt: string | null;
+  language: string;
+  timeZone: string | null;
 };
 
 type ExportDB = {
@@ -120,6 +125,10 @@ export interface ExportJob {
   archiveSha256: string | null;
   records: number | null;
   expiresAt: string | null;
+  /** The language the archive is written in, chosen at the request (an explicit argument, else the requester's Accept-Language). */
+  language: Language;
+  /** The person's IANA time zone for dates written as text; null: UTC. */
+  timeZone: string | null;
 }
 
 export const exportMigrations: Record<string, Migration> = {
@@ -153,6 +162,13 @@ export const exportMigrations: Record<string, Migration> = {
       await sql`create unique index export_job_one_active on export_job (person_id) where state in ('QUEUED', 'RUNNING')`.execute(db);
     },
   },
+  // Stored with the job, so a run resumed from its checkpoints writes the rest of the archive in the same language.
+  '970_export_job_language': {
+    async up(db) {
+      await db.schema.alterTable('export_job').addColumn('language', 'text', (c) => c.notNull().defaultTo(DEFAULT_LANGUAGE)).execute();
+      await db.schema.alterTable('export_job').addColumn('time_zone', 'text').execute();
+    },
+  },
 };
 
 function parseJob(row: ExportJobTable): ExportJob {
@@ -164,6 +180,8 @@ function parseJob(row: ExportJobTable): ExportJob {
     archiveBytes: row.archiveBytes === null ? null : Number(row.archiveBytes),
     progress: Progress.parse(JSON.parse(row.progress)),
     error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
+    language: isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
+    timeZone: row.timeZone ?? null,
   };
 }
 
@@ -174,6 +192,8 @@ export interface NewJob {
   reason: string | null;
   allowPartial: boolean;
   progress: Progress;
+  language?: Language;
+  timeZone?: string | null;
 }
 
 export interface RequestLimits {
@@ -255,6 +275,8 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
             archiveSha256: null,
             records: null,
             expiresAt: null,
+            language: job.language ?? DEFAULT_LANGUAGE,
+            timeZone: job.timeZone ?? null,
           })
           .execute();
       });
@@ -273,6 +295,15 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
   async listForPerson(personId: string, limit: number): Promise<ExportJob[]> {
     const rows = await this.db.selectFrom('exportJob').selectAll().where('personId', '=', personId).orderBy('createdAt', 'desc').limit(limit).execute();
     return rows.map(parseJob);
+  }
+
+  /**
+   * The language of the person's latest export: what a request made without one (a privacy request's export)
+   * is written in, until the person's stored preference (me.preferences.language) can be read here instead.
+   */
+  async lastLanguage(personId: string): Promise<Language | null> {
+    const row = await this.db.selectFrom('exportJob').select('language').where('personId', '=', personId).orderBy('createdAt', 'desc').limit(1).executeTakeFirst();
+    return row && isLanguage(row.language) ? row.language : null;
   }
 
   succeed(

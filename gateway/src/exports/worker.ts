@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@footprint/kit';
+import { readWholeAccessLog } from '../auth/access-log.js';
 import { audit, type GatewayStore } from '../auth/audit.js';
 import { DomainCircuits } from '../circuit.js';
 import { DirectSource } from '../footprint/direct.js';
@@ -10,6 +11,9 @@ import type { ArchiveFacts } from './archive/manifest.js';
 import { ContentIntegrityError } from './archive/content.js';
 import { KindWriter, verifyStaged, type KindResult } from './archive/stage.js';
 import { ContentUnavailableError, directContent, gatewayContent, type ContentFetcher } from './content.js';
+import { columnLabels } from './archive/column-labels.js';
+import { createTranslator } from '@footprint/i18n';
+import { DataRegion as Regions, RESIDENCE_SOURCE, type DataRegion } from '@footprint/schema';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
 import { EXPORT_STORE_FULL, noSpaceCause } from './no-space.js';
@@ -65,6 +69,7 @@ function applyResult(kp: KindProgress, r: KindResult): void {
   kp.regions = r.regions;
   kp.sources = r.sources;
   kp.origins = r.origins;
+  kp.residence = r.residence;
 }
 
 /**
@@ -166,6 +171,12 @@ export class ExportRunner {
         kinds: progress.kinds,
         meta: this.deps.plan.meta,
         columns: this.deps.plan.columns,
+        language: job.language,
+        timeZone: job.timeZone,
+        residence: residenceOf(progress),
+        gatewayRegion: config.gatewayRegion,
+        // Read now, after every kind: an operator's read just before this export is in it.
+        access: await readWholeAccessLog(this.deps.store, job.personId),
       };
       const built = await buildArchive(facts, this.deps.plan.schemaText, paths.staging, paths.archive, config.zipLevel);
       const records = progress.kinds.reduce((n, k) => n + k.done, 0);
@@ -314,7 +325,8 @@ export class ExportRunner {
     fetchContent: ContentFetcher,
   ): Promise<string | null> {
     Object.assign(kp, { ...emptyKindProgress(k), total: kp.total, status: 'RUNNING' });
-    const writer = await KindWriter.open(k, staging, fetchContent);
+    // The header row in the language of the request (stored with the job, so a resumed run writes the same).
+    const writer = await KindWriter.open(k, staging, fetchContent, columnLabels(k.columns, createTranslator(job.language, job.timeZone ?? undefined)));
     let pages = 0;
     let domainError: GraphQLErrorShape | null = null;
     // One page is written while the next one is read: reading (subgraph, gateway) and writing overlap,
@@ -382,6 +394,13 @@ export class ExportRunner {
     await save(true);
     return null;
   }
+}
+
+/** Where the person lives and their data region, from the residence kind's checkpoint (null fields when it holds none). */
+function residenceOf(progress: Progress): { country: string | null; region: DataRegion | null } {
+  const r = progress.kinds.find((k) => k.kind === RESIDENCE_SOURCE.kind)?.residence;
+  const region = r?.region && (Regions.values as readonly string[]).includes(r.region) ? (r.region as DataRegion) : null;
+  return { country: r?.country ?? null, region };
 }
 
 function toJobError(err: unknown): JobError {

@@ -1,6 +1,7 @@
 import type { Language } from '@footprint/i18n';
 import { languageSwitcher, language, onLanguageChange, savedLanguage, setLanguage, t, translateMarkup } from '../lang.js';
 import { renderSections, registerSections, reload } from './sections.js';
+import { accessLog } from './sections/access-log.js';
 import { browse } from './sections/browse.js';
 import { choices } from './sections/choices.js';
 import { corrections } from './sections/corrections.js';
@@ -23,7 +24,7 @@ import { $, errorText, field } from './ui.js';
  */
 
 // One line per section, in page order; a new section is a file in sections/ and a line here.
-registerSections([summary, browse, corrections, history, exportSection, choices, erasure, requests]);
+registerSections([summary, browse, corrections, history, exportSection, choices, erasure, requests, accessLog]);
 
 function render(): void {
   renderSections($('sections-nav'), $('sections'));

@@ -70,8 +70,12 @@ export function csvCell(value: unknown, column: Column): string {
   return quote(spreadsheetText(JSON.stringify(value)));
 }
 
-export function csvHeader(columns: Column[]): string {
-  return `${columns.map((c) => quote(c.name)).join(',')}\r\n`;
+/**
+ * The header row: each column's label in the archive's language (`labels`, same order as `columns`), or its name.
+ * The manifest keeps each column's machine name and type beside its label, in the same order.
+ */
+export function csvHeader(columns: Column[], labels?: string[]): string {
+  return `${columns.map((c, i) => quote(labels?.[i] ?? c.name)).join(',')}\r\n`;
 }
 
 export function csvRow(record: Record<string, unknown>, columns: Column[]): string {

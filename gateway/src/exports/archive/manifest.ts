@@ -1,4 +1,7 @@
-import type { KindMeta } from '@footprint/schema';
+import { createTranslator, type Language } from '@footprint/i18n';
+import type { AccessLogEntry } from '../../auth/access-log.js';
+import { columnLabels } from './column-labels.js';
+import type { DataRegion, KindMeta } from '@footprint/schema';
 import type { KindProgress, ProvenanceCounts } from '../store.js';
 import type { Column } from './columns.js';
 import { CSV_DIALECT, csvColumnKind } from './csv.js';
@@ -23,6 +26,16 @@ export interface ArchiveFacts {
   kinds: KindProgress[];
   meta: Map<string, KindMeta>;
   columns: Map<string, Column[]>;
+  /** The language of the request: every text of the archive is in it (catalogues/<language>/). */
+  language: Language;
+  /** The person's time zone for dates written as text (IANA); null: UTC. */
+  timeZone: string | null;
+  /** Where the person lives (the country of their account's data-region record) and their data region; null when unknown. */
+  residence: { country: string | null; region: DataRegion | null };
+  /** Where the gateway's own records (corrections, privacy requests) are stored: FOOTPRINT_GATEWAY_REGION. */
+  gatewayRegion: DataRegion;
+  /** Who accessed the person's data (access.json), read when the archive is assembled: the newest entries, and whether older ones were left out. */
+  access: { entries: AccessLogEntry[]; truncated: boolean };
 }
 
 export interface DomainSummary {
@@ -51,8 +64,8 @@ export interface ManifestFile {
   format: string;
   mediaType: string;
   kind: string | null;
-  /** For a CSV file: each column's GraphQL type and how it is written (see CSV_DIALECT.columns). */
-  columns?: { name: string; type: string; csv: string }[];
+  /** For a CSV file: each column's name (its machine identity), header label, GraphQL type and how it is written (see CSV_DIALECT.columns), in the file's order. */
+  columns?: { name: string; label: string; type: string; csv: string }[];
 }
 
 export interface DocFile {
@@ -70,6 +83,8 @@ export function distinctContents(kinds: KindProgress[]): (KindProgress['contents
   return [...seen.values()];
 }
 
+const csvColumns = (columns: Column[], labels: string[]) => columns.map((c, i) => ({ name: c.name, label: labels[i] ?? c.name, type: c.type, csv: csvColumnKind(c) }));
+
 const sumProvenance = (ks: KindProgress[]): ProvenanceCounts =>
   ks.reduce((a, k) => ({ provided: a.provided + k.provenance.provided, observed: a.observed + k.provenance.observed, inferred: a.inferred + k.provenance.inferred, received: a.received + k.provenance.received }), {
     provided: 0,
@@ -86,6 +101,7 @@ const sumProvenance = (ks: KindProgress[]): ProvenanceCounts =>
  */
 export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
   const domains = domainSummaries(f);
+  const tr = createTranslator(f.language, f.timeZone ?? undefined);
   const complete = domains.every((d) => d.status === 'COMPLETE');
   const files: ManifestFile[] = [
     ...docs.map((d) => ({ path: d.path, size: d.content.length, sha256: d.sha256, records: null, format: d.format, mediaType: d.mediaType, kind: null })),
@@ -98,7 +114,7 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         format: file.format,
         mediaType: file.mediaType,
         kind: k.kind,
-        ...(file.format === 'csv' ? { columns: (f.columns.get(k.kind) ?? []).map((c) => ({ name: c.name, type: c.type, csv: csvColumnKind(c) })) } : {}),
+        ...(file.format === 'csv' ? { columns: csvColumns(f.columns.get(k.kind) ?? [], columnLabels(f.columns.get(k.kind) ?? [], tr)) } : {}),
       })),
     ),
     // A record's file content (<domain>/files/<sha256>.<ext>): named by its SHA-256, which the record's `content` gives too.
@@ -110,6 +126,9 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     formatVersion: ARCHIVE_FORMAT_VERSION,
     job: { id: f.jobId, requestedBy: f.requestedBy, allowPartial: f.allowPartial, createdAt: f.createdAt, startedAt: f.startedAt, finishedAt: f.finishedAt, runs: f.runs },
     person: f.person,
+    /** The language every text of this archive is in (processing.json, CSV header rows, INCOMPLETE.txt, access.json); the viewer reads it. */
+    language: f.language,
+    timeZone: f.timeZone,
     createdAt: f.createdAt,
     finishedAt: f.finishedAt,
     footprint: { version: f.footprintVersion },

@@ -1,19 +1,14 @@
-import { TAXONOMY, type DataRegion, type KindMeta } from '@footprint/schema';
+import { createTranslator, type Translator } from '@footprint/i18n';
+import { controllerFor, DataRegion as Regions, GATEWAY_KIND_PREFIX, jurisdictionOf, REGION_PLACES, type DataRegion, type KindMeta } from '@footprint/schema';
 import { erasureOf, type ErasureBehaviour } from '../../rights/erasure.js';
 import type { ArchiveFacts } from './manifest.js';
-import { PORTABILITY_RULE } from './provenance.js';
-import { CONTROLLERS, HOW_TO_ASK, PRIVACY_CONTACT, RIGHTS } from './rights.js';
-import { REGION_PLACES, SAFEGUARDS_COPY, TRANSFER_SAFEGUARD } from './transfers.js';
+import { howToAsk, PRIVACY_CONTACT, rights } from './rights.js';
+import { kindTitle, taxonomyText, textOr, type TaxonomyName } from './texts.js';
+import { regionFacts, transferSafeguard } from './transfers.js';
 
-type Taxonomy = keyof typeof TAXONOMY;
 export interface Coded {
   code: string;
   description: string;
-}
-
-function coded(t: Taxonomy, code: string): Coded {
-  const describe = TAXONOMY[t].describe as Record<string, string>;
-  return { code, description: describe[code] ?? code };
 }
 
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
@@ -31,7 +26,14 @@ export interface ProcessingKind {
   sources: Coded[];
   /** Art. 15(1)(g): who the records received from a third party came from (a linked account's network, the partner that placed a segment), with counts. */
   receivedFrom: { name: string; records: number }[];
+  /**
+   * Who receives records of this kind (Art. 15(1)(c)): the recipients the kind declares, and the processors of
+   * every region its records are stored in (the group company running the data centre, cloud providers; §4, §11).
+   */
   recipients: Coded[];
+  /** Shared with anyone at all: false only when no recipient is named (never for stored data: see recipients). */
+  shared: boolean;
+  /** Where the records are stored: the regions the records name; for a kind with no records, where they would be. */
   regions: Coded[];
   policySection: string;
   sensitive: boolean;
@@ -41,32 +43,36 @@ export interface ProcessingKind {
   erasure: ErasureBehaviour & { description: string };
 }
 
-const ERASURE_TEXT = {
-  DELETE: 'Deleted when you ask for erasure.',
-  ANONYMIZE: 'Anonymised when you ask for erasure: the fields listed are cleared or generalised; the rest is kept without anything that identifies you.',
-  RETAIN: 'Kept when you ask for erasure, because a law requires it: only the fields listed under retainFields, the rest is cleared; it is then restricted (not used for anything else) until the retention period ends, and deleted after.',
-} as const;
-
-function erasureView(m: KindMeta | undefined): ProcessingKind['erasure'] {
-  const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null, retainFields: [] };
-  return { ...e, description: ERASURE_TEXT[e.action] };
+/** Where a kind's records are kept when none were read: a domain's in the person's data region, the gateway's own in the gateway's store (§11). */
+function storedIn(kind: string, regions: string[], f: ArchiveFacts): DataRegion[] {
+  const read = regions.filter((r): r is DataRegion => (Regions.values as readonly string[]).includes(r));
+  if (read.length > 0) return read;
+  if (kind.startsWith(GATEWAY_KIND_PREFIX)) return [f.gatewayRegion];
+  return f.residence.region ? [f.residence.region] : [];
 }
 
 /**
- * processing.json: the Art. 15(1) information for this person — for each kind
- * of data held about them, why it is processed, on what basis, how long it is
- * kept, where it came from, who receives it and where it is stored — and their
- * rights with how to exercise them. Built from each kind's @personalData
- * metadata and from what the records themselves say (regions, sources).
+ * processing.json: the Art. 15(1) information for this person, in the language
+ * of the request — for each kind of data held about them, why it is processed,
+ * on what basis, how long it is kept, where it came from, who receives it and
+ * where it is stored — the controller and complaint route that apply to where
+ * they live (§10), and their rights with how to exercise them. Built from each
+ * kind's @personalData metadata, from what the records themselves say (regions,
+ * sources), and from schema/src/controllers.ts.
  */
-export function buildProcessing(f: ArchiveFacts) {
+export function buildProcessing(f: ArchiveFacts, tr: Translator = createTranslator(f.language, f.timeZone ?? undefined)) {
+  const coded = (t: TaxonomyName, code: string): Coded => ({ code, description: taxonomyText(tr, t, code) });
+  const controller = controllerFor(f.residence.country);
   // Every kind the manifest and index.html list, held or not (records: 0), so the three documents agree.
   const kinds: ProcessingKind[] = f.kinds.map((k) => {
     const m: KindMeta | undefined = f.meta.get(k.kind);
+    const regions = storedIn(k.kind, k.regions, f);
+    const recipients = uniq([...(m?.recipients ?? []), ...regions.flatMap((r) => REGION_PLACES[r].processors)]);
+    const e: ErasureBehaviour = m ? erasureOf(m) : { action: 'DELETE', fields: [], note: null, retainFor: null, retainFrom: null, retainFields: [] };
     return {
       kind: k.kind,
       domain: k.domain,
-      title: m?.title ?? k.kind,
+      title: kindTitle(tr, k.kind, m?.title ?? k.kind),
       records: k.done,
       portableRecords: k.portable,
       category: coded('DataCategory', m?.category ?? 'USAGE'),
@@ -75,13 +81,14 @@ export function buildProcessing(f: ArchiveFacts) {
       retention: coded('RetentionRule', m?.retention ?? 'ACCOUNT_LIFETIME'),
       sources: uniq(k.sources.length ? k.sources : m ? [m.source] : []).map((s) => coded('DataSource', s)),
       receivedFrom: k.origins ?? [],
-      recipients: (m?.recipients ?? []).map((r) => coded('Recipient', r)),
-      regions: k.regions.map((r) => coded('DataRegion', r)),
+      recipients: recipients.map((r) => coded('Recipient', r)),
+      shared: recipients.length > 0,
+      regions: regions.map((r) => coded('DataRegion', r)),
       policySection: m?.policy ?? '',
       sensitive: m?.sensitive ?? false,
       correctable: m?.correctable ?? false,
-      correctionNote: m?.correctable ? null : (m?.reason ?? null),
-      erasure: erasureView(m),
+      correctionNote: m?.correctable ? null : m?.reason ? textOr(tr, `datamap.kind.${k.kind}.reason`, m.reason) : null,
+      erasure: { ...e, note: e.note ? textOr(tr, `datamap.kind.${k.kind}.erasureNote`, e.note) : null, description: tr.t(`archive.erasure.action.${e.action}`) },
     };
   });
   const held = kinds.filter((k) => k.records > 0);
@@ -91,12 +98,21 @@ export function buildProcessing(f: ArchiveFacts) {
     return [...seen.values()];
   };
   const profiling = held.filter((k) => k.category.code === 'PROFILING' || k.sources.some((s) => s.code === 'INFERRED'));
+  const safeguard = transferSafeguard(tr, controller);
   return {
     person: f.person,
     generatedAt: f.finishedAt,
-    about:
-      'What is processed about you and why (GDPR Art. 15(1) and (2)), for each kind of data in this archive. Descriptions come from the privacy policy; section numbers (§) point into it.',
-    controllers: CONTROLLERS,
+    language: tr.language,
+    about: tr.t('archive.processing.about'),
+    /** The controller for this person, chosen by where they live (§10–§11); `residence` says from what. */
+    controller: {
+      ...controller,
+      residence: f.residence.country,
+      forUsersIn: tr.t(`archive.jurisdiction.${jurisdictionOf(f.residence.country)}`),
+      chosenBecause: tr.t('archive.controller.chosenBecause', { country: f.residence.country ?? '—', jurisdiction: tr.t(`archive.jurisdiction.${jurisdictionOf(f.residence.country)}`) }),
+    },
+    /** The same controller, as a list (earlier archives listed all three; a person is served by one). */
+    controllers: [{ forUsersIn: tr.t(`archive.jurisdiction.${jurisdictionOf(f.residence.country)}`), name: controller.name, address: controller.address }],
     contact: PRIVACY_CONTACT,
     summary: {
       categories: uniq(held.map((k) => k.category.code)).map((c) => coded('DataCategory', c)),
@@ -108,26 +124,21 @@ export function buildProcessing(f: ArchiveFacts) {
       regions: all('regions'),
     },
     kinds,
-    profiling: {
-      about:
-        'Data inferred about you or used to place you in segments (Art. 15(1)(h)). It personalises content and ads; no decision with legal or similarly significant effects is based on it alone. You may object to this profiling at any time.',
-      kinds: profiling.map((k) => k.kind),
-    },
+    profiling: { about: tr.t('archive.profiling.about'), kinds: profiling.map((k) => k.kind) },
     transfers: {
-      about:
-        'Where your data is stored (policy §11) and, for each third country — outside the EEA, the United Kingdom and Switzerland — the safeguard that protects it there and who receives it from there (GDPR Art. 15(2)). ' +
-        SAFEGUARDS_COPY,
+      about: tr.t('archive.transfers.about', { contact: controller.contact }),
       regions: all('regions'),
-      destinations: transferDestinations(held),
+      destinations: transferDestinations(held, f, tr, safeguard),
     },
     erasure: {
-      about:
-        'What happens to each kind of data when you ask for it to be erased (Art. 17): most is deleted; some is anonymised; some is kept because a law requires it (e.g. invoices under tax law), restricted and not processed further until its retention period ends.',
-      retained: kinds.filter((k) => k.erasure.action === 'RETAIN').map((k) => ({ kind: k.kind, title: k.title, records: k.records, ground: k.erasure.note, retention: k.retention, retainFor: k.erasure.retainFor, from: k.erasure.retainFrom })),
+      about: tr.t('archive.erasure.about'),
+      retained: kinds
+        .filter((k) => k.erasure.action === 'RETAIN')
+        .map((k) => ({ kind: k.kind, title: k.title, records: k.records, ground: k.erasure.note, retention: k.retention, retainFor: k.erasure.retainFor, from: k.erasure.retainFrom })),
     },
-    portability: PORTABILITY_RULE,
-    rights: RIGHTS,
-    howToExercise: HOW_TO_ASK,
+    portability: tr.t('archive.portability.rule'),
+    rights: rights(tr, controller),
+    howToExercise: howToAsk(tr, controller),
   };
 }
 
@@ -151,31 +162,33 @@ export interface TransferDestination {
   region: Coded;
   country: string;
   thirdCountry: boolean;
-  /** For a third country, the safeguard; null inside the EEA. */
+  /** For a third country, the safeguard; null inside the person's jurisdiction. */
   safeguard: Coded | null;
   /** Kinds of your data with records stored there. */
   kinds: string[];
-  /** Who receives your data from there: the recipients of those kinds, and group companies there. */
+  /** Who receives your data there: the region's processors and the recipients of those kinds. */
   recipients: Coded[];
   groupCompanies: string[];
+  groupCompaniesNote: string | null;
 }
 
 /** One entry per region the person's records are stored in, from what the records themselves say. */
-function transferDestinations(held: ProcessingKind[]): TransferDestination[] {
+function transferDestinations(held: ProcessingKind[], f: ArchiveFacts, tr: Translator, safeguard: Coded): TransferDestination[] {
   const regions = uniq(held.flatMap((k) => k.regions.map((r) => r.code))).sort() as DataRegion[];
   return regions.map((region) => {
     const there = held.filter((k) => k.regions.some((r) => r.code === region));
-    const place = REGION_PLACES[region] ?? { country: region, thirdCountry: true, groupCompanies: [] };
+    const place = regionFacts(tr, region, f.residence.country);
     const recipients = new Map<string, Coded>();
     for (const k of there) for (const r of k.recipients) recipients.set(r.code, r);
     return {
-      region: coded('DataRegion', region),
+      region: { code: region, description: taxonomyText(tr, 'DataRegion', region) },
       country: place.country,
       thirdCountry: place.thirdCountry,
-      safeguard: place.thirdCountry ? { ...TRANSFER_SAFEGUARD } : null,
+      safeguard: place.thirdCountry ? { ...safeguard } : null,
       kinds: there.map((k) => k.kind),
       recipients: [...recipients.values()],
       groupCompanies: place.groupCompanies,
+      groupCompaniesNote: place.groupCompaniesNote,
     };
   });
 }

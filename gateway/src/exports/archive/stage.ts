@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { KindMeta } from '@footprint/schema';
+import { RESIDENCE_SOURCE, type KindMeta } from '@footprint/schema';
 import type { ProvenanceCounts, StagedFile } from '../store.js';
 import { hasPosition, valueAt, type Column } from './columns.js';
 import { CSV_BOM, csvHeader, csvRow } from './csv.js';
@@ -88,6 +88,8 @@ export interface KindResult {
   regions: string[];
   sources: string[];
   origins: { name: string; records: number }[];
+  /** The kind that says where the person lives (RESIDENCE_SOURCE): the country and data region of its latest record. */
+  residence: { country: string | null; region: string | null } | null;
 }
 
 /** Distinct origins kept per kind; more are counted under one "others" entry (a bounded document whatever the data). */
@@ -115,6 +117,7 @@ export class KindWriter {
   /** The field of the kind's records that holds file content, or null (archive/content.ts). */
   private readonly contentField: string | null;
   private readonly contents = new Map<string, StagedContent>();
+  private residence: KindResult['residence'] = null;
 
   private constructor(
     private readonly spec: KindSpec,
@@ -124,8 +127,11 @@ export class KindWriter {
     this.contentField = contentFieldOf(spec.columns);
   }
 
-  /** `fetchContent` reads a record's file content (photos, synced files) for a kind that has some; without it such a kind cannot be written. */
-  static async open(spec: KindSpec, root: string, fetchContent: ContentFetcher | null = null): Promise<KindWriter> {
+  /**
+   * `fetchContent` reads a record's file content (photos, synced files) for a kind that has some; without it such a kind cannot be written.
+   * `header`: the CSV header row's labels, one per column, in the archive's language (default: the columns' names).
+   */
+  static async open(spec: KindSpec, root: string, fetchContent: ContentFetcher | null = null, header?: string[]): Promise<KindWriter> {
     const w = new KindWriter(spec, root, fetchContent);
     if (w.contentField && !fetchContent) throw new Error(`${spec.kind} has file content, and the writer was given no way to read it`);
     const base = `${spec.domain}/${spec.stem}`;
@@ -138,7 +144,7 @@ export class KindWriter {
       if (hasPosition(spec.columns)) w.geojson = await StagedWriter.open(root, `${base}.geojson`, 'geojson', 'application/geo+json');
       const head = { kind: spec.kind, domain: spec.domain, type: spec.typename, title: spec.meta?.title ?? spec.kind };
       await w.json.write(`${JSON.stringify(head).slice(0, -1)},"records":[`);
-      await w.csv.write(CSV_BOM + csvHeader(spec.columns));
+      await w.csv.write(CSV_BOM + csvHeader(spec.columns, header));
       await w.geojson?.write(`{"type":"FeatureCollection","name":${JSON.stringify(spec.kind)},"features":[`);
       return w;
     } catch (err) {
@@ -166,6 +172,7 @@ export class KindWriter {
       if (portable) this.portable += 1;
       if (meta?.region) this.regions.add(meta.region);
       if (source) this.sources.add(source);
+      if (this.spec.kind === RESIDENCE_SOURCE.kind) this.noteResidence(r, meta?.region ?? null);
       if (source === 'THIRD_PARTY') this.countOrigin(this.spec.meta?.origin ? valueAt(r, this.spec.meta.origin.split('.')) : null);
       const line = JSON.stringify(record);
       json += `${this.records === 0 ? '\n' : ',\n'}${line}`;
@@ -230,6 +237,18 @@ export class KindWriter {
     for (const path of todo.keys()) this.contents.set(path, staged.get(path)!);
   }
 
+  /** Where the person lives, from the residence kind's records: the one valid from the latest `since` (or the last read). */
+  private noteResidence(r: Record<string, unknown>, region: string | null): void {
+    const country = valueAt(r, [RESIDENCE_SOURCE.field]);
+    const since = typeof r.since === 'string' ? r.since : '';
+    const prev = this.residenceSince;
+    if (this.residence && prev > since) return;
+    this.residenceSince = since;
+    this.residence = { country: typeof country === 'string' ? country : null, region };
+  }
+
+  private residenceSince = '';
+
   /** Art. 15(1)(g): names who a record received from a third party came from, when its kind says which field tells. */
   private countOrigin(value: unknown): void {
     const name = typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : '(not recorded)';
@@ -254,6 +273,7 @@ export class KindWriter {
       regions: [...this.regions].sort(),
       sources: [...this.sources].sort(),
       origins: [...this.origins].map(([name, records]) => ({ name, records })).sort((a, b) => b.records - a.records || a.name.localeCompare(b.name)),
+      residence: this.residence,
     };
   }
 

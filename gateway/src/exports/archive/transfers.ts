@@ -1,32 +1,40 @@
-import type { DataRegion } from '@footprint/schema';
+import type { Translator } from '@footprint/i18n';
+import { isTransfer, REGION_PLACES, type Controller, type DataRegion } from '@footprint/schema';
+import { countryName } from './texts.js';
 
 /**
- * Transfers to third countries (GDPR Art. 15(2), policy §11), seen from the
- * controller for the EEA, the United Kingdom and Switzerland (Xiaomi
- * Technology Netherlands B.V.): where each data region is, whether that is a
- * third country, the safeguard the policy names for transfers there, and who
- * else is there besides the data centre.
+ * Transfers (GDPR Art. 15(2), policy §11), seen from the controller that
+ * applies to this person (by where they live, §10): where each data region is,
+ * whether data stored there has left the person's jurisdiction, the safeguard
+ * the policy names for that, and who processes data stored there. The facts
+ * are schema/src/controllers.ts (REGION_PLACES); the words are the catalogue's.
  */
-export interface RegionPlace {
-  country: string;
-  /** Outside the EEA, the UK and Switzerland, with no adequacy decision. */
-  thirdCountry: boolean;
-  /** Group companies there that process the data, as the policy names them. */
-  groupCompanies: string[];
+export interface TransferSafeguard {
+  code: 'EU_SCC' | 'APPLICABLE_LAW';
+  description: string;
 }
 
-export const REGION_PLACES: Record<DataRegion, RegionPlace> = {
-  NETHERLANDS: { country: 'the Netherlands', thirdCountry: false, groupCompanies: ['Xiaomi Technology Netherlands B.V. (the controller)'] },
-  INDIA: { country: 'India', thirdCountry: true, groupCompanies: [] },
-  RUSSIA: { country: 'Russia', thirdCountry: true, groupCompanies: [] },
-  SINGAPORE: { country: 'Singapore', thirdCountry: true, groupCompanies: ['Xiaomi Technologies Singapore Pte. Ltd. (processes some of your data, §11)'] },
-};
+export function transferSafeguard(tr: Translator, controller: Controller): TransferSafeguard {
+  return controller.standardContractualClauses
+    ? { code: 'EU_SCC', description: tr.t('archive.transfers.safeguard.EU_SCC') }
+    : { code: 'APPLICABLE_LAW', description: tr.t('archive.transfers.safeguard.APPLICABLE_LAW') };
+}
 
-/** The one safeguard policy §11 names for transfers out of the EEA, the UK and Switzerland. */
-export const TRANSFER_SAFEGUARD = {
-  code: 'EU_SCC',
-  description:
-    'EU Standard Contractual Clauses (GDPR Art. 46(2)(c)), or another safeguard provided by the GDPR or UK/Swiss law, so that your data is protected to European standards (policy §11)',
-} as const;
+export interface RegionFacts {
+  country: string;
+  /** Outside the person's jurisdiction (the EEA, UK and CH; India; otherwise their own country). */
+  thirdCountry: boolean;
+  groupCompanies: string[];
+  /** Why groupCompanies is empty, when it is. */
+  groupCompaniesNote: string | null;
+}
 
-export const SAFEGUARDS_COPY = 'Ask for a copy of the safeguards at https://privacy.mi.com/support (policy §11).';
+export function regionFacts(tr: Translator, region: DataRegion, residence: string | null): RegionFacts {
+  const place = REGION_PLACES[region];
+  return {
+    country: countryName(tr, place.country),
+    thirdCountry: isTransfer(region, residence),
+    groupCompanies: place.groupCompanies,
+    groupCompaniesNote: place.groupCompaniesNote ? tr.t('archive.transfers.groupCompanies.POLICY_NAMES_NONE') : null,
+  };
+}

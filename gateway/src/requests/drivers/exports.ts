@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { DEFAULT_LANGUAGE } from '@footprint/i18n';
 import { fail } from '@footprint/schema';
 import type { ExportConfig } from '../../exports/config.js';
 import { initialProgress, type ExportPlan } from '../../exports/plan.js';
@@ -53,6 +54,8 @@ export function exportDriver(deps: { jobs: ExportJobs; queue: ExportQueue | null
             reason: `Privacy request ${req.id} (${req.type})`,
             allowPartial: false,
             progress: initialProgress(deps.plan),
+            // The language the person last asked for an archive in (their preference, once stored, will come first).
+            language: (await jobs.lastLanguage(req.personId)) ?? DEFAULT_LANGUAGE,
           },
           { windowMs: config.windowMs, maxPerWindow: config.maxPerWindow },
           now,

@@ -498,7 +498,7 @@ export type LegalBasis =
   | 'CONSENT'
   /** Necessary to perform the contract with the person (§5) */
   | 'CONTRACT'
-  /** Required by law, e.g. tax and accounting records (§5) */
+  /** Required by a law we are subject to: tax and accounting law for invoices, and the duty to show how data-protection requests and consents were handled (§5) */
   | 'LEGAL_OBLIGATION'
   /** Our legitimate interest, balanced against the person’s rights (§5) */
   | 'LEGITIMATE_INTEREST';
@@ -849,6 +849,8 @@ export type RestrictionGround =
 export type RetentionRule =
   /** Kept while the account exists, deleted or anonymised after it is closed (§7) */
   | 'ACCOUNT_LIFETIME'
+  /** Kept as evidence of how a request or consent was handled, for 3 years after the account is erased (until claims are time-barred), then deleted (§7, §10) */
+  | 'EVIDENCE_PERIOD'
   /** Kept for the statutory period (tax, consumer law), then deleted (§7) */
   | 'LEGAL_PERIOD'
   /** Kept for 12 months, then deleted or anonymised (§7) */

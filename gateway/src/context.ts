@@ -22,4 +22,6 @@ export interface GatewayContext {
    * operation is known (plugins/admission.ts).
    */
   signal?: AbortSignal;
+  /** The request's Accept-Language header, for texts answered in the caller's language. */
+  acceptLanguage?: string;
 }

@@ -159,7 +159,8 @@ export async function createGateway({ config, subgraphUrls }: GatewayOptions): P
       const reason = req.headers['x-footprint-reason'];
       const principal = await verify(req.headers.authorization, typeof reason === 'string' ? reason : undefined);
       for (const check of principalChecks) await check(principal);
-      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }), exchange: {}, lifetime };
+      const acceptLanguage = typeof req.headers['accept-language'] === 'string' ? req.headers['accept-language'] : undefined;
+      return { requestId, principal, person: null, log: logger.child({ requestId, actor: principal.sub }), exchange: {}, lifetime, acceptLanguage };
     },
     health: async () => {
       // Each domain's own health check, and the state of its circuit (open: requests to it fail fast).

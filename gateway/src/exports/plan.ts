@@ -98,6 +98,7 @@ export function emptyKindProgress(k: ExportKind): KindProgress {
     provenance: emptyProvenance(),
     portable: 0,
     error: null,
+    changes: null,
   };
 }
 

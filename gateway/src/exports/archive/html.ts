@@ -1,3 +1,4 @@
+import { incrementalBanner } from '../incremental/banner.js';
 import { domainSummaries, type ArchiveFacts } from './manifest.js';
 import type { Processing } from './processing.js';
 import { CSV_DIALECT } from './csv.js';
@@ -130,6 +131,7 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
 </header>
 <main>
 ${banner}
+${incrementalBanner(f)}
 <nav aria-label="On this page"><ul><li><a href="#contents">What is in this archive</a></li><li><a href="#processing">How your data is processed</a></li><li><a href="#rights">Your rights</a></li><li><a href="#files">About the files</a></li></ul></nav>
 <section id="contents" aria-labelledby="contents-title">
 <h2 id="contents-title">What is in this archive</h2>

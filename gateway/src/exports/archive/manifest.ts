@@ -23,6 +23,11 @@ export interface ArchiveFacts {
   kinds: KindProgress[];
   meta: Map<string, KindMeta>;
   columns: Map<string, Column[]>;
+  /**
+   * An export of what is new: what was asked (LAST_EXPORT or a date-time) and the finished export it compares with
+   * (null: there was none yet, so this one holds everything). Null or absent: a full export.
+   */
+  incremental?: { requested: string; since: { jobId: string; finishedAt: string | null } | null } | null;
 }
 
 export interface DomainSummary {
@@ -96,6 +101,19 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     ),
   ];
   const records = f.kinds.reduce((n, k) => n + k.done, 0);
+  const sum = (field: 'added' | 'changed' | 'removed' | 'read') => f.kinds.reduce((n, k) => n + (k.changes?.[field] ?? 0), 0);
+  const incremental = f.incremental
+    ? {
+        requested: f.incremental.requested,
+        since: f.incremental.since,
+        /** false: nothing to compare with yet, so this archive holds everything (the next one holds what is new since it). */
+        comparedWithEarlierExport: f.incremental.since !== null,
+        ...(f.incremental.since ? { newRecords: sum('added'), changedRecords: sum('changed'), removedRecords: sum('removed'), recordsRead: sum('read') } : {}),
+        explanation: f.incremental.since
+          ? 'This archive holds only the records that are new or changed since the export named in "since"; each kind\'s <kind>.changes.json lists them, and the ids of the records removed since. Records not listed are unchanged: they are in that earlier archive.'
+          : 'There was no finished complete export to compare with, so this archive holds all the data; the next export of what is new compares with it.',
+      }
+    : null;
   return {
     format: ARCHIVE_FORMAT,
     formatVersion: ARCHIVE_FORMAT_VERSION,
@@ -106,6 +124,7 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     footprint: { version: f.footprintVersion },
     schema: { hash: f.schemaHash, file: 'schema.graphql' },
     complete,
+    incremental,
     totals: { records, portableRecords: f.kinds.reduce((n, k) => n + k.portable, 0), provenance: sumProvenance(f.kinds), files: files.length },
     domains: domains.map((d) => ({
       domain: d.domain,
@@ -118,7 +137,9 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         title: f.meta.get(k.kind)?.title ?? k.kind,
         status: k.status,
         records: k.done,
-        expected: k.total,
+        // An export of what is new expects the new and changed records; a full one, everything the domain counted.
+        expected: k.changes ? k.changes.added + k.changes.changed : k.total,
+        ...(k.changes ? { changes: { read: k.changes.read, new: k.changes.added, changed: k.changes.changed, removed: k.changes.removed } } : {}),
         files: k.files.map((x) => x.path),
         /** Which run of the job read it: after a crash, kinds finished before it keep their first run's files. */
         run: k.run,

@@ -96,7 +96,7 @@ export type ExportJobTable = {
   baseline: number;
 };
 
-type ExportDB = {
+export type ExportDB = {
   exportJob: ExportJobTable;
 };
 

@@ -281,12 +281,11 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
 
   /** §10: at most `maxPerWindow` requests per window; failed jobs do not count. */
   private async checkWindow(trx: Transaction<GatewayDB & ExportDB>, personId: string, limits: RequestLimits, now: Date): Promise<void> {
-    const job = { personId };
     const since = new Date(now.getTime() - limits.windowMs).toISOString();
     const recent = await trx
       .selectFrom('exportJob')
       .select('createdAt')
-      .where('personId', '=', job.personId)
+      .where('personId', '=', personId)
       .where('createdAt', '>', since)
       .where('state', '!=', 'FAILED')
       .orderBy('createdAt', 'asc')
@@ -296,7 +295,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
       const hours = Math.round((limits.windowMs / 3600_000) * 100) / 100;
       fail(
         'TOO_MANY_REQUESTS',
-        `Refused as excessive (privacy policy §10): ${recent.length} exports of person ${job.personId} were requested in the last ${hours} hours and at most ${limits.maxPerWindow} are allowed; the next can be requested after ${nextAt}. The latest archive can still be downloaded until it expires.`,
+        `Refused as excessive (privacy policy §10): ${recent.length} exports of person ${personId} were requested in the last ${hours} hours and at most ${limits.maxPerWindow} are allowed; the next can be requested after ${nextAt}. The latest archive can still be downloaded until it expires.`,
         { retryAfter: nextAt },
       );
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { DEV_MAILBOX } from '@footprint/kit';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
@@ -173,6 +174,26 @@ describe('exports on a schedule', () => {
     const op = bearer(await operatorToken(['footprint:read', 'footprint:export']), { 'x-footprint-reason': 'ticket 27' });
     const seen = await gql<{ person: { exportSchedules: { id: string; state: string }[] } }>(gw.url, `query { person(id: "${PERSON}") { exportSchedules { id state } } }`, {}, op);
     expect(seen.data?.person.exportSchedules).toEqual([{ id: s.id, state: 'CANCELLED' }]);
+
+    // An operator schedules for someone only with footprint:export and a reason, and is audited.
+    const forOther = 'mutation { scheduleExports(personId: "10000002", input: { everyMonths: 6 }) { id requestedBy state } }';
+    expect((await gql(gw.url, forOther, {}, reader)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const noReason = bearer(await operatorToken(['footprint:export']));
+    expect((await gql(gw.url, forOther, {}, noReason)).errors?.[0]?.message).toMatch(/X-Footprint-Reason/);
+    const actor = `ops-sched-${Date.now()}`;
+    const opHeaders = bearer(await operatorToken(['footprint:export'], actor), { 'x-footprint-reason': 'written request 27' });
+    const byOp = await gql<{ scheduleExports: { id: string; requestedBy: string; state: string } }>(gw.url, forOther, {}, opHeaders);
+    expect(byOp.data?.scheduleExports).toMatchObject({ requestedBy: 'OPERATOR', state: 'ACTIVE' });
+    const stopped = await gql<{ cancelExportSchedule: { state: string } }>(gw.url, 'mutation($id: ID!) { cancelExportSchedule(id: $id) { state } }', { id: byOp.data!.scheduleExports.id }, opHeaders);
+    expect(stopped.data?.cancelExportSchedule.state).toBe('CANCELLED');
+    const db = new Database(join(dir, 'gateway.db'), { readonly: true });
+    try {
+      const ops = (db.prepare('select operation, outcome, person, reason from audit_log where actor = ? order by id').all(actor) as { operation: string; outcome: string; person: string; reason: string }[]).map((r) => `${r.operation} ${r.person} ${r.reason} → ${r.outcome}`);
+      expect(ops.some((o) => /scheduleExports/.test(o) && o.includes('10000002 written request 27 → allowed')), ops.join('\n')).toBe(true);
+      expect(ops.some((o) => o.startsWith(`mutation cancelExportSchedule ${byOp.data!.scheduleExports.id} 10000002`)), ops.join('\n')).toBe(true);
+    } finally {
+      db.close();
+    }
   }, 600_000);
 
   it('two gateways on one store start one run per due date', async () => {

@@ -188,8 +188,12 @@ describe.each(['sqlite', 'postgres'] as const)('on %s, through two handles on on
     expect(mail[1]!.text).toContain('The cloud domain could not be read.');
     expect(mail[1]!.text).toContain('son ixracı');
 
-    // Finished: the person may make a new schedule.
-    expect(await two.schedules.create({ ...created!, startsAt: clock.now().toISOString() })).not.toBeNull();
+    // Finished: the person may make a new schedule; their account erased, it stops.
+    const next = await two.schedules.create({ ...created!, startsAt: clock.now().toISOString() });
+    expect(next).toMatchObject({ state: 'ACTIVE' });
+    expect(await one.schedules.cancelAllFor('10000001', clock.now())).toBe(1);
+    expect(await one.schedules.get(next!.id)).toMatchObject({ state: 'CANCELLED', nextRunAt: null });
+    expect(await one.schedules.cancelAllFor('10000001', clock.now())).toBe(0);
   });
 
   it('joins an export of the person already running instead of making a second one', async () => {
@@ -249,5 +253,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s, through two handles on on
     await jobs.fail(j3.id, null, { code: 'X', message: 'failed', domain: null });
     await fp.dropJob(j3.id);
     expect((await jobs.baselineFor('10000001'))?.id).toBe(j2.id);
+    // The account erased: no baseline and no fingerprint of the person is left.
+    await other.dropPerson('10000001');
+    expect(await jobs.baselineFor('10000001')).toBeNull();
+    const none: string[] = [];
+    for await (const ids of fp.removed('nothing', 'cloud.note', j2.id)) none.push(...ids);
+    expect(none).toEqual([]);
   });
 });

@@ -4,7 +4,9 @@ import type { FeatureModule, GatewayFeature } from '../../feature.js';
 import { startedClock, systemClock } from '../../requests/clock.js';
 import { loadRequestsConfig } from '../../requests/config.js';
 import { accountContactLookup } from '../../requests/contact.js';
+import { onAccountErased } from '../../rights/index.js';
 import { BullExportQueue } from '../bullmq.js';
+import { Fingerprints } from '../incremental/fingerprints.js';
 import { loadExportConfig } from '../config.js';
 import { embeddedWorkerName } from '../identity.js';
 import { exportPlan } from '../plan.js';
@@ -54,6 +56,11 @@ export const exportScheduleFeature: FeatureModule = {
       everyMs: config.scanMs,
       logger,
     });
+    // A whole account erased: no more exports of it, and nothing of its records (fingerprints) kept for comparing.
+    onAccountErased(async (person) => {
+      await schedules.cancelAllFor(person, clock.now());
+      await new Fingerprints(fc.store).dropPerson(person);
+    }, 'export-schedules');
     return {
       resolvers: scheduleResolvers({ schedules, jobs, runner, store: fc.store, clock }),
       fieldScopes: { scheduleExports: SCOPES.export, cancelExportSchedule: SCOPES.export },

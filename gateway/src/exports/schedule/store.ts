@@ -218,6 +218,12 @@ export class ScheduleStore {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /** The account was erased: every active schedule of the person stops (idempotent). */
+  async cancelAllFor(personId: string, at: Date): Promise<number> {
+    const res = await this.db.updateTable('exportSchedule').set({ state: 'CANCELLED', nextRunAt: null, cancelledAt: at.toISOString() }).where('personId', '=', personId).where('state', '=', 'ACTIVE').executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   /** Runs whose job has ended and whose person has not been told yet. */
   async awaitingNotice(limit = 100): Promise<ScheduleRun[]> {
     const rows = await this.db

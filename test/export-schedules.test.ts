@@ -104,6 +104,8 @@ describe('exports on a schedule', () => {
       [{ everyMonths: 13 }, /everyMonths/],
       [{ everyMonths: 2, months: 13 }, /months/],
       [{ everyMonths: 6, months: 3 }, /cədvələ sığmır/],
+      [{ everyMonths: 2, kinds: ['no.such_kind'] }, /no\.such_kind/],
+      [{ everyMonths: 2, kinds: [] }, /kinds/],
     ] as const) {
       const res = await gql(gw.url, `mutation($i: ExportScheduleInput!) { scheduleExports(input: $i) { id } }`, { i: input }, me);
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_USER_INPUT');

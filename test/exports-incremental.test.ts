@@ -178,3 +178,31 @@ describe('exports of what is new (since LAST_EXPORT)', () => {
     expect((await finished(dated.job.id)).incremental).toMatchObject({ sinceJobId: after.id });
   }, 600_000);
 });
+
+describe('an export of chosen kinds', () => {
+  it('holds only those kinds, says so, refuses unknown kinds, and is never what an export of what is new compares with', async () => {
+    const ask = (vars: Record<string, unknown>) => gql<{ requestExport: Job & { kinds: string[] | null } }>(url, `mutation($kinds: [String!], $since: String) { requestExport(input: { kinds: $kinds, since: $since }) { ${JOB_FIELDS} ${INCREMENTAL} kinds } }`, vars, me);
+    const unknown = await ask({ kinds: ['community.login', 'no.such_kind'] });
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kinds', unknown: ['no.such_kind'] });
+    expect((await ask({ kinds: [] })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const last = (await gql<{ exportJobs: { id: string; state: string }[] }>(url, '{ exportJobs(first: 1) { id state } }', {}, me)).data!.exportJobs[0]!;
+    expect(last.state).toBe('SUCCEEDED');
+
+    const chosen = await ask({ kinds: ['community.login', 'community.login', 'account.profile'] });
+    expect(chosen.data?.requestExport.kinds).toEqual(['account.profile', 'community.login']);
+    const job = await finished(chosen.data!.requestExport.id);
+    expect(job.state).toBe('SUCCEEDED');
+    const a = await archiveOf(job);
+    expect([...a.records.keys()].sort()).toEqual(['account.profile', 'community.login']);
+    expect(a.manifest.domains.map((d) => d.kinds.map((k) => k.kind)).flat().sort()).toEqual(['account.profile', 'community.login']);
+    expect(a.manifest).toMatchObject({ complete: true, selection: { kinds: ['account.profile', 'community.login'] } });
+    expect(a.manifest.files.filter((f) => f.kind !== null).every((f) => f.path.startsWith('community/login.') || f.path.startsWith('account/profile.'))).toBe(true);
+    const html = a.entries.get('index.html')!.toString('utf8');
+    expect(html).toContain('only the 2 kinds of data you chose');
+    expect(html).not.toContain('Every domain that holds data about you was read in full');
+
+    // The next export of what is new still compares with the last export of everything.
+    const next = await ask({ since: 'LAST_EXPORT' });
+    expect((await finished(next.data!.requestExport.id)).incremental).toMatchObject({ sinceJobId: last.id });
+  }, 300_000);
+});

@@ -144,6 +144,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s, through two handles on on
       requesterType: 'subject',
       reason: null,
       language: 'az',
+      kinds: null,
     });
     expect(created).not.toBeNull();
     // A second active schedule of the person is refused by the database itself.
@@ -203,7 +204,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s, through two handles on on
     const clock = new ManualClock('2027-01-10T08:00:00Z');
     const one = runnerOn(a, clock, 'gw-1', mailbox);
     const own = await one.jobs.create({ personId: '10000002', requestedBy: '10000002', requesterType: 'subject', reason: null, allowPartial: false, progress: initialProgress(plan) }, null);
-    const s = await one.schedules.create({ personId: '10000002', everyMonths: 6, months: 12, incremental: true, allowPartial: false, startsAt: clock.now().toISOString(), endsAt: '2028-01-10T08:00:00.000Z', createdAt: clock.now().toISOString(), requestedBy: 'ops', requesterType: 'operator', reason: 'ticket 1', language: 'en' });
+    const s = await one.schedules.create({ personId: '10000002', everyMonths: 6, months: 12, incremental: true, allowPartial: false, startsAt: clock.now().toISOString(), endsAt: '2028-01-10T08:00:00.000Z', createdAt: clock.now().toISOString(), requestedBy: 'ops', requesterType: 'operator', reason: 'ticket 1', language: 'en', kinds: null });
     const claimed = await one.runner.runDue(s!, clock.now());
     expect(claimed).toMatchObject({ jobId: own.id, joined: true });
     expect(await one.jobs.listForPerson('10000002', 10)).toHaveLength(1);

@@ -9,6 +9,7 @@ import type { ExportConfig } from './config.js';
 import { initialProgress, type ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';
 import { chooseBaseline } from './incremental/since.js';
+import { parseKinds } from './selection.js';
 import { requestTranslator } from './schedule/language.js';
 import { signedDownloadUrl } from './signing.js';
 import type { ExportJob, ExportJobs, KindProgress } from './store.js';
@@ -22,7 +23,7 @@ export interface ExportResolverDeps {
 }
 
 const JobId = z.uuid({ message: 'jobId is the id requestExport returned' });
-const RequestInput = z.object({ allowPartial: z.boolean().nullish(), since: z.unknown().optional() }).nullish();
+const RequestInput = z.object({ allowPartial: z.boolean().nullish(), since: z.unknown().optional(), kinds: z.array(z.string()).nullish() }).nullish();
 const First = z.number().int().min(1, 'first must be at least 1').max(100, 'first may be at most 100').nullish();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -91,7 +92,9 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
       requestExport: async (_: unknown, args: { personId?: string | null; input?: { allowPartial?: boolean | null; since?: string | null } | null }, ctx: GatewayContext) => {
         const person = targetPerson(ctx, args.personId);
         const input = parse(RequestInput, args.input);
-        const since = input?.since == null ? null : await chooseBaseline(jobs, person, input.since, requestTranslator(ctx), true);
+        const t = requestTranslator(ctx);
+        const kinds = parseKinds(plan, input?.kinds, t);
+        const since = input?.since == null ? null : await chooseBaseline(jobs, person, input.since, t, true);
         const p = ctx.principal;
         const job = await jobs.create(
           {
@@ -100,7 +103,8 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
             requesterType: p.kind === 'operator' ? 'operator' : 'subject',
             reason: p.kind === 'operator' ? p.reason : null,
             allowPartial: input?.allowPartial ?? false,
-            progress: initialProgress(plan),
+            progress: initialProgress(plan, kinds),
+            kinds,
             ...since,
           },
           { windowMs: config.windowMs, maxPerWindow: config.maxPerWindow },

@@ -6,6 +6,7 @@ import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobStore } from '../jobs/store.js';
 import { JobError } from '../jobs/table.js';
 import { fingerprintMigrations } from './incremental/fingerprints.js';
+import { selectionMigrations } from './selection.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -94,6 +95,7 @@ export type ExportJobTable = {
   sinceRequested: string | null;
   scheduleId: string | null;
   baseline: number;
+  kinds: string | null;
 };
 
 export type ExportDB = {
@@ -129,10 +131,13 @@ export interface ExportJob {
   scheduleId: string | null;
   /** Finished complete, its fingerprints kept: a later export of what is new may compare with it. */
   baseline: boolean;
+  /** The kinds chosen (selection.ts); null: every kind. */
+  kinds: string[] | null;
 }
 
 export const exportMigrations: Record<string, Migration> = {
   ...fingerprintMigrations,
+  ...selectionMigrations,
   '101_export_job': {
     async up(db) {
       await db.schema
@@ -173,6 +178,7 @@ function parseJob(row: ExportJobTable): ExportJob {
     runs: Number(row.runs),
     archiveBytes: row.archiveBytes === null ? null : Number(row.archiveBytes),
     baseline: Number(row.baseline) === 1,
+    kinds: row.kinds ? z.array(z.string()).parse(JSON.parse(row.kinds)) : null,
     progress: Progress.parse(JSON.parse(row.progress)),
     error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
   };
@@ -188,6 +194,7 @@ export interface NewJob {
   sinceJobId?: string | null;
   sinceRequested?: string | null;
   scheduleId?: string | null;
+  kinds?: string[] | null;
 }
 
 export interface RequestLimits {
@@ -274,6 +281,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
         sinceRequested: job.sinceRequested ?? null,
         scheduleId: job.scheduleId ?? null,
         baseline: 0,
+        kinds: job.kinds ? JSON.stringify(job.kinds) : null,
       })
       .execute();
     return id;

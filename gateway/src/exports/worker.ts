@@ -13,6 +13,7 @@ import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
 import { ChangesFile } from './incremental/changes-file.js';
 import { Fingerprints } from './incremental/fingerprints.js';
 import { EXPORT_STORE_FULL, noSpaceCause } from './no-space.js';
+import { selectedKinds } from './selection.js';
 import { DomainPrefetch } from './prefetch.js';
 import { AbortedError, GatewayReader, GatewayUnavailableError, withRetries } from './reader.js';
 import type { ExportJob, ExportJobs, JobError, KindProgress, Progress, StagedFile as StagedFileOf } from './store.js';
@@ -158,17 +159,19 @@ export class ExportRunner {
         runs: job.runs,
         footprintVersion: this.deps.plan.footprintVersion,
         schemaHash: this.deps.plan.schemaHash,
-        domains: this.deps.plan.footprint.domains,
+        // A choice of kinds: only the domains it reaches.
+        domains: job.kinds ? this.deps.plan.footprint.domains.filter((d) => progress.kinds.some((k) => k.domain === d)) : this.deps.plan.footprint.domains,
         kinds: progress.kinds,
         meta: this.deps.plan.meta,
         columns: this.deps.plan.columns,
         incremental: job.sinceRequested ? { requested: job.sinceRequested, since } : null,
+        selection: job.kinds,
       };
       const built = await buildArchive(facts, this.deps.plan.schemaText, paths.staging, paths.archive, config.zipLevel);
       const records = progress.kinds.reduce((n, k) => n + k.done, 0);
       const expiresAt = new Date(Date.now() + config.retentionMs).toISOString();
       // Only a complete export is a baseline for a later export of what is new (a partial one would list the unread as removed).
-      const baseline = progress.kinds.every((k) => k.status === 'COMPLETE');
+      const baseline = !job.kinds && progress.kinds.every((k) => k.status === 'COMPLETE');
       if (!(await jobs.succeed(job.id, worker, { progress, archiveBytes: built.bytes, archiveSha256: built.sha256, records, expiresAt, finishedAt, baseline }))) {
         throw new OwnershipLost();
       }
@@ -221,7 +224,11 @@ export class ExportRunner {
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
   private async readAll(job: ExportJob, since: Since, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
+    // The job's kinds (all, or the chosen ones) not finished yet.
+    const pending = this.deps.plan.kinds.filter((k) => {
+      const p = progress.kinds.find((x) => key(x) === key(k));
+      return p !== undefined && p.status !== 'COMPLETE';
+    });
     const prefetching = new DomainPrefetch(source, pending);
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
@@ -264,7 +271,7 @@ export class ExportRunner {
    */
   private async resumeFrom(job: ExportJob, staging: string, log: Logger): Promise<Progress> {
     const plan = this.deps.plan;
-    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: plan.kinds.map(emptyKindProgress) };
+    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: selectedKinds(plan, job.kinds).map(emptyKindProgress) };
     if (job.progress.schemaHash !== plan.schemaHash) return fresh;
     const before = new Map(job.progress.kinds.map((k) => [key(k), k]));
     let kept = 0;

@@ -1,4 +1,4 @@
-import { incrementalBanner } from '../incremental/banner.js';
+import { incrementalBanner, selectionBanner } from '../incremental/banner.js';
 import { domainSummaries, type ArchiveFacts } from './manifest.js';
 import type { Processing } from './processing.js';
 import { CSV_DIALECT } from './csv.js';
@@ -89,7 +89,9 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
 <p>Some of your data could not be read when this archive was made, so it is <strong>not</strong> a complete copy. Missing or partial:</p>
 <ul>${incomplete.map((d) => `<li><strong>${esc(d.domain)}</strong>: ${esc(d.reason)}</li>`).join('')}</ul>
 <p>Ask for a new export later to get a complete copy.</p></section>`
-    : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
+    : f.selection
+      ? selectionBanner(f)
+      : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
 
   const contents = domains
     .map((d) => {

@@ -28,6 +28,8 @@ export interface ArchiveFacts {
    * (null: there was none yet, so this one holds everything). Null or absent: a full export.
    */
   incremental?: { requested: string; since: { jobId: string; finishedAt: string | null } | null } | null;
+  /** The kinds chosen (exports/selection.ts); null or absent: every kind. */
+  selection?: string[] | null;
 }
 
 export interface DomainSummary {
@@ -125,6 +127,8 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     schema: { hash: f.schemaHash, file: 'schema.graphql' },
     complete,
     incremental,
+    /** Only these kinds were asked for: "complete" says they were all read, not that the archive holds everything. */
+    selection: f.selection ? { kinds: f.selection, explanation: 'Only these kinds of data were asked for; the archive does not hold the others.' } : null,
     totals: { records, portableRecords: f.kinds.reduce((n, k) => n + k.portable, 0), provenance: sumProvenance(f.kinds), files: files.length },
     domains: domains.map((d) => ({
       domain: d.domain,

@@ -45,10 +45,11 @@ export const exportScheduleFeature: FeatureModule = {
       timeZone: requests.timeZone,
       logger,
     });
+    const plan = exportPlan(fc.supergraphSdl);
     const runner = new ScheduleRunner({
       schedules,
       jobs,
-      plan: exportPlan(fc.supergraphSdl),
+      plan,
       enqueue: queue ? (id) => queue.enqueue(id) : null,
       notices,
       clock,
@@ -62,7 +63,7 @@ export const exportScheduleFeature: FeatureModule = {
       await new Fingerprints(fc.store).dropPerson(person);
     }, 'export-schedules');
     return {
-      resolvers: scheduleResolvers({ schedules, jobs, runner, store: fc.store, clock }),
+      resolvers: scheduleResolvers({ schedules, jobs, runner, store: fc.store, clock, plan }),
       fieldScopes: { scheduleExports: SCOPES.export, cancelExportSchedule: SCOPES.export },
       async start() {
         runner.start();

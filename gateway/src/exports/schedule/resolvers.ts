@@ -7,6 +7,8 @@ import { SCOPES } from '../../auth/principal.js';
 import type { GatewayContext } from '../../context.js';
 import type { LocalResolvers } from '../../local.js';
 import type { Clock } from '../../requests/clock.js';
+import type { ExportPlan } from '../plan.js';
+import { parseKinds } from '../selection.js';
 import type { ExportJobs } from '../store.js';
 import { dueDates, endOf } from './dates.js';
 import { requestLanguage, requestTranslator } from './language.js';
@@ -19,6 +21,7 @@ export interface ScheduleResolverDeps {
   runner: ScheduleRunner;
   store: GatewayStore;
   clock: Clock;
+  plan: ExportPlan;
 }
 
 const MAX_MONTHS = 12;
@@ -32,8 +35,9 @@ function scheduleInput(t: Translator) {
       months: months(t.t('schedule.error.months')).nullish(),
       incremental: z.boolean().nullish(),
       allowPartial: z.boolean().nullish(),
+      kinds: z.array(z.string()).nullish(),
     })
-    .transform((i) => ({ everyMonths: i.everyMonths, months: i.months ?? MAX_MONTHS, incremental: i.incremental ?? false, allowPartial: i.allowPartial ?? false }))
+    .transform((i) => ({ everyMonths: i.everyMonths, months: i.months ?? MAX_MONTHS, incremental: i.incremental ?? false, allowPartial: i.allowPartial ?? false, kinds: i.kinds ?? null }))
     .superRefine((i, c) => {
       if (i.everyMonths > i.months) c.addIssue({ code: 'custom', message: t.t('schedule.error.everyLongerThanSchedule', { every: i.everyMonths, months: i.months }) });
     });
@@ -52,7 +56,7 @@ function noJobToken(ctx: GatewayContext, t: Translator): void {
 }
 
 export function scheduleResolvers(deps: ScheduleResolverDeps): LocalResolvers {
-  const { schedules, jobs, runner, store, clock } = deps;
+  const { schedules, jobs, runner, store, clock, plan } = deps;
   return {
     Person: {
       exportSchedules: async (parent: { id: string }, args: { first?: number | null }, ctx: GatewayContext) => {
@@ -70,6 +74,7 @@ export function scheduleResolvers(deps: ScheduleResolverDeps): LocalResolvers {
         noJobToken(ctx, t);
         const person = personActedFor(ctx, args.personId, SCOPES.export, 'export');
         const input = parse(scheduleInput(t), args.input, 'input');
+        const kinds = parseKinds(plan, input.kinds, t);
         const active = await schedules.activeFor(person);
         if (active) fail('CONFLICT', t.t('schedule.error.oneActive', { person, id: active.id }), { scheduleId: active.id });
         const p = ctx.principal;
@@ -80,6 +85,7 @@ export function scheduleResolvers(deps: ScheduleResolverDeps): LocalResolvers {
           months: input.months,
           incremental: input.incremental,
           allowPartial: input.allowPartial,
+          kinds,
           startsAt: now.toISOString(),
           endsAt: endOf(now, input.months).toISOString(),
           createdAt: now.toISOString(),

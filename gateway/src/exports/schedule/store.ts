@@ -25,6 +25,8 @@ export type ExportScheduleTable = {
   reason: string | null;
   /** The language notices are written in (what the person asked in, until a preference is kept). */
   language: string;
+  /** JSON list of the kinds each run exports; null: every kind. */
+  kinds: string | null;
 };
 
 export type ExportScheduleRunTable = {
@@ -63,6 +65,7 @@ export const scheduleMigrations: Record<string, Migration> = {
         .addColumn('requester_type', 'text', (c) => c.notNull())
         .addColumn('reason', 'text')
         .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('kinds', 'text')
         .execute();
       await db.schema.createIndex('export_schedule_person_idx').on('export_schedule').columns(['person_id', 'created_at']).execute();
       await db.schema.createIndex('export_schedule_due_idx').on('export_schedule').columns(['state', 'next_run_at']).execute();
@@ -103,6 +106,7 @@ export interface ExportSchedule {
   requesterType: 'subject' | 'operator';
   reason: string | null;
   language: string;
+  kinds: string[] | null;
 }
 
 export interface ScheduleRun {
@@ -123,6 +127,7 @@ const parseSchedule = (r: ExportScheduleTable): ExportSchedule => ({
   incremental: Number(r.incremental) === 1,
   allowPartial: Number(r.allowPartial) === 1,
   requesterType: r.requesterType === 'operator' ? 'operator' : 'subject',
+  kinds: r.kinds ? (JSON.parse(r.kinds) as unknown[]).map(String) : null,
 });
 
 const parseRun = (r: ExportScheduleRunTable): ScheduleRun => ({ ...r, joined: Number(r.joined) === 1 });
@@ -145,7 +150,7 @@ export class ScheduleStore {
     try {
       await this.db
         .insertInto('exportSchedule')
-        .values({ ...s, id, incremental: s.incremental ? 1 : 0, allowPartial: s.allowPartial ? 1 : 0, state: 'ACTIVE', nextRunAt: s.startsAt, cancelledAt: null })
+        .values({ ...s, id, incremental: s.incremental ? 1 : 0, allowPartial: s.allowPartial ? 1 : 0, kinds: s.kinds ? JSON.stringify(s.kinds) : null, state: 'ACTIVE', nextRunAt: s.startsAt, cancelledAt: null })
         .execute();
     } catch (err) {
       if (isUniqueViolation(err)) return null;

@@ -14,13 +14,13 @@ export function incrementalBanner(f: ArchiveFacts, language = 'en'): string {
   const text = since
     ? t.t('schedule.archive.banner.compared', { since: since.finishedAt ? t.date(since.finishedAt) : since.jobId, added: sum('added'), changed: sum('changed'), removed: sum('removed') })
     : t.t('schedule.archive.banner.first');
-  return `<section class="banner ok" role="note"><p style="margin:0">${escape(text)}</p></section>`;
+  return `<section class="banner ok" role="note"><p style="margin:0">${escapeHtml(text)}</p></section>`;
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** index.html's word on an archive of chosen kinds, in place of "Complete: everything was read". */
 export function selectionBanner(f: ArchiveFacts, language = 'en'): string {
   const t = createTranslator(language, 'UTC');
-  return `<section class="banner ok" role="status"><p style="margin:0">${escape(t.t('schedule.archive.banner.selection', { count: f.selection?.length ?? 0 }))}</p></section>`;
+  return `<section class="banner ok" role="status"><p style="margin:0">${escapeHtml(t.t('schedule.archive.banner.selection', { count: f.selection?.length ?? 0 }))}</p></section>`;
 }

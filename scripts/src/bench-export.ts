@@ -193,7 +193,9 @@ interface FederationResult {
   firstMs: number;
   /** The median of the exports after it (the first one's again with a single round). */
   steadyMs: number;
-  /** Peak RSS over every round. */
+  /** An export of what is new after the rounds (nothing changed: every record read and compared, none written). */
+  incrementalMs: number;
+  /** Peak RSS over every round (and the export of what is new). */
   gatewayRssMb: number;
   subgraphRssMb: number;
 }
@@ -216,7 +218,7 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('FOOTPRINT_EXPORT_') && e[1] !== undefined)),
     ...(pageSize ? { FOOTPRINT_EXPORT_PAGE_SIZE: pageSize } : {}),
     // The same person is exported once per round: §10's per-person limit would refuse the fourth.
-    FOOTPRINT_EXPORT_MAX_PER_WINDOW: String(Math.max(3, rounds)),
+    FOOTPRINT_EXPORT_MAX_PER_WINDOW: String(Math.max(3, rounds + 1)),
   };
   // A bounded heap makes V8 collect instead of growing with the garbage rate; an export that held a person whole would not fit.
   const fed = await launchForBench({ dataDir, env, heapMb: { gateway: heapMb, subgraph: heapMb } });
@@ -226,8 +228,8 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
       const res = await fetch(fed.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
       return (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
     };
-    const exportOnce = async (): Promise<{ records: number; bytes: number; ms: number }> => {
-      const requested = await call('mutation { requestExport { id } }');
+    const exportOnce = async (since?: string): Promise<{ records: number; bytes: number; ms: number }> => {
+      const requested = since ? await call('mutation($since: String) { requestExport(input: { since: $since }) { id } }', { since }) : await call('mutation { requestExport { id } }');
       if (requested.errors?.length) throw new Error(`requestExport: ${requested.errors[0]!.message}`);
       const id = (requested.data!.requestExport as { id: string }).id;
       for (;;) {
@@ -241,6 +243,9 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
     };
     const runs: { records: number; bytes: number; ms: number }[] = [];
     for (let i = 0; i < rounds; i++) runs.push(await exportOnce());
+    // Then one export of what is new (nothing changed): it reads every record and compares each page with the last
+    // export's fingerprints, writing none — its time and memory beside the full ones'.
+    const incremental = await exportOnce('LAST_EXPORT');
     const first = runs[0]!;
     // Every round exports the same records into an archive of the same size (the times inside it differ, not its length).
     const odd = runs.find((r) => r.records !== first.records);
@@ -250,6 +255,7 @@ async function runFederation(dataDir: string, person: string, pageSize: string |
       bytes: first.bytes,
       firstMs: first.ms,
       steadyMs: median((runs.length > 1 ? runs.slice(1) : runs).map((r) => r.ms)),
+      incrementalMs: incremental.ms,
       gatewayRssMb: peakRssMb(fed.gateway.child.pid),
       subgraphRssMb: Math.max(...[...fed.subgraphs.values()].map((s) => peakRssMb(s.child.pid))),
     };
@@ -291,7 +297,7 @@ export async function benchExport(): Promise<void> {
       for (const heap of bounded ? [undefined, bounded] : [undefined]) {
         const fed = await runFederation(dataDir, HEAVY_PERSON, pageSize, heap, rounds);
         const label = heap ? `heap ${heap} MB` : 'defaults';
-        console.log(`  federation (${label}): ${nf.format(fed.records)} records, first export in ${(fed.firstMs / 1000).toFixed(2)} s, then ${(fed.steadyMs / 1000).toFixed(2)} s (median of ${Math.max(1, rounds - 1)})`);
+        console.log(`  federation (${label}): ${nf.format(fed.records)} records, first export in ${(fed.firstMs / 1000).toFixed(2)} s, then ${(fed.steadyMs / 1000).toFixed(2)} s (median of ${Math.max(1, rounds - 1)}); of what is new since the last (nothing): ${(fed.incrementalMs / 1000).toFixed(2)} s`);
         const rate = (ms: number) => fed.records / (ms / 1000);
         const ratio = (ms: number) => rate(ms) / floorRate;
         if (!heap) defaults.push({ records: fed.records, first: ratio(fed.firstMs), steady: ratio(fed.steadyMs), gatewayRssMb: fed.gatewayRssMb, subgraphRssMb: fed.subgraphRssMb });

@@ -104,9 +104,12 @@ export function emptyKindProgress(k: ExportKind): KindProgress {
     portable: 0,
     error: null,
     residence: null,
+    changes: null,
   };
 }
 
-export function initialProgress(plan: ExportPlan): Progress {
-  return { schemaHash: plan.schemaHash, kinds: plan.kinds.map(emptyKindProgress) };
+/** A new job's progress: every kind of the plan, or the chosen ones (selection.ts). */
+export function initialProgress(plan: ExportPlan, kinds?: readonly string[] | null): Progress {
+  const chosen = kinds ? new Set(kinds) : null;
+  return { schemaHash: plan.schemaHash, kinds: plan.kinds.filter((k) => !chosen || chosen.has(k.kind)).map(emptyKindProgress) };
 }

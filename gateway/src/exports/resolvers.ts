@@ -9,6 +9,9 @@ import type { ExportConfig } from './config.js';
 import { archiveLanguage, LanguageArg, TimeZoneArg } from './language.js';
 import { initialProgress, type ExportPlan } from './plan.js';
 import type { ExportQueue } from './queue.js';
+import { chooseBaseline } from './incremental/since.js';
+import { parseKinds } from './selection.js';
+import { requestTranslator } from './schedule/language.js';
 import { signedDownloadUrl } from './signing.js';
 import type { ExportJob, ExportJobs, KindProgress } from './store.js';
 
@@ -21,7 +24,7 @@ export interface ExportResolverDeps {
 }
 
 const JobId = z.uuid({ message: 'jobId is the id requestExport returned' });
-const RequestInput = z.object({ allowPartial: z.boolean().nullish(), language: LanguageArg.nullish(), timeZone: TimeZoneArg.nullish() }).nullish();
+const RequestInput = z.object({ allowPartial: z.boolean().nullish(), language: LanguageArg.nullish(), timeZone: TimeZoneArg.nullish(), since: z.unknown().optional(), kinds: z.array(z.string()).nullish() }).nullish();
 const First = z.number().int().min(1, 'first must be at least 1').max(100, 'first may be at most 100').nullish();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -59,7 +62,8 @@ export function progressView(job: ExportJob) {
     return {
       domain,
       status: domainStatus(kinds),
-      recordsDone: kinds.reduce((n, k) => n + k.done, 0),
+      // An export of what is new writes fewer records than it reads: progress counts what was read.
+      recordsDone: kinds.reduce((n, k) => n + (k.changes?.read ?? k.done), 0),
       recordsTotal: totals.every((t) => t !== null) ? totals.reduce<number>((n, t) => n + (t ?? 0), 0) : null,
       error,
     };
@@ -86,9 +90,12 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
       },
     },
     Mutation: {
-      requestExport: async (_: unknown, args: { personId?: string | null; input?: { allowPartial?: boolean | null; language?: string | null; timeZone?: string | null } | null }, ctx: GatewayContext) => {
+      requestExport: async (_: unknown, args: { personId?: string | null; input?: { allowPartial?: boolean | null; language?: string | null; timeZone?: string | null; since?: string | null; kinds?: string[] | null } | null }, ctx: GatewayContext) => {
         const person = targetPerson(ctx, args.personId);
         const input = parse(RequestInput, args.input);
+        const t = requestTranslator(ctx);
+        const kinds = parseKinds(plan, input?.kinds, t);
+        const since = input?.since == null ? null : await chooseBaseline(jobs, person, input.since, t, true);
         const p = ctx.principal;
         const job = await jobs.create(
           {
@@ -97,9 +104,11 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
             requesterType: p.kind === 'operator' ? 'operator' : 'subject',
             reason: p.kind === 'operator' ? p.reason : null,
             allowPartial: input?.allowPartial ?? false,
-            progress: initialProgress(plan),
+            progress: initialProgress(plan, kinds),
             language: archiveLanguage(input?.language, ctx.acceptLanguage),
             timeZone: input?.timeZone ?? null,
+            kinds,
+            ...since,
           },
           { windowMs: config.windowMs, maxPerWindow: config.maxPerWindow },
         );
@@ -126,6 +135,12 @@ export function exportResolvers(deps: ExportResolverDeps): LocalResolvers {
     ExportJob: {
       requestedBy: (job: ExportJob) => job.requesterType.toUpperCase(),
       progress: (job: ExportJob) => progressView(job),
+      incremental: async (job: ExportJob) => {
+        if (!job.sinceRequested) return null;
+        const base = job.sinceJobId ? await jobs.get(job.sinceJobId) : null;
+        const sum = (f: 'added' | 'changed' | 'removed') => job.progress.kinds.reduce((n, k) => n + (k.changes?.[f] ?? 0), 0);
+        return { requested: job.sinceRequested, sinceJobId: job.sinceJobId, sinceFinishedAt: base?.finishedAt ?? null, newRecords: sum('added'), changedRecords: sum('changed'), removedRecords: sum('removed') };
+      },
       incompleteDomains: (job: ExportJob) => progressView(job).domains.filter((d) => d.status === 'INCOMPLETE').map((d) => d.domain),
       archive: (job: ExportJob) => {
         if (job.state !== 'SUCCEEDED' || !job.expiresAt || !job.archiveSha256 || job.archiveBytes === null) return null;

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '@footprint/i18n';
 import { fail, footprintError } from '@footprint/schema';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import { JobStore } from '../jobs/store.js';
 import { JobError } from '../jobs/table.js';
+import { fingerprintMigrations } from './incremental/fingerprints.js';
+import { selectionMigrations } from './selection.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -54,6 +56,8 @@ const KindProgress = z.object({
   error: z.string().nullable(),
   /** For the kind that says where the person lives (RESIDENCE_SOURCE): their country and data region, kept across a resume. */
   residence: z.object({ country: z.string().nullable(), region: z.string().nullable() }).nullable().default(null),
+  /** An export of what is new: records read, and how many were new, changed and removed since the baseline. */
+  changes: z.object({ read: z.number().int().min(0), added: z.number().int().min(0), changed: z.number().int().min(0), removed: z.number().int().min(0) }).nullable().optional(),
 });
 export type KindProgress = z.infer<typeof KindProgress>;
 
@@ -98,9 +102,14 @@ export type ExportJobTable = {
   expiresAt: string | null;
   language: string;
   timeZone: string | null;
+  sinceJobId: string | null;
+  sinceRequested: string | null;
+  scheduleId: string | null;
+  baseline: number;
+  kinds: string | null;
 };
 
-type ExportDB = {
+export type ExportDB = {
   exportJob: ExportJobTable;
 };
 
@@ -129,9 +138,21 @@ export interface ExportJob {
   language: Language;
   /** The person's IANA time zone for dates written as text; null: UTC. */
   timeZone: string | null;
+  /** An export of what is new: the finished export it compares with (null: a full export, or nothing to compare with yet). */
+  sinceJobId: string | null;
+  /** What was asked: LAST_EXPORT or an ISO date-time; null for a full export. */
+  sinceRequested: string | null;
+  /** The export schedule whose run made this job. */
+  scheduleId: string | null;
+  /** Finished complete, its fingerprints kept: a later export of what is new may compare with it. */
+  baseline: boolean;
+  /** The kinds chosen (selection.ts); null: every kind. */
+  kinds: string[] | null;
 }
 
 export const exportMigrations: Record<string, Migration> = {
+  ...fingerprintMigrations,
+  ...selectionMigrations,
   '101_export_job': {
     async up(db) {
       await db.schema
@@ -178,6 +199,8 @@ function parseJob(row: ExportJobTable): ExportJob {
     allowPartial: Boolean(row.allowPartial),
     runs: Number(row.runs),
     archiveBytes: row.archiveBytes === null ? null : Number(row.archiveBytes),
+    baseline: Number(row.baseline) === 1,
+    kinds: row.kinds ? z.array(z.string()).parse(JSON.parse(row.kinds)) : null,
     progress: Progress.parse(JSON.parse(row.progress)),
     error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
     language: isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
@@ -194,6 +217,10 @@ export interface NewJob {
   progress: Progress;
   language?: Language;
   timeZone?: string | null;
+  sinceJobId?: string | null;
+  sinceRequested?: string | null;
+  scheduleId?: string | null;
+  kinds?: string[] | null;
 }
 
 export interface RequestLimits {
@@ -227,64 +254,87 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
    * running, and more than `maxPerWindow` requests per window. Failed jobs do
    * not count: a failure on our side must not use up the person's requests.
    */
-  async create(job: NewJob, limits: RequestLimits, now = new Date()): Promise<ExportJob> {
-    const id = randomUUID();
+  async create(job: NewJob, limits: RequestLimits | null, now = new Date()): Promise<ExportJob> {
+    let id = '';
     try {
-      await this.db.transaction().execute(async (trx) => {
-        const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).executeTakeFirst();
-        if (active) {
-          fail('CONFLICT', `An export of person ${job.personId} is already ${active.state} (job ${active.id}); wait for it to finish or cancel it before asking again`, { jobId: active.id });
-        }
-        const since = new Date(now.getTime() - limits.windowMs).toISOString();
-        const recent = await trx
-          .selectFrom('exportJob')
-          .select('createdAt')
-          .where('personId', '=', job.personId)
-          .where('createdAt', '>', since)
-          .where('state', '!=', 'FAILED')
-          .orderBy('createdAt', 'asc')
-          .execute();
-        if (recent.length >= limits.maxPerWindow) {
-          const nextAt = new Date(Date.parse(recent[recent.length - limits.maxPerWindow]!.createdAt) + limits.windowMs).toISOString();
-          const hours = Math.round((limits.windowMs / 3600_000) * 100) / 100;
-          fail(
-            'TOO_MANY_REQUESTS',
-            `Refused as excessive (privacy policy §10): ${recent.length} exports of person ${job.personId} were requested in the last ${hours} hours and at most ${limits.maxPerWindow} are allowed; the next can be requested after ${nextAt}. The latest archive can still be downloaded until it expires.`,
-            { retryAfter: nextAt },
-          );
-        }
-        await trx
-          .insertInto('exportJob')
-          .values({
-            id,
-            personId: job.personId,
-            requestedBy: job.requestedBy,
-            requesterType: job.requesterType,
-            reason: job.reason,
-            allowPartial: job.allowPartial ? 1 : 0,
-            state: 'QUEUED',
-            createdAt: now.toISOString(),
-            startedAt: null,
-            finishedAt: null,
-            heartbeatAt: null,
-            worker: null,
-            runs: 0,
-            progress: JSON.stringify(job.progress),
-            error: null,
-            archiveBytes: null,
-            archiveSha256: null,
-            records: null,
-            expiresAt: null,
-            language: job.language ?? DEFAULT_LANGUAGE,
-            timeZone: job.timeZone ?? null,
-          })
-          .execute();
-      });
+      id = await this.db.transaction().execute((trx) => this.createIn(trx, job, limits, now));
     } catch (err) {
       if (isUniqueViolation(err)) throw footprintError('CONFLICT', `An export of person ${job.personId} is already queued or running; wait for it to finish or cancel it before asking again`);
       throw err;
     }
     return (await this.get(id))!;
+  }
+
+  /** Runs `fn` in one transaction of the store (an export schedule claims a run and creates its job in one). */
+  transaction<T>(fn: (trx: Transaction<GatewayDB & ExportDB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /**
+   * create() inside the caller's transaction; returns the new job's id. `limits` null: the request window
+   * is not applied (a scheduled run: the person asked once for the whole schedule).
+   */
+  async createIn(trx: Transaction<GatewayDB & ExportDB>, job: NewJob, limits: RequestLimits | null, now = new Date()): Promise<string> {
+    const id = randomUUID();
+    const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).executeTakeFirst();
+    if (active) {
+      fail('CONFLICT', `An export of person ${job.personId} is already ${active.state} (job ${active.id}); wait for it to finish or cancel it before asking again`, { jobId: active.id });
+    }
+    if (limits) await this.checkWindow(trx, job.personId, limits, now);
+    await trx
+      .insertInto('exportJob')
+      .values({
+        id,
+        personId: job.personId,
+        requestedBy: job.requestedBy,
+        requesterType: job.requesterType,
+        reason: job.reason,
+        allowPartial: job.allowPartial ? 1 : 0,
+        state: 'QUEUED',
+        createdAt: now.toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        heartbeatAt: null,
+        worker: null,
+        runs: 0,
+        progress: JSON.stringify(job.progress),
+        error: null,
+        archiveBytes: null,
+        archiveSha256: null,
+        records: null,
+        expiresAt: null,
+        sinceJobId: job.sinceJobId ?? null,
+        sinceRequested: job.sinceRequested ?? null,
+        scheduleId: job.scheduleId ?? null,
+        baseline: 0,
+        kinds: job.kinds ? JSON.stringify(job.kinds) : null,
+        language: job.language ?? DEFAULT_LANGUAGE,
+        timeZone: job.timeZone ?? null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** §10: at most `maxPerWindow` requests per window; failed jobs do not count. */
+  private async checkWindow(trx: Transaction<GatewayDB & ExportDB>, personId: string, limits: RequestLimits, now: Date): Promise<void> {
+    const since = new Date(now.getTime() - limits.windowMs).toISOString();
+    const recent = await trx
+      .selectFrom('exportJob')
+      .select('createdAt')
+      .where('personId', '=', personId)
+      .where('createdAt', '>', since)
+      .where('state', '!=', 'FAILED')
+      .orderBy('createdAt', 'asc')
+      .execute();
+    if (recent.length >= limits.maxPerWindow) {
+      const nextAt = new Date(Date.parse(recent[recent.length - limits.maxPerWindow]!.createdAt) + limits.windowMs).toISOString();
+      const hours = Math.round((limits.windowMs / 3600_000) * 100) / 100;
+      fail(
+        'TOO_MANY_REQUESTS',
+        `Refused as excessive (privacy policy §10): ${recent.length} exports of person ${personId} were requested in the last ${hours} hours and at most ${limits.maxPerWindow} are allowed; the next can be requested after ${nextAt}. The latest archive can still be downloaded until it expires.`,
+        { retryAfter: nextAt },
+      );
+    }
   }
 
   async get(id: string): Promise<ExportJob | null> {
@@ -309,13 +359,25 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
   succeed(
     id: string,
     worker: string,
-    done: { progress: Progress; archiveBytes: number; archiveSha256: string; records: number; expiresAt: string; finishedAt: string },
+    done: { progress: Progress; archiveBytes: number; archiveSha256: string; records: number; expiresAt: string; finishedAt: string; baseline?: boolean },
   ): Promise<boolean> {
     return this.table.succeed(id, worker, {
       progress: JSON.stringify(done.progress),
       finishedAt: done.finishedAt,
-      columns: { archiveBytes: done.archiveBytes, archiveSha256: done.archiveSha256, records: done.records, expiresAt: done.expiresAt },
+      columns: { archiveBytes: done.archiveBytes, archiveSha256: done.archiveSha256, records: done.records, expiresAt: done.expiresAt, baseline: done.baseline ? 1 : 0 },
     });
+  }
+
+  /**
+   * The export an export of what is new compares with: the person's newest
+   * finished complete export whose fingerprints are kept, finished at or
+   * before `before` when given. Null: there is none.
+   */
+  async baselineFor(personId: string, before: string | null = null): Promise<{ id: string; finishedAt: string } | null> {
+    let q = this.db.selectFrom('exportJob').select(['id', 'finishedAt']).where('personId', '=', personId).where('baseline', '=', 1).where('state', 'in', ['SUCCEEDED', 'EXPIRED']);
+    if (before) q = q.where('finishedAt', '<=', before);
+    const row = await q.orderBy('finishedAt', 'desc').limit(1).executeTakeFirst();
+    return row?.finishedAt ? { id: row.id, finishedAt: row.finishedAt } : null;
   }
 
   /** Ends the job FAILED with `error`; its progress (the given one, else the stored one) is settled: no kind left running. */

@@ -16,10 +16,13 @@ import { createTranslator } from '@footprint/i18n';
 import { DataRegion as Regions, RESIDENCE_SOURCE, type DataRegion } from '@footprint/schema';
 import type { ExportConfig } from './config.js';
 import { emptyKindProgress, type ExportKind, type ExportPlan } from './plan.js';
+import { ChangesFile } from './incremental/changes-file.js';
+import { Fingerprints } from './incremental/fingerprints.js';
 import { EXPORT_STORE_FULL, noSpaceCause } from './no-space.js';
+import { selectedKinds } from './selection.js';
 import { DomainPrefetch } from './prefetch.js';
 import { AbortedError, GatewayReader, GatewayUnavailableError, withRetries } from './reader.js';
-import type { ExportJob, ExportJobs, JobError, KindProgress, Progress } from './store.js';
+import type { ExportJob, ExportJobs, JobError, KindProgress, Progress, StagedFile as StagedFileOf } from './store.js';
 
 export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'LOST' | 'RELEASED';
 
@@ -80,9 +83,11 @@ function applyResult(kp: KindProgress, r: KindResult): void {
  */
 export class ExportRunner {
   private readonly circuits: DomainCircuits;
+  private readonly fingerprints: Fingerprints;
 
   constructor(private readonly deps: RunnerDeps) {
     this.circuits = deps.circuits ?? new DomainCircuits(deps.subgraphUrls, deps.config.breaker, deps.logger.child({ component: 'circuit' }));
+    this.fingerprints = new Fingerprints(deps.store);
   }
 
   /**
@@ -121,6 +126,8 @@ export class ExportRunner {
     const paths = jobPaths(config.dir, job.id);
     const log = this.deps.logger.child({ job: job.id, run: job.runs });
     const progress = await this.resumeFrom(job, paths.staging, log);
+    // An export of what is new compares with this finished export (pinned when it was requested).
+    const since = job.sinceJobId ? { jobId: job.sinceJobId, finishedAt: (await jobs.get(job.sinceJobId))?.finishedAt ?? null } : null;
     let lastSave = 0;
     const save = async (force = false) => {
       if (!force && Date.now() - lastSave < 500) return;
@@ -149,7 +156,7 @@ export class ExportRunner {
       // waiting for them first delayed every export by a request through the gateway to every domain.
       const totals = this.countTotals(new GatewayReader({ ...readerOpts, retries: 1, retryBaseMs: 1 }), job.personId, progress);
       try {
-        await this.readAll(job, progress, this.pageSource(job, reader, signal, log), this.contentFetcher(job, signal, log), paths.staging, save, signal);
+        await this.readAll(job, since, progress, this.pageSource(job, reader, signal, log), this.contentFetcher(job, signal, log), paths.staging, save, signal);
       } finally {
         await totals.catch(() => undefined);
       }
@@ -167,7 +174,8 @@ export class ExportRunner {
         runs: job.runs,
         footprintVersion: this.deps.plan.footprintVersion,
         schemaHash: this.deps.plan.schemaHash,
-        domains: this.deps.plan.footprint.domains,
+        // A choice of kinds: only the domains it reaches.
+        domains: job.kinds ? this.deps.plan.footprint.domains.filter((d) => progress.kinds.some((k) => k.domain === d)) : this.deps.plan.footprint.domains,
         kinds: progress.kinds,
         meta: this.deps.plan.meta,
         columns: this.deps.plan.columns,
@@ -177,13 +185,19 @@ export class ExportRunner {
         gatewayRegion: config.gatewayRegion,
         // Read now, after every kind: an operator's read just before this export is in it.
         access: await readWholeAccessLog(this.deps.store, job.personId),
+        incremental: job.sinceRequested ? { requested: job.sinceRequested, since } : null,
+        selection: job.kinds,
       };
       const built = await buildArchive(facts, this.deps.plan.schemaText, paths.staging, paths.archive, config.zipLevel);
       const records = progress.kinds.reduce((n, k) => n + k.done, 0);
       const expiresAt = new Date(Date.now() + config.retentionMs).toISOString();
-      if (!(await jobs.succeed(job.id, worker, { progress, archiveBytes: built.bytes, archiveSha256: built.sha256, records, expiresAt, finishedAt }))) {
+      // Only a complete export is a baseline for a later export of what is new (a partial one would list the unread as removed).
+      const baseline = !job.kinds && progress.kinds.every((k) => k.status === 'COMPLETE');
+      if (!(await jobs.succeed(job.id, worker, { progress, archiveBytes: built.bytes, archiveSha256: built.sha256, records, expiresAt, finishedAt, baseline }))) {
         throw new OwnershipLost();
       }
+      if (baseline) await this.fingerprints.keepOnly(job.personId, job.id);
+      else await this.fingerprints.dropJob(job.id);
       await rm(paths.staging, { recursive: true, force: true });
       log.info({ records, bytes: built.bytes, complete: built.manifest.complete }, 'export finished');
       return 'SUCCEEDED';
@@ -197,7 +211,7 @@ export class ExportRunner {
       if (err instanceof OwnershipLost) {
         const now = await jobs.get(job.id);
         if (now?.state === 'CANCELLED') {
-          await this.cleanup(paths);
+          await this.cleanup(paths, job.id);
           log.info('export cancelled');
           return 'CANCELLED';
         }
@@ -208,7 +222,7 @@ export class ExportRunner {
       if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === EXPORT_STORE_FULL) log.error({ err, dir: config.dir }, 'export failed');
       else log.warn({ error }, 'export failed');
       // Files first: once the job reads FAILED, nothing of it is left on disk (every lane has stopped by now).
-      await this.cleanup(paths);
+      await this.cleanup(paths, job.id);
       await jobs.fail(job.id, worker, error, progress);
       return 'FAILED';
     } finally {
@@ -216,11 +230,12 @@ export class ExportRunner {
     }
   }
 
-  /** Deletes a job's files: staged kinds, a partial ZIP, a ZIP that was never recorded as finished. */
-  async cleanup(paths: ReturnType<typeof jobPaths>): Promise<void> {
+  /** Deletes a job's files (staged kinds, a partial ZIP, a ZIP that was never recorded as finished) and its fingerprints: it is never a baseline. */
+  async cleanup(paths: ReturnType<typeof jobPaths>, jobId: string): Promise<void> {
     await rm(paths.staging, { recursive: true, force: true });
     await rm(paths.partial, { force: true });
     await rm(paths.archive, { force: true });
+    await this.fingerprints.dropJob(jobId);
   }
 
   /**
@@ -229,8 +244,12 @@ export class ExportRunner {
    * worker writes. A domain that fails ends the job at
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
-  private async readAll(job: ExportJob, progress: Progress, source: PageSource, fetchContent: ContentFetcher, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
+  private async readAll(job: ExportJob, since: Since, progress: Progress, source: PageSource, fetchContent: ContentFetcher, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
+    // The job's kinds (all, or the chosen ones) not finished yet.
+    const pending = this.deps.plan.kinds.filter((k) => {
+      const p = progress.kinds.find((x) => key(x) === key(k));
+      return p !== undefined && p.status !== 'COMPLETE';
+    });
     const prefetching = new DomainPrefetch(source, pending);
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
@@ -253,7 +272,7 @@ export class ExportRunner {
         }
         busy.add(k.domain);
         try {
-          const why = await this.readKind(job, k, kp, prefetching, staging, save, () => stop !== null, fetchContent);
+          const why = await this.readKind(job, since, k, kp, prefetching, staging, save, () => stop !== null, fetchContent);
           if (why) failedDomains.set(k.domain, why);
         } catch (err) {
           stop ??= err;
@@ -273,7 +292,7 @@ export class ExportRunner {
    */
   private async resumeFrom(job: ExportJob, staging: string, log: Logger): Promise<Progress> {
     const plan = this.deps.plan;
-    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: plan.kinds.map(emptyKindProgress) };
+    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: selectedKinds(plan, job.kinds).map(emptyKindProgress) };
     if (job.progress.schemaHash !== plan.schemaHash) return fresh;
     const before = new Map(job.progress.kinds.map((k) => [key(k), k]));
     let kept = 0;
@@ -313,9 +332,22 @@ export class ExportRunner {
     }
   }
 
+  /** Closes a kind's change list and puts its counts into the kind's progress. */
+  private async finishChanges(changes: ChangesFile, counted: NonNullable<KindProgress['changes']>, complete: boolean): Promise<StagedFileOf> {
+    try {
+      const file = await changes.finish(complete);
+      Object.assign(counted, changes.counts);
+      return file;
+    } catch (err) {
+      await changes.discard();
+      throw err;
+    }
+  }
+
   /** Reads one kind into its staged files. Returns why its domain failed (partial archive), or null. */
   private async readKind(
     job: ExportJob,
+    since: Since,
     k: ExportKind,
     kp: KindProgress,
     source: PageSource,
@@ -325,8 +357,19 @@ export class ExportRunner {
     fetchContent: ContentFetcher,
   ): Promise<string | null> {
     Object.assign(kp, { ...emptyKindProgress(k), total: kp.total, status: 'RUNNING' });
-    // The header row in the language of the request (stored with the job, so a resumed run writes the same).
-    const writer = await KindWriter.open(k, staging, fetchContent, columnLabels(k.columns, createTranslator(job.language, job.timeZone ?? undefined)));
+    // Read from its first page: fingerprints an earlier run left for the kind go.
+    await this.fingerprints.clearKind(job.id, k.kind);
+    const changes = since ? await ChangesFile.open(staging, k, since) : null;
+    const counted = { read: 0, added: 0, changed: 0, removed: 0 };
+    kp.changes = since ? counted : null;
+    let writer: KindWriter;
+    try {
+      // The header row in the language of the request (stored with the job, so a resumed run writes the same).
+      writer = await KindWriter.open(k, staging, fetchContent, columnLabels(k.columns, createTranslator(job.language, job.timeZone ?? undefined)));
+    } catch (err) {
+      await changes?.discard();
+      throw err;
+    }
     let pages = 0;
     let domainError: GraphQLErrorShape | null = null;
     // One page is written while the next one is read: reading (subgraph, gateway) and writing overlap,
@@ -343,8 +386,13 @@ export class ExportRunner {
             if (stopped()) throw new AbortedError('another kind failed');
             const previous = writing;
             writing = previous.then(async () => {
-              await writer.page(records);
-              kp.done += records.length;
+              // Every record's fingerprint is kept (this export may be the next one's baseline); an export of what is new writes only the new and changed.
+              const diff = await this.fingerprints.page(job, k.kind, since?.jobId ?? null, records);
+              const kept = since ? diff.map((d) => d.record) : records;
+              await writer.page(kept);
+              await changes?.page(diff);
+              kp.done += kept.length;
+              counted.read += records.length;
             });
             pages += 1;
             kp.total = totalCount;
@@ -366,6 +414,7 @@ export class ExportRunner {
         domainError = { message: err.message, extensions: { code, domain: k.domain, content: true } };
       } else {
         await writer.discard();
+        await changes?.discard();
         throw err;
       }
     }
@@ -378,17 +427,29 @@ export class ExportRunner {
         : `The ${k.domain} domain returned no ${k.field} for this person`;
       if (!job.allowPartial) {
         await writer.discard();
+        await changes?.discard();
         Object.assign(kp, { status: 'INCOMPLETE', error: message, run: job.runs });
         // The domain that failed, which is not always the kind's own: the corrections history reads every domain.
         const failedDomain = failure?.extensions?.domain && this.deps.plan.footprint.domains.includes(failure.extensions.domain) ? failure.extensions.domain : k.domain;
         throw new DomainFailed(failedDomain, String(failure?.extensions?.code ?? 'SUBGRAPH_UNAVAILABLE'), message);
       }
       applyResult(kp, await writer.finishOrDiscard(false));
+      // Part of the kind was not read: what was removed since is not known, so nothing is listed as removed.
+      if (changes) kp.files.push(await this.finishChanges(changes, counted, false));
       Object.assign(kp, { status: 'INCOMPLETE', error: message, run: job.runs });
       await save(true);
       return message;
     }
     applyResult(kp, await writer.finishOrDiscard(true));
+    if (changes && since) {
+      try {
+        for await (const ids of this.fingerprints.removed(job.id, k.kind, since.jobId)) await changes.removed(ids);
+      } catch (err) {
+        await changes.discard();
+        throw err;
+      }
+      kp.files.push(await this.finishChanges(changes, counted, true));
+    }
     // The checkpoint: once this is saved, a resumed run keeps this kind's files.
     Object.assign(kp, { status: 'COMPLETE', error: null, run: job.runs });
     await save(true);
@@ -402,6 +463,9 @@ function residenceOf(progress: Progress): { country: string | null; region: Data
   const region = r?.region && (Regions.values as readonly string[]).includes(r.region) ? (r.region as DataRegion) : null;
   return { country: r?.country ?? null, region };
 }
+
+/** The finished export an export of what is new compares with; null for a full export. */
+type Since = { jobId: string; finishedAt: string | null } | null;
 
 function toJobError(err: unknown): JobError {
   if (err instanceof DomainFailed) return { code: err.code, message: `The ${err.domain} domain could not be read, so the export stopped: ${err.message}`, domain: err.domain };

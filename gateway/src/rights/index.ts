@@ -39,19 +39,20 @@ export type { ErasureJob, DomainReceipt, KindReceipt } from './store.js';
  */
 let current: RightsService | null = null;
 /**
- * The privacy requests' work when a whole account is erased (close the open
- * ones, hold them all); one slot, replaced by the gateway created last, as
- * `current` is, so a stopped gateway's store is never written.
+ * The work of other features when a whole account is erased (the privacy
+ * requests close the open ones and hold them all; export schedules stop):
+ * one slot per feature, replaced by the gateway created last, as `current`
+ * is, so a stopped gateway's store is never written.
  */
-let accountErasedListener: ((person: string, jobId: string) => Promise<void>) | null = null;
+const accountErasedListeners = new Map<string, (person: string, jobId: string) => Promise<void>>();
 
 /**
  * Runs `listener` when an erasure of a whole account has erased every domain,
  * before the account is marked erased: a failure fails the erasure, and its
  * next run calls the listener again (it must be idempotent).
  */
-export function onAccountErased(listener: (person: string, jobId: string) => Promise<void>): void {
-  accountErasedListener = listener;
+export function onAccountErased(listener: (person: string, jobId: string) => Promise<void>, feature = 'requests'): void {
+  accountErasedListeners.set(feature, listener);
 }
 let currentSweep: ErasureSweep | null = null;
 let currentConsentSync: ConsentSync | null = null;
@@ -110,7 +111,7 @@ export const rightsFeature: FeatureModule = {
           if (e.state === 'SUCCEEDED' && (await exports.markExpired(e.id))) await rm(jobPaths(exportConfig.dir, e.id).archive, { force: true });
         }
         await forgetPreferences(person);
-        await accountErasedListener?.(person, jobId);
+        for (const listener of accountErasedListeners.values()) await listener(person, jobId);
       },
     });
     const embedded = !exportConfig.redisUrl;

@@ -1,3 +1,4 @@
+import { incrementalBanner, selectionBanner } from '../incremental/banner.js';
 import { domainSummaries, type ArchiveFacts } from './manifest.js';
 import type { Processing } from './processing.js';
 import { CSV_DIALECT } from './csv.js';
@@ -88,7 +89,9 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
 <p>Some of your data could not be read when this archive was made, so it is <strong>not</strong> a complete copy. Missing or partial:</p>
 <ul>${incomplete.map((d) => `<li><strong>${esc(d.domain)}</strong>: ${esc(d.reason)}</li>`).join('')}</ul>
 <p>Ask for a new export later to get a complete copy.</p></section>`
-    : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
+    : f.selection
+      ? selectionBanner(f)
+      : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
 
   const contents = domains
     .map((d) => {
@@ -134,6 +137,7 @@ export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string 
 </header>
 <main>
 ${banner}
+${incrementalBanner(f)}
 <nav aria-label="On this page"><ul><li><a href="#contents">What is in this archive</a></li><li><a href="#processing">How your data is processed</a></li><li><a href="#rights">Your rights</a></li><li><a href="#files">About the files</a></li></ul></nav>
 <section id="contents" aria-labelledby="contents-title">
 <h2 id="contents-title">What is in this archive</h2>

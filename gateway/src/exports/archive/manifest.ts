@@ -36,6 +36,13 @@ export interface ArchiveFacts {
   gatewayRegion: DataRegion;
   /** Who accessed the person's data (access.json), read when the archive is assembled: the newest entries, and whether older ones were left out. */
   access: { entries: AccessLogEntry[]; truncated: boolean };
+  /**
+   * An export of what is new: what was asked (LAST_EXPORT or a date-time) and the finished export it compares with
+   * (null: there was none yet, so this one holds everything). Null or absent: a full export.
+   */
+  incremental?: { requested: string; since: { jobId: string; finishedAt: string | null } | null } | null;
+  /** The kinds chosen (exports/selection.ts); null or absent: every kind. */
+  selection?: string[] | null;
 }
 
 export interface DomainSummary {
@@ -121,6 +128,19 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     ...distinctContents(f.kinds).map((c) => ({ path: c.path, size: c.size, sha256: c.sha256, records: null, format: 'content', mediaType: c.mediaType, kind: c.kind })),
   ];
   const records = f.kinds.reduce((n, k) => n + k.done, 0);
+  const sum = (field: 'added' | 'changed' | 'removed' | 'read') => f.kinds.reduce((n, k) => n + (k.changes?.[field] ?? 0), 0);
+  const incremental = f.incremental
+    ? {
+        requested: f.incremental.requested,
+        since: f.incremental.since,
+        /** false: nothing to compare with yet, so this archive holds everything (the next one holds what is new since it). */
+        comparedWithEarlierExport: f.incremental.since !== null,
+        ...(f.incremental.since ? { newRecords: sum('added'), changedRecords: sum('changed'), removedRecords: sum('removed'), recordsRead: sum('read') } : {}),
+        explanation: f.incremental.since
+          ? 'This archive holds only the records that are new or changed since the export named in "since"; each kind\'s <kind>.changes.json lists them, and the ids of the records removed since. Records not listed are unchanged: they are in that earlier archive.'
+          : 'There was no finished complete export to compare with, so this archive holds all the data; the next export of what is new compares with it.',
+      }
+    : null;
   return {
     format: ARCHIVE_FORMAT,
     formatVersion: ARCHIVE_FORMAT_VERSION,
@@ -134,6 +154,9 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
     footprint: { version: f.footprintVersion },
     schema: { hash: f.schemaHash, file: 'schema.graphql' },
     complete,
+    incremental,
+    /** Only these kinds were asked for: "complete" says they were all read, not that the archive holds everything. */
+    selection: f.selection ? { kinds: f.selection, explanation: 'Only these kinds of data were asked for; the archive does not hold the others.' } : null,
     totals: { records, portableRecords: f.kinds.reduce((n, k) => n + k.portable, 0), provenance: sumProvenance(f.kinds), files: files.length },
     domains: domains.map((d) => ({
       domain: d.domain,
@@ -146,7 +169,9 @@ export function buildManifest(f: ArchiveFacts, docs: DocFile[]) {
         title: f.meta.get(k.kind)?.title ?? k.kind,
         status: k.status,
         records: k.done,
-        expected: k.total,
+        // An export of what is new expects the new and changed records; a full one, everything the domain counted.
+        expected: k.changes ? k.changes.added + k.changes.changed : k.total,
+        ...(k.changes ? { changes: { read: k.changes.read, new: k.changes.added, changed: k.changes.changed, removed: k.changes.removed } } : {}),
         files: k.files.map((x) => x.path),
         /** How many files of content (photos, synced files) its records hold; each is listed in `files` at the top. */
         ...(k.contents.length > 0 ? { contentFiles: k.contents.length, contentBytes: k.contents.reduce((n, c) => n + c.size, 0) } : {}),

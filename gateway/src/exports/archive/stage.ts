@@ -28,7 +28,8 @@ export const kindStem = (kind: string, domain: string) => (kind.startsWith(`${do
 
 /**
  * One file being staged: appended to page by page, hashed and counted as it
- * is written, fsynced when closed. Memory holds one page of text.
+ * is written, fsynced when closed. Memory holds one page of text. (Also the
+ * change list of an export of what is new, incremental/changes-file.ts.)
  */
 export class StagedWriter {
   private readonly hash: Hash = createHash('sha256');

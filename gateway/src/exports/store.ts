@@ -87,6 +87,13 @@ export type ExportJobTable = {
   archiveSha256: string | null;
   records: number | null;
   expiresAt: string | null;
+  /** A receiving service's job (gateway/src/portability): the grant it runs under; null for the person's own exports. */
+  portabilityGrant: string | null;
+  /** JSON list of the kinds the job may read (null: every kind). */
+  onlyKinds: string | null;
+  /** Only records collected within [windowStart, windowEnd] (either may be null: open). */
+  windowStart: string | null;
+  windowEnd: string | null;
 };
 
 type ExportDB = {
@@ -114,6 +121,12 @@ export interface ExportJob {
   archiveSha256: string | null;
   records: number | null;
   expiresAt: string | null;
+  /** Set for a receiving service's job (gateway/src/portability); such jobs are not the person's own exports. */
+  portabilityGrant: string | null;
+  /** The kinds the job reads; null: every kind. */
+  onlyKinds: string[] | null;
+  windowStart: string | null;
+  windowEnd: string | null;
 }
 
 export const exportMigrations: Record<string, Migration> = {
@@ -158,6 +171,10 @@ function parseJob(row: ExportJobTable): ExportJob {
     archiveBytes: row.archiveBytes === null ? null : Number(row.archiveBytes),
     progress: Progress.parse(JSON.parse(row.progress)),
     error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
+    portabilityGrant: row.portabilityGrant ?? null,
+    onlyKinds: row.onlyKinds ? z.array(z.string()).parse(JSON.parse(row.onlyKinds)) : null,
+    windowStart: row.windowStart ?? null,
+    windowEnd: row.windowEnd ?? null,
   };
 }
 
@@ -205,7 +222,8 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
     const id = randomUUID();
     try {
       await this.db.transaction().execute(async (trx) => {
-        const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).executeTakeFirst();
+        // A receiving service's jobs (portabilityGrant set) are neither the person's own nor counted against them.
+        const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).where('portabilityGrant', 'is', null).executeTakeFirst();
         if (active) {
           fail('CONFLICT', `An export of person ${job.personId} is already ${active.state} (job ${active.id}); wait for it to finish or cancel it before asking again`, { jobId: active.id });
         }
@@ -216,6 +234,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
           .where('personId', '=', job.personId)
           .where('createdAt', '>', since)
           .where('state', '!=', 'FAILED')
+          .where('portabilityGrant', 'is', null)
           .orderBy('createdAt', 'asc')
           .execute();
         if (recent.length >= limits.maxPerWindow) {
@@ -249,6 +268,10 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
             archiveSha256: null,
             records: null,
             expiresAt: null,
+            portabilityGrant: null,
+            onlyKinds: null,
+            windowStart: null,
+            windowEnd: null,
           })
           .execute();
       });
@@ -265,7 +288,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
   }
 
   async listForPerson(personId: string, limit: number): Promise<ExportJob[]> {
-    const rows = await this.db.selectFrom('exportJob').selectAll().where('personId', '=', personId).orderBy('createdAt', 'desc').limit(limit).execute();
+    const rows = await this.db.selectFrom('exportJob').selectAll().where('personId', '=', personId).where('portabilityGrant', 'is', null).orderBy('createdAt', 'desc').limit(limit).execute();
     return rows.map(parseJob);
   }
 

@@ -54,6 +54,34 @@ class DomainFailed extends Error {
 
 const key = (k: { domain: string; field: string }) => `${k.domain}.${k.field}`;
 
+/** The kinds a job reads: every kind, or only those a receiving service was granted (gateway/src/portability). */
+const jobKinds = (plan: ExportPlan, job: Pick<ExportJob, 'onlyKinds'>): ExportKind[] => (job.onlyKinds ? plan.kinds.filter((k) => job.onlyKinds!.includes(k.kind)) : plan.kinds);
+
+/** Record sources Art. 20 covers: what the person provided, and what was observed while they used the service. */
+const PORTABLE_SOURCES = new Set(['PROVIDED', 'COLLECTED']);
+
+/**
+ * Which records of a page a job keeps. A job limited to a time window keeps the records collected within it (each
+ * record's meta.collectedAt, the time every kind's records carry); a record without that time is left out, as it
+ * cannot be shown to be inside. A receiving service's job (portability) keeps only records whose own source Art. 20
+ * covers, so a record of a portable kind that came from someone else (a gift address) or was inferred stays here.
+ * Filtered as each page is written: memory still holds a page at most.
+ */
+function recordFilter(job: Pick<ExportJob, 'windowStart' | 'windowEnd' | 'portabilityGrant'>): ((records: Record<string, unknown>[]) => Record<string, unknown>[]) | null {
+  const windowed = Boolean(job.windowStart || job.windowEnd);
+  if (!windowed && !job.portabilityGrant) return null;
+  const from = job.windowStart ? Date.parse(job.windowStart) : -Infinity;
+  const to = job.windowEnd ? Date.parse(job.windowEnd) : Infinity;
+  return (records) =>
+    records.filter((r) => {
+      const meta = r.meta as { collectedAt?: unknown; source?: unknown } | null | undefined;
+      if (job.portabilityGrant && typeof meta?.source === 'string' && !PORTABLE_SOURCES.has(meta.source)) return false;
+      if (!windowed) return true;
+      const t = typeof meta?.collectedAt === 'string' ? Date.parse(meta.collectedAt) : NaN;
+      return !Number.isNaN(t) && t >= from && t <= to;
+    });
+}
+
 function applyResult(kp: KindProgress, r: KindResult): void {
   kp.files = r.files;
   kp.done = r.records;
@@ -152,7 +180,8 @@ export class ExportRunner {
         runs: job.runs,
         footprintVersion: this.deps.plan.footprintVersion,
         schemaHash: this.deps.plan.schemaHash,
-        domains: this.deps.plan.footprint.domains,
+        // A service's job names only the domains of the kinds it was granted.
+        domains: job.onlyKinds ? this.deps.plan.footprint.domains.filter((d) => progress.kinds.some((k) => k.domain === d)) : this.deps.plan.footprint.domains,
         kinds: progress.kinds,
         meta: this.deps.plan.meta,
         columns: this.deps.plan.columns,
@@ -209,7 +238,7 @@ export class ExportRunner {
    * once (or, for a partial archive, marks the domain's remaining kinds NOT_READ).
    */
   private async readAll(job: ExportJob, progress: Progress, source: PageSource, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const pending = this.deps.plan.kinds.filter((k) => progress.kinds.find((p) => key(p) === key(k))!.status !== 'COMPLETE');
+    const pending = jobKinds(this.deps.plan, job).filter((k) => progress.kinds.find((p) => key(p) === key(k))?.status !== 'COMPLETE');
     const prefetching = new DomainPrefetch(source, pending);
     const failedDomains = new Map<string, string>();
     const busy = new Set<string>();
@@ -252,7 +281,7 @@ export class ExportRunner {
    */
   private async resumeFrom(job: ExportJob, staging: string, log: Logger): Promise<Progress> {
     const plan = this.deps.plan;
-    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: plan.kinds.map(emptyKindProgress) };
+    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: jobKinds(plan, job).map(emptyKindProgress) };
     if (job.progress.schemaHash !== plan.schemaHash) return fresh;
     const before = new Map(job.progress.kinds.map((k) => [key(k), k]));
     let kept = 0;
@@ -306,6 +335,7 @@ export class ExportRunner {
     const writer = await KindWriter.open(k, staging);
     let pages = 0;
     let domainError: GraphQLErrorShape | null = null;
+    const keep = recordFilter(job);
     // One page is written while the next one is read: reading (subgraph, gateway) and writing overlap,
     // and memory holds at most two pages.
     let writing: Promise<void> = Promise.resolve();
@@ -315,16 +345,18 @@ export class ExportRunner {
         job.personId,
         source,
         {
-          onPage: async ({ records, totalCount }) => {
+          onPage: async ({ records: read, totalCount }) => {
             // Another lane failed the job: stop reading this kind too.
             if (stopped()) throw new AbortedError('another kind failed');
+            const records = keep ? keep(read) : read;
             const previous = writing;
             writing = previous.then(async () => {
               await writer.page(records);
               kp.done += records.length;
             });
             pages += 1;
-            kp.total = totalCount;
+            // Filtered, the kind's total is not known before its last page.
+            kp.total = keep ? null : totalCount;
             await previous;
             await save();
           },

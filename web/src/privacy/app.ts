@@ -1,4 +1,5 @@
 import type { Doc, El, Ev, KeyValueStore } from './dom.js';
+import { loadConnectedServices } from './connected-services.js';
 import { loadRequests, setUpRequestForm } from './requests.js';
 import { $, announce as announceIn, gql as gqlWith, h, type GqlResult } from './ui.js';
 
@@ -99,7 +100,7 @@ async function signIn(candidate: string): Promise<void> {
   $('signed-in').hidden = false;
   announce(`Signed in as ${res.data.me.id}`);
   $('main').focus();
-  await Promise.all([loadSummary(), loadCorrections(), loadHistory(), loadRights(), loadRequests(token)]);
+  await Promise.all([loadSummary(), loadCorrections(), loadHistory(), loadRights(), loadRequests(token), loadConnectedServices(token)]);
   renderBrowse();
 }
 

@@ -38,7 +38,7 @@ function refuse(res: ServerResponse, err: ApiRefusal): true {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   // RFC 6750 §3: a request without a token gets the challenge alone; a bad one names the error.
   if (err.status === 401) headers['www-authenticate'] = err.code === 'missing_token' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="${err.code}", error_description="${err.message.replace(/["\\]/g, "'")}"`;
-  if (err.status === 403 && err.code === 'insufficient_scope') headers['www-authenticate'] = `Bearer realm="${REALM}", error="insufficient_scope", error_description="${err.message.replace(/["\\]/g, "'")}"${err.scope ? `, scope="${err.scope}"` : ''}`;
+  if (err.status === 403) headers['www-authenticate'] = `Bearer realm="${REALM}", error="${err.code}", error_description="${err.message.replace(/["\\]/g, "'")}"${err.scope ? `, scope="${err.scope}"` : ''}`;
   sendJson(res, err.status, { error: err.code === 'missing_token' ? 'invalid_request' : err.code, error_description: err.message }, headers);
   return true;
 }

@@ -67,7 +67,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraClientMetadata: { properties: ['footprint_purposes'] },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      // A service learns about its own tokens only (RFC 7662 §4: the server decides who may ask about which token).
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: false },
     },
@@ -86,8 +87,11 @@ export function createProvider(deps: ProviderDeps): Provider {
         if (value !== undefined && !(PERIODS as readonly unknown[]).includes(value)) throw new errors.InvalidRequest(`period must be one of ${PERIODS.join(', ')}`);
       },
       // Only the portability scopes (and openid): a scope this server does not define is an error, not silently ignored.
-      scope: (_ctx, value) => {
-        const asked = typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
+      scope: (ctx, value) => {
+        // oidc-provider drops scopes it does not know before this runs: the request as sent says what was asked.
+        const sent: unknown = ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope;
+        const raw = typeof sent === 'string' ? sent : value;
+        const asked = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
         const unknown = asked.filter((s) => s !== 'openid' && !scopes.includes(s));
         if (unknown.length) throw new errors.InvalidScope(`unknown scope(s): ${unknown.join(' ')}`, unknown.join(' '));
         if (!asked.some((s) => scopes.includes(s))) throw new errors.InvalidScope('ask for at least one portability scope (see scopes_supported)', '');

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
 import type { Logger } from '@footprint/kit';
@@ -192,7 +193,7 @@ export class PortabilityService {
    */
   async startJob(g: PortabilityGrant, kinds: string[], window: { start: string | null; end: string | null }, actor: Actor): Promise<ExportJob> {
     if (g.period === 'ONE_TIME' && !(await this.grants.markUsed(g.id))) {
-      throw new ApiRefusal(403, 'invalid_token', 'This one-time authorisation has already been used for an archive job; ask the person again');
+      throw new ApiRefusal(403, 'access_denied', 'This one-time authorisation has already been used for an archive job; ask the person again');
     }
     const since = new Date(Date.now() - DAY_MS).toISOString();
     if ((await this.grants.jobsStartedSince(g.id, since)) >= this.deps.config.jobsPerDay) {
@@ -271,9 +272,16 @@ export class PortabilityService {
     return first;
   }
 
+  /** The grant, if it may still be used: not revoked, not ended, and its person's account not erased (then it is revoked). */
   async activeGrant(grantId: string): Promise<PortabilityGrant | null> {
     const g = await this.grants.get(grantId);
-    return g && grantActive(g) ? g : null;
+    if (!g || !grantActive(g)) return null;
+    const erased = await sql<{ personId: string }>`select person_id from erased_account where person_id = ${g.personId}`.execute(this.deps.db);
+    if (erased.rows.length > 0) {
+      await this.revoke(g.id, 'ERASURE', { actor: 'gateway', actorType: 'system', reason: null, requestId: `erasure-${g.personId}` });
+      return null;
+    }
+    return g;
   }
 }
 

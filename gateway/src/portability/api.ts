@@ -71,7 +71,7 @@ export function portabilityApi(deps: ApiDeps): Route {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) throw new ApiRefusal(401, 'missing_token', 'Send the access token the authorisation server issued: Authorization: Bearer <token>');
     const token = await deps.provider().AccessToken.find(m[1]!);
-    if (!token || !token.grantId || !token.clientId || !token.accountId) throw new ApiRefusal(401, 'invalid_token', 'The access token is unknown, expired or revoked');
+    if (!token?.grantId || !token.clientId || !token.accountId) throw new ApiRefusal(401, 'invalid_token', 'The access token is unknown, expired or revoked');
     const grant = await service.activeGrant(token.grantId);
     if (!grant || grant.clientId !== token.clientId || grant.personId !== token.accountId) throw new ApiRefusal(401, 'invalid_token', 'The authorisation behind this token was revoked or has ended');
     return { grant, clientId: token.clientId, scopes: new Set(String(token.scope ?? '').split(' ').filter(Boolean)) };

@@ -1,10 +1,11 @@
 import { createHash, createHmac, createPrivateKey } from 'node:crypto';
+import type { JWK, JWKS } from 'oidc-provider';
 import { z } from 'zod';
 import { ConfigError } from '@footprint/kit';
 import type { GatewayConfig } from '../config.js';
 
 /** A private JSON Web Key the authorisation server signs with (its ID tokens and JWT responses). */
-const PrivateJwk = z.looseObject({ kty: z.string(), d: z.string().min(1), kid: z.string().optional(), alg: z.string().optional() });
+const PrivateJwk = z.looseObject({ kty: z.string(), d: z.string().min(1), kid: z.string().optional(), alg: z.string().optional(), crv: z.string().optional(), x: z.string().optional(), y: z.string().optional(), use: z.string().optional() });
 
 const Env = z.object({
   /** Comma-separated secrets the provider signs its cookies with (keygrip: the first signs, all verify, so keys rotate). */
@@ -28,7 +29,7 @@ export interface PortabilityConfig {
   issuer: string;
   publicUrl: string;
   cookieKeys: string[];
-  jwks: { keys: Record<string, unknown>[] };
+  jwks: JWKS;
   accessTokenTtlSeconds: number;
   oneTimeTtlSeconds: number;
   interactionTtlSeconds: number;
@@ -43,11 +44,11 @@ export interface PortabilityConfig {
  * signs with the same key, so a restart or a second gateway accepts what the first issued. Production names its
  * keys in FOOTPRINT_OAUTH_JWKS.
  */
-function derivedSigningKey(secret: string): Record<string, unknown> {
+function derivedSigningKey(secret: string): JWK {
   const seed = createHmac('sha256', secret).update('footprint-oauth-signing-key/v1').digest();
   // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): a fixed 16-byte prefix, then the 32 bytes.
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-  const jwk = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as Record<string, unknown>;
+  const jwk = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
   const kid = createHash('sha256').update(String(jwk.x)).digest('base64url').slice(0, 16);
   return { ...jwk, kid, alg: 'EdDSA', use: 'sig' };
 }
@@ -59,7 +60,7 @@ export function loadPortabilityConfig(gateway: GatewayConfig, env: NodeJS.Proces
   if (gateway.production && (!e.FOOTPRINT_OAUTH_COOKIE_KEYS || !e.FOOTPRINT_OAUTH_JWKS)) {
     throw new ConfigError('FOOTPRINT_OAUTH_COOKIE_KEYS and FOOTPRINT_OAUTH_JWKS must be set when NODE_ENV=production (the keys derived from the development secret are refused)');
   }
-  let jwks: { keys: Record<string, unknown>[] };
+  let jwks: JWKS;
   if (e.FOOTPRINT_OAUTH_JWKS) {
     let raw: unknown;
     try {

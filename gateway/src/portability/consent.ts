@@ -74,8 +74,11 @@ export function consentRoute(deps: ConsentDeps): Route {
     const path = url.pathname;
     if (!path.startsWith('/portability/')) return false;
     const method = req.method ?? 'GET';
-    if (path === '/portability/consent.js' && method === 'GET') return send(res, method, js, 'no-cache'), true;
-    if (path === '/portability/consent.css' && method === 'GET') return send(res, method, css, 'no-cache'), true;
+    const asset = method === 'GET' || method === 'HEAD' ? (path === '/portability/consent.js' ? js : path === '/portability/consent.css' ? css : null) : null;
+    if (asset) {
+      send(res, method, asset, 'no-cache');
+      return true;
+    }
     if (path === '/portability/demo-session') return serveDemoSession(req, res, deps.gateway, { subject: DEMO_PERSON, claims: {}, as: 'person', log: 'consent screen' }, deps.logger);
     const m = CONSENT.exec(path);
     if (!m) return false;

@@ -57,7 +57,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: (name: string) => new StoreAdapter(name, db),
     clients: [],
-    jwks: config.jwks as unknown as Configuration['jwks'],
+    jwks: config.jwks,
     cookies: { keys: config.cookieKeys },
     scopes: ['openid', ...scopes],
     claims: { openid: ['sub'] },

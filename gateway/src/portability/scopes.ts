@@ -29,8 +29,8 @@ export function resourceGroups(supergraphSdl: string): ResourceGroup[] {
   const groups = new Map<string, ResourceGroup>();
   for (const e of entries) {
     const group = e.domain;
-    let g = groups.get(group);
-    if (!g) groups.set(group, (g = { scope: `${SCOPE_PREFIX}${group}`, group, domain: e.domain, kinds: [] }));
+    const g = groups.get(group) ?? { scope: `${SCOPE_PREFIX}${group}`, group, domain: e.domain, kinds: [] };
+    groups.set(group, g);
     g.kinds.push({ kind: e.kind, title: e.title, source: e.source });
   }
   return [...groups.values()].sort((a, b) => a.scope.localeCompare(b.scope));

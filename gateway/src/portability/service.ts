@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type Provider from 'oidc-provider';
-import type { AdapterPayload } from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { fail } from '@footprint/schema';
@@ -124,7 +124,7 @@ export class PortabilityService {
     const confidential = input.confidential ?? true;
     const clientId = `svc_${randomBytes(12).toString('base64url')}`;
     const clientSecret = confidential ? randomBytes(32).toString('base64url') : null;
-    const metadata: AdapterPayload = {
+    const metadata: ClientMetadata & { footprint_purposes: string[] } = {
       client_id: clientId,
       ...(clientSecret ? { client_secret: clientSecret } : {}),
       client_name: input.name,
@@ -138,7 +138,7 @@ export class PortabilityService {
     };
     const provider = this.deps.provider();
     try {
-      await (provider.Client as unknown as { validate(m: AdapterPayload): Promise<unknown> }).validate(metadata);
+      await provider.Client.validate(metadata);
     } catch (err) {
       fail('BAD_USER_INPUT', `The service's registration is not valid: ${(err as { error_description?: string; message: string }).error_description ?? (err as Error).message}`);
     }

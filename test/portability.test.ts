@@ -11,7 +11,7 @@ import { REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
 import { bearer, gql, operatorToken, subjectToken } from './support/client.js';
-import { download, readZip, startGateway, type Proc } from './support/exports.js';
+import { download, readZip, requestExport, startGateway, waitForJob, type Proc } from './support/exports.js';
 import { CHROMIUM, requires } from './support/requires.js';
 
 /**
@@ -296,7 +296,24 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     expect(audited.some((a) => a.operation.startsWith('portability grant') && a.outcome === 'granted')).toBe(true);
     expect(audited.some((a) => a.operation.startsWith('portability archive job') && a.outcome === 'started')).toBe(true);
     expect(audited.some((a) => a.operation.startsWith('portability download') && a.outcome === 'allowed')).toBe(true);
-  });
+
+    // The person's own archive says who received their data.
+    const own = bearer(await subjectToken(PERSON));
+    const requested = await requestExport(federation.gatewayUrl, own);
+    expect(requested.errors).toBeUndefined();
+    const done = await waitForJob(federation.gatewayUrl, own, requested.data!.requestExport.id);
+    expect(done.state).toBe('SUCCEEDED');
+    const file = join(downloads, 'own.zip');
+    expect((await download(done.archive!.url, own, file)).status).toBe(200);
+    const archive = await readZip(file);
+    // Under the Person field that leads to it (portability/), named by its kind.
+    const name = [...archive.keys()].find((n) => n.endsWith('portability_grant.json'));
+    expect(name).toBe('portability/gateway.portability_grant.json');
+    const grants = JSON.parse(archive.get(name!)!.toString('utf8')) as { records: { serviceName: string; kinds: string[]; transfers: { records: number }[] }[] };
+    const received = grants.records.find((r) => r.serviceName === 'Receiver Bank')!;
+    expect(received.kinds).toContain('orders.order');
+    expect(received.transfers[0]!.records).toBe(oneTimeJob.records);
+  }, 120_000);
 
   /** Follows nothing: the authorisation endpoint's own answer (an error page, or a redirect back to the service). */
   async function authorizeRaw(url: URL): Promise<{ status: number; location: URL | null; body: { error?: string; error_description?: string } | null }> {

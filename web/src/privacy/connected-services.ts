@@ -7,6 +7,8 @@
 import { createTranslator, negotiateLanguage } from '@footprint/i18n';
 
 const t = createTranslator(negotiateLanguage(navigator.languages));
+/** A list of names in the language's own way ("a, b and c" / "a, b və c"), not joined by hand. */
+const list = new Intl.ListFormat(t.language, { type: 'conjunction' });
 
 interface Grant {
   id: string;
@@ -48,7 +50,17 @@ function section(): HTMLElement {
   return s;
 }
 
-function card(g: Grant, token: string, reload: () => Promise<void>): HTMLElement {
+/** Kind titles as the privacy centre's settings name them (the data map's), read once. */
+let titles: Promise<Map<string, string>> | null = null;
+function kindTitles(): Promise<Map<string, string>> {
+  titles ??= fetch('/privacy/config.json')
+    .then((r) => r.json() as Promise<{ domains?: { kinds?: { kind: string; title: string }[] }[] }>)
+    .then((c) => new Map((c.domains ?? []).flatMap((d) => d.kinds ?? []).map((k) => [k.kind, k.title] as const)))
+    .catch(() => new Map<string, string>());
+  return titles;
+}
+
+function card(g: Grant, token: string, reload: () => Promise<void>, names: Map<string, string>): HTMLElement {
   const state = g.revokedAt ? t.t('portability.connected.revokedAt', { date: t.date(g.revokedAt) }) : g.active ? t.t('portability.connected.until', { date: t.date(g.expiresAt) }) : t.t('portability.connected.ended');
   const transfers = h(
     'ul',
@@ -62,7 +74,7 @@ function card(g: Grant, token: string, reload: () => Promise<void>): HTMLElement
     { class: 'connected-service', 'data-grant': g.id },
     h('strong', {}, g.serviceName),
     h('p', {}, t.t('portability.connected.grantedAt', { date: t.date(g.grantedAt) }), ' · ', state),
-    h('p', {}, t.t('portability.connected.kinds', { count: g.kinds.length, kinds: g.kinds.join(', ') })),
+    h('p', {}, t.t('portability.connected.kinds', { count: g.kinds.length, kinds: list.format(g.kinds.map((k) => names.get(k) ?? k)) })),
     h('p', {}, t.t('portability.connected.transfers', { count: g.transfers.length })),
     transfers,
   );
@@ -93,9 +105,10 @@ export async function loadConnectedServices(token: string): Promise<void> {
   const reload = () => loadConnectedServices(token);
   const res = await gql<{ me: { portability: { grants: { nodes: Grant[] } } | null } | null }>(token, QUERY);
   const grants = res.data?.me?.portability?.grants.nodes ?? [];
+  const names = await kindTitles();
   s.replaceChildren(
     h('h2', { id: 'connected-services-h' }, t.t('portability.connected.heading')),
     h('p', {}, t.t('portability.connected.intro')),
-    grants.length ? h('ul', { class: 'connected-services' }, ...grants.map((g) => card(g, token, reload))) : h('p', {}, t.t('portability.connected.none')),
+    grants.length ? h('ul', { class: 'connected-services' }, ...grants.map((g) => card(g, token, reload, names))) : h('p', {}, t.t('portability.connected.none')),
   );
 }

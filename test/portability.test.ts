@@ -340,6 +340,13 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     const u = await authorizeRaw(unknown.url);
     expect(u.status).toBe(400);
     expect(u.body?.error).toBe('invalid_client');
+    // A browser is told in its own language, with the code.
+    const page_ = await fetch(unknown.url, { headers: { accept: 'text/html', 'accept-language': 'az-AZ,az;q=0.9' } });
+    expect(page_.status).toBe(400);
+    expect(page_.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page_.text();
+    expect(html).toContain('Sizi bura göndərən xidmət bizdə qeydiyyatda deyil.');
+    expect(html).toContain('Xəta kodu: invalid_client');
 
     // A redirect URI that was not registered: not redirected either.
     const mismatch = await authorizationRequest(config, { scope: 'portability.orders' });

@@ -26,6 +26,15 @@ export interface ConsentDeps {
   logger: Logger;
 }
 
+/** Where the person goes back to, as the consent screen names it. */
+function hostOf(uri: unknown): string | null {
+  try {
+    return new URL(String(uri)).host;
+  } catch {
+    return null;
+  }
+}
+
 const problem = (res: ServerResponse, status: number, code: string, message: string): true => {
   sendJson(res, status, { error: code, error_description: message }, { 'cache-control': 'no-store' });
   return true;
@@ -118,7 +127,7 @@ export function consentRoute(deps: ConsentDeps): Route {
         {
           uid,
           person: who.sub,
-          service: { clientId, name: service.name, contact: service.contact, purposes: service.purposes, redirectHost: (() => { try { return new URL(String(params.redirect_uri)).host; } catch { return null; } })() },
+          service: { clientId, name: service.name, contact: service.contact, purposes: service.purposes, redirectHost: hostOf(params.redirect_uri) },
           period,
           days,
           window,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createTranslator, negotiateLanguage } from '@footprint/i18n';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { REQUEST_ID_HEADER, type Logger } from '@footprint/kit';
 import { audit, type GatewayStore } from '../auth/audit.js';
@@ -23,6 +24,17 @@ export function windowBound(name: string, value: unknown): string | null {
     throw new errors.InvalidRequest(`${name} must be an RFC 3339 date-time with a time zone, such as 2026-01-01T00:00:00Z`);
   }
   return new Date(value).toISOString();
+}
+
+const ERROR_PAGES = new Set(['invalid_client', 'invalid_redirect_uri']);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The authorisation server's error page: the catalogue's words in the person's language, and the RFC error code. */
+export function errorPage(acceptLanguage: string | undefined, code: string): string {
+  const t = createTranslator(negotiateLanguage(acceptLanguage));
+  const message = ERROR_PAGES.has(code) ? t.t(code === 'invalid_client' ? 'portability.errorPage.invalid_client' : 'portability.errorPage.invalid_redirect_uri') : t.t('portability.errorPage.generic');
+  const title = t.t('portability.errorPage.title');
+  return `<!doctype html><html lang="${t.language}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><small>${escapeHtml(t.t('portability.errorPage.code', { code }))}</small></p></main></body></html>`;
 }
 
 /** Who asked, as the audit log records it: the client, or "unknown client" when none was recognised. */
@@ -118,9 +130,16 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
     // No signed-in browser session outlives the consent screen for long.
     expiresWithSession: async () => true,
+    // A browser (a person sent here by a service) gets a page in their language; a client gets the error as JSON.
     renderError: async (ctx, out) => {
-      ctx.type = 'json';
-      ctx.body = out;
+      if (!ctx.accepts('html') || ctx.accepts('json', 'html') === 'json') {
+        ctx.type = 'json';
+        ctx.body = out;
+        return;
+      }
+      ctx.type = 'html';
+      ctx.set('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      ctx.body = errorPage(ctx.get('accept-language'), String(out.error ?? 'server_error'));
     },
   };
   const provider = new Provider(config.issuer, configuration);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail, readKindMeta, recordMeta, type KindMeta } from '@footprint/schema';
-import { subgraphDocument } from '@footprint/kit';
+import { MAX_PAGE_SIZE, subgraphDocument } from '@footprint/kit';
 import { authorize, personActedFor, requireDecidedPerson } from '../auth/access.js';
 import type { GatewayStore } from '../auth/audit.js';
 import { SCOPES } from '../auth/principal.js';
@@ -14,7 +14,8 @@ import type { PortabilityService } from './service.js';
 export const CLIENTS_SCOPE = 'portability:clients';
 
 const PageArgs = z.object({
-  first: z.number().int().min(1, 'first must be at least 1').max(100, 'first may be at most 100').nullish(),
+  // Up to the connections' own page limit: an export reads every kind with pages of that size.
+  first: z.number().int().min(1, 'first must be at least 1').max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`).nullish(),
   after: z.string().regex(/^\d{1,6}$/, 'after is a cursor this connection gave out').nullish(),
 });
 const GrantId = z.string().min(1).max(200);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PERSON, HEAVY_PERSON, REPO_ROOT } from '@footprint/kit';
-import { firstPageOperation, nextPageOperation, planFootprint, schemaFromSupergraph } from '@footprint/gateway/footprint';
+import { firstPageOperation, kindOwners, nextPageOperation, planFootprint, schemaFromSupergraph } from '@footprint/gateway/footprint';
 import { bearer, operatorToken, subjectToken } from './support/client.js';
 import { startGateway, type Proc } from './support/exports.js';
 
@@ -20,9 +20,9 @@ import { startGateway, type Proc } from './support/exports.js';
 const subgraphUrls = inject('subgraphUrls');
 const schema = schemaFromSupergraph(readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8'));
 const full = planFootprint(schema);
-/** The gateway's own kinds (corrections, privacy requests, server pushes) are answered by Apollo; the rest are the domains'. */
-const GATEWAY_DOMAINS = new Set(['corrections', 'privacyRequests', 'serverPushes']);
-const domainsOnly = { ...full, kinds: full.kinds.filter((k) => !GATEWAY_DOMAINS.has(k.domain)) };
+/** The gateway's own kinds (corrections, privacy requests, server pushes, portability grants: no domain owns them) are answered by Apollo; the rest are the domains'. */
+const owners = kindOwners(schema, full);
+const domainsOnly = { ...full, kinds: full.kinds.filter((k) => owners.has(`${k.domain}.${k.field}`)) };
 
 let dir: string;
 let fast: Proc;

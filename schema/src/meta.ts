@@ -29,6 +29,8 @@ export interface KindMeta {
   retainFields: string[];
   /** A format the export archive also writes the kind in (@personalData(format:)). */
   format: string | null;
+  /** The portability resource group a product team put the kind in (@personalData(portabilityGroup:)); null: its domain's. */
+  portabilityGroup: string | null;
 }
 
 /** The formats @personalData(format:) may name; the coverage gate refuses any other. */
@@ -97,6 +99,7 @@ export function readKindMeta(doc: DocumentNode, directiveName = 'personalData'):
       retainFrom: (args.retainFrom as RetentionStart | undefined) ?? null,
       retainFields: (args.retainFields as string[] | undefined) ?? [],
       format: (args.format as string | undefined) ?? null,
+      portabilityGroup: (args.portabilityGroup as string | undefined) ?? null,
     });
   }
   return out;

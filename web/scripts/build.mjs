@@ -13,7 +13,7 @@ mkdirSync(dist, { recursive: true });
 cpSync(join(root, 'static'), dist, { recursive: true });
 
 /** Entry points: src/<page>/<entry>.ts → dist/<page>/<entry>.js. */
-const ENTRIES = ['privacy/app', 'privacy/desk'];
+const ENTRIES = ['privacy/app', 'privacy/desk', 'consent/consent'];
 await build({
   entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, join(root, 'src', `${e}.ts`)])),
   outdir: dist,

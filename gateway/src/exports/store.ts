@@ -107,6 +107,13 @@ export type ExportJobTable = {
   scheduleId: string | null;
   baseline: number;
   kinds: string | null;
+  /** A receiving service's job (gateway/src/portability): the grant it runs under; null for the person's own exports. */
+  portabilityGrant: string | null;
+  /** JSON list of the kinds the job may read (null: every kind). */
+  onlyKinds: string | null;
+  /** Only records collected within [windowStart, windowEnd] (either may be null: open). */
+  windowStart: string | null;
+  windowEnd: string | null;
 };
 
 export type ExportDB = {
@@ -148,6 +155,12 @@ export interface ExportJob {
   baseline: boolean;
   /** The kinds chosen (selection.ts); null: every kind. */
   kinds: string[] | null;
+  /** Set for a receiving service's job (gateway/src/portability); such jobs are not the person's own exports. */
+  portabilityGrant: string | null;
+  /** The kinds the job reads; null: every kind. */
+  onlyKinds: string[] | null;
+  windowStart: string | null;
+  windowEnd: string | null;
 }
 
 export const exportMigrations: Record<string, Migration> = {
@@ -205,6 +218,10 @@ function parseJob(row: ExportJobTable): ExportJob {
     error: row.error ? JobError.parse(JSON.parse(row.error)) : null,
     language: isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
     timeZone: row.timeZone ?? null,
+    portabilityGrant: row.portabilityGrant ?? null,
+    onlyKinds: row.onlyKinds ? z.array(z.string()).parse(JSON.parse(row.onlyKinds)) : null,
+    windowStart: row.windowStart ?? null,
+    windowEnd: row.windowEnd ?? null,
   };
 }
 
@@ -276,7 +293,8 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
    */
   async createIn(trx: Transaction<GatewayDB & ExportDB>, job: NewJob, limits: RequestLimits | null, now = new Date()): Promise<string> {
     const id = randomUUID();
-    const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).executeTakeFirst();
+    // A receiving service's jobs (portabilityGrant set) are neither the person's own nor counted against them.
+    const active = await trx.selectFrom('exportJob').select(['id', 'state']).where('personId', '=', job.personId).where('state', 'in', ACTIVE).where('portabilityGrant', 'is', null).executeTakeFirst();
     if (active) {
       fail('CONFLICT', `An export of person ${job.personId} is already ${active.state} (job ${active.id}); wait for it to finish or cancel it before asking again`, { jobId: active.id });
     }
@@ -308,6 +326,10 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
         scheduleId: job.scheduleId ?? null,
         baseline: 0,
         kinds: job.kinds ? JSON.stringify(job.kinds) : null,
+        portabilityGrant: null,
+        onlyKinds: null,
+        windowStart: null,
+        windowEnd: null,
         language: job.language ?? DEFAULT_LANGUAGE,
         timeZone: job.timeZone ?? null,
       })
@@ -324,6 +346,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
       .where('personId', '=', personId)
       .where('createdAt', '>', since)
       .where('state', '!=', 'FAILED')
+      .where('portabilityGrant', 'is', null)
       .orderBy('createdAt', 'asc')
       .execute();
     if (recent.length >= limits.maxPerWindow) {
@@ -343,7 +366,7 @@ export class ExportJobs extends JobStore<ExportJob, Progress, ExportState> {
   }
 
   async listForPerson(personId: string, limit: number): Promise<ExportJob[]> {
-    const rows = await this.db.selectFrom('exportJob').selectAll().where('personId', '=', personId).orderBy('createdAt', 'desc').limit(limit).execute();
+    const rows = await this.db.selectFrom('exportJob').selectAll().where('personId', '=', personId).where('portabilityGrant', 'is', null).orderBy('createdAt', 'desc').limit(limit).execute();
     return rows.map(parseJob);
   }
 

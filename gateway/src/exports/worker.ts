@@ -63,6 +63,35 @@ class DomainFailed extends Error {
 
 const key = (k: { domain: string; field: string }) => `${k.domain}.${k.field}`;
 
+/** The kinds a job reads: every kind, or only those a receiving service was granted (gateway/src/portability). */
+/** The kinds a job reads: a receiving service's grant (onlyKinds) or the person's choice (kinds); every kind otherwise. */
+const jobKinds = (plan: ExportPlan, job: Pick<ExportJob, 'onlyKinds' | 'kinds'>): ExportKind[] => selectedKinds(plan, job.onlyKinds ?? job.kinds);
+
+/** Record sources Art. 20 covers: what the person provided, and what was observed while they used the service. */
+const PORTABLE_SOURCES = new Set(['PROVIDED', 'COLLECTED']);
+
+/**
+ * Which records of a page a job keeps. A job limited to a time window keeps the records collected within it (each
+ * record's meta.collectedAt, the time every kind's records carry); a record without that time is left out, as it
+ * cannot be shown to be inside. A receiving service's job (portability) keeps only records whose own source Art. 20
+ * covers, so a record of a portable kind that came from someone else (a gift address) or was inferred stays here.
+ * Filtered as each page is written: memory still holds a page at most.
+ */
+function recordFilter(job: Pick<ExportJob, 'windowStart' | 'windowEnd' | 'portabilityGrant'>): ((records: Record<string, unknown>[]) => Record<string, unknown>[]) | null {
+  const windowed = Boolean(job.windowStart || job.windowEnd);
+  if (!windowed && !job.portabilityGrant) return null;
+  const from = job.windowStart ? Date.parse(job.windowStart) : -Infinity;
+  const to = job.windowEnd ? Date.parse(job.windowEnd) : Infinity;
+  return (records) =>
+    records.filter((r) => {
+      const meta = r.meta as { collectedAt?: unknown; source?: unknown } | null | undefined;
+      if (job.portabilityGrant && typeof meta?.source === 'string' && !PORTABLE_SOURCES.has(meta.source)) return false;
+      if (!windowed) return true;
+      const t = typeof meta?.collectedAt === 'string' ? Date.parse(meta.collectedAt) : NaN;
+      return !Number.isNaN(t) && t >= from && t <= to;
+    });
+}
+
 function applyResult(kp: KindProgress, r: KindResult): void {
   kp.files = r.files;
   kp.contents = r.contents;
@@ -174,8 +203,8 @@ export class ExportRunner {
         runs: job.runs,
         footprintVersion: this.deps.plan.footprintVersion,
         schemaHash: this.deps.plan.schemaHash,
-        // A choice of kinds: only the domains it reaches.
-        domains: job.kinds ? this.deps.plan.footprint.domains.filter((d) => progress.kinds.some((k) => k.domain === d)) : this.deps.plan.footprint.domains,
+        // A choice of kinds (the person's, or a service's grant): only the domains it reaches.
+        domains: job.kinds || job.onlyKinds ? this.deps.plan.footprint.domains.filter((d) => progress.kinds.some((k) => k.domain === d)) : this.deps.plan.footprint.domains,
         kinds: progress.kinds,
         meta: this.deps.plan.meta,
         columns: this.deps.plan.columns,
@@ -246,7 +275,7 @@ export class ExportRunner {
    */
   private async readAll(job: ExportJob, since: Since, progress: Progress, source: PageSource, fetchContent: ContentFetcher, staging: string, save: (force?: boolean) => Promise<void>, signal: AbortSignal): Promise<void> {
     // The job's kinds (all, or the chosen ones) not finished yet.
-    const pending = this.deps.plan.kinds.filter((k) => {
+    const pending = jobKinds(this.deps.plan, job).filter((k) => {
       const p = progress.kinds.find((x) => key(x) === key(k));
       return p !== undefined && p.status !== 'COMPLETE';
     });
@@ -292,7 +321,7 @@ export class ExportRunner {
    */
   private async resumeFrom(job: ExportJob, staging: string, log: Logger): Promise<Progress> {
     const plan = this.deps.plan;
-    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: selectedKinds(plan, job.kinds).map(emptyKindProgress) };
+    const fresh: Progress = { schemaHash: plan.schemaHash, kinds: jobKinds(plan, job).map(emptyKindProgress) };
     if (job.progress.schemaHash !== plan.schemaHash) return fresh;
     const before = new Map(job.progress.kinds.map((k) => [key(k), k]));
     let kept = 0;
@@ -372,6 +401,7 @@ export class ExportRunner {
     }
     let pages = 0;
     let domainError: GraphQLErrorShape | null = null;
+    const keep = recordFilter(job);
     // One page is written while the next one is read: reading (subgraph, gateway) and writing overlap,
     // and memory holds at most two pages.
     let writing: Promise<void> = Promise.resolve();
@@ -381,9 +411,10 @@ export class ExportRunner {
         job.personId,
         source,
         {
-          onPage: async ({ records, totalCount }) => {
+          onPage: async ({ records: read, totalCount }) => {
             // Another lane failed the job: stop reading this kind too.
             if (stopped()) throw new AbortedError('another kind failed');
+            const records = keep ? keep(read) : read;
             const previous = writing;
             writing = previous.then(async () => {
               // Every record's fingerprint is kept (this export may be the next one's baseline); an export of what is new writes only the new and changed.
@@ -395,7 +426,8 @@ export class ExportRunner {
               counted.read += records.length;
             });
             pages += 1;
-            kp.total = totalCount;
+            // Filtered, the kind's total is not known before its last page.
+            kp.total = keep ? null : totalCount;
             await previous;
             await save();
           },

@@ -3,6 +3,7 @@ import { languageSwitcher, language, onLanguageChange, savedLanguage, setLanguag
 import { renderSections, registerSections, reload } from './sections.js';
 import { accessLog } from './sections/access-log.js';
 import { browse } from './sections/browse.js';
+import { connectedServices } from './sections/connected-services.js';
 import { choices } from './sections/choices.js';
 import { corrections } from './sections/corrections.js';
 import { erasure } from './sections/erasure.js';
@@ -24,7 +25,7 @@ import { $, errorText, field } from './ui.js';
  */
 
 // One line per section, in page order; a new section is a file in sections/ and a line here.
-registerSections([summary, browse, corrections, history, exportSection, choices, erasure, requests, accessLog]);
+registerSections([summary, browse, corrections, history, exportSection, connectedServices, choices, erasure, requests, accessLog]);
 
 function render(): void {
   renderSections($('sections-nav'), $('sections'));

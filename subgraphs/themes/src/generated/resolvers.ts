@@ -1226,6 +1226,7 @@ export type PersonalDataDirectiveArgs = {
   legalBasis: LegalBasis;
   origin?: Maybe<Scalars['String']['input']>;
   policy: Scalars['String']['input'];
+  portabilityGroup?: Maybe<Scalars['String']['input']>;
   purposes: Array<Purpose>;
   reason?: Maybe<Scalars['String']['input']>;
   recipients?: Array<Recipient>;

@@ -26,8 +26,8 @@ const url = inject('gatewayUrl');
 const subgraphUrls = inject('subgraphUrls');
 const schema = schemaFromSupergraph(readFileSync(join(REPO_ROOT, 'gateway', 'supergraph.graphql'), 'utf8'));
 const plan = planFootprint(schema);
-/** The gateway's own data (corrections log, privacy requests, server pushes, portability grants): read through the gateway either way. */
-const GATEWAY_DOMAINS = ['corrections', 'privacyRequests', 'serverPushes', 'portability'];
+/** The gateway's own data (corrections log, privacy requests, server pushes, portability grants, language preference): read through the gateway either way. */
+const GATEWAY_DOMAINS = ['corrections', 'privacyRequests', 'serverPushes', 'portability', 'preferences'];
 
 const plainFetch =
   (timeoutMs: number): DomainFetch =>

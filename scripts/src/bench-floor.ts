@@ -164,7 +164,7 @@ const DERIVED: Record<string, (row: Row, c: Carried) => unknown> = {
 };
 
 /**
- * Kinds the gateway answers from stores of its own (a person's privacy requests and server pushes, portability grants in gateway.db, the corrections
+ * Kinds the gateway answers from stores of its own (a person's privacy requests, server pushes, portability grants and language preference in gateway.db, the corrections
  * history merged from every domain's correction_history): the floor counts the person's rows where they are kept and
  * answers an empty list, and refuses to measure a person who has any (their shaping is the gateway's, not a row's).
  */
@@ -172,6 +172,7 @@ const GATEWAY_KINDS: Record<string, { file: 'gateway' | 'domains'; table: string
   'privacyRequests.requests': { file: 'gateway', table: 'privacy_request' },
   'serverPushes.pushes': { file: 'gateway', table: 'server_push' },
   'portability.grants': { file: 'gateway', table: 'portability_grant' },
+  'preferences.records': { file: 'gateway', table: 'person_preference' },
   'corrections.history': { file: 'domains', table: 'correction_history' },
 };
 

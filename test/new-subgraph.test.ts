@@ -28,7 +28,7 @@ function copyRepository(): void {
   for (const entry of readdirSync(join(REPO_ROOT, 'node_modules'))) {
     if (entry !== '@footprint') symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(modules, entry));
   }
-  for (const [pkg, dir] of [['schema', 'schema'], ['kit', 'kit'], ['gateway', 'gateway'], ['scripts', 'scripts']]) symlinkSync(join(root, dir!), join(modules, '@footprint', pkg!));
+  for (const [pkg, dir] of [['schema', 'schema'], ['i18n', 'i18n'], ['kit', 'kit'], ['web', 'web'], ['gateway', 'gateway'], ['scripts', 'scripts']]) symlinkSync(join(root, dir!), join(modules, '@footprint', pkg!));
 }
 
 /** This process's environment without vitest's own variables, which would make a child vitest think it is a worker. */

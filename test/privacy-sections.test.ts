@@ -120,7 +120,9 @@ describe.skipIf(browserPart.skip || radicalePart.skip)('privacy centre: contacts
     // The history lists it.
     await expect.poll(() => page.locator('#push-history li').first().textContent()).toMatch(new RegExp(`${USER} at 127\\.0\\.0\\.1:${server.port}: done, ${contacts} cards? checked`));
     // The password is in no field, no storage and no markup of the page.
-    const kept = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie, html: document.documentElement.outerHTML, fields: [...document.querySelectorAll('input')].map((i) => i.value) }));
+    const kept = await page.evaluate<string>(
+      'JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie, html: document.documentElement.outerHTML, fields: [...document.querySelectorAll("input")].map((i) => i.value) })',
+    );
     expect(kept).not.toContain(PASSWORD);
   }, 240_000);
 
@@ -157,7 +159,7 @@ describe.skipIf(browserPart.skip || radicalePart.skip)('privacy centre: contacts
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const id of ['export-schedules', 'server-push']) await az.locator(`#${id}`).screenshot({ path: join(ARTIFACTS, `${id}-az.png`) });
     // This Chromium really lacks az (else the check below would not be about the fallback).
-    expect(await az.evaluate(() => new Intl.DateTimeFormat('az', { month: 'long' }).format(new Date(2020, 9, 15)))).not.toBe('oktyabr');
+    expect(await az.evaluate<string>("new Intl.DateTimeFormat('az', { month: 'long' }).format(new Date(2020, 9, 15))")).not.toBe('oktyabr');
 
     // The heavy person (signed in with a token) holds over a thousand records of a kind: written 1.020, not 1,020.
     await az.locator('#sign-out').click();

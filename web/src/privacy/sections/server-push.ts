@@ -198,7 +198,7 @@ async function loadHistory(): Promise<void> {
 
 function input(id: string, label: string, attrs: Record<string, string | boolean>, hint?: string): HTMLElement {
   const hintId = hint ? `${id}-hint` : undefined;
-  return h('p', {}, h('label', { for: id, text: label }), h('input', { id, name: id, autocomplete: 'off', 'aria-describedby': hintId, ...attrs }), hint ? h('small', { id: hintId, class: 'hint', text: hint }) : null);
+  return h('div', { class: 'field' }, h('label', { for: id, text: label }), h('input', { id, name: id, autocomplete: 'off', 'aria-describedby': hintId, ...attrs }), hint ? h('p', { id: hintId, class: 'hint', text: hint }) : null);
 }
 
 export const serverPush: Section = {

@@ -36,12 +36,14 @@ describe('dates and numbers where Intl lacks the language (the catalogue fallbac
     expect(az.number(64008)).toBe('64.008');
     expect(az.number(1234567.25, { maximumFractionDigits: 2 })).toBe('1.234.567,25');
     expect(az.number(-12345.5)).toBe('-12.345,5');
-    expect(az.number(935, { style: 'currency', currency: 'AZN' })).toBe('935,00 AZN');
+    // A no-break space between amount and code, as CLDR (and Node's full ICU) writes it.
+    expect(az.number(935, { style: 'currency', currency: 'AZN' })).toBe('935,00\u00a0AZN');
+    expect(az.number(935, { style: 'currency', currency: 'AZN' })).toBe(new Intl.NumberFormat('az', { style: 'currency', currency: 'AZN', currencyDisplay: 'code' }).format(935));
     // The same as Node's full ICU writes them.
     expect(az.number(1234567.25, { maximumFractionDigits: 2 })).toBe(new Intl.NumberFormat('az', { maximumFractionDigits: 2 }).format(1234567.25));
     const en = createTranslator('en', undefined, { formats: 'catalogue' });
     expect(en.number(64008.5)).toBe('64,008.5');
-    expect(en.number(935, { style: 'currency', currency: 'AZN' })).toBe('AZN 935.00');
+    expect(en.number(935, { style: 'currency', currency: 'AZN' })).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: 'AZN', currencyDisplay: 'code' }).format(935));
   });
 
   it('forced: numbers inside messages (plural #, {n, number}) use the same separators', () => {

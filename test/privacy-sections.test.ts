@@ -126,6 +126,33 @@ describe.skipIf(browserPart.skip || radicalePart.skip)('privacy centre: contacts
     expect(kept).not.toContain(PASSWORD);
   }, 240_000);
 
+  it('names a card that did not arrive as sent by the contact’s name, and words the push’s error from the catalogue', async () => {
+    const { me } = await api<{ me: { cloud: { contacts: { nodes: { uid: string; displayName: string }[] } } } }>('{ me { cloud { contacts(first: 1) { nodes { uid displayName } } } } }');
+    const contact = me.cloud.contacts.nodes[0]!;
+    // Someone else's card already under the name that contact's card takes, in an address book of the person's choice.
+    const auth = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+    const bookUrl = `${server.url}${USER}/basqa/`;
+    const mk = await fetch(bookUrl, {
+      method: 'MKCOL',
+      headers: { ...auth, 'content-type': 'application/xml; charset=utf-8' },
+      body: '<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>Başqa</D:displayname></D:prop></D:set></D:mkcol>',
+    });
+    expect(mk.status).toBe(201);
+    const uid = contact.uid.replace(/^urn:uuid:/, '');
+    const foreign = `BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:${uid}\r\nFN:Başqa Adam\r\nN:Adam;Başqa;;;\r\nEND:VCARD\r\n`;
+    expect((await fetch(`${bookUrl}${uid}.vcf`, { method: 'PUT', headers: { ...auth, 'content-type': 'text/vcard; charset=utf-8' }, body: foreign })).status).toBe(201);
+
+    await page.locator('#push-url').fill(server.url);
+    await page.locator('#push-user').fill(USER);
+    await page.locator('#push-password').fill(PASSWORD);
+    await page.locator('#push-addressbook').fill('Başqa');
+    await page.locator('#push-submit').click();
+    await expect.poll(() => page.locator('#push-state').textContent(), { timeout: 120_000 }).toContain('stopped');
+    expect(await page.locator('#push-error').textContent()).toContain(en('errors.code.CARDS_NOT_VERIFIED'));
+    await expect.poll(() => page.locator('#push-failed li').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^${contact.displayName}: `))]);
+    expect(await page.locator('#push-counts').textContent()).toContain('1 failed');
+  }, 240_000);
+
   it('schedules an export every 2 months: the schedule, its next run and its first run with the archive', async () => {
     await page.locator('#schedule-every').selectOption('2');
     await page.locator('#schedule-submit').click();
@@ -154,7 +181,9 @@ describe.skipIf(browserPart.skip || radicalePart.skip)('privacy centre: contacts
     await signInAsDemo(az);
     await expect.poll(() => az.locator('#schedule-next').textContent()).toMatch(new RegExp(`^Növbəti ixrac: ${AZ_MONTH.source}$`));
     await expect.poll(() => az.locator('#push-history li').first().textContent()).toMatch(AZ_MONTH);
-    expect(await az.locator('#push-history li').first().textContent()).toContain('başa çatdı');
+    // Newest first: the push stopped by the foreign card, then the one that arrived.
+    const pushes = await az.locator('#push-history li').allTextContents();
+    expect(pushes).toEqual([expect.stringContaining('dayandı'), expect.stringContaining('başa çatdı')]);
     expect(await az.locator('#schedule-summary').textContent()).toContain('Hər 2 aydan bir ixrac');
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const id of ['export-schedules', 'server-push']) await az.locator(`#${id}`).screenshot({ path: join(ARTIFACTS, `${id}-az.png`) });

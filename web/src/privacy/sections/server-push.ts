@@ -69,6 +69,8 @@ function counts(p: Push): string {
 
 async function show(p: Push): Promise<void> {
   current = p;
+  // The names first, so the section changes at once and never shows an emptied list while they load.
+  const names = p.failedCards.length ? await contactNames(p.failedCards.map((c) => c.recordId)) : new Map<string, string>();
   $('push-status').hidden = false;
   $('push-state').textContent = t('transfers.push.line', { host: p.recipientHost, state: t('transfers.push.state', { state: p.state }) });
   const { cardsTotal, cardsVerified, cardsFailed } = p.progress;
@@ -82,15 +84,14 @@ async function show(p: Push): Promise<void> {
   // The push's own error code, worded by the catalogue; the gateway's message follows as a detail.
   error.textContent = p.error ? errorMessage({ message: p.error.message, extensions: { code: p.error.code } }) : '';
   error.hidden = !p.error;
-  const failed = $('push-failed');
-  failed.replaceChildren();
-  if (p.failedCards.length) {
-    const names = await contactNames(p.failedCards.map((c) => c.recordId));
-    failed.append(
-      h('h4', { text: t('transfers.push.failedCards') }),
-      h('ul', {}, ...p.failedCards.map((c) => h('li', { 'data-record': c.recordId, text: t('transfers.push.failedCard', { name: names.get(c.recordId) ?? c.uid ?? c.recordId, message: c.message }) }))),
-    );
-  }
+  $('push-failed').replaceChildren(
+    ...(p.failedCards.length
+      ? [
+          h('h4', { text: t('transfers.push.failedCards') }),
+          h('ul', {}, ...p.failedCards.map((c) => h('li', { 'data-record': c.recordId, text: t('transfers.push.failedCard', { name: names.get(c.recordId) ?? c.uid ?? c.recordId, message: c.message }) }))),
+        ]
+      : []),
+  );
   $('push-resume').hidden = !p.resumable || OPEN.includes(p.state);
   $('push-cancel').hidden = !OPEN.includes(p.state);
 }

@@ -11,8 +11,13 @@ export interface GqlError {
 const REASONS = [
   'CODE_LOCKED', 'CODE_SENDS_EXCEEDED', 'CODE_INVALID', 'CODE_EXPIRED', 'ACCOUNT_ERASED', 'RECEIPT_IN_FUTURE', 'RECEIPT_TOO_OLD', 'ILLEGAL_TRANSITION',
   'NOT_VERIFIED', 'ALREADY_VERIFIED', 'ALREADY_EXTENDED', 'EXTENSION_TOO_LATE', 'WORK_NOT_DONE', 'WORK_NOT_AVAILABLE', 'EXCESSIVE_UNDECIDED',
+  'INVALID_URL', 'INSECURE_URL', 'PRIVATE_ADDRESS', 'NO_BASELINE',
 ] as const;
-const CODES = ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'SUBGRAPH_UNAVAILABLE', 'LIMIT_EXCEEDED', 'BAD_REQUEST', 'NETWORK'] as const;
+const CODES = [
+  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'SUBGRAPH_UNAVAILABLE', 'LIMIT_EXCEEDED', 'BAD_REQUEST', 'NETWORK',
+  // Why a push to a server the person named stopped (ServerPush.error.code).
+  'REMOTE_UNAUTHORIZED', 'REMOTE_UNREACHABLE', 'NOT_CARDDAV', 'NO_ADDRESS_BOOK', 'REMOTE_REFUSED', 'TARGET_REFUSED', 'CARDS_NOT_VERIFIED', 'SOURCE_UNAVAILABLE', 'INTERRUPTED',
+] as const;
 // Typed lists: tsc checks that every `errors.reason.<R>` and `errors.code.<C>` below is a catalogue key.
 const isOneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 

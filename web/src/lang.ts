@@ -14,28 +14,9 @@ import { createTranslator, isLanguage, LANGUAGES, negotiateLanguage, type Langua
 export const DEFAULT_TIME_ZONE = 'Asia/Baku';
 const COOKIE = 'footprint_lang';
 
-let translator: Translator = withDates(createTranslator(initialLanguage(), DEFAULT_TIME_ZONE));
-
-/**
- * Dates from the catalogue when this browser's Intl has no data for the
- * language (Chromium ships a reduced ICU: without Azerbaijani it would print
- * "2026 M12 7"): the day, month and time in the time zone come from Intl's
- * numeric parts, which every runtime has, and the words from `privacy.format.*`.
- */
-function withDates(base: Translator): Translator {
-  // A runtime without the language's data claims it anyway and falls back to numbers: "M01" for January.
-  if (!/\d/.test(new Intl.DateTimeFormat(base.language, { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2020, 0, 15)))) return base;
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: base.timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const date = (value: Date | string | number, style: 'date' | 'dateTime' | 'time' = 'dateTime'): string => {
-    const d = value instanceof Date ? value : new Date(value);
-    if (Number.isNaN(d.getTime())) return String(value);
-    const p = Object.fromEntries(parts.formatToParts(d).map((x) => [x.type, x.value]));
-    const day = base.t('privacy.format.date', { day: p.day, month: String(Number(p.month)), year: p.year });
-    const time = base.t('privacy.format.time', { hour: p.hour, minute: p.minute });
-    return style === 'date' ? day : style === 'time' ? time : base.t('privacy.format.dateTime', { date: day, time });
-  };
-  return { ...base, date };
-}
+// Dates and numbers: the translator writes them from the catalogue where this browser's Intl lacks the language
+// (Debian's Chromium has no az data: "2026 M12 7", "64,008").
+let translator: Translator = createTranslator(initialLanguage(), DEFAULT_TIME_ZONE);
 const listeners: ((language: Language) => void | Promise<void>)[] = [];
 
 /** The language the page was served in, else the browser's. */
@@ -67,7 +48,7 @@ export async function setLanguage(next: Language, opts: { remember?: boolean } =
   // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser the page serves; the value is one encoded language code
   if (opts.remember !== false) document.cookie = `${COOKIE}=${encodeURIComponent(next)}; path=/privacy; max-age=31536000; samesite=strict`;
   if (next === translator.language) return;
-  translator = withDates(createTranslator(next, translator.timeZone));
+  translator = createTranslator(next, translator.timeZone);
   translateMarkup(document);
   await Promise.all(listeners.map((fn) => fn(next)));
 }

@@ -8,8 +8,10 @@ import { choices } from './sections/choices.js';
 import { corrections } from './sections/corrections.js';
 import { erasure } from './sections/erasure.js';
 import { exportSection } from './sections/exports.js';
+import { exportSchedules } from './sections/export-schedules.js';
 import { history } from './sections/history.js';
 import { requests } from './sections/requests.js';
+import { serverPush } from './sections/server-push.js';
 import { summary } from './sections/summary.js';
 import { announce, gql, keepToken, savedToken, session, type PageConfig } from './session.js';
 import { $, errorText, field } from './ui.js';
@@ -25,7 +27,7 @@ import { $, errorText, field } from './ui.js';
  */
 
 // One line per section, in page order; a new section is a file in sections/ and a line here.
-registerSections([summary, browse, corrections, history, exportSection, connectedServices, choices, erasure, requests, accessLog]);
+registerSections([summary, browse, corrections, history, exportSection, exportSchedules, serverPush, connectedServices, choices, erasure, requests, accessLog]);
 
 function render(): void {
   renderSections($('sections-nav'), $('sections'));

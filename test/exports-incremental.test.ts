@@ -196,7 +196,10 @@ describe('an export of chosen kinds', () => {
     expect([...a.records.keys()].sort()).toEqual(['account.profile', 'community.login']);
     expect(a.manifest.domains.map((d) => d.kinds.map((k) => k.kind)).flat().sort()).toEqual(['account.profile', 'community.login']);
     expect(a.manifest).toMatchObject({ complete: true, selection: { kinds: ['account.profile', 'community.login'] } });
-    expect(a.manifest.files.filter((f) => f.kind !== null).every((f) => f.path.startsWith('community/login.') || f.path.startsWith('account/profile.'))).toBe(true);
+    // The kinds' files, and the viewer's pages of those kinds only.
+    const kindFiles = a.manifest.files.filter((f) => f.kind !== null);
+    expect(kindFiles.filter((f) => f.format !== 'viewer').every((f) => f.path.startsWith('community/login.') || f.path.startsWith('account/profile.'))).toBe(true);
+    expect(kindFiles.filter((f) => f.format === 'viewer').every((f) => f.path.startsWith('viewer/data/community/login/') || f.path.startsWith('viewer/data/account/profile/'))).toBe(true);
     const html = a.entries.get('index.html')!.toString('utf8');
     expect(html).toContain('only the 2 kinds of data you chose');
     expect(html).not.toContain('Every domain that holds data about you was read in full');

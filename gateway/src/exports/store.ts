@@ -196,6 +196,18 @@ export const exportMigrations: Record<string, Migration> = {
       await sql`create unique index export_job_one_active on export_job (person_id) where state in ('QUEUED', 'RUNNING')`.execute(db);
     },
   },
+  '952_export_job_portability': {
+    async up(db) {
+      // An export job a receiving service started (gateway/src/portability): the grant it ran under, the kinds and the window it may read.
+      await db.schema.alterTable('export_job').addColumn('portability_grant', 'text').execute();
+      await db.schema.alterTable('export_job').addColumn('only_kinds', 'text').execute();
+      await db.schema.alterTable('export_job').addColumn('window_start', 'text').execute();
+      await db.schema.alterTable('export_job').addColumn('window_end', 'text').execute();
+      // One running export per person stays the rule for the person's own; a service's job runs beside it, one per grant.
+      await sql`drop index export_job_one_active`.execute(db);
+      await sql`create unique index export_job_one_active on export_job (person_id, coalesce(portability_grant, '')) where state in ('QUEUED', 'RUNNING')`.execute(db);
+    },
+  },
   // Stored with the job, so a run resumed from its checkpoints writes the rest of the archive in the same language.
   '970_export_job_language': {
     async up(db) {

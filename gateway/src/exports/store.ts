@@ -8,6 +8,7 @@ import { JobStore } from '../jobs/store.js';
 import { JobError } from '../jobs/table.js';
 import { fingerprintMigrations } from './incremental/fingerprints.js';
 import { selectionMigrations } from './selection.js';
+import { grantColumnMigrations } from './grant-columns.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -166,6 +167,7 @@ export interface ExportJob {
 export const exportMigrations: Record<string, Migration> = {
   ...fingerprintMigrations,
   ...selectionMigrations,
+  ...grantColumnMigrations,
   '101_export_job': {
     async up(db) {
       await db.schema

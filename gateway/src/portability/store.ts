@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { type Kysely, type Migration } from 'kysely';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import type { ExportJobTable } from '../exports/store.js';
 
@@ -8,7 +8,7 @@ import type { ExportJobTable } from '../exports/store.js';
  *   interactions), as oidc-provider's adapter stores them — so they survive a restart and a second gateway sees them;
  * - `portability_grant`: what a person consented to, as Footprint needs it (kinds, period, window, revocation);
  * - `portability_transfer`: each archive job a service ran under a grant ("who received my data");
- * - three columns of `export_job`, which the export worker reads to limit a job to a grant's kinds and window.
+ * (the `export_job` columns of a service's job are the export store's: exports/grant-columns.ts).
  */
 export interface OauthModelTable {
   model: string;
@@ -116,18 +116,6 @@ export const portabilityMigrations: Record<string, Migration> = {
         .addColumn('started_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('portability_transfer_grant_idx').on('portability_transfer').columns(['grant_id', 'started_at']).execute();
-    },
-  },
-  '952_export_job_portability': {
-    async up(db) {
-      // An export job a receiving service started: the grant it ran under, the kinds and the window it may read.
-      await db.schema.alterTable('export_job').addColumn('portability_grant', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('only_kinds', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('window_start', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('window_end', 'text').execute();
-      // One running export per person stays the rule for the person's own; a service's job runs beside it, one per grant.
-      await sql`drop index export_job_one_active`.execute(db);
-      await sql`create unique index export_job_one_active on export_job (person_id, coalesce(portability_grant, '')) where state in ('QUEUED', 'RUNNING')`.execute(db);
     },
   },
 };

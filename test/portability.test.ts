@@ -243,7 +243,11 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     expect(tokens.scope).toBe('portability.orders');
     oneTimeAccess = tokens.access_token;
 
+    // The person chose Azerbaijani: the archive the service receives is written in it (its texts, not its data).
+    const chose = await gql(federation.gatewayUrl, 'mutation { setPreferences(language: "az") { language } }', {}, bearer(await subjectToken(PERSON)));
+    expect(chose.errors).toBeUndefined();
     const started = await startJob(oneTimeAccess, {});
+    await gql(federation.gatewayUrl, 'mutation { setPreferences(language: "en") { language } }', {}, bearer(await subjectToken(PERSON)));
     expect(started.status).toBe(201);
     expect(started.body.kinds).toEqual(expect.arrayContaining(['orders.order']));
     expect(started.body.kinds.every((k) => k.startsWith('orders.'))).toBe(true);
@@ -261,8 +265,10 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     expect(dataFiles.length).toBeGreaterThan(0);
     // Only the granted domain's kinds: no other domain's file, and no gateway record.
     expect(dataFiles.every((n) => n.startsWith('orders/'))).toBe(true);
-    const manifest = JSON.parse(zip.get('manifest.json')!.toString('utf8')) as { domains: { domain: string }[] };
+    const manifest = JSON.parse(zip.get('manifest.json')!.toString('utf8')) as { domains: { domain: string }[]; language: string };
     expect(manifest.domains.map((d) => d.domain)).toEqual(['orders']);
+    expect(manifest.language).toBe('az');
+    expect(zip.get('index.html')!.toString('utf8')).toContain('<html lang="az">');
     const ordersFile = JSON.parse(zip.get('orders/order.json')!.toString('utf8')) as { records: { meta: { collectedAt: string; source: string } }[] };
     expect(ordersFile.records.length).toBeGreaterThan(0);
     // Only records inside the window; the person has records outside it, so the window cut some out.

@@ -194,7 +194,7 @@ describe('an export of chosen kinds', () => {
     expect(job.state).toBe('SUCCEEDED');
     const a = await archiveOf(job);
     expect([...a.records.keys()].sort()).toEqual(['account.profile', 'community.login']);
-    expect(a.manifest.domains.map((d) => d.kinds.map((k) => k.kind)).flat().sort()).toEqual(['account.profile', 'community.login']);
+    expect(a.manifest.domains.flatMap((d) => d.kinds.map((k) => k.kind)).sort()).toEqual(['account.profile', 'community.login']);
     expect(a.manifest).toMatchObject({ complete: true, selection: { kinds: ['account.profile', 'community.login'] } });
     expect(a.manifest.files.filter((f) => f.kind !== null).every((f) => f.path.startsWith('community/login.') || f.path.startsWith('account/profile.'))).toBe(true);
     const html = a.entries.get('index.html')!.toString('utf8');

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTranslator } from '@footprint/i18n';
 import { REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
@@ -557,7 +558,9 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
       expect(await p.locator('h1').textContent()).toBe('Məlumatlarınızın surətini Receiver Bank xidmətinə göndərin');
       expect(await p.locator('#period').textContent()).toMatch(/^180 gün: xidmət .+ tarixinədək yeni surətlər götürə bilər\.$/);
       expect(await p.locator('#window').textContent()).toMatch(/^Yalnız .+ tarixindən sonra toplanmış qeydlər\.$/);
-      expect(await p.locator('li[data-kind="orders.order"]').textContent()).toMatch(/: \d+ qeyd$/);
+      // The kind by the data map's Azerbaijani title (the catalogue's), not the schema's English one.
+      const orderTitle = createTranslator('az').t('datamap.kind.orders.order.title');
+      expect(await p.locator('li[data-kind="orders.order"]').textContent()).toMatch(new RegExp(`^${orderTitle}: \\d+ qeyd$`));
       mkdirSync(ARTIFACTS, { recursive: true });
       await p.screenshot({ path: join(ARTIFACTS, 'consent-az.png'), fullPage: true });
       const since = lastAuditId();

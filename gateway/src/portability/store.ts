@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { GatewayDB, GatewayStore } from '../auth/audit.js';
 import type { ExportJobTable } from '../exports/store.js';
 

@@ -212,8 +212,8 @@ ${transfersSection(w, processing)}
 <li>${w.html('files.portable', {}, { link: link('portable.json'), rule: esc(processing.portability) })}</li>
 <li>${w.html('files.schema', {}, { link: link('schema.graphql') })}</li>
 <li>${w.html('files.provenance', {}, { provenance: '<code>provenance</code>', portable: '<code>portable</code>' })}</li>
-<li id="csv">${esc(w.text('files.csv', { standard: CSV_DIALECT.standard, encoding: CSV_DIALECT.encoding }))}
-<ul>${Object.values(CSV_DIALECT.columns).map((c) => `<li>${esc(c)};</li>`).join('')}<li>${esc(CSV_DIALECT.textConstant)}. ${esc(w.text('files.csvEmpty'))}</li></ul>
+<li id="csv">${esc(w.text('files.csv', { standard: CSV_DIALECT.standard, encoding: w.text('csv.encoding') }))}
+<ul>${Object.keys(CSV_DIALECT.columns).map((c) => `<li>${esc(w.text(`csv.${c}`))};</li>`).join('')}<li>${esc(w.text('csv.textConstant'))}. ${esc(w.text('files.csvEmpty'))}</li></ul>
 ${w.html('files.csvManifest', {}, { manifest: 'manifest.json' })}</li>
 <li>${esc(w.text('files.masked'))}</li>
 </ul>

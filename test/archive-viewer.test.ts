@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createTranslator, type MessageKey } from '@footprint/i18n';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, subjectToken } from './support/client.js';
@@ -280,6 +281,13 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
     await expect.poll(() => page.locator('#vmain h2').first().textContent()).toBe(String(orders[0]!.orderNumber));
     expect(await page.locator('html').getAttribute('lang')).toBe('az');
     expect(await page.locator('details.meta summary').textContent()).toBe('Bunu niyə saxlayırıq, nə vaxta qədər və silinmə sorğusunda nə olur');
+    // The metadata panel in the data map's words of the reader's language, whatever language processing.json was written in.
+    const processing = JSON.parse(readFileSync(join(dir, 'processing.json'), 'utf8')) as { kinds: { kind: string; legalBasis: { code: string }; retention: { code: string } }[] };
+    const order = processing.kinds.find((k) => k.kind === 'orders.order')!;
+    const az = createTranslator('az');
+    const meta = (await page.locator('details.meta').textContent()) ?? '';
+    expect(meta).toContain(az.t(`datamap.basis.${order.legalBasis.code}` as MessageKey));
+    expect(meta).toContain(az.t(`datamap.retention.${order.retention.code}` as MessageKey));
     // Node's full ICU knows az; Chromium's reduced ICU does not, and the viewer writes dates and money as az's CLDR data does.
     const placedAt = new Date(String(orders[0]!.placedAt));
     const day = new Intl.DateTimeFormat('az', { dateStyle: 'long', timeZone: 'Asia/Baku' }).format(placedAt);

@@ -198,7 +198,7 @@ describe('a domain that stops answering mid-export', () => {
     expect(account_.kinds.filter((k) => k.status === 'NOT_READ').every((k) => k.files.length === 0)).toBe(true);
     const html = entries.get('index.html')!.toString('utf8');
     expect(html).toContain('This archive is INCOMPLETE');
-    expect(html).toMatch(/<li><strong>account<\/strong>: /);
+    expect(html).toMatch(/<li><strong>Xiaomi Account<\/strong> <small>\(account\)<\/small>: /);
     expect(entries.get('INCOMPLETE.txt')!.toString('utf8')).toMatch(/^THIS ARCHIVE IS INCOMPLETE\.[\s\S]*- Xiaomi Account \(account\): /);
     expect(manifest.files.some((f) => f.path === 'INCOMPLETE.txt')).toBe(true);
   }, 240_000);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTranslator } from '@footprint/i18n';
 import { REPO_ROOT } from '@footprint/kit';
 import { launchFederation, type Federation } from '@footprint/scripts/federation';
 import { seedAll } from '@footprint/scripts/seeding';
@@ -243,7 +244,11 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     expect(tokens.scope).toBe('portability.orders');
     oneTimeAccess = tokens.access_token;
 
+    // The person chose Azerbaijani: the archive the service receives is written in it (its texts, not its data).
+    const chose = await gql(federation.gatewayUrl, 'mutation { setPreferences(language: "az") { language } }', {}, bearer(await subjectToken(PERSON)));
+    expect(chose.errors).toBeUndefined();
     const started = await startJob(oneTimeAccess, {});
+    await gql(federation.gatewayUrl, 'mutation { setPreferences(language: "en") { language } }', {}, bearer(await subjectToken(PERSON)));
     expect(started.status).toBe(201);
     expect(started.body.kinds).toEqual(expect.arrayContaining(['orders.order']));
     expect(started.body.kinds.every((k) => k.startsWith('orders.'))).toBe(true);
@@ -261,8 +266,10 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
     expect(dataFiles.length).toBeGreaterThan(0);
     // Only the granted domain's kinds: no other domain's file, and no gateway record.
     expect(dataFiles.every((n) => n.startsWith('orders/'))).toBe(true);
-    const manifest = JSON.parse(zip.get('manifest.json')!.toString('utf8')) as { domains: { domain: string }[] };
+    const manifest = JSON.parse(zip.get('manifest.json')!.toString('utf8')) as { domains: { domain: string }[]; language: string };
     expect(manifest.domains.map((d) => d.domain)).toEqual(['orders']);
+    expect(manifest.language).toBe('az');
+    expect(zip.get('index.html')!.toString('utf8')).toContain('<html lang="az">');
     const ordersFile = JSON.parse(zip.get('orders/order.json')!.toString('utf8')) as { records: { meta: { collectedAt: string; source: string } }[] };
     expect(ordersFile.records.length).toBeGreaterThan(0);
     // Only records inside the window; the person has records outside it, so the window cut some out.
@@ -551,7 +558,9 @@ describe.skipIf(browserPart.skip)('portability to a receiving service (OAuth, co
       expect(await p.locator('h1').textContent()).toBe('Məlumatlarınızın surətini Receiver Bank xidmətinə göndərin');
       expect(await p.locator('#period').textContent()).toMatch(/^180 gün: xidmət .+ tarixinədək yeni surətlər götürə bilər\.$/);
       expect(await p.locator('#window').textContent()).toMatch(/^Yalnız .+ tarixindən sonra toplanmış qeydlər\.$/);
-      expect(await p.locator('li[data-kind="orders.order"]').textContent()).toMatch(/: \d+ qeyd$/);
+      // The kind by the data map's Azerbaijani title (the catalogue's), not the schema's English one.
+      const orderTitle = createTranslator('az').t('datamap.kind.orders.order.title');
+      expect(await p.locator('li[data-kind="orders.order"]').textContent()).toMatch(new RegExp(`^${orderTitle}: \\d+ qeyd$`));
       mkdirSync(ARTIFACTS, { recursive: true });
       await p.screenshot({ path: join(ARTIFACTS, 'consent-az.png'), fullPage: true });
       const since = lastAuditId();

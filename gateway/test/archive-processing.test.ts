@@ -93,17 +93,27 @@ describe('processing.json: who receives the data', () => {
   it("gives the gateway's own kinds their storage place, the evidence basis and the 3-year evidence retention, not tax law", () => {
     const p = buildProcessing(facts({ country: 'AZ', region: 'RUSSIA' }));
     const own = p.kinds.filter((k) => k.kind.startsWith('gateway.'));
-    expect(own.map((k) => k.kind).sort()).toEqual(['gateway.correction', 'gateway.privacy_request']);
     for (const k of own) {
       expect(k.records).toBe(0);
       // No record read, yet the place is known: the gateway's store (FOOTPRINT_GATEWAY_REGION).
       expect(k.regions.map((r) => r.code), k.kind).toEqual(['NETHERLANDS']);
+      // What the archive says is what the kind's @personalData says, whichever gateway kinds there are.
+      expect(k.retention.code, k.kind).toBe(plan.meta.get(k.kind)!.retention);
+    }
+    // Records that are evidence of how a right was served (and of who received the data) are held 3 years;
+    // the language preference is not evidence: it lives as long as the account and goes with it.
+    const evidence = own.filter((k) => plan.meta.get(k.kind)!.retention === 'EVIDENCE_PERIOD');
+    expect(evidence.map((k) => k.kind)).toEqual(expect.arrayContaining(['gateway.correction', 'gateway.privacy_request', 'gateway.server_push', 'gateway.portability_grant']));
+    const preference = own.find((k) => k.kind === 'gateway.preference')!;
+    expect(preference.retention.code).toBe('ACCOUNT_LIFETIME');
+    expect(preference.erasure.action).toBe('DELETE');
+    for (const k of evidence) {
       expect(k.retention.code).toBe('EVIDENCE_PERIOD');
       expect(k.retention.description).toMatch(/3 years/);
       expect(k.retention.description).not.toMatch(/tax/i);
       expect(k.legalBasis.code).toBe('LEGAL_OBLIGATION');
       expect(k.legalBasis.description).toMatch(/data-protection requests/);
-      expect(k.erasure).toMatchObject({ action: 'RETAIN', retainFor: 'P3Y', retainFrom: 'ERASURE' });
+      expect(k.erasure, k.kind).toMatchObject({ action: 'RETAIN', retainFor: 'P3Y', retainFrom: plan.meta.get(k.kind)!.retainFrom });
       expect(k.erasure.note).toMatch(/Evidence/);
     }
   });

@@ -8,6 +8,7 @@ import { JobStore } from '../jobs/store.js';
 import { JobError } from '../jobs/table.js';
 import { fingerprintMigrations } from './incremental/fingerprints.js';
 import { selectionMigrations } from './selection.js';
+import { grantColumnMigrations } from './grant-columns.js';
 
 export const EXPORT_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED'] as const;
 export type ExportState = (typeof EXPORT_STATES)[number];
@@ -166,6 +167,7 @@ export interface ExportJob {
 export const exportMigrations: Record<string, Migration> = {
   ...fingerprintMigrations,
   ...selectionMigrations,
+  ...grantColumnMigrations,
   '101_export_job': {
     async up(db) {
       await db.schema
@@ -194,18 +196,6 @@ export const exportMigrations: Record<string, Migration> = {
       await db.schema.createIndex('export_job_state_idx').on('export_job').columns(['state', 'created_at']).execute();
       // One queued or running export per person, enforced by the database even if two requests race.
       await sql`create unique index export_job_one_active on export_job (person_id) where state in ('QUEUED', 'RUNNING')`.execute(db);
-    },
-  },
-  '952_export_job_portability': {
-    async up(db) {
-      // An export job a receiving service started (gateway/src/portability): the grant it ran under, the kinds and the window it may read.
-      await db.schema.alterTable('export_job').addColumn('portability_grant', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('only_kinds', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('window_start', 'text').execute();
-      await db.schema.alterTable('export_job').addColumn('window_end', 'text').execute();
-      // One running export per person stays the rule for the person's own; a service's job runs beside it, one per grant.
-      await sql`drop index export_job_one_active`.execute(db);
-      await sql`create unique index export_job_one_active on export_job (person_id, coalesce(portability_grant, '')) where state in ('QUEUED', 'RUNNING')`.execute(db);
     },
   },
   // Stored with the job, so a run resumed from its checkpoints writes the rest of the archive in the same language.

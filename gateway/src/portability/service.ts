@@ -1,4 +1,3 @@
-import { DEFAULT_LANGUAGE } from '@footprint/i18n';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type Provider from 'oidc-provider';
@@ -13,6 +12,7 @@ import { initialProgress, type ExportPlan } from '../exports/plan.js';
 import type { ExportQueue } from '../exports/queue.js';
 import { ExportJobs, type ExportJob } from '../exports/store.js';
 import { jobPaths } from '../exports/worker.js';
+import { languageFor } from '../preferences/language.js';
 import { destroyGrant, StoreAdapter } from './adapter.js';
 import type { PortabilityConfig } from './config.js';
 import { grantActive, PERIOD_DAYS, PortabilityGrants, type PortabilityGrant } from './grants.js';
@@ -205,6 +205,9 @@ export class PortabilityService {
     const progress = initialProgress(plan);
     progress.kinds = progress.kinds.filter((k) => kinds.includes(k.kind));
     const now = new Date().toISOString();
+    // The archive's texts (index.html, processing.json, CSV headers) in the person's chosen language, if any:
+    // the data is theirs, and they may read what the service received; no request of theirs to negotiate from.
+    const language = await languageFor(g.personId, null);
     try {
       await this.deps.db
         .insertInto('exportJob')
@@ -232,8 +235,7 @@ export class PortabilityService {
           onlyKinds: JSON.stringify(kinds),
           windowStart: window.start,
           windowEnd: window.end,
-          // The archive is written in the person's language only for the person's own exports; a service reads machine files.
-          language: DEFAULT_LANGUAGE,
+          language,
           timeZone: null,
           sinceJobId: null,
           sinceRequested: null,

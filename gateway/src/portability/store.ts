@@ -8,7 +8,7 @@ import type { ExportJobTable } from '../exports/store.js';
  *   interactions), as oidc-provider's adapter stores them — so they survive a restart and a second gateway sees them;
  * - `portability_grant`: what a person consented to, as Footprint needs it (kinds, period, window, revocation);
  * - `portability_transfer`: each archive job a service ran under a grant ("who received my data");
- * - and it reads four columns of `export_job` (its migration is the export store's, 952) that limit a job to a grant's kinds and window.
+ * (the `export_job` columns of a service's job are the export store's: exports/grant-columns.ts).
  */
 export interface OauthModelTable {
   model: string;

@@ -5,6 +5,7 @@
  * allows or refuses; the gateway then sends the browser back to the service.
  */
 import { createTranslator, negotiateLanguage, type MessageKey } from '@footprint/i18n';
+import { kindTitle } from '../kind-title.js';
 
 const TOKEN_KEY = 'footprint.privacy.token';
 const t = createTranslator(negotiateLanguage(navigator.languages));
@@ -117,7 +118,7 @@ function render(d: Details, token: string): void {
       { 'aria-labelledby': 'what-h' },
       h('h2', { id: 'what-h' }, t.t('portability.receive.heading')),
       ...d.resources.map((r) =>
-        h('div', { class: 'group', 'data-scope': r.scope }, h('h3', {}, t.t('portability.receive.group', { group: r.group })), h('ul', {}, ...r.kinds.map((k) => h('li', { 'data-kind': k.kind }, t.t('portability.receive.kind', { title: k.title, count: k.count }))))),
+        h('div', { class: 'group', 'data-scope': r.scope }, h('h3', {}, t.t('portability.receive.group', { group: r.group })), h('ul', {}, ...r.kinds.map((k) => h('li', { 'data-kind': k.kind }, t.t('portability.receive.kind', { title: kindTitle(t, k.kind, k.title), count: k.count }))))),
       ),
       h('p', { class: 'hint' }, t.t('portability.receive.excluded')),
     ),

@@ -63,24 +63,26 @@ function duration(iso: string | null, tx: Texts): string {
 /** Why the record is held, until when, what erasure does to it, and its own metadata: one click (a <details>) away. */
 export function metadataPanel(k: ViewerKind, r: Rec | null, tx: Texts, open = false): HTMLElement {
   const p = k.processing;
-  const basis = tx.optional(`terms.basis.${p.legalBasis.code}`) ?? p.legalBasis.description;
-  const erasure = tx.optional(`viewer.erasure.${p.erasure.action}`) ?? p.erasure.action;
+  // The data map's words (datamap.*) in the reader's language; processing.json's text only for a code no catalogue has.
+  const coded = (ns: string, c: { code: string; description: string }) => tx.optional(`datamap.${ns}.${c.code}`) ?? c.description;
+  const erasure = tx.optional(`datamap.erasure.${p.erasure.action}`) ?? p.erasure.action;
   const erasureMore: string[] = [];
   if (p.erasure.action === 'ANONYMIZE' && p.erasure.fields.length) erasureMore.push(tx.t('viewer.erasure.fields', { fields: p.erasure.fields.map((f) => tx.label(f)).join(', ') }));
   if (p.erasure.action === 'RETAIN' && p.erasure.retainFor) erasureMore.push(tx.t('viewer.erasure.keptFor', { duration: duration(p.erasure.retainFor, tx) }));
-  if (p.erasure.note) erasureMore.push(p.erasure.note);
+  if (p.erasure.note) erasureMore.push(tx.optional(`datamap.kind.${k.kind}.erasureNote`) ?? p.erasure.note);
+  const correctionNote = p.correctionNote ? (tx.optional(`datamap.kind.${k.kind}.reason`) ?? p.correctionNote) : '';
   const row = (label: string, ...value: (string | HTMLElement)[]) => h('div', {}, h('dt', {}, label), h('dd', {}, ...value));
-  const list = (xs: { description: string }[]) => (xs.length ? h('ul', {}, ...xs.map((x) => h('li', {}, x.description))) : '—');
+  const list = (ns: string, xs: { code: string; description: string }[]) => (xs.length ? h('ul', {}, ...xs.map((x) => h('li', {}, coded(ns, x)))) : '—');
   const dl = h(
     'dl',
     { class: 'fields' },
-    row(tx.t('viewer.meta.purposes'), list(p.purposes)),
-    row(tx.t('viewer.meta.legalBasis'), basis),
-    row(tx.t('viewer.meta.retention'), p.retention.description),
+    row(tx.t('viewer.meta.purposes'), list('purpose', p.purposes)),
+    row(tx.t('viewer.meta.legalBasis'), coded('basis', p.legalBasis)),
+    row(tx.t('viewer.meta.retention'), coded('retention', p.retention)),
     row(tx.t('viewer.meta.erasure'), h('strong', {}, erasure), ...erasureMore.map((x) => h('p', {}, x))),
-    row(tx.t('viewer.meta.category'), p.category.description),
-    row(tx.t('viewer.meta.recipients'), p.recipients.length ? list(p.recipients) : tx.t('viewer.meta.notShared')),
-    row(tx.t('viewer.meta.correctable'), p.correctable ? tx.t('viewer.yes') : `${tx.t('viewer.no')} — ${p.correctionNote ?? ''}`),
+    row(tx.t('viewer.meta.category'), coded('category', p.category)),
+    row(tx.t('viewer.meta.recipients'), p.recipients.length ? list('recipient', p.recipients) : tx.t('viewer.meta.notShared')),
+    row(tx.t('viewer.meta.correctable'), p.correctable ? tx.t('viewer.yes') : tx.t('viewer.meta.notCorrectable', { reason: correctionNote })),
     row(tx.t('viewer.meta.policy'), p.policySection),
   );
   if (r) {

@@ -35,11 +35,11 @@ export class Texts {
   }
 
   kindTitle(k: ViewerKind): string {
-    return this.optional(`datamap.kind.${k.kind}.title`) ?? this.optional(`viewer.kind.${k.kind}`) ?? k.title;
+    return this.optional(`datamap.kind.${k.kind}.title`) ?? k.title;
   }
 
   domain(d: string): string {
-    return this.optional(`datamap.domain.${d}`) ?? this.optional(`viewer.domain.${d}`) ?? d;
+    return this.optional(`datamap.domain.${d}`) ?? d;
   }
 
   enumValue(v: string): string {

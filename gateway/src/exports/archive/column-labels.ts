@@ -5,14 +5,14 @@ import { messageKey } from './texts.js';
 /**
  * The CSV header row in the archive's language. A column keeps its machine
  * identity (name, GraphQL type, how it is written) in the manifest, in the same
- * order; the header cell is its label: `archive.column.<name>` for the columns
- * every kind has (id, provenance, meta.*), else `archive.field.<field>` for a
- * record's own field, else the name itself. A label two columns of one kind
- * would share is followed by the column's name, so each header cell is unique.
+ * order; the header cell is its label, `fields.<name>` (nested fields as dot
+ * paths) — the same words the archive viewer shows, one catalogue for both —
+ * else the name itself. A label two columns of one kind would share is
+ * followed by the column's name, so each header cell is unique.
  */
 export function columnLabels(columns: Column[], tr: Translator): string[] {
   const labels = columns.map((c) => {
-    const key = messageKey(`archive.column.${c.name}`) ?? messageKey(`archive.field.${c.path[c.path.length - 1]}`);
+    const key = messageKey(`fields.${c.name}`);
     return key ? tr.t(key) : c.name;
   });
   const seen = new Map<string, number>();

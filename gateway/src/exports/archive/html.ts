@@ -2,14 +2,13 @@ import { incrementalBanner, selectionBanner } from '../incremental/banner.js';
 import { domainSummaries, type ArchiveFacts } from './manifest.js';
 import type { Processing } from './processing.js';
 import { CSV_DIALECT } from './csv.js';
+import { createTranslator, type MessageKey, type MessageValues, type Translator } from '@footprint/i18n';
+import { textOr } from './texts.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
 
 const FORMAT_LABEL: Record<string, string> = { json: 'JSON', csv: 'CSV', vcard: 'vCard', geojson: 'GeoJSON' };
-const nf = new Intl.NumberFormat('en-GB');
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
-const date = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
 const href = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 const URL_OR_MAIL = /\bhttps?:\/\/[^\s<>"']+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g;
@@ -45,132 +44,178 @@ nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}
 details.domain{border:1px solid #8a8a8a;margin:.5rem 0;padding:0 .75rem}details.domain[open]{padding-bottom:.5rem}
 details.domain>summary{cursor:pointer;padding:.5rem 0;font-weight:600}details.domain>summary:focus{outline:3px solid #e8a500}`;
 
-/** P6Y → 6 years, P18M → 18 months (ISO-8601 durations of retention rules). */
-function duration(iso: string): string {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso);
-  if (!m) return iso;
-  const parts = [[m[1], 'year'], [m[2], 'month'], [m[3], 'day']].filter(([n]) => n).map(([n, u]) => `${n} ${u}${n === '1' ? '' : 's'}`);
-  return parts.join(' ') || iso;
+/**
+ * The archive's words: `archive.index.*` in the archive's language. `html()`
+ * escapes a whole message and puts markup (links, <code>, <strong>) only where
+ * its placeholders are, so a translation never carries markup and the markup
+ * never has to be cut out of a sentence.
+ */
+class Words {
+  readonly tr: Translator;
+  constructor(language: string, timeZone: string | null | undefined) {
+    this.tr = createTranslator(language, timeZone ?? undefined);
+  }
+
+  text(key: string, values?: MessageValues): string {
+    return this.tr.t(`archive.index.${key}` as MessageKey, values);
+  }
+
+  /** The message escaped, with `markup` (already HTML) in its placeholders. */
+  html(key: string, values: MessageValues = {}, markup: Record<string, string> = {}): string {
+    const slots = Object.keys(markup);
+    const marked = { ...values, ...Object.fromEntries(slots.map((k, i) => [k, `\uE000${i}\uE001`])) };
+    return esc(this.text(key, marked)).replace(/\uE000(\d+)\uE001/g, (_, i: string) => markup[slots[Number(i)]!]!);
+  }
+
+  domain(d: string): string {
+    return textOr(this.tr, `datamap.domain.${d}`, d);
+  }
+
+  bytes(n: number): string {
+    if (n < 1024) return this.text('size.bytes', { size: n });
+    const kb = n < 1024 * 1024;
+    return this.text(kb ? 'size.kb' : 'size.mb', { size: Math.round((kb ? n / 1024 : n / 1024 / 1024) * 10) / 10 });
+  }
+
+  /** P6Y → 6 years, P18M → 18 months (ISO-8601 durations of retention rules). */
+  duration(iso: string): string {
+    const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(iso);
+    if (!m) return iso;
+    const parts = ([[m[1], 'years'], [m[2], 'months'], [m[3], 'days']] as const).filter(([n]) => n).map(([n, u]) => this.text(`duration.${u}`, { count: Number(n) }));
+    return parts.join(' ') || iso;
+  }
 }
 
-const ERASURE_LABEL = { DELETE: 'Deleted', ANONYMIZE: 'Anonymised', RETAIN: 'Kept by law' } as const;
-
-function erasureCell(e: Processing['kinds'][number]['erasure']): string {
-  const head = `<strong>${ERASURE_LABEL[e.action]}</strong>`;
-  if (e.action === 'ANONYMIZE') return `${head}: ${esc(e.fields.join(', ') || '—')} cleared${e.note ? ` — ${esc(e.note)}` : ''}`;
-  if (e.action === 'RETAIN') return `${head}: ${esc(e.note ?? '')}${e.retainFor ? ` — kept ${esc(duration(e.retainFor))}${e.retainFrom ? ` from ${e.retainFrom === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : ''}`;
+function erasureCell(w: Words, e: Processing['kinds'][number]['erasure']): string {
+  const head = `<strong>${esc(w.text(`erasure.${e.action}`))}</strong>`;
+  if (e.action === 'ANONYMIZE') return `${head}: ${esc(w.text('erasure.cleared', { fields: e.fields.join(', ') || '—' }))}${e.note ? ` — ${esc(e.note)}` : ''}`;
+  if (e.action === 'RETAIN') {
+    const kept = e.retainFor ? esc(w.text(e.retainFrom ? `erasure.keptFrom.${e.retainFrom}` : 'erasure.kept', { duration: w.duration(e.retainFor) })) : '';
+    return `${head}: ${esc(e.note ?? '')}${kept ? ` — ${kept}` : ''}`;
+  }
   return head;
 }
 
-function retainedSection(p: Processing): string {
-  if (p.erasure.retained.length === 0) return `<h3 id="erasure">If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>`;
+function retainedSection(w: Words, p: Processing): string {
+  const title = `<h3 id="erasure">${esc(w.text('erasure.title'))}</h3><p>${esc(p.erasure.about)}</p>`;
+  if (p.erasure.retained.length === 0) return title;
+  const howLong = (r: Processing['erasure']['retained'][number]) =>
+    r.retainFor ? esc(r.from ? w.text(`erasure.howLong.${r.from}`, { duration: w.duration(r.retainFor) }) : w.duration(r.retainFor)) : esc(r.retention.description);
   const rows = p.erasure.retained
-    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${nf.format(r.records)}</td><td>${esc(r.ground ?? '')}</td><td>${r.retainFor ? `${esc(duration(r.retainFor))}${r.from ? ` from ${r.from === 'ERASURE' ? 'the erasure' : 'when it was collected'}` : ''}` : esc(r.retention.description)}</td></tr>`)
+    .map((r) => `<tr><th scope="row">${esc(r.title)}<br><code>${esc(r.kind)}</code></th><td class="n">${esc(w.tr.number(r.records))}</td><td>${esc(r.ground ?? '')}</td><td>${howLong(r)}</td></tr>`)
     .join('\n');
-  return `<h3 id="erasure">If you ask for erasure</h3><p>${esc(p.erasure.about)}</p>
-<table><caption>Kept by law after an erasure</caption><thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Legal ground</th><th scope="col">How long</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `${title}
+<table><caption>${esc(w.text('erasure.retained'))}</caption><thead><tr><th scope="col">${esc(w.text('col.data'))}</th><th scope="col">${esc(w.text('col.records'))}</th><th scope="col">${esc(w.text('col.ground'))}</th><th scope="col">${esc(w.text('col.howLong'))}</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**
  * index.html: the archive for a person to read, offline, in any browser —
  * plain HTML with its style inline and no external assets (a Content Security
- * Policy forbids loading any). It lists every domain and kind with counts and
- * links to the files, says plainly whether anything is missing, and carries
- * the processing information and the person's rights.
+ * Policy forbids loading any), in the archive's language. It lists every
+ * domain and kind with counts and links to the files, says plainly whether
+ * anything is missing, and carries the processing information and the
+ * person's rights.
  */
 export function buildIndexHtml(f: ArchiveFacts, processing: Processing): string {
+  const w = new Words(f.language, f.timeZone);
+  const th = (key: string) => `<th scope="col">${esc(w.text(key))}</th>`;
   const domains = domainSummaries(f);
   const incomplete = domains.filter((d) => d.status !== 'COMPLETE');
   const records = f.kinds.reduce((n, k) => n + k.done, 0);
   const byKind = new Map(processing.kinds.map((k) => [k.kind, k]));
+  const title = (kind: string) => byKind.get(kind)?.title ?? f.meta.get(kind)?.title ?? kind;
 
   const banner = incomplete.length
-    ? `<section class="banner bad" role="alert" aria-labelledby="incomplete-title"><h2 id="incomplete-title" style="margin-top:0;border:0">This archive is INCOMPLETE</h2>
-<p>Some of your data could not be read when this archive was made, so it is <strong>not</strong> a complete copy. Missing or partial:</p>
-<ul>${incomplete.map((d) => `<li><strong>${esc(d.domain)}</strong>: ${esc(d.reason)}</li>`).join('')}</ul>
-<p>Ask for a new export later to get a complete copy.</p></section>`
+    ? `<section class="banner bad" role="alert" aria-labelledby="incomplete-title"><h2 id="incomplete-title" style="margin-top:0;border:0">${esc(w.text('incomplete.title'))}</h2>
+<p>${esc(w.text('incomplete.intro'))}</p>
+<ul>${incomplete.map((d) => `<li><strong>${esc(w.domain(d.domain))}</strong> <small>(${esc(d.domain)})</small>: ${esc(d.reason)}</li>`).join('')}</ul>
+<p>${esc(w.text('incomplete.again'))}</p></section>`
     : f.selection
-      ? selectionBanner(f)
-      : `<section class="banner ok" role="status"><p style="margin:0"><strong>Complete.</strong> Every domain that holds data about you was read in full: ${nf.format(records)} records in ${domains.length} domains.</p></section>`;
+      ? selectionBanner(f, f.language)
+      : `<section class="banner ok" role="status"><p style="margin:0"><strong>${esc(w.text('complete.label'))}</strong> ${esc(w.text('complete.text', { records, domains: domains.length }))}</p></section>`;
 
   const contents = domains
     .map((d) => {
       const rows = d.kinds
         .map((k) => {
-          const title = f.meta.get(k.kind)?.title ?? k.kind;
           // The viewer's page scripts are the viewer's, not files for a person to open.
-          const data = k.files.filter((x) => x.format !== 'viewer').map((x) => `<a href="${href(x.path)}">${FORMAT_LABEL[x.format] ?? x.format}</a> <small>(${bytes(x.size)})</small>`).join(', ');
+          const data = k.files.filter((x) => x.format !== 'viewer').map((x) => `<a href="${href(x.path)}">${FORMAT_LABEL[x.format] ?? x.format}</a> <small>(${esc(w.bytes(x.size))})</small>`).join(', ');
           // Photos and synced files: in <domain>/files/, each linked from its record's "content.path".
-          const held = k.contents.length > 0 ? `${nf.format(k.contents.length)} files in <code>${esc(k.domain)}/files/</code> <small>(${bytes(k.contents.reduce((n, c) => n + c.size, 0))})</small>` : '';
+          const held = k.contents.length > 0 ? w.html('held', { count: k.contents.length }, { folder: `<code>${esc(k.domain)}/files/</code>`, size: `<small>(${esc(w.bytes(k.contents.reduce((n, c) => n + c.size, 0)))})</small>` }) : '';
           const files = [data, held].filter(Boolean).join(', ') || '—';
-          const status = k.status === 'COMPLETE' ? 'Complete' : `<span class="status-bad">${esc(k.status === 'NOT_READ' ? 'NOT READ' : 'INCOMPLETE')}</span>${k.error ? ` — ${esc(k.error)}` : ''}`;
-          const count = k.status === 'COMPLETE' || k.total === null ? nf.format(k.done) : `${nf.format(k.done)} of ${nf.format(k.total)}`;
-          return `<tr><th scope="row">${esc(title)}<br><code>${esc(k.kind)}</code></th><td class="n">${count}</td><td>${files}</td><td>${status}</td></tr>`;
+          const status = k.status === 'COMPLETE' ? esc(w.text('status.complete')) : `<span class="status-bad">${esc(w.text(k.status === 'NOT_READ' ? 'status.notRead' : 'status.incomplete'))}</span>${k.error ? ` — ${esc(k.error)}` : ''}`;
+          const count = k.status === 'COMPLETE' || k.total === null ? w.tr.number(k.done) : w.text('count.partial', { done: k.done, total: k.total });
+          return `<tr><th scope="row">${esc(title(k.kind))}<br><code>${esc(k.kind)}</code></th><td class="n">${esc(count)}</td><td>${files}</td><td>${status}</td></tr>`;
         })
         .join('\n');
-      const status = d.status === 'COMPLETE' ? 'complete' : '<span class="status-bad">INCOMPLETE</span>';
-      return `<table><caption id="d-${esc(d.domain)}">${esc(d.domain)} — ${nf.format(d.records)} records, ${status}</caption>
-<thead><tr><th scope="col">Data</th><th scope="col">Records</th><th scope="col">Files</th><th scope="col">Status</th></tr></thead>
+      const status = d.status === 'COMPLETE' ? esc(w.text('domain.complete')) : `<span class="status-bad">${esc(w.text('domain.incomplete'))}</span>`;
+      return `<table><caption id="d-${esc(d.domain)}">${w.html('caption', { records: d.records }, { domain: esc(w.domain(d.domain)), status })}</caption>
+<thead><tr>${th('col.data')}${th('col.records')}${th('col.files')}${th('col.status')}</tr></thead>
 <tbody>${rows}</tbody></table>`;
     })
     .join('\n');
 
-  const processing_ = processingSections(domains, byKind);
+  const processing_ = processingSections(w, domains, byKind);
 
-  const rights = processing.rights.map((r) => `<dt><strong>${esc(r.right)}</strong> <small>(${esc(r.article)})</small></dt><dd>${linkify(r.what)} <em>How:</em> ${linkify(r.how)}</dd>`).join('\n');
-  const controllers = processing.controllers.map((c) => `<li>For users in ${esc(c.forUsersIn)}: ${esc(c.name)}, ${esc(c.address)}${'grievanceOfficer' in c ? `; grievance officer ${linkify(c.grievanceOfficer)}` : ''}</li>`).join('');
+  const rights = processing.rights.map((r) => `<dt><strong>${esc(r.right)}</strong> <small>(${esc(r.article)})</small></dt><dd>${linkify(r.what)} <em>${esc(w.text('rights.how'))}</em> ${linkify(r.how)}</dd>`).join('\n');
+  const controllers = processing.controllers
+    .map((c) => `<li>${'grievanceOfficer' in c ? w.html('controller.grievance', { where: c.forUsersIn, name: c.name, address: c.address }, { officer: linkify(c.grievanceOfficer) }) : esc(w.text('controller', { where: c.forUsersIn, name: c.name, address: c.address }))}</li>`)
+    .join('');
+  const link = (path: string) => `<a href="${path}">${path}</a>`;
+  const when = (iso: string) => w.tr.date(iso, 'dateTime');
+  const made = w.html(f.requestedBy === 'OPERATOR' ? 'madeByOperator' : 'made', { finished: when(f.finishedAt), created: when(f.createdAt), version: f.footprintVersion }, { person: `<strong>${esc(f.person)}</strong>`, job: `<code>${esc(f.jobId)}</code>` });
 
   return `<!doctype html>
-<html lang="en">
+<html lang="${esc(w.tr.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Your personal data — account ${esc(f.person)}</title>
+<title>${esc(w.text('title', { person: f.person }))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<a class="skip" href="#contents">Skip to the contents</a>
+<a class="skip" href="#contents">${esc(w.text('skip'))}</a>
 <header>
-<h1>Your personal data</h1>
-<p>Account <strong>${esc(f.person)}</strong>. Archive made ${esc(date(f.finishedAt))} (requested ${esc(date(f.createdAt))}${f.requestedBy === 'OPERATOR' ? ', by our staff on your written request' : ''}). Job <code>${esc(f.jobId)}</code>, Footprint ${esc(f.footprintVersion)}.</p>
+<h1>${esc(w.text('heading'))}</h1>
+<p>${made}</p>
 </header>
 <main>
 ${banner}
-${incrementalBanner(f)}
-<nav aria-label="On this page"><ul><li><a href="#contents">What is in this archive</a></li><li><a href="#processing">How your data is processed</a></li><li><a href="#rights">Your rights</a></li><li><a href="#files">About the files</a></li></ul></nav>
+${incrementalBanner(f, f.language)}
+<nav aria-label="${esc(w.text('nav.label'))}"><ul><li><a href="#contents">${esc(w.text('nav.contents'))}</a></li><li><a href="#processing">${esc(w.text('nav.processing'))}</a></li><li><a href="#rights">${esc(w.text('nav.rights'))}</a></li><li><a href="#files">${esc(w.text('nav.files'))}</a></li></ul></nav>
 <section id="contents" aria-labelledby="contents-title">
-<h2 id="contents-title">What is in this archive</h2>
-<p>${nf.format(records)} records, grouped by the part of our services that holds them. Each kind of data has a JSON file (structured, for programs) and a CSV file (for spreadsheets); contacts also come as vCard and locations as GeoJSON.</p>
+<h2 id="contents-title">${esc(w.text('nav.contents'))}</h2>
+<p>${esc(w.text('contents.intro', { records }))}</p>
 ${contents}
 </section>
 <section id="processing" aria-labelledby="processing-title">
-<h2 id="processing-title">How your data is processed</h2>
-<p>${esc(processing.about)} The same information is in <a href="processing.json">processing.json</a>. Open a part of our services to see its data; the list below jumps to it.</p>
+<h2 id="processing-title">${esc(w.text('nav.processing'))}</h2>
+<p>${w.html('processing.intro', {}, { about: esc(processing.about), link: link('processing.json') })}</p>
 ${processing_}
-${retainedSection(processing)}
-${receivedFromSection(processing)}
-<h3 id="profiling">Profiling</h3><p>${esc(processing.profiling.about)}</p>
-${transfersSection(processing)}
+${retainedSection(w, processing)}
+${receivedFromSection(w, processing)}
+<h3 id="profiling">${esc(w.text('profiling'))}</h3><p>${esc(processing.profiling.about)}</p>
+${transfersSection(w, processing)}
 </section>
 <section id="rights" aria-labelledby="rights-title">
-<h2 id="rights-title">Your rights</h2>
+<h2 id="rights-title">${esc(w.text('nav.rights'))}</h2>
 <dl>${rights}</dl>
 <p>${linkify(processing.howToExercise)}</p>
 <ul>${controllers}</ul>
 </section>
 <section id="files" aria-labelledby="files-title">
-<h2 id="files-title">About the files</h2>
+<h2 id="files-title">${esc(w.text('nav.files'))}</h2>
 <ul>
-<li><a href="manifest.json">manifest.json</a> lists every file with its size, number of records and SHA-256 checksum, and whether each domain is complete — to check the archive.</li>
-<li><a href="processing.json">processing.json</a>: how each kind of data is processed, and your rights.</li>
-<li><a href="portable.json">portable.json</a>: the data you can take to another company (GDPR Art. 20). ${esc(processing.portability)}</li>
-<li><a href="schema.graphql">schema.graphql</a>: what every field means and its type.</li>
-<li>Every record says its <code>provenance</code>: <em>provided</em> by you, <em>observed</em> while you used our services, <em>inferred</em> by us, or <em>received</em> from a third party; and whether it is <code>portable</code>.</li>
-<li id="csv">Dates and times are ISO-8601 in UTC. CSV files are ${esc(CSV_DIALECT.standard)}, ${esc(CSV_DIALECT.encoding)}, one column per field, written by its type so that a spreadsheet shows the same values as the JSON files and never runs a formula:
-<ul>${Object.values(CSV_DIALECT.columns).map((c) => `<li>${esc(c)};</li>`).join('')}<li>${esc(CSV_DIALECT.textConstant)}. An empty cell is no value; "" is empty text.</li></ul>
-manifest.json says for every CSV column its type and which of these rules applies.</li>
-<li>Messages show the other people in a conversation only as masked numbers: their data is theirs.</li>
+<li>${w.html('files.manifest', {}, { link: link('manifest.json') })}</li>
+<li>${w.html('files.processing', {}, { link: link('processing.json') })}</li>
+<li>${w.html('files.portable', {}, { link: link('portable.json'), rule: esc(processing.portability) })}</li>
+<li>${w.html('files.schema', {}, { link: link('schema.graphql') })}</li>
+<li>${w.html('files.provenance', {}, { provenance: '<code>provenance</code>', portable: '<code>portable</code>' })}</li>
+<li id="csv">${esc(w.text('files.csv', { standard: CSV_DIALECT.standard, encoding: w.text('csv.encoding') }))}
+<ul>${Object.keys(CSV_DIALECT.columns).map((c) => `<li>${esc(w.text(`csv.${c}`))};</li>`).join('')}<li>${esc(w.text('csv.textConstant'))}. ${esc(w.text('files.csvEmpty'))}</li></ul>
+${w.html('files.csvManifest', {}, { manifest: 'manifest.json' })}</li>
+<li>${esc(w.text('files.masked'))}</li>
 </ul>
 </section>
 </main>
@@ -187,53 +232,57 @@ type ProcessingKindView = Processing['kinds'][number];
  * them to jump to. Each section's table has an id, so following a link to it
  * opens its section (browsers reveal a target inside a closed <details>).
  */
-function processingSections(domains: ReturnType<typeof domainSummaries>, byKind: Map<string, ProcessingKindView>): string {
+function processingSections(w: Words, domains: ReturnType<typeof domainSummaries>, byKind: Map<string, ProcessingKindView>): string {
   const sections = domains
     .map((d) => ({ domain: d.domain, kinds: d.kinds.map((k) => byKind.get(k.kind)).filter((k) => k !== undefined) }))
     .filter((s) => s.kinds.length > 0);
-  const toc = `<nav aria-label="How your data is processed, by part of our services"><ul>${sections
-    .map((s) => `<li><a href="#p-${esc(s.domain)}">${esc(s.domain)}</a> <small>(${s.kinds.length})</small></li>`)
-    .join('')}<li><a href="#erasure">If you ask for erasure</a></li><li><a href="#received-from">Where data came from</a></li><li><a href="#profiling">Profiling</a></li><li><a href="#transfers">Transfers abroad</a></li></ul></nav>`;
-  const list = (cs: { description: string }[], none: string) => (cs.length ? `<ul>${cs.map((c) => `<li>${esc(c.description)}</li>`).join('')}</ul>` : none);
+  const toc = `<nav aria-label="${esc(w.text('processing.toc'))}"><ul>${sections
+    .map((s) => `<li><a href="#p-${esc(s.domain)}">${esc(w.domain(s.domain))}</a> <small>(${s.kinds.length})</small></li>`)
+    .join('')}<li><a href="#erasure">${esc(w.text('erasure.title'))}</a></li><li><a href="#received-from">${esc(w.text('received.short'))}</a></li><li><a href="#profiling">${esc(w.text('profiling'))}</a></li><li><a href="#transfers">${esc(w.text('transfers.short'))}</a></li></ul></nav>`;
+  const list = (cs: { description: string }[], none: string) => (cs.length ? `<ul>${cs.map((c) => `<li>${esc(c.description)}</li>`).join('')}</ul>` : esc(none));
   const from = (k: ProcessingKindView) =>
-    list(k.sources, '—') + (k.receivedFrom.length ? `<p>From: ${k.receivedFrom.map((o) => `${esc(o.name)} <small>(${nf.format(o.records)})</small>`).join(', ')}</p>` : '');
+    list(k.sources, '—') + (k.receivedFrom.length ? `<p>${w.html('processing.from', {}, { sources: k.receivedFrom.map((o) => `${esc(o.name)} <small>(${esc(w.tr.number(o.records))})</small>`).join(', ') })}</p>` : '');
+  const th = (key: string) => `<th scope="col">${esc(w.text(key))}</th>`;
+  const head = ['col.data', 'col.purposes', 'col.legalBasis', 'col.retention', 'col.sources', 'col.recipients', 'col.regions', 'col.correctable', 'erasure.title', 'col.policy'].map(th).join('');
   const body = sections
     .map((s) => {
       const rows = s.kinds
         .map(
-          (k) => `<tr><th scope="row">${esc(k.title)}${k.sensitive ? ' <small>(sensitive)</small>' : ''}<br><small>${nf.format(k.records)} records</small></th><td>${list(k.purposes, '—')}</td><td>${esc(k.legalBasis.description)}</td><td>${esc(k.retention.description)}</td>
-<td>${from(k)}</td><td>${list(k.recipients, 'Not shared')}</td><td>${list(k.regions, '—')}</td><td>${k.correctable ? 'Yes' : `No — ${esc(k.correctionNote)}`}</td><td>${erasureCell(k.erasure)}</td><td>${esc(k.policySection)}</td></tr>`,
+          (k) => `<tr><th scope="row">${esc(k.title)}${k.sensitive ? ` <small>${esc(w.text('processing.sensitive'))}</small>` : ''}<br><small>${esc(w.tr.t('common.records.count', { count: k.records }))}</small></th><td>${list(k.purposes, '—')}</td><td>${esc(k.legalBasis.description)}</td><td>${esc(k.retention.description)}</td>
+<td>${from(k)}</td><td>${list(k.recipients, w.text('processing.notShared'))}</td><td>${list(k.regions, '—')}</td><td>${esc(k.correctable ? w.text('processing.correctable') : w.text('processing.notCorrectable', { reason: k.correctionNote ?? '' }))}</td><td>${erasureCell(w, k.erasure)}</td><td>${esc(k.policySection)}</td></tr>`,
         )
         .join('\n');
-      return `<details class="domain"><summary>${esc(s.domain)} — ${s.kinds.length} kinds of data</summary>
-<table id="p-${esc(s.domain)}"><caption>${esc(s.domain)}</caption><thead><tr><th scope="col">Data</th><th scope="col">Why we process it</th><th scope="col">Legal basis</th><th scope="col">How long it is kept</th><th scope="col">Where it came from</th><th scope="col">Who receives it</th><th scope="col">Where it is stored</th><th scope="col">Can you correct it?</th><th scope="col">If you ask for erasure</th><th scope="col">Policy</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+      const name = esc(w.domain(s.domain));
+      return `<details class="domain"><summary>${w.html('processing.summary', { count: s.kinds.length }, { domain: name })}</summary>
+<table id="p-${esc(s.domain)}"><caption>${name}</caption><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></details>`;
     })
     .join('\n');
   return `${toc}\n${body}`;
 }
 
 /** Art. 15(1)(g): the named sources of data we did not collect from the person. */
-function receivedFromSection(p: Processing): string {
+function receivedFromSection(w: Words, p: Processing): string {
   const rows = p.summary.receivedFrom;
-  const intro = '<p>Some data about you was not collected from you. Where it came from:</p>';
-  return `<h3 id="received-from">Data we received from others</h3>${
+  const th = (key: string) => `<th scope="col">${esc(w.text(key))}</th>`;
+  return `<h3 id="received-from">${esc(w.text('received.title'))}</h3>${
     rows.length
-      ? `${intro}<table><thead><tr><th scope="col">Source</th><th scope="col">Data</th><th scope="col">Records</th></tr></thead><tbody>${rows
-          .map((r) => `<tr><th scope="row">${esc(r.name)}</th><td>${r.kinds.map((k) => esc(p.kinds.find((x) => x.kind === k)?.title ?? k)).join(', ')}</td><td class="n">${nf.format(r.records)}</td></tr>`)
+      ? `<p>${esc(w.text('received.intro'))}</p><table><thead><tr>${th('col.source')}${th('col.data')}${th('col.records')}</tr></thead><tbody>${rows
+          .map((r) => `<tr><th scope="row">${esc(r.name)}</th><td>${r.kinds.map((k) => esc(p.kinds.find((x) => x.kind === k)?.title ?? k)).join(', ')}</td><td class="n">${esc(w.tr.number(r.records))}</td></tr>`)
           .join('')}</tbody></table>`
-      : '<p>All data in this archive was collected from you or derived by us.</p>'
+      : `<p>${esc(w.text('received.none'))}</p>`
   }`;
 }
 
 /** Art. 15(2): each region the data is stored in, and for a third country its safeguard and who receives data there. */
-function transfersSection(p: Processing): string {
+function transfersSection(w: Words, p: Processing): string {
+  const th = (key: string) => `<th scope="col">${esc(w.text(key))}</th>`;
   const rows = p.transfers.destinations
     .map(
-      (d) => `<tr><th scope="row">${esc(d.country)}</th><td>${d.thirdCountry ? 'Yes' : 'No (in the EEA)'}</td><td>${d.safeguard ? esc(d.safeguard.description) : 'Not needed: the GDPR applies there'}</td><td>${d.kinds.length} kinds of data</td><td>${
-        d.recipients.length || d.groupCompanies.length ? `<ul>${[...d.groupCompanies.map((g) => `<li>${esc(g)}</li>`), ...d.recipients.map((r) => `<li>${esc(r.description)}</li>`)].join('')}</ul>` : 'Nobody else'
+      (d) => `<tr><th scope="row">${esc(d.country)}</th><td>${esc(w.text(d.thirdCountry ? 'transfers.thirdCountry' : 'transfers.notThirdCountry'))}</td><td>${esc(d.safeguard ? d.safeguard.description : w.text('transfers.noSafeguard'))}</td><td>${esc(w.text('transfers.kinds', { count: d.kinds.length }))}</td><td>${
+        d.recipients.length || d.groupCompanies.length ? `<ul>${[...d.groupCompanies.map((g) => `<li>${esc(g)}</li>`), ...d.recipients.map((r) => `<li>${esc(r.description)}</li>`)].join('')}</ul>` : esc(w.text('transfers.nobody'))
       }</td></tr>`,
     )
     .join('');
-  return `<h3 id="transfers">Where your data is stored and transfers abroad</h3><p>${linkify(p.transfers.about)}</p>
-<table><thead><tr><th scope="col">Country</th><th scope="col">Outside the EEA, UK and Switzerland?</th><th scope="col">Safeguard</th><th scope="col">Your data there</th><th scope="col">Who receives it there</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h3 id="transfers">${esc(w.text('transfers.title'))}</h3><p>${linkify(p.transfers.about)}</p>
+<table><thead><tr>${th('col.country')}${th('col.thirdCountry')}${th('col.safeguard')}${th('col.there')}${th('col.receiversThere')}</tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -4,7 +4,7 @@ import type { ArchiveFacts } from '../archive/manifest.js';
 /**
  * index.html's word on an export of what is new, so that a person who opens
  * it does not take the few records in it for all they have. Empty for a full export.
- * The archive's other texts are English for now; this follows them.
+ * In the archive's language, as the rest of index.html.
  */
 export function incrementalBanner(f: ArchiveFacts, language = 'en'): string {
   if (!f.incremental) return '';

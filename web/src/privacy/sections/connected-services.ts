@@ -1,3 +1,4 @@
+import { kindTitle } from '../../kind-title.js';
 import { t, tr } from '../../lang.js';
 import type { Section } from '../sections.js';
 import { announce, gql } from '../session.js';
@@ -26,17 +27,7 @@ interface Grant {
 const QUERY = '{ me { portability { grants(first: 100) { nodes { id serviceName serviceContact purposes kinds period grantedAt expiresAt revokedAt active transfers { jobId startedAt finishedAt state records } } } } } }';
 const REVOKE = 'mutation Revoke($id: ID!) { revokePortabilityGrant(id: $id) { id active revokedAt } }';
 
-/** Kind titles as the privacy centre's settings name them (the data map's), read once. */
-let titles: Promise<Map<string, string>> | null = null;
-function kindTitles(): Promise<Map<string, string>> {
-  titles ??= fetch('/privacy/config.json')
-    .then((r) => r.json() as Promise<{ domains?: { kinds?: { kind: string; title: string }[] }[] }>)
-    .then((c) => new Map((c.domains ?? []).flatMap((d) => d.kinds ?? []).map((k) => [k.kind, k.title] as const)))
-    .catch(() => new Map<string, string>());
-  return titles;
-}
-
-function card(g: Grant, names: Map<string, string>): HTMLElement {
+function card(g: Grant): HTMLElement {
   const date = (v: string) => tr().date(v);
   // A list of names in the language's own way ("a, b and c" / "a, b və c"), not joined by hand.
   const list = new Intl.ListFormat(tr().language, { type: 'conjunction' });
@@ -53,7 +44,7 @@ function card(g: Grant, names: Map<string, string>): HTMLElement {
     { class: 'connected-service', 'data-grant': g.id },
     h('strong', { text: g.serviceName }),
     h('p', {}, t('portability.connected.grantedAt', { date: date(g.grantedAt) }), ' · ', state),
-    h('p', { text: t('portability.connected.kinds', { count: g.kinds.length, kinds: list.format(g.kinds.map((k) => names.get(k) ?? k)) }) }),
+    h('p', { text: t('portability.connected.kinds', { count: g.kinds.length, kinds: list.format(g.kinds.map((k) => kindTitle(tr(), k))) }) }),
     h('p', { text: t('portability.connected.transfers', { count: g.transfers.length }) }),
     transfers,
   );
@@ -91,7 +82,6 @@ export const connectedServices: Section = {
       body.replaceChildren(h('p', { class: 'error', text: errorText(res) ?? t('privacy.notAvailable') }));
       return;
     }
-    const names = await kindTitles();
-    body.replaceChildren(grants.length ? h('ul', { class: 'connected-services' }, ...grants.map((g) => card(g, names))) : h('p', { text: t('portability.connected.none') }));
+    body.replaceChildren(grants.length ? h('ul', { class: 'connected-services' }, ...grants.map((g) => card(g))) : h('p', { text: t('portability.connected.none') }));
   },
 };

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAccessLog, readWholeAccessLog } from '../src/auth/access-log.js';
-import { audit, openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { audit, } from '../src/auth/audit.js';
 import { exportMigrations, ExportJobs } from '../src/exports/store.js';
 import { ErasureJobs, rightsMigrations } from '../src/rights/store.js';
 import { requires } from '../../test/support/requires.js';
+import { gatewayStores } from './stores.js';
 
 await requires('postgres');
 
@@ -20,47 +17,8 @@ await requires('postgres');
  * kept through a claim, a release and a second claim (a resumed run).
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `accesslog_${randomUUID().slice(0, 8)}`;
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 const migrations = { ...exportMigrations, ...rightsMigrations };
-
-async function sqliteStore(): Promise<GatewayStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'footprint-access-log-'));
-  const store = openGatewayStore(dir, migrations);
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-let databases = 0;
-async function postgresStore(): Promise<GatewayStore> {
-  const db = `${run}_${++databases}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${db}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${db}`;
-  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
-  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-access-log-pg-')), migrations);
-  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
-  cleanups.push(async () => {
-    await store.close();
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${db} with (force)`);
-    await a.end();
-  });
-  return store;
-}
+const { sqliteStore, postgresStore } = gatewayStores('accesslog', migrations);
 
 const PERSON = '10000001';
 const progress = { schemaHash: 'h', kinds: [] };

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { describe, expect, it } from 'vitest';
 import { exportMigrations, ExportJobs } from '../src/exports/store.js';
 import { destroyGrant, StoreAdapter, sweepExpired } from '../src/portability/adapter.js';
 import { PortabilityGrants } from '../src/portability/grants.js';
 import { portabilityDb, portabilityMigrations } from '../src/portability/store.js';
 import { requires } from '../../test/support/requires.js';
+import { gatewayStores } from './stores.js';
 
 await requires('postgres');
 
@@ -20,47 +16,8 @@ await requires('postgres');
  * removes every token issued under it in one step. A receiving service's export job runs beside the person's own.
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `portability_${randomUUID().slice(0, 8)}`;
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 const migrations = { ...exportMigrations, ...portabilityMigrations };
-
-async function sqliteStore(): Promise<GatewayStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'footprint-portability-store-'));
-  const store = openGatewayStore(dir, migrations);
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-let databases = 0;
-async function postgresStore(): Promise<GatewayStore> {
-  const db = `${run}_${++databases}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${db}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${db}`;
-  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
-  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-portability-pg-')), migrations);
-  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
-  cleanups.push(async () => {
-    await store.close();
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${db} with (force)`);
-    await a.end();
-  });
-  return store;
-}
+const { sqliteStore, postgresStore } = gatewayStores('portability', migrations);
 
 describe.each([
   ['SQLite', sqliteStore],

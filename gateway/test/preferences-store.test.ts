@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
 import { forgetPreferences, languageFor, usePreferences } from '../src/preferences/language.js';
 import { Preferences, preferenceMigrations } from '../src/preferences/store.js';
 import { requires } from '../../test/support/requires.js';
+import { gatewayStores } from './stores.js';
 
 await requires('postgres');
 
@@ -19,45 +14,10 @@ await requires('postgres');
  * with an erased account.
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `prefs_${randomUUID().slice(0, 8)}`;
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
+afterAll(() => {
   usePreferences(null);
-  for (const c of cleanups.reverse()) await c();
 });
-
-async function sqliteStore(): Promise<GatewayStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'footprint-prefs-'));
-  const store = openGatewayStore(dir, preferenceMigrations);
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-async function postgresStore(): Promise<GatewayStore> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${run}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${run}`;
-  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
-  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-prefs-pg-')), preferenceMigrations);
-  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
-  cleanups.push(async () => {
-    await store.close();
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${run} with (force)`);
-    await a.end();
-  });
-  return store;
-}
+const { sqliteStore, postgresStore } = gatewayStores('prefs', preferenceMigrations);
 
 describe.each([
   ['SQLite', sqliteStore],

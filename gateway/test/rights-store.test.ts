@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { describe, expect, it } from 'vitest';
 import { ErasureJobs, rightsMigrations, type ErasureProgress } from '../src/rights/store.js';
 import { requires } from '../../test/support/requires.js';
+import { gatewayStores } from './stores.js';
 
 await requires('postgres');
 
@@ -22,47 +17,7 @@ const APPEND_ONLY_REFUSAL = /append-only|permission denied/;
  * starts, and receipts and erased accounts append-only in the database itself.
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `rights_${randomUUID().slice(0, 8)}`;
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function sqliteStore(): Promise<GatewayStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'footprint-rights-store-'));
-  const store = openGatewayStore(dir, rightsMigrations);
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-let databases = 0;
-async function postgresStore(): Promise<GatewayStore> {
-  // A database per store: each test starts from empty tables.
-  const db = `${run}_${++databases}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${db}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${db}`;
-  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
-  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-rights-pg-')), rightsMigrations);
-  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
-  cleanups.push(async () => {
-    await store.close();
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${db} with (force)`);
-    await a.end();
-  });
-  return store;
-}
+const { sqliteStore, postgresStore } = gatewayStores('rights', rightsMigrations);
 
 const progress: ErasureProgress = { exportJob: null, domains: [{ domain: 'themes', kinds: null, status: 'PENDING', attempts: 0, error: null, untouched: false }] };
 const newJob = (personId: string) => ({ personId, requestedBy: personId, requesterType: 'subject' as const, reason: null, kinds: null, progress });

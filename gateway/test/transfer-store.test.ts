@@ -1,12 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openGatewayStore, type GatewayStore } from '../src/auth/audit.js';
+import { describe, expect, it } from 'vitest';
 import { ServerPushes, pushMigrations } from '../src/transfers/store.js';
 import { requires } from '../../test/support/requires.js';
+import { gatewayStores } from './stores.js';
 
 await requires('postgres');
 
@@ -18,44 +13,7 @@ await requires('postgres');
  * replaced in place, and records past their hold are deleted with their cards.
  */
 
-const PG_ADMIN = process.env.FOOTPRINT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const run = `pushes_${randomUUID().slice(0, 8)}`;
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function sqliteStore(): Promise<GatewayStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'footprint-push-store-'));
-  const store = openGatewayStore(dir, pushMigrations);
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-async function postgresStore(): Promise<GatewayStore> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${run}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${run}`;
-  const before = process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  process.env.FOOTPRINT_GATEWAY_DATABASE_URL = url.toString();
-  const store = openGatewayStore(mkdtempSync(join(tmpdir(), 'footprint-push-pg-')), pushMigrations);
-  if (before === undefined) delete process.env.FOOTPRINT_GATEWAY_DATABASE_URL;
-  else process.env.FOOTPRINT_GATEWAY_DATABASE_URL = before;
-  cleanups.push(async () => {
-    await store.close();
-    const a = new pg.Client({ connectionString: PG_ADMIN });
-    await a.connect();
-    await a.query(`drop database if exists ${run} with (force)`);
-    await a.end();
-  });
-  return store;
-}
+const { sqliteStore, postgresStore } = gatewayStores('pushes', pushMigrations);
 
 const newPush = (personId: string) => ({ personId, kinds: ['cloud.contact'], serverUrl: 'https://dav.example.org/', recipientHost: 'dav.example.org', username: 'me', addressBook: null });
 

@@ -208,7 +208,8 @@ describe.skipIf(browserPart.skip)('the archive viewer, offline, on the heavy arc
       const started = Date.now();
       await page.fill('#vsearch', q);
       await page.click('form[role=search] button');
-      await page.waitForSelector('section.search[data-done]', { timeout: 60_000 });
+      // This query's search, finished: the previous one's section may still be in the page for a moment.
+      await page.locator('section.search[data-done] h2', { hasText: q }).waitFor({ timeout: 60_000 });
       const links = await page.locator('.results a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       expect(links.filter((l) => at.some((i) => l === `#/r/${kind}/${i}`)).length, `${kind} ${q}`).toBeGreaterThan(0);
       console.log(`viewer search ${kind} (${q.length} chars): ${Date.now() - started} ms`);
